@@ -1,0 +1,162 @@
+//! Every way a request can break a rule of the service.
+//!
+//! `Display` is the message the client sees, worded as AWS words it (see
+//! `shared/AWS_BEHAVIOUR.md`). No variant ever carries a secret value.
+
+/// The AWS error code family an [`Error`] belongs to; the wire layer turns it
+/// into `__type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `ValidationException`: the request breaks a model constraint.
+    Validation,
+    /// `InvalidParameterException`: a parameter value is not valid here.
+    InvalidParameter,
+    /// `InvalidRequestException`: the request is valid but not in this state.
+    InvalidRequest,
+    /// `ResourceNotFoundException`.
+    ResourceNotFound,
+    /// `ResourceExistsException`.
+    ResourceExists,
+    /// `LimitExceededException`.
+    LimitExceeded,
+    /// `InvalidNextTokenException`.
+    InvalidNextToken,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A name or secret id with characters AWS does not allow.
+    #[error(
+        "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
+    )]
+    InvalidName,
+    /// A member breaks a length, range, pattern or enum constraint of the model.
+    #[error("1 validation error detected: Value {shown}at '{member}' failed to satisfy constraint: {constraint}")]
+    Constraint {
+        /// The member's path as AWS names it, e.g. `clientRequestToken`.
+        member: String,
+        /// `'value' ` for non-sensitive members, empty otherwise.
+        shown: String,
+        /// e.g. `Member must have length less than or equal to 512`.
+        constraint: String,
+    },
+    /// The secret id resolves to nothing.
+    #[error("Secrets Manager can't find the specified secret.")]
+    SecretNotFound,
+    /// No version carries the requested staging label.
+    #[error("Secrets Manager can't find the specified secret value for staging label: {0}")]
+    StageNotFound(String),
+    /// No version has the requested id.
+    #[error("Secrets Manager can't find the specified secret value for VersionId: {0}")]
+    VersionNotFound(String),
+    /// Both a version id and a stage were given and they disagree.
+    #[error("You provided a VersionStage that is not associated to the provided VersionId.")]
+    StageNotOnVersion,
+    /// A version id named in UpdateSecretVersionStage does not exist.
+    #[error("Not a valid version: {0}")]
+    NotAValidVersion(String),
+    /// The secret is scheduled for deletion.
+    #[error("You can't perform this operation on the secret because it was marked for deletion.")]
+    MarkedForDeletion,
+    /// DeleteSecret on a secret already scheduled for deletion.
+    #[error("You tried to perform the operation on a secret that's currently marked deleted.")]
+    AlreadyMarkedDeleted,
+    /// CreateSecret with the name of a secret scheduled for deletion.
+    #[error("You can't create this secret because a secret with this name is already scheduled for deletion.")]
+    NameScheduledForDeletion,
+    /// CreateSecret with a name in use.
+    #[error("The operation failed because the secret {0} already exists.")]
+    SecretExists(String),
+    /// A ClientRequestToken reused with a different value.
+    #[error(
+        "You can't use ClientRequestToken {token} because that value is already in use for a version of secret {arn}."
+    )]
+    TokenInUse { token: String, arn: String },
+    /// A value-changing call without a ClientRequestToken (raw HTTP clients).
+    #[error("You must provide a ClientRequestToken value. We recommend a UUID-type value.")]
+    MissingClientRequestToken,
+    /// Both or neither of SecretString / SecretBinary.
+    #[error("You must provide either SecretString or SecretBinary.")]
+    NoSecretValue,
+    #[error("You can't specify both SecretString and SecretBinary.")]
+    BothSecretValues,
+    #[error("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")]
+    RecoveryWindowOutOfRange,
+    #[error("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")]
+    ForceWithRecoveryWindow,
+    /// Moving a label that sits on another version without naming it.
+    #[error(
+        "The parameter RemoveFromVersionId can't be empty. Staging label {stage} is currently attached to version {holder}, so you must explicitly reference that version in RemoveFromVersionId."
+    )]
+    RemoveFromVersionRequired { stage: String, holder: String },
+    /// RemoveFromVersionId names a version that does not hold the label.
+    #[error("The staging label {stage} is not attached to version {version}, so it can't be removed from it.")]
+    StageNotOnRemoveVersion { stage: String, version: String },
+    /// UpdateSecretVersionStage with neither version id.
+    #[error("You must specify MoveToVersionId, RemoveFromVersionId, or both.")]
+    NoVersionToMove,
+    /// Removing AWSCURRENT without giving it a new home.
+    #[error("You can't remove the staging label AWSCURRENT without moving it to another version.")]
+    CannotRemoveCurrent,
+    /// A version would carry more than 20 labels.
+    #[error("A version can have at most 20 staging labels.")]
+    TooManyStages,
+    /// Tag rules of the TagResource documentation.
+    #[error("A secret can have at most 50 tags.")]
+    TooManyTags,
+    #[error("Tag keys must be 1 to 128 characters long.")]
+    TagKeyLength,
+    #[error("Tag values must be at most 256 characters long.")]
+    TagValueLength,
+    #[error("Tag keys and values can't start with the reserved prefix aws:.")]
+    ReservedTagPrefix,
+    #[error("Tag keys must be unique; {0} appears more than once.")]
+    DuplicateTagKey(String),
+    /// GetRandomPassword with options that leave nothing to draw from.
+    #[error("The password character set is empty: every character type was excluded.")]
+    EmptyCharacterSet,
+    #[error(
+        "The password length {length} is too short to include at least one character of each of the {types} included types."
+    )]
+    PasswordTooShortForTypes { length: u32, types: u32 },
+    /// A NextToken we did not issue.
+    #[error("The NextToken value is not valid.")]
+    InvalidNextToken,
+    /// A feature this build does not have yet, named by the parameter.
+    #[error("{0}")]
+    Unsupported(&'static str),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        use Error::*;
+        match self {
+            InvalidName | Constraint { .. } => ErrorKind::Validation,
+            SecretNotFound | StageNotFound(_) | VersionNotFound(_) => ErrorKind::ResourceNotFound,
+            SecretExists(_) | TokenInUse { .. } => ErrorKind::ResourceExists,
+            StageNotOnVersion
+            | MarkedForDeletion
+            | AlreadyMarkedDeleted
+            | NameScheduledForDeletion
+            | MissingClientRequestToken
+            | NoSecretValue
+            | BothSecretValues => ErrorKind::InvalidRequest,
+            TooManyStages | TooManyTags => ErrorKind::LimitExceeded,
+            InvalidNextToken => ErrorKind::InvalidNextToken,
+            NotAValidVersion(_)
+            | RecoveryWindowOutOfRange
+            | ForceWithRecoveryWindow
+            | RemoveFromVersionRequired { .. }
+            | StageNotOnRemoveVersion { .. }
+            | NoVersionToMove
+            | CannotRemoveCurrent
+            | TagKeyLength
+            | TagValueLength
+            | ReservedTagPrefix
+            | DuplicateTagKey(_)
+            | EmptyCharacterSet
+            | PasswordTooShortForTypes { .. }
+            | Unsupported(_) => ErrorKind::InvalidParameter,
+        }
+    }
+}

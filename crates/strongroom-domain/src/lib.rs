@@ -1,0 +1,21 @@
+//! The pure rules of AWS Secrets Manager: what a secret, a version and a staging
+//! label are, which names, tags and ARNs are valid, how labels move, how
+//! `ListSecrets` filters match and how random passwords are drawn.
+//!
+//! Architecture Invariant: this crate does no I/O and knows nothing of HTTP,
+//! SQL or the JSON wire names. Every user-facing failure is an [`Error`]
+//! variant whose `Display` is the message AWS sends.
+
+pub mod error;
+pub mod filter;
+pub mod ids;
+pub mod password;
+pub mod secret;
+pub mod tags;
+pub mod time;
+
+pub use error::{Error, ErrorKind};
+pub use ids::{SecretRef, build_arn, random_suffix, validate_name};
+pub use secret::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, Secret, SecretValue, Version};
+pub use tags::Tag;
+pub use time::Timestamp;

@@ -1,0 +1,391 @@
+//! A secret, its versions, and the staging-label state machine.
+//!
+//! Architecture Invariant: a staging label sits on at most one version (the
+//! `stages` map is keyed by label), and whoever loses AWSCURRENT to another
+//! version gets AWSPREVIOUS.
+
+use crate::{Error, Tag, Timestamp};
+use std::collections::BTreeMap;
+
+pub const AWSCURRENT: &str = "AWSCURRENT";
+pub const AWSPREVIOUS: &str = "AWSPREVIOUS";
+pub const AWSPENDING: &str = "AWSPENDING";
+
+/// At most this many labels on one version (model: `SecretVersionStagesType` max 20).
+pub const MAX_STAGES_PER_VERSION: usize = 20;
+/// Deprecated versions beyond this count are removed, oldest first.
+pub const MAX_VERSIONS: usize = 100;
+
+/// A plaintext secret value. Its `Debug` never prints the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretValue {
+    String(String),
+    Binary(Vec<u8>),
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretValue::String(_) => f.write_str("SecretValue::String(<redacted>)"),
+            SecretValue::Binary(_) => f.write_str("SecretValue::Binary(<redacted>)"),
+        }
+    }
+}
+
+/// One version's metadata. The encrypted value lives in the store beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// The ClientRequestToken that created it, verbatim.
+    pub id: String,
+    pub created: Timestamp,
+    /// Day-granular; `None` until the version is first read.
+    pub last_accessed: Option<Timestamp>,
+    /// False for the value-less AWSPENDING version rotation registers.
+    pub has_value: bool,
+}
+
+/// A secret's metadata, versions and labels: the aggregate every write loads,
+/// changes with the methods below, and hands back to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    pub account: String,
+    pub description: Option<String>,
+    /// Only set for a customer managed key; `None` means `aws/secretsmanager`.
+    pub kms_key_id: Option<String>,
+    /// `Type` (managed external secrets); kept and echoed, not interpreted.
+    pub secret_type: Option<String>,
+    pub created: Timestamp,
+    pub last_changed: Timestamp,
+    pub last_accessed: Option<Timestamp>,
+    /// When DeleteSecret was called; `Some` while scheduled for deletion.
+    pub deleted: Option<Timestamp>,
+    /// When the background job may purge it.
+    pub purge_after: Option<Timestamp>,
+    /// `None` until first tagged; `Some(vec![])` after all tags are removed.
+    pub tags: Option<Vec<Tag>>,
+    /// Ordered by creation time, oldest first.
+    pub versions: Vec<Version>,
+    /// Label → version id.
+    pub stages: BTreeMap<String, String>,
+}
+
+impl Secret {
+    pub fn is_scheduled_for_deletion(&self) -> bool {
+        self.deleted.is_some()
+    }
+
+    /// Fails with the "marked for deletion" error AWS consumers match on.
+    pub fn ensure_not_deleted(&self) -> Result<(), Error> {
+        if self.is_scheduled_for_deletion() {
+            Err(Error::MarkedForDeletion)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn version(&self, id: &str) -> Option<&Version> {
+        self.versions.iter().find(|v| v.id == id)
+    }
+
+    pub fn version_mut(&mut self, id: &str) -> Option<&mut Version> {
+        self.versions.iter_mut().find(|v| v.id == id)
+    }
+
+    pub fn holder_of(&self, stage: &str) -> Option<&str> {
+        self.stages.get(stage).map(String::as_str)
+    }
+
+    /// The labels on one version, in label order.
+    pub fn stages_of(&self, version_id: &str) -> Vec<String> {
+        self.stages
+            .iter()
+            .filter(|(_, v)| *v == version_id)
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+
+    /// Version id → its labels, for labelled versions only (deprecated ones
+    /// are left out, as AWS does in `VersionIdsToStages`).
+    pub fn version_stage_map(&self) -> BTreeMap<String, Vec<String>> {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (stage, version) in &self.stages {
+            map.entry(version.clone()).or_default().push(stage.clone());
+        }
+        map
+    }
+
+    fn move_stage(&mut self, stage: &str, to: &str) {
+        self.stages.insert(stage.to_owned(), to.to_owned());
+    }
+
+    /// Moves AWSCURRENT to `to`; the former holder becomes AWSPREVIOUS.
+    fn move_current(&mut self, to: &str) {
+        if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned) {
+            if old != to {
+                self.move_stage(AWSPREVIOUS, &old);
+            }
+        }
+        self.move_stage(AWSCURRENT, to);
+    }
+
+    /// Adds a new version and attaches `stages` to it (PutSecretValue,
+    /// UpdateSecret, CreateSecret). `None` means the default `[AWSCURRENT]`.
+    /// The first version of a secret always gets AWSCURRENT.
+    ///
+    /// Returns the labels the new version ends up with.
+    pub fn add_version(&mut self, version: Version, stages: Option<&[String]>) -> Result<Vec<String>, Error> {
+        let mut wanted: Vec<String> = match stages {
+            Some(s) => s.to_vec(),
+            None => vec![AWSCURRENT.to_owned()],
+        };
+        if self.holder_of(AWSCURRENT).is_none() && !wanted.iter().any(|s| s == AWSCURRENT) {
+            wanted.push(AWSCURRENT.to_owned());
+        }
+        wanted.dedup();
+        if wanted.len() > MAX_STAGES_PER_VERSION {
+            return Err(Error::TooManyStages);
+        }
+        let id = version.id.clone();
+        self.versions.push(version);
+        if wanted.iter().any(|s| s == AWSCURRENT) {
+            // AWS drops AWSPENDING from a version that loses AWSCURRENT to a
+            // new value: the pending rotation it stood for is superseded.
+            if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned) {
+                if self.holder_of(AWSPENDING) == Some(old.as_str()) && !wanted.iter().any(|s| s == AWSPENDING) {
+                    self.stages.remove(AWSPENDING);
+                }
+            }
+            self.move_current(&id);
+        }
+        for stage in wanted.iter().filter(|s| *s != AWSCURRENT) {
+            self.move_stage(stage, &id);
+        }
+        Ok(self.stages_of(&id))
+    }
+
+    /// UpdateSecretVersionStage: move `stage` to `move_to`, or take it off
+    /// `remove_from`. A label held elsewhere may only move when the caller
+    /// names its holder in `remove_from`.
+    pub fn update_version_stage(
+        &mut self,
+        stage: &str,
+        remove_from: Option<&str>,
+        move_to: Option<&str>,
+    ) -> Result<(), Error> {
+        for id in [remove_from, move_to].into_iter().flatten() {
+            if self.version(id).is_none() {
+                return Err(Error::NotAValidVersion(id.to_owned()));
+            }
+        }
+        let holder = self.holder_of(stage).map(str::to_owned);
+        match move_to {
+            Some(target) => {
+                if let Some(h) = &holder {
+                    if h != target {
+                        match remove_from {
+                            None => {
+                                return Err(Error::RemoveFromVersionRequired {
+                                    stage: stage.to_owned(),
+                                    holder: h.clone(),
+                                });
+                            }
+                            Some(r) if r != h => {
+                                return Err(Error::StageNotOnRemoveVersion {
+                                    stage: stage.to_owned(),
+                                    version: r.to_owned(),
+                                });
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                } else if let Some(r) = remove_from {
+                    return Err(Error::StageNotOnRemoveVersion {
+                        stage: stage.to_owned(),
+                        version: r.to_owned(),
+                    });
+                }
+                if holder.as_deref() != Some(target) && self.stages_of(target).len() >= MAX_STAGES_PER_VERSION {
+                    return Err(Error::TooManyStages);
+                }
+                if stage == AWSCURRENT {
+                    self.move_current(target);
+                } else {
+                    self.move_stage(stage, target);
+                }
+                Ok(())
+            }
+            None => {
+                let Some(r) = remove_from else {
+                    return Err(Error::NoVersionToMove);
+                };
+                if holder.as_deref() != Some(r) {
+                    return Err(Error::StageNotOnRemoveVersion {
+                        stage: stage.to_owned(),
+                        version: r.to_owned(),
+                    });
+                }
+                if stage == AWSCURRENT {
+                    return Err(Error::CannotRemoveCurrent);
+                }
+                self.stages.remove(stage);
+                Ok(())
+            }
+        }
+    }
+
+    /// Drops the oldest deprecated (label-less) versions while there are more
+    /// than [`MAX_VERSIONS`]. Returns the ids removed.
+    pub fn trim_deprecated_versions(&mut self) -> Vec<String> {
+        let mut removed = Vec::new();
+        while self.versions.len() > MAX_VERSIONS {
+            let labelled: std::collections::BTreeSet<&String> = self.stages.values().collect();
+            let Some(pos) = self
+                .versions
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !labelled.contains(&v.id))
+                .min_by_key(|(_, v)| v.created)
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            removed.push(self.versions.remove(pos).id);
+        }
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret {
+            arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-abcdef".into(),
+            name: "s".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            description: None,
+            kms_key_id: None,
+            secret_type: None,
+            created: Timestamp(0),
+            last_changed: Timestamp(0),
+            last_accessed: None,
+            deleted: None,
+            purge_after: None,
+            tags: None,
+            versions: vec![],
+            stages: BTreeMap::new(),
+        }
+    }
+
+    fn v(id: &str, t: i64) -> Version {
+        Version { id: id.into(), created: Timestamp(t), last_accessed: None, has_value: true }
+    }
+
+    fn labels(s: &Secret, id: &str) -> Vec<String> {
+        s.stages_of(id)
+    }
+
+    fn strs(x: &[&str]) -> Vec<String> {
+        x.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn default_put_moves_current_and_previous() {
+        let mut s = secret();
+        s.add_version(v("v1", 1), None).unwrap();
+        s.add_version(v("v2", 2), None).unwrap();
+        s.add_version(v("v3", 3), None).unwrap();
+        assert_eq!(labels(&s, "v3"), strs(&[AWSCURRENT]));
+        assert_eq!(labels(&s, "v2"), strs(&[AWSPREVIOUS]));
+        assert!(labels(&s, "v1").is_empty());
+        assert_eq!(s.version_stage_map().len(), 2);
+    }
+
+    #[test]
+    fn custom_labels_are_unique() {
+        let mut s = secret();
+        s.add_version(v("v1", 1), Some(&strs(&["one", "two", "three"]))).unwrap();
+        // first version always gets AWSCURRENT
+        assert!(labels(&s, "v1").contains(&AWSCURRENT.to_string()));
+        s.add_version(v("v2", 2), Some(&strs(&["one", "two", "four"]))).unwrap();
+        assert_eq!(labels(&s, "v1"), strs(&[AWSCURRENT, "three"]));
+        assert_eq!(labels(&s, "v2"), strs(&["four", "one", "two"]));
+    }
+
+    #[test]
+    fn put_with_current_and_custom() {
+        let mut s = secret();
+        s.add_version(v("v1", 1), None).unwrap();
+        let got = s.add_version(v("v2", 2), Some(&strs(&[AWSCURRENT, "PUT0"]))).unwrap();
+        assert_eq!(got, strs(&[AWSCURRENT, "PUT0"]));
+        assert_eq!(labels(&s, "v1"), strs(&[AWSPREVIOUS]));
+    }
+
+    #[test]
+    fn default_put_drops_pending_from_old_current() {
+        let mut s = secret();
+        s.add_version(v("v1", 1), None).unwrap();
+        s.add_version(v("v2", 2), Some(&strs(&[AWSPENDING]))).unwrap();
+        s.update_version_stage(AWSCURRENT, Some("v1"), Some("v2")).unwrap();
+        assert_eq!(labels(&s, "v2"), strs(&[AWSCURRENT, AWSPENDING]));
+        assert_eq!(labels(&s, "v1"), strs(&[AWSPREVIOUS]));
+        s.add_version(v("v3", 3), None).unwrap();
+        assert_eq!(labels(&s, "v2"), strs(&[AWSPREVIOUS]));
+        assert!(labels(&s, "v1").is_empty());
+    }
+
+    #[test]
+    fn moving_current_requires_remove_from() {
+        let mut s = secret();
+        s.add_version(v("v1", 1), None).unwrap();
+        s.add_version(v("v2", 2), Some(&strs(&["X"]))).unwrap();
+        assert!(matches!(
+            s.update_version_stage(AWSCURRENT, None, Some("v2")),
+            Err(Error::RemoveFromVersionRequired { .. })
+        ));
+        assert!(matches!(
+            s.update_version_stage(AWSCURRENT, Some("v2"), Some("v2")),
+            Err(Error::StageNotOnRemoveVersion { .. })
+        ));
+        assert_eq!(
+            s.update_version_stage("X", None, Some("nope")),
+            Err(Error::NotAValidVersion("nope".into()))
+        );
+        assert_eq!(s.update_version_stage("X", None, None), Err(Error::NoVersionToMove));
+        s.update_version_stage("X", Some("v2"), None).unwrap();
+        assert!(labels(&s, "v2").is_empty());
+        assert_eq!(s.update_version_stage(AWSCURRENT, Some("v1"), None), Err(Error::CannotRemoveCurrent));
+    }
+
+    #[test]
+    fn trimming_keeps_labelled_versions() {
+        let mut s = secret();
+        for i in 0..105 {
+            s.add_version(v(&format!("v{i:03}"), i), None).unwrap();
+        }
+        let removed = s.trim_deprecated_versions();
+        assert_eq!(removed.len(), 5);
+        assert_eq!(removed[0], "v000");
+        assert_eq!(s.versions.len(), MAX_VERSIONS);
+        assert_eq!(s.holder_of(AWSCURRENT), Some("v104"));
+        assert_eq!(s.holder_of(AWSPREVIOUS), Some("v103"));
+    }
+
+    #[test]
+    fn too_many_stages() {
+        let mut s = secret();
+        let many: Vec<String> = (0..21).map(|i| format!("L{i}")).collect();
+        assert_eq!(s.add_version(v("v1", 1), Some(&many)), Err(Error::TooManyStages));
+    }
+
+    #[test]
+    fn value_debug_is_redacted() {
+        let shown = format!("{:?}", SecretValue::String("hunter2".into()));
+        assert!(!shown.contains("hunter2"));
+    }
+}
