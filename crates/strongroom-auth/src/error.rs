@@ -1,0 +1,46 @@
+/// Why a request was not authenticated. `Display` is AWS's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No Authorization header and no presigned query parameters.
+    #[error("Missing Authentication Token")]
+    MissingAuthenticationToken,
+    /// The Authorization header or query lacks a part or is malformed.
+    #[error("{0}")]
+    IncompleteSignature(&'static str),
+    /// The access key id is not one we issued.
+    #[error("The security token included in the request is invalid.")]
+    UnrecognizedClient,
+    /// The signature does not match what we compute.
+    #[error(
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+    )]
+    SignatureMismatch,
+    /// The credential scope names another service.
+    #[error("Credential should be scoped to correct service: 'secretsmanager'.")]
+    WrongService,
+    /// The request date is more than 15 minutes before now.
+    #[error("Signature expired: {request} is now earlier than {limit} ({now} - 15 min.)")]
+    Expired { request: String, limit: String, now: String },
+    /// The request date is more than 15 minutes after now.
+    #[error("Signature not yet current: {request} is still later than {limit} ({now} + 15 min.)")]
+    NotYetCurrent { request: String, limit: String, now: String },
+    /// A presigned request past its X-Amz-Expires.
+    #[error("Signature expired: the presigned request expired at {0}.")]
+    PresignExpired(String),
+}
+
+impl AuthError {
+    /// The AWS error code for `__type`.
+    pub fn aws_code(&self) -> &'static str {
+        match self {
+            AuthError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            AuthError::IncompleteSignature(_) => "IncompleteSignatureException",
+            AuthError::UnrecognizedClient => "UnrecognizedClientException",
+            AuthError::SignatureMismatch
+            | AuthError::WrongService
+            | AuthError::Expired { .. }
+            | AuthError::NotYetCurrent { .. }
+            | AuthError::PresignExpired(_) => "InvalidSignatureException",
+        }
+    }
+}
