@@ -1,1 +1,673 @@
-fn main() {}
+//! `strongroom-bench`: a small load generator for the Secrets Manager API.
+//!
+//! Design, in short:
+//! - Every connection is a raw hyper 1 HTTP/1.1 keep-alive connection over a
+//!   `TcpStream` with `TCP_NODELAY`, driven by its own task that sends one
+//!   request at a time (closed loop). A closed or failed connection is
+//!   re-opened on the next iteration.
+//! - Read scenarios (`get`, `describe`) sign ONE request before the timed
+//!   window and every connection replays it (SigV4 allows that for 15 min).
+//! - Write scenarios (`put`, `create`) need a distinct body per request, so
+//!   each task signs requests itself in batches of [`SIGN_BATCH`], between
+//!   requests and outside any latency measurement.
+//! - Each scenario runs `--warmup` seconds unmeasured, then `--duration`
+//!   seconds measured. A request is measured if it *starts* inside the window;
+//!   the elapsed time used for requests/s runs to the last measured response.
+//!   Every request has a timeout, so the tool always terminates.
+//! - Latencies of HTTP 200 responses are kept per task in a `Vec` and merged;
+//!   anything else (non-200, transport error, timeout) counts as an error.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+use bytes::Bytes;
+use clap::{Parser, ValueEnum};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, sleep, timeout};
+use uuid::Uuid;
+
+/// How many write requests a task signs at a time (outside latency timing).
+const SIGN_BATCH: usize = 256;
+/// Replayed signatures are valid for 15 minutes; keep a safety margin.
+const MAX_REPLAY_WINDOW_SECS: u64 = 14 * 60;
+const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+
+#[derive(Parser, Debug)]
+#[command(version, about = "Load benchmark for a Secrets Manager compatible endpoint")]
+struct Args {
+    /// Base URL of the server (plain http only).
+    #[arg(long, default_value = "http://127.0.0.1:4566")]
+    endpoint: String,
+    /// Access key ID to sign with.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    access_key: String,
+    /// Secret access key to sign with (prefer the environment variable).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    secret_key: String,
+    /// Region of the credential scope.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Number of keep-alive connections, each with one request in flight.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Measured seconds per scenario.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Unmeasured warm-up seconds before each scenario.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Scenarios to run, in the order given.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "get,describe,put,create")]
+    ops: Vec<Op>,
+    /// Size of the SecretString in bytes.
+    #[arg(long, default_value_t = 256)]
+    value_size: usize,
+    /// Per-request timeout in seconds (a timed-out request counts as an error).
+    #[arg(long, default_value_t = 10)]
+    request_timeout: u64,
+    /// Print the results as JSON on stdout instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Leave the secrets created by the run in place.
+    #[arg(long)]
+    no_cleanup: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Op {
+    Get,
+    Describe,
+    Put,
+    Create,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Get => "GetSecretValue",
+            Op::Describe => "DescribeSecret",
+            Op::Put => "PutSecretValue",
+            Op::Create => "CreateSecret",
+        }
+    }
+
+    /// Reads replay one pre-signed request; writes need a fresh body each time.
+    fn replayed(self) -> bool {
+        matches!(self, Op::Get | Op::Describe)
+    }
+}
+
+/// Where to connect, and the `Host` header value to sign.
+struct Endpoint {
+    host: String,
+    port: u16,
+    authority: HeaderValue,
+}
+
+fn parse_endpoint(s: &str) -> Result<Endpoint> {
+    let uri: Uri = s.parse().with_context(|| format!("invalid --endpoint {s:?}"))?;
+    ensure!(uri.scheme_str() == Some("http"), "--endpoint must be an http:// URL");
+    ensure!(matches!(uri.path(), "" | "/"), "--endpoint must not have a path");
+    let authority = uri.authority().context("--endpoint has no host")?;
+    Ok(Endpoint {
+        host: authority.host().trim_matches(['[', ']']).to_owned(),
+        port: authority.port_u16().unwrap_or(80),
+        authority: HeaderValue::from_str(authority.as_str())?,
+    })
+}
+
+/// A signed request that can be turned into any number of hyper requests.
+struct Prepared {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Prepared {
+    fn request(&self) -> Request<Full<Bytes>> {
+        // `Bytes` and header clones are cheap (reference counted / small).
+        let mut req = Request::new(Full::new(self.body.clone()));
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = Uri::from_static("/");
+        *req.headers_mut() = self.headers.clone();
+        req
+    }
+}
+
+/// Everything the tasks share: where to go, how to sign, what to send.
+struct Ctx {
+    endpoint: Endpoint,
+    access_key: String,
+    secret_key: String,
+    region: String,
+    /// The secret used by get/describe/put; also the prefix of created names.
+    secret: String,
+    value: String,
+    request_timeout: Duration,
+}
+
+impl Ctx {
+    /// Signs `POST /` for `operation` with `body`, dated now.
+    fn sign(&self, operation: &str, body: &Value) -> Result<Prepared> {
+        let body = serde_json::to_vec(body)?;
+        let amz_date = strongroom_auth::format_amz_date(jiff::Timestamp::now().as_millisecond());
+        let mut headers = HeaderMap::with_capacity(5);
+        headers.insert(HOST, self.endpoint.authority.clone());
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.1"));
+        headers.insert(X_AMZ_TARGET, HeaderValue::from_str(&format!("secretsmanager.{operation}"))?);
+        headers.insert(X_AMZ_DATE, HeaderValue::from_str(&amz_date)?);
+        let authorization = strongroom_auth::sign_headers(&strongroom_auth::SignInput {
+            method: "POST",
+            path: "/",
+            query: None,
+            headers: &headers,
+            body: &body,
+            access_key_id: &self.access_key,
+            secret_access_key: &self.secret_key,
+            region: &self.region,
+            service: "secretsmanager",
+            amz_date: &amz_date,
+        });
+        headers.insert(AUTHORIZATION, HeaderValue::from_str(&authorization)?);
+        Ok(Prepared { headers, body: Bytes::from(body) })
+    }
+
+    fn create(&self, name: &str) -> Result<Prepared> {
+        let token = Uuid::new_v4().to_string();
+        self.sign("CreateSecret", &json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token}))
+    }
+
+    fn delete(&self, name: &str) -> Result<Prepared> {
+        self.sign("DeleteSecret", &json!({"SecretId": name, "ForceDeleteWithoutRecovery": true}))
+    }
+
+    /// The request for request number `seq` of `task` in scenario `op`,
+    /// plus the name of the secret it creates, if any.
+    fn prepare(&self, op: Op, task: usize, seq: u64) -> Result<(Prepared, Option<String>)> {
+        match op {
+            Op::Get | Op::Describe => Ok((self.sign(op.name(), &json!({"SecretId": self.secret}))?, None)),
+            Op::Put => {
+                let token = Uuid::new_v4().to_string();
+                let body = json!({"SecretId": self.secret, "SecretString": self.value, "ClientRequestToken": token});
+                Ok((self.sign(op.name(), &body)?, None))
+            }
+            Op::Create => {
+                let name = format!("{}-{task}-{seq}", self.secret);
+                Ok((self.create(&name)?, Some(name)))
+            }
+        }
+    }
+}
+
+/// Opens one keep-alive HTTP/1.1 connection.
+async fn connect(ep: &Endpoint) -> Result<SendRequest<Full<Bytes>>> {
+    let stream = TcpStream::connect((ep.host.as_str(), ep.port))
+        .await
+        .with_context(|| format!("connecting to {}:{}", ep.host, ep.port))?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
+    // The connection future does the actual I/O; it ends when the sender is
+    // dropped or the peer closes.
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// Sends one request and reads the whole response body (which the
+/// connection needs before it can be reused).
+async fn exchange(sender: &mut SendRequest<Full<Bytes>>, req: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes)> {
+    sender.ready().await?;
+    let resp = sender.send_request(req).await?;
+    let status = resp.status();
+    let body = resp.into_body().collect().await?.to_bytes();
+    Ok((status, body))
+}
+
+/// One request on a fresh connection, for setup.
+async fn one_shot(ctx: &Ctx, prepared: &Prepared) -> Result<(StatusCode, Bytes)> {
+    let work = async {
+        let mut sender = connect(&ctx.endpoint).await?;
+        exchange(&mut sender, prepared.request()).await
+    };
+    timeout(ctx.request_timeout, work).await.context("request timed out")?
+}
+
+fn describe_error(status: StatusCode, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let short: String = text.chars().take(500).collect();
+    format!("HTTP {status}: {short}")
+}
+
+#[derive(Clone, Copy)]
+struct Window {
+    start: Instant,
+    end: Instant,
+}
+
+/// What one task observed.
+#[derive(Default)]
+struct TaskStats {
+    latencies_ns: Vec<u64>,
+    errors: u64,
+    first_error: Option<String>,
+    /// Secrets (maybe) created, for cleanup; includes warm-up requests.
+    created: Vec<String>,
+    last_finish: Option<Instant>,
+}
+
+impl TaskStats {
+    fn error(&mut self, message: impl FnOnce() -> String) {
+        self.errors += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(message());
+        }
+    }
+
+    fn merge(&mut self, other: TaskStats) {
+        self.latencies_ns.extend(other.latencies_ns);
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.created.extend(other.created);
+        self.last_finish = self.last_finish.max(other.last_finish);
+    }
+}
+
+/// The closed loop of one connection for one scenario.
+async fn worker(ctx: Arc<Ctx>, op: Op, task: usize, replay: Option<Arc<Prepared>>, window: Window) -> TaskStats {
+    let mut stats = TaskStats::default();
+    let mut conn: Option<SendRequest<Full<Bytes>>> = None;
+    // Signed but not yet sent write requests (popped from the back).
+    let mut pending: Vec<(Prepared, Option<String>)> = Vec::new();
+    let mut seq: u64 = 0;
+
+    while Instant::now() < window.end {
+        // (Re)connect if needed. Connection failures count as errors once the
+        // window has started; back off briefly so a dead server is not spun on.
+        if conn.as_ref().is_none_or(SendRequest::is_closed) {
+            conn = None;
+            match timeout(ctx.request_timeout, connect(&ctx.endpoint)).await {
+                Ok(Ok(sender)) => conn = Some(sender),
+                failure => {
+                    if Instant::now() >= window.start {
+                        stats.error(|| match failure {
+                            Ok(Err(e)) => format!("connect: {e:#}"),
+                            _ => "connect: timed out".to_owned(),
+                        });
+                    }
+                    sleep(Duration::from_millis(100).min(window.end.saturating_duration_since(Instant::now()))).await;
+                    continue;
+                }
+            }
+        }
+        let Some(sender) = conn.as_mut() else { continue };
+
+        // The next request: the shared replayed one, or a freshly signed one.
+        let (req, created) = match &replay {
+            Some(prepared) => (prepared.request(), None),
+            None => {
+                if pending.is_empty() {
+                    for _ in 0..SIGN_BATCH {
+                        match ctx.prepare(op, task, seq) {
+                            Ok(item) => pending.push(item),
+                            Err(e) => {
+                                stats.error(|| format!("signing: {e:#}"));
+                                return stats;
+                            }
+                        }
+                        seq += 1;
+                    }
+                    pending.reverse(); // send in sequence order
+                }
+                match pending.pop() {
+                    Some((prepared, name)) => (prepared.request(), name),
+                    None => continue,
+                }
+            }
+        };
+
+        let started = Instant::now();
+        let outcome = timeout(ctx.request_timeout, exchange(sender, req)).await;
+        let finished = Instant::now();
+        let measured = started >= window.start;
+        if measured {
+            stats.last_finish = Some(finished);
+        }
+        match outcome {
+            Ok(Ok((StatusCode::OK, _))) => {
+                if measured {
+                    stats.latencies_ns.push((finished - started).as_nanos() as u64);
+                }
+                stats.created.extend(created);
+            }
+            Ok(Ok((status, body))) => {
+                if measured {
+                    stats.error(|| describe_error(status, &body));
+                }
+            }
+            failure => {
+                // The request may or may not have reached the server: drop the
+                // connection, and remember the name for a best-effort delete.
+                conn = None;
+                stats.created.extend(created);
+                if measured {
+                    stats.error(|| match failure {
+                        Ok(Err(e)) => format!("transport: {e:#}"),
+                        _ => format!("timed out after {:?}", ctx.request_timeout),
+                    });
+                }
+            }
+        }
+    }
+    stats
+}
+
+/// The summary of one scenario.
+struct Report {
+    op: Op,
+    requests: u64,
+    errors: u64,
+    rps: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+    first_error: Option<String>,
+}
+
+/// Nearest-rank percentile of sorted nanosecond samples, in milliseconds.
+fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1e6
+}
+
+async fn run_scenario(ctx: &Arc<Ctx>, args: &Args, op: Op, created: &mut Vec<String>) -> Result<Report> {
+    let replay = if op.replayed() {
+        Some(Arc::new(ctx.prepare(op, 0, 0)?.0))
+    } else {
+        None
+    };
+    let now = Instant::now();
+    let start = now + Duration::from_secs(args.warmup);
+    let window = Window { start, end: start + Duration::from_secs(args.duration) };
+    let handles: Vec<_> = (0..args.concurrency)
+        .map(|task| tokio::spawn(worker(ctx.clone(), op, task, replay.clone(), window)))
+        .collect();
+    let mut all = TaskStats::default();
+    for handle in handles {
+        all.merge(handle.await.context("benchmark task failed")?);
+    }
+    created.append(&mut all.created);
+
+    all.latencies_ns.sort_unstable();
+    let ok = all.latencies_ns.len() as u64;
+    let elapsed = all.last_finish.map_or(window.end, |f| f.max(window.end)) - window.start;
+    let s = &all.latencies_ns;
+    Ok(Report {
+        op,
+        requests: ok + all.errors,
+        errors: all.errors,
+        rps: ok as f64 / elapsed.as_secs_f64(),
+        p50: percentile_ms(s, 0.50),
+        p90: percentile_ms(s, 0.90),
+        p99: percentile_ms(s, 0.99),
+        max: percentile_ms(s, 1.0),
+        first_error: all.first_error,
+    })
+}
+
+/// Deletes `names` over `concurrency` connections. Returns (deleted, failed).
+async fn cleanup(ctx: &Arc<Ctx>, names: Vec<String>, concurrency: usize) -> (u64, u64, Option<String>) {
+    let queue = Arc::new(Mutex::new(names));
+    let handles: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (ctx, queue) = (ctx.clone(), queue.clone());
+            tokio::spawn(async move {
+                let (mut deleted, mut failed, mut first_error) = (0u64, 0u64, None);
+                let mut conn = None;
+                loop {
+                    // A poisoned lock only means another task panicked.
+                    let next = queue.lock().map_or(None, |mut q| q.pop());
+                    let Some(name) = next else { break };
+                    let work = async {
+                        let mut sender = match conn.take() {
+                            Some(s) if !SendRequest::is_closed(&s) => s,
+                            _ => connect(&ctx.endpoint).await?,
+                        };
+                        let result = exchange(&mut sender, ctx.delete(&name)?.request()).await;
+                        conn = Some(sender);
+                        result
+                    };
+                    match timeout(ctx.request_timeout, work).await {
+                        Ok(Ok((StatusCode::OK, _))) => deleted += 1,
+                        // Already gone (e.g. a create that never happened): fine.
+                        Ok(Ok((_, body))) if body.windows(25).any(|w| w == b"ResourceNotFoundException") => {}
+                        Ok(Ok((status, body))) => {
+                            failed += 1;
+                            first_error.get_or_insert_with(|| describe_error(status, &body));
+                        }
+                        other => {
+                            failed += 1;
+                            conn = None;
+                            first_error.get_or_insert_with(|| match other {
+                                Ok(Err(e)) => format!("{e:#}"),
+                                _ => "timed out".to_owned(),
+                            });
+                        }
+                    }
+                }
+                (deleted, failed, first_error)
+            })
+        })
+        .collect();
+    let (mut deleted, mut failed, mut first_error) = (0, 0, None);
+    for handle in handles {
+        if let Ok((d, f, e)) = handle.await {
+            deleted += d;
+            failed += f;
+            first_error = first_error.or(e);
+        }
+    }
+    (deleted, failed, first_error)
+}
+
+fn print_table(reports: &[Report]) {
+    println!(
+        "{:<16} {:>10} {:>8} {:>11} {:>9} {:>9} {:>9} {:>9}",
+        "operation", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
+    );
+    for r in reports {
+        println!(
+            "{:<16} {:>10} {:>8} {:>11.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            r.op.name(),
+            r.requests,
+            r.errors,
+            r.rps,
+            r.p50,
+            r.p90,
+            r.p99,
+            r.max
+        );
+    }
+    println!("(req/s and latencies count HTTP 200 responses only)");
+}
+
+fn print_json(args: &Args, reports: &[Report]) -> Result<()> {
+    let scenarios: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({
+                "operation": r.op.name(),
+                "signing": if r.op.replayed() { "presigned-replayed" } else { "signed-per-request-in-batches" },
+                "requests": r.requests,
+                "errors": r.errors,
+                "requests_per_sec": r.rps,
+                "latency_ms": {"p50": r.p50, "p90": r.p90, "p99": r.p99, "max": r.max},
+                "first_error": r.first_error,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "endpoint": args.endpoint,
+        "concurrency": args.concurrency,
+        "duration_secs": args.duration,
+        "warmup_secs": args.warmup,
+        "value_size": args.value_size,
+        "scenarios": scenarios,
+    });
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut args = Args::parse();
+    ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
+    ensure!(args.duration >= 1, "--duration must be at least 1 second");
+    ensure!((1..=65536).contains(&args.value_size), "--value-size must be 1..=65536 bytes");
+    ensure!(
+        args.warmup + args.duration <= MAX_REPLAY_WINDOW_SECS,
+        "--warmup + --duration must stay under {MAX_REPLAY_WINDOW_SECS} s (replayed signatures expire after 15 min)"
+    );
+    // Run each scenario once, keeping the first position it was given in.
+    let mut ops: Vec<Op> = Vec::new();
+    for op in std::mem::take(&mut args.ops) {
+        if !ops.contains(&op) {
+            ops.push(op);
+        }
+    }
+    args.ops = ops;
+
+    // A printable value of exactly `value_size` bytes.
+    let mut value = String::with_capacity(args.value_size + 32);
+    while value.len() < args.value_size {
+        value.push_str(&Uuid::new_v4().simple().to_string());
+    }
+    value.truncate(args.value_size);
+
+    let secret = format!("bench-{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let ctx = Arc::new(Ctx {
+        endpoint: parse_endpoint(&args.endpoint)?,
+        access_key: args.access_key.clone(),
+        secret_key: args.secret_key.clone(),
+        region: args.region.clone(),
+        secret: secret.clone(),
+        value,
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+    });
+    eprintln!(
+        "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values",
+        args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size
+    );
+
+    // Setup, outside any timing: the secret read and updated by the scenarios.
+    let (status, body) = one_shot(&ctx, &ctx.create(&secret)?).await.context("setup CreateSecret")?;
+    if status != StatusCode::OK {
+        bail!("setup CreateSecret {secret} failed: {}", describe_error(status, &body));
+    }
+    let mut created = vec![secret.clone()];
+    eprintln!("setup: created {secret}");
+
+    let mut reports = Vec::new();
+    let mut failure = None;
+    for &op in &args.ops {
+        let how = if op.replayed() {
+            "one request pre-signed before the window, replayed by every connection"
+        } else {
+            "fresh body per request, signed by each connection in batches outside latency timing"
+        };
+        eprintln!("running {} ({how})", op.name());
+        match run_scenario(&ctx, &args, op, &mut created).await {
+            Ok(report) => {
+                if let Some(e) = &report.first_error {
+                    eprintln!("  {} errors; first: {e}", report.errors);
+                }
+                reports.push(report);
+            }
+            Err(e) => {
+                failure = Some(e.context(format!("scenario {}", op.name())));
+                break;
+            }
+        }
+    }
+
+    // Best-effort cleanup, even if a scenario failed.
+    if args.no_cleanup {
+        eprintln!("cleanup skipped (--no-cleanup): {} secrets named {secret}*", created.len());
+    } else {
+        eprintln!("cleanup: deleting {} secrets with {} connections", created.len(), args.concurrency);
+        let (deleted, failed, first) = cleanup(&ctx, created, args.concurrency).await;
+        eprintln!("cleanup: {deleted} deleted, {failed} failed");
+        if let Some(e) = first {
+            eprintln!("cleanup: first error: {e}");
+        }
+    }
+
+    if args.json {
+        print_json(&args, &reports)?;
+    } else {
+        print_table(&reports);
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let errors: u64 = reports.iter().map(|r| r.errors).sum();
+    ensure!(errors == 0, "{errors} requests did not return HTTP 200");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Result<Ctx> {
+        Ok(Ctx {
+            endpoint: parse_endpoint("http://127.0.0.1:4566")?,
+            access_key: "AKIDEXAMPLE".to_owned(),
+            secret_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_owned(),
+            region: "us-east-1".to_owned(),
+            secret: "bench-test".to_owned(),
+            value: "v".repeat(16),
+            request_timeout: Duration::from_secs(1),
+        })
+    }
+
+    #[test]
+    fn signed_requests_verify() -> Result<()> {
+        let ctx = ctx()?;
+        for op in [Op::Get, Op::Describe, Op::Put, Op::Create] {
+            let (prepared, name) = ctx.prepare(op, 3, 7)?;
+            assert_eq!(name.is_some(), op == Op::Create);
+            let (parts, _) = prepared.request().into_parts();
+            assert_eq!(parts.headers.get(HOST), Some(&HeaderValue::from_static("127.0.0.1:4566")));
+            let auth = strongroom_auth::parse_auth(&parts)?;
+            let now = jiff::Timestamp::now().as_millisecond();
+            let cache = strongroom_auth::SigningKeyCache::default();
+            strongroom_auth::verify_signature(&auth, &parts, &prepared.body, ctx.secret_key.as_bytes(), "secretsmanager", now, &cache)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn endpoints_and_percentiles() -> Result<()> {
+        let ep = parse_endpoint("http://[::1]:8080/")?;
+        assert_eq!((ep.host.as_str(), ep.port), ("::1", 8080));
+        assert!(parse_endpoint("https://example.com").is_err());
+        let samples: Vec<u64> = (1..=100).map(|ms| ms * 1_000_000).collect();
+        assert_eq!(percentile_ms(&samples, 0.5), 50.0);
+        assert_eq!(percentile_ms(&samples, 0.99), 99.0);
+        assert_eq!(percentile_ms(&samples, 1.0), 100.0);
+        assert_eq!(percentile_ms(&[], 0.5), 0.0);
+        Ok(())
+    }
+}

@@ -1,1 +1,36 @@
+//! The key hierarchy and envelope encryption.
+//!
+//! ```text
+//! root key (file, 0600)            wraps ──▶ KMS key material (per account+region key)
+//! KMS key material                 wraps ──▶ a fresh data key per secret version
+//! data key  AES-256-GCM(value, aad = secret ARN + version id)
+//! ```
+//!
+//! Architecture Invariant: every key lives in a [`Key256`], which zeroizes on
+//! drop and never prints; plaintext comes back as `Zeroizing<Vec<u8>>`.
 
+mod aead;
+mod root;
+
+pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
+pub use root::{RootKey, load_or_create_root_key};
+
+/// Why a cryptographic operation failed. Never carries key or plaintext bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// Authentication failed: wrong key, wrong context or tampered bytes.
+    #[error("decryption failed: the ciphertext does not authenticate under this key and context")]
+    Decrypt,
+    /// The system random source or the cipher failed.
+    #[error("encryption failed")]
+    Encrypt,
+    /// The ciphertext is shorter than a nonce and a tag.
+    #[error("ciphertext is truncated")]
+    Truncated,
+    /// Reading or creating the root key file failed.
+    #[error("root key file {path}: {source}")]
+    RootKeyIo { path: String, source: std::io::Error },
+    /// The root key file exists but does not hold 32 bytes.
+    #[error("root key file {0} must hold exactly 32 bytes")]
+    RootKeyLength(String),
+}

@@ -1,1 +1,116 @@
+//! Persistence behind a trait, so the service never sees SQL.
+//!
+//! A [`Store`] runs closures inside transactions: [`ReadTx`] for snapshots,
+//! [`WriteTx`] for changes. Every multi-row invariant (one holder per staging
+//! label, idempotent ClientRequestToken, unique names) is checked and written
+//! inside one write closure, which commits atomically or not at all.
+//!
+//! Architecture Invariant: the store only ever sees ciphertext ([`StoredValue`]).
+//! Architecture Invariant: a write is acknowledged only after its commit is
+//! durable (fsynced); concurrent writes share one commit (group commit).
 
+mod error;
+mod records;
+mod save;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use records::{AccessKeyRecord, KmsKeyRecord, StoredValue};
+pub use save::save_secret;
+
+use strongroom_domain::{Secret, Tag, Timestamp, Version};
+
+/// Queries available in every transaction.
+pub trait ReadTx {
+    fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError>;
+    fn find_secret_by_name(&self, account: &str, region: &str, name: &str) -> Result<Option<Secret>, StoreError>;
+    /// The encrypted value of one version, if it has one.
+    fn load_value(&self, arn: &str, version_id: &str) -> Result<Option<StoredValue>, StoreError>;
+    /// Every secret of one account and region, scheduled ones included.
+    fn list_secrets(&self, account: &str, region: &str) -> Result<Vec<Secret>, StoreError>;
+    /// ARNs of secrets whose recovery window ended at or before `now`.
+    fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
+    fn kms_key(&self, account: &str, region: &str, alias: &str) -> Result<Option<KmsKeyRecord>, StoreError>;
+    fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError>;
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// Changes, only inside a write transaction. Secrets are addressed by ARN.
+pub trait WriteTx: ReadTx {
+    /// Inserts the secret row and its tags (not versions or stages).
+    fn insert_secret(&mut self, secret: &Secret) -> Result<(), StoreError>;
+    /// Rewrites the secret row's metadata columns.
+    fn update_secret(&mut self, secret: &Secret) -> Result<(), StoreError>;
+    fn replace_tags(&mut self, arn: &str, tags: Option<&[Tag]>) -> Result<(), StoreError>;
+    fn insert_version(&mut self, arn: &str, version: &Version, value: Option<&StoredValue>) -> Result<(), StoreError>;
+    fn update_version_access(&mut self, arn: &str, version_id: &str, at: Option<Timestamp>) -> Result<(), StoreError>;
+    fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
+    /// Attaches `stage` to `version_id`, taking it off any other version.
+    fn set_stage(&mut self, arn: &str, stage: &str, version_id: &str) -> Result<(), StoreError>;
+    fn remove_stage(&mut self, arn: &str, stage: &str) -> Result<(), StoreError>;
+    /// Removes the secret with all its versions, stages and tags.
+    fn delete_secret(&mut self, arn: &str) -> Result<(), StoreError>;
+    fn insert_kms_key(&mut self, key: &KmsKeyRecord) -> Result<(), StoreError>;
+    fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// A write closure, type-erased. It returns whether it succeeded (so its
+/// changes are kept or rolled back) and a completion to call once the
+/// enclosing commit's outcome is known.
+pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> (bool, WriteCompletion) + Send>;
+/// Called with `None` when the commit is durable, or the commit's error.
+pub type WriteCompletion = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// A transactional store. Implementations: [`sqlite::SqliteStore`].
+pub trait Store: Send + Sync + 'static {
+    /// Runs `f` against a consistent snapshot on the calling thread.
+    fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    /// Queues a write; its completion runs after the commit.
+    fn submit_write(&self, job: WriteJob);
+}
+
+impl dyn Store {
+    /// Runs a read-only closure in a snapshot.
+    pub fn read<T, E>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut f = Some(f);
+        let mut out: Option<Result<T, E>> = None;
+        self.read_dyn(&mut |tx| {
+            if let Some(f) = f.take() {
+                out = Some(f(tx));
+            }
+            Ok(())
+        })?;
+        out.unwrap_or_else(|| Err(StoreError::Closed.into()))
+    }
+
+    /// Runs `f` in a write transaction and resolves once the result is
+    /// durable. If `f` fails, none of its changes are kept.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        self.submit_write(Box::new(move |wtx: &mut dyn WriteTx| {
+            let result = f(wtx);
+            let ok = result.is_ok();
+            let completion: WriteCompletion = Box::new(move |commit_err| {
+                let outcome = match (result, commit_err) {
+                    (Ok(_), Some(err)) => Err(E::from(err)),
+                    (result, _) => result,
+                };
+                let _ = tx.send(outcome);
+            });
+            (ok, completion)
+        }));
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Closed.into()),
+        }
+    }
+}

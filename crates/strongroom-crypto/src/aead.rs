@@ -1,0 +1,124 @@
+//! AES-256-GCM sealing with random 96-bit nonces, and the envelope scheme.
+
+use crate::CryptoError;
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
+
+const TAG_LEN: usize = 16;
+
+/// A 256-bit symmetric key. Zeroized on drop; `Debug` shows nothing.
+#[derive(Clone)]
+pub struct Key256(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for Key256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key256(<redacted>)")
+    }
+}
+
+impl Key256 {
+    /// A fresh key from the system CSPRNG.
+    pub fn generate() -> Result<Key256, CryptoError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        SystemRandom::new().fill(&mut bytes[..]).map_err(|_| CryptoError::Encrypt)?;
+        Ok(Key256(bytes))
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<Key256> {
+        let arr: [u8; 32] = bytes.try_into().ok()?;
+        Some(Key256(Zeroizing::new(arr)))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    fn aead(&self) -> Result<LessSafeKey, CryptoError> {
+        let unbound = UnboundKey::new(&AES_256_GCM, &self.0[..]).map_err(|_| CryptoError::Encrypt)?;
+        Ok(LessSafeKey::new(unbound))
+    }
+}
+
+/// Encrypts `plaintext` under `key`, binding `aad`. Output: nonce ‖ ciphertext ‖ tag.
+pub fn seal(key: &Key256, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    SystemRandom::new().fill(&mut nonce).map_err(|_| CryptoError::Encrypt)?;
+    let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(plaintext);
+    let tag = key
+        .aead()?
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[NONCE_LEN..])
+        .map_err(|_| CryptoError::Encrypt)?;
+    out.extend_from_slice(tag.as_ref());
+    Ok(out)
+}
+
+/// Reverses [`seal`]; fails unless `key` and `aad` are the ones sealed with.
+pub fn open(key: &Key256, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < NONCE_LEN + TAG_LEN {
+        return Err(CryptoError::Truncated);
+    }
+    let (nonce, rest) = sealed.split_at(NONCE_LEN);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Decrypt)?;
+    let mut buf = Zeroizing::new(rest.to_vec());
+    let len = key
+        .aead()?
+        .open_in_place(nonce, Aad::from(aad), &mut buf[..])
+        .map_err(|_| CryptoError::Decrypt)?
+        .len();
+    buf.truncate(len);
+    Ok(buf)
+}
+
+/// A value encrypted under its own data key, and that data key wrapped by a
+/// key-encryption key. Both halves are safe to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub wrapped_key: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+/// Envelope-encrypts `plaintext` with a fresh data key wrapped by `kek`;
+/// `context` (secret ARN and version id) is bound into both layers.
+pub fn encrypt_value(kek: &Key256, context: &[u8], plaintext: &[u8]) -> Result<Envelope, CryptoError> {
+    let data_key = Key256::generate()?;
+    Ok(Envelope {
+        wrapped_key: seal(kek, context, data_key.as_bytes())?,
+        ciphertext: seal(&data_key, context, plaintext)?,
+    })
+}
+
+pub fn decrypt_value(kek: &Key256, context: &[u8], envelope: &Envelope) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let key_bytes = open(kek, context, &envelope.wrapped_key)?;
+    let data_key = Key256::from_bytes(&key_bytes).ok_or(CryptoError::Decrypt)?;
+    open(&data_key, context, &envelope.ciphertext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_context_binding() {
+        let kek = Key256::generate().unwrap();
+        let env = encrypt_value(&kek, b"arn|v1", b"hunter2").unwrap();
+        assert!(!env.ciphertext.windows(7).any(|w| w == b"hunter2"));
+        assert_eq!(&decrypt_value(&kek, b"arn|v1", &env).unwrap()[..], b"hunter2");
+        assert!(matches!(decrypt_value(&kek, b"arn|v2", &env), Err(CryptoError::Decrypt)));
+        let other = Key256::generate().unwrap();
+        assert!(decrypt_value(&other, b"arn|v1", &env).is_err());
+        let mut tampered = env.clone();
+        let last = tampered.ciphertext.len() - 1;
+        tampered.ciphertext[last] ^= 1;
+        assert!(decrypt_value(&kek, b"arn|v1", &tampered).is_err());
+        assert!(matches!(open(&kek, b"", &[0u8; 5]), Err(CryptoError::Truncated)));
+    }
+
+    #[test]
+    fn debug_hides_keys() {
+        let k = Key256::from_bytes(&[7u8; 32]).unwrap();
+        assert_eq!(format!("{k:?}"), "Key256(<redacted>)");
+    }
+}

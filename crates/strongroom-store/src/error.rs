@@ -1,0 +1,20 @@
+/// A storage failure. Cloneable because one failed commit fails every write
+/// that shared it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error while doing `context`.
+    #[error("database error while {context}: {message}")]
+    Database { context: &'static str, message: String },
+    /// The database holds something we did not write (wrong type, bad enum).
+    #[error("database holds an unexpected value in {0}")]
+    Corrupt(&'static str),
+    /// The writer has shut down.
+    #[error("the store is closed")]
+    Closed,
+    /// A write closure panicked; its changes were rolled back.
+    #[error("a write transaction failed unexpectedly and was rolled back")]
+    JobPanicked,
+    /// Opening the database failed.
+    #[error("cannot open database {path}: {message}")]
+    Open { path: String, message: String },
+}

@@ -1,0 +1,386 @@
+//! `ReadTx` / `WriteTx` over one SQLite connection inside a transaction.
+
+use super::db_err;
+use crate::{AccessKeyRecord, KmsKeyRecord, ReadTx, StoreError, StoredValue, WriteTx};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::BTreeMap;
+use strongroom_domain::{Secret, Tag, Timestamp, Version};
+
+pub struct SqliteTx<'c> {
+    pub conn: &'c Connection,
+}
+
+const SECRET_COLUMNS: &str = "pk, arn, account, region, name, description, kms_key_id, secret_type, created, \
+     last_changed, last_accessed, deleted, purge_after, tagged";
+
+fn ts(v: Option<i64>) -> Option<Timestamp> {
+    v.map(Timestamp)
+}
+
+/// A secret row, before its versions, stages and tags are attached.
+fn secret_row(r: &Row<'_>) -> rusqlite::Result<(i64, bool, Secret)> {
+    Ok((
+        r.get(0)?,
+        r.get::<_, i64>(13)? != 0,
+        Secret {
+            arn: r.get(1)?,
+            account: r.get(2)?,
+            region: r.get(3)?,
+            name: r.get(4)?,
+            description: r.get(5)?,
+            kms_key_id: r.get(6)?,
+            secret_type: r.get(7)?,
+            created: Timestamp(r.get(8)?),
+            last_changed: Timestamp(r.get(9)?),
+            last_accessed: ts(r.get(10)?),
+            deleted: ts(r.get(11)?),
+            purge_after: ts(r.get(12)?),
+            tags: None,
+            versions: Vec::new(),
+            stages: BTreeMap::new(),
+        },
+    ))
+}
+
+impl SqliteTx<'_> {
+    /// Attaches versions, stages and tags to a loaded secret row.
+    fn complete(&self, pk: i64, tagged: bool, mut secret: Secret) -> Result<Secret, StoreError> {
+        let err = db_err("loading a secret");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT version_id, created, last_accessed, ciphertext IS NOT NULL FROM versions \
+                 WHERE secret_pk = ?1 ORDER BY created, seq",
+            )
+            .map_err(&err)?;
+        secret.versions = stmt
+            .query_map([pk], |r| {
+                Ok(Version {
+                    id: r.get(0)?,
+                    created: Timestamp(r.get(1)?),
+                    last_accessed: ts(r.get(2)?),
+                    has_value: r.get(3)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT stage, version_id FROM stages WHERE secret_pk = ?1")
+            .map_err(&err)?;
+        secret.stages = stmt
+            .query_map([pk], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)?;
+        if tagged {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT key, value FROM tags WHERE secret_pk = ?1 ORDER BY position")
+                .map_err(&err)?;
+            secret.tags = Some(
+                stmt.query_map([pk], |r| Ok(Tag { key: r.get(0)?, value: r.get(1)? }))
+                    .map_err(&err)?
+                    .collect::<Result<_, _>>()
+                    .map_err(&err)?,
+            );
+        }
+        Ok(secret)
+    }
+
+    fn find_one(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Option<Secret>, StoreError> {
+        let err = db_err("finding a secret");
+        let row = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(&err)?
+            .query_row(params, secret_row)
+            .optional()
+            .map_err(&err)?;
+        match row {
+            Some((pk, tagged, secret)) => Ok(Some(self.complete(pk, tagged, secret)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn exec(&self, context: &'static str, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .map_err(db_err(context))?
+            .execute(params)
+            .map_err(db_err(context))
+    }
+
+    fn write_tags(&self, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
+        for (i, tag) in tags.iter().enumerate() {
+            self.exec(
+                "writing tags",
+                "INSERT INTO tags (secret_pk, position, key, value) \
+                 SELECT pk, ?2, ?3, ?4 FROM secrets WHERE arn = ?1",
+                params![arn, i as i64, tag.key, tag.value],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ReadTx for SqliteTx<'_> {
+    fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError> {
+        self.find_one(&format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE arn = ?1"), params![arn])
+    }
+
+    fn find_secret_by_name(&self, account: &str, region: &str, name: &str) -> Result<Option<Secret>, StoreError> {
+        self.find_one(
+            &format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE account = ?1 AND region = ?2 AND name = ?3"),
+            params![account, region, name],
+        )
+    }
+
+    fn load_value(&self, arn: &str, version_id: &str) -> Result<Option<StoredValue>, StoreError> {
+        let err = db_err("loading a value");
+        let row: Option<(Option<String>, Option<Vec<u8>>, Option<Vec<u8>>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT v.key_id, v.wrapped_key, v.ciphertext FROM versions v JOIN secrets s ON s.pk = v.secret_pk \
+                 WHERE s.arn = ?1 AND v.version_id = ?2",
+            )
+            .map_err(&err)?
+            .query_row(params![arn, version_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+            .map_err(&err)?;
+        Ok(match row {
+            Some((Some(key_id), Some(wrapped_key), Some(ciphertext))) => {
+                Some(StoredValue { key_id, wrapped_key, ciphertext })
+            }
+            _ => None,
+        })
+    }
+
+    fn list_secrets(&self, account: &str, region: &str) -> Result<Vec<Secret>, StoreError> {
+        let err = db_err("listing secrets");
+        let rows: Vec<(i64, bool, Secret)> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SECRET_COLUMNS} FROM secrets WHERE account = ?1 AND region = ?2 ORDER BY pk"
+            ))
+            .map_err(&err)?
+            .query_map(params![account, region], secret_row)
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)?;
+        rows.into_iter()
+            .map(|(pk, tagged, s)| self.complete(pk, tagged, s))
+            .collect()
+    }
+
+    fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError> {
+        let err = db_err("finding secrets to purge");
+        self.conn
+            .prepare_cached("SELECT arn FROM secrets WHERE purge_after IS NOT NULL AND purge_after <= ?1")
+            .map_err(&err)?
+            .query_map([now.0], |r| r.get(0))
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    fn kms_key(&self, account: &str, region: &str, alias: &str) -> Result<Option<KmsKeyRecord>, StoreError> {
+        let err = db_err("loading a KMS key");
+        self.conn
+            .prepare_cached(
+                "SELECT key_id, account, region, alias, sealed_material, created FROM kms_keys \
+                 WHERE account = ?1 AND region = ?2 AND alias = ?3",
+            )
+            .map_err(&err)?
+            .query_row(params![account, region, alias], |r| {
+                Ok(KmsKeyRecord {
+                    key_id: r.get(0)?,
+                    account: r.get(1)?,
+                    region: r.get(2)?,
+                    alias: r.get(3)?,
+                    sealed_material: r.get(4)?,
+                    created: r.get(5)?,
+                })
+            })
+            .optional()
+            .map_err(&err)
+    }
+
+    fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError> {
+        let err = db_err("loading access keys");
+        self.conn
+            .prepare_cached("SELECT access_key_id, account, principal, sealed_secret, created FROM access_keys")
+            .map_err(&err)?
+            .query_map([], |r| {
+                Ok(AccessKeyRecord {
+                    access_key_id: r.get(0)?,
+                    account: r.get(1)?,
+                    principal: r.get(2)?,
+                    sealed_secret: r.get(3)?,
+                    created: r.get(4)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let err = db_err("reading metadata");
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .map_err(&err)?
+            .query_row([key], |r| r.get(0))
+            .optional()
+            .map_err(&err)
+    }
+}
+
+impl WriteTx for SqliteTx<'_> {
+    fn insert_secret(&mut self, s: &Secret) -> Result<(), StoreError> {
+        self.exec(
+            "inserting a secret",
+            "INSERT INTO secrets (arn, account, region, name, description, kms_key_id, secret_type, created, \
+             last_changed, last_accessed, deleted, purge_after, tagged) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                s.arn,
+                s.account,
+                s.region,
+                s.name,
+                s.description,
+                s.kms_key_id,
+                s.secret_type,
+                s.created.0,
+                s.last_changed.0,
+                s.last_accessed.map(|t| t.0),
+                s.deleted.map(|t| t.0),
+                s.purge_after.map(|t| t.0),
+                s.tags.is_some() as i64,
+            ],
+        )?;
+        if let Some(tags) = &s.tags {
+            self.write_tags(&s.arn, tags)?;
+        }
+        Ok(())
+    }
+
+    fn update_secret(&mut self, s: &Secret) -> Result<(), StoreError> {
+        self.exec(
+            "updating a secret",
+            "UPDATE secrets SET description = ?2, kms_key_id = ?3, secret_type = ?4, last_changed = ?5, \
+             last_accessed = ?6, deleted = ?7, purge_after = ?8, tagged = ?9 WHERE arn = ?1",
+            params![
+                s.arn,
+                s.description,
+                s.kms_key_id,
+                s.secret_type,
+                s.last_changed.0,
+                s.last_accessed.map(|t| t.0),
+                s.deleted.map(|t| t.0),
+                s.purge_after.map(|t| t.0),
+                s.tags.is_some() as i64,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn replace_tags(&mut self, arn: &str, tags: Option<&[Tag]>) -> Result<(), StoreError> {
+        self.exec(
+            "replacing tags",
+            "DELETE FROM tags WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1)",
+            params![arn],
+        )?;
+        self.write_tags(arn, tags.unwrap_or_default())
+    }
+
+    fn insert_version(&mut self, arn: &str, v: &Version, value: Option<&StoredValue>) -> Result<(), StoreError> {
+        self.exec(
+            "inserting a version",
+            "INSERT INTO versions (secret_pk, version_id, created, seq, last_accessed, key_id, wrapped_key, ciphertext) \
+             SELECT pk, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM versions WHERE secret_pk = pk), ?4, ?5, ?6, ?7 \
+             FROM secrets WHERE arn = ?1",
+            params![
+                arn,
+                v.id,
+                v.created.0,
+                v.last_accessed.map(|t| t.0),
+                value.map(|x| x.key_id.as_str()),
+                value.map(|x| x.wrapped_key.as_slice()),
+                value.map(|x| x.ciphertext.as_slice()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_version_access(&mut self, arn: &str, version_id: &str, at: Option<Timestamp>) -> Result<(), StoreError> {
+        self.exec(
+            "updating a version",
+            "UPDATE versions SET last_accessed = ?3 \
+             WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2",
+            params![arn, version_id, at.map(|t| t.0)],
+        )?;
+        Ok(())
+    }
+
+    fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError> {
+        self.exec(
+            "deleting a version",
+            "DELETE FROM versions WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2",
+            params![arn, version_id],
+        )?;
+        Ok(())
+    }
+
+    fn set_stage(&mut self, arn: &str, stage: &str, version_id: &str) -> Result<(), StoreError> {
+        self.exec(
+            "moving a staging label",
+            "INSERT INTO stages (secret_pk, stage, version_id) SELECT pk, ?2, ?3 FROM secrets WHERE arn = ?1 \
+             ON CONFLICT (secret_pk, stage) DO UPDATE SET version_id = excluded.version_id",
+            params![arn, stage, version_id],
+        )?;
+        Ok(())
+    }
+
+    fn remove_stage(&mut self, arn: &str, stage: &str) -> Result<(), StoreError> {
+        self.exec(
+            "removing a staging label",
+            "DELETE FROM stages WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND stage = ?2",
+            params![arn, stage],
+        )?;
+        Ok(())
+    }
+
+    fn delete_secret(&mut self, arn: &str) -> Result<(), StoreError> {
+        self.exec("deleting a secret", "DELETE FROM secrets WHERE arn = ?1", params![arn])?;
+        Ok(())
+    }
+
+    fn insert_kms_key(&mut self, k: &KmsKeyRecord) -> Result<(), StoreError> {
+        self.exec(
+            "inserting a KMS key",
+            "INSERT INTO kms_keys (key_id, account, region, alias, sealed_material, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![k.key_id, k.account, k.region, k.alias, k.sealed_material, k.created],
+        )?;
+        Ok(())
+    }
+
+    fn insert_access_key(&mut self, k: &AccessKeyRecord) -> Result<(), StoreError> {
+        self.exec(
+            "inserting an access key",
+            "INSERT INTO access_keys (access_key_id, account, principal, sealed_secret, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![k.access_key_id, k.account, k.principal, k.sealed_secret, k.created],
+        )?;
+        Ok(())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.exec(
+            "writing metadata",
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
