@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -618,14 +618,15 @@ def aws_cli_path() -> str:
 
 @dataclass
 class AwsCli:
+    """Runs the AWS CLI against a server, isolated from any local AWS config."""
+
     server: Server
     region: str = REGION
-    home: Path | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, *args: str, timeout: float = 60) -> Any:
-        """Runs `aws --endpoint-url ... secretsmanager ARGS --output json`
-        and returns the parsed JSON (None for empty output)."""
+        """Runs `aws --endpoint-url ... --output json secretsmanager ARGS`
+        and returns the parsed JSON (None for empty output). Raises
+        CliError, carrying stderr, when the command fails."""
         argv = [
             aws_cli_path(),
             "--endpoint-url",
@@ -635,24 +636,19 @@ class AwsCli:
             "secretsmanager",
             *args,
         ]
-        env = dict(os.environ)
-        for k in list(env):
-            if k.startswith("AWS_"):
-                del env[k]
-        home = self.home or Path(os.devnull)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             {
                 "AWS_ACCESS_KEY_ID": self.server.access_key or "",
                 "AWS_SECRET_ACCESS_KEY": self.server.secret_key or "",
                 "AWS_DEFAULT_REGION": self.region,
-                "AWS_CONFIG_FILE": str(home / "config") if self.home else os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials") if self.home else os.devnull,
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 "AWS_PAGER": "",
                 "AWS_MAX_ATTEMPTS": "1",
                 "AWS_RETRY_MODE": "standard",
             }
         )
-        env.update(self.extra_env)
         proc = subprocess.run(
             argv, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
         )

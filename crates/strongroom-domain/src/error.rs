@@ -119,6 +119,11 @@ pub enum Error {
         "The password length {length} is too short to include at least one character of each of the {types} included types."
     )]
     PasswordTooShortForTypes { length: u32, types: u32 },
+    /// BatchGetSecretValue needs exactly one way of choosing secrets.
+    #[error("Either 'SecretIdList' or 'Filters' must be provided, but not both.")]
+    BatchIdsXorFilters,
+    #[error("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")]
+    BatchMaxResultsNeedsFilters,
     /// A NextToken we did not issue.
     #[error("The NextToken value is not valid.")]
     InvalidNextToken,
@@ -154,6 +159,8 @@ impl Error {
             | TagValueLength
             | ReservedTagPrefix
             | DuplicateTagKey(_)
+            | BatchIdsXorFilters
+            | BatchMaxResultsNeedsFilters
             | EmptyCharacterSet
             | PasswordTooShortForTypes { .. }
             | Unsupported(_) => ErrorKind::InvalidParameter,

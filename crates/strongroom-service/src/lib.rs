@@ -1,1 +1,91 @@
+//! The use cases: one public function per Secrets Manager operation.
+//!
+//! Each operation resolves the secret, applies the domain rules, encrypts or
+//! decrypts, and persists in one store transaction. It knows nothing of HTTP
+//! or SQL: inputs and outputs are plain structs and domain types.
+//!
+//! Architecture Invariant: plaintext secret values exist only inside this
+//! crate (and the wire layer that carries them); they are encrypted before
+//! any store call and never logged.
 
+mod clock;
+mod error;
+mod keys;
+mod listing;
+mod purge;
+mod secrets;
+mod tags;
+mod values;
+mod versions;
+
+pub use clock::{Clock, SystemClock};
+pub use error::ServiceError;
+pub use keys::{AccessKey, NewAccessKey};
+pub use listing::{ListSecretsInput, Page, SortBy};
+pub use secrets::{CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput, UpdateSecretOutput};
+pub use values::{
+    BatchGetInput, BatchGetOutput, GetSecretValueInput, PutSecretValueInput, PutSecretValueOutput, SecretValueOutput,
+};
+pub use versions::{ListVersionsInput, ListVersionsOutput};
+
+pub use strongroom_domain as domain;
+
+use keys::KekCache;
+use std::sync::Arc;
+use strongroom_crypto::RootKey;
+use strongroom_domain::{Error, Secret, SecretRef};
+use strongroom_store::{ReadTx, Store};
+
+/// Who is calling and where: the account owning the access key and the
+/// region of the request's credential scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub account: String,
+    pub region: String,
+}
+
+/// The service: the store, the key hierarchy and a clock.
+pub struct Service {
+    store: Arc<dyn Store>,
+    root: RootKey,
+    account: String,
+    clock: Arc<dyn Clock>,
+    keks: KekCache,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, root: RootKey, account: String, clock: Arc<dyn Clock>) -> Service {
+        Service { store, root, account, clock, keks: KekCache::default() }
+    }
+
+    /// The account whose secrets this server holds.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn now(&self) -> strongroom_domain::Timestamp {
+        self.clock.now()
+    }
+}
+
+/// Finds the secret a `SecretId` names, in the caller's account and region:
+/// exact ARN, else partial ARN, else name.
+pub(crate) fn resolve(tx: &dyn ReadTx, caller: &Caller, id: &str) -> Result<Secret, ServiceError> {
+    let reference = SecretRef::parse(id)?;
+    let found = match &reference {
+        SecretRef::Name(name) => tx.find_secret_by_name(&caller.account, &caller.region, name)?,
+        SecretRef::Arn { full, .. } => match tx.find_secret_by_arn(full)? {
+            Some(s) if s.account == caller.account && s.region == caller.region => Some(s),
+            Some(_) => None,
+            None => match reference.partial_arn_name(&caller.region, &caller.account) {
+                Some(name) => tx.find_secret_by_name(&caller.account, &caller.region, name)?,
+                None => None,
+            },
+        },
+    };
+    found.ok_or(ServiceError::Domain(Error::SecretNotFound))
+}

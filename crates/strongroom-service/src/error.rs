@@ -1,0 +1,29 @@
+use strongroom_crypto::CryptoError;
+use strongroom_domain::Error;
+use strongroom_store::StoreError;
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request broke a rule of the service; the client's fault.
+    #[error(transparent)]
+    Domain(#[from] Error),
+    /// The store failed; our fault.
+    #[error("storage failure: {0}")]
+    Store(#[from] StoreError),
+    /// A stored value did not decrypt under its key and context.
+    #[error("Secrets Manager can't decrypt the protected secret text using the provided KMS key.")]
+    Decryption,
+    /// Encrypting a new value failed.
+    #[error("Secrets Manager can't encrypt the protected secret text using the provided KMS key.")]
+    Encryption,
+}
+
+impl From<CryptoError> for ServiceError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::Decrypt | CryptoError::Truncated => ServiceError::Decryption,
+            _ => ServiceError::Encryption,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The middle of the key hierarchy (per-region `aws/secretsmanager` key
+//! material, sealed by the root key), value sealing, and access keys.
+
+use crate::{Caller, Service, ServiceError};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use strongroom_crypto::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
+use strongroom_domain::SecretValue;
+use strongroom_store::{AccessKeyRecord, KmsKeyRecord, StoredValue};
+use zeroize::Zeroizing;
+
+/// The AWS managed key every secret uses unless told otherwise.
+pub const DEFAULT_KEY_ALIAS: &str = "aws/secretsmanager";
+
+/// Unwrapped KMS key material, by region. Zeroized when dropped.
+#[derive(Default)]
+pub(crate) struct KekCache {
+    by_region: RwLock<HashMap<String, Arc<Kek>>>,
+}
+
+/// A key-encryption key: the KMS key's id and its material.
+pub(crate) struct Kek {
+    pub key_id: String,
+    pub key: Key256,
+}
+
+/// Plaintext layout inside the envelope: a type byte, then the bytes. The
+/// type is encrypted too, so the database does not even show which kind.
+const STRING_TAG: u8 = 1;
+const BINARY_TAG: u8 = 2;
+
+/// Binds a value to its secret and version (AWS's encryption context is the
+/// secret ARN and version id as well).
+fn context(arn: &str, version_id: &str) -> Vec<u8> {
+    format!("SecretARN={arn};SecretVersionId={version_id}").into_bytes()
+}
+
+fn key_context(key_id: &str) -> Vec<u8> {
+    format!("kms-key:{key_id}").into_bytes()
+}
+
+fn access_key_context(access_key_id: &str) -> Vec<u8> {
+    format!("access-key:{access_key_id}").into_bytes()
+}
+
+pub(crate) fn seal_value(kek: &Kek, arn: &str, version_id: &str, value: &SecretValue) -> Result<StoredValue, ServiceError> {
+    let mut plain = Zeroizing::new(Vec::new());
+    match value {
+        SecretValue::String(s) => {
+            plain.push(STRING_TAG);
+            plain.extend_from_slice(s.as_bytes());
+        }
+        SecretValue::Binary(b) => {
+            plain.push(BINARY_TAG);
+            plain.extend_from_slice(b);
+        }
+    }
+    let env = encrypt_value(&kek.key, &context(arn, version_id), &plain)?;
+    Ok(StoredValue { key_id: kek.key_id.clone(), wrapped_key: env.wrapped_key, ciphertext: env.ciphertext })
+}
+
+pub(crate) fn open_value(kek: &Kek, arn: &str, version_id: &str, stored: &StoredValue) -> Result<SecretValue, ServiceError> {
+    if stored.key_id != kek.key_id {
+        return Err(ServiceError::Decryption);
+    }
+    let env = Envelope { wrapped_key: stored.wrapped_key.clone(), ciphertext: stored.ciphertext.clone() };
+    let plain = decrypt_value(&kek.key, &context(arn, version_id), &env)?;
+    match plain.split_first() {
+        Some((&STRING_TAG, rest)) => {
+            String::from_utf8(rest.to_vec()).map(SecretValue::String).map_err(|_| ServiceError::Decryption)
+        }
+        Some((&BINARY_TAG, rest)) => Ok(SecretValue::Binary(rest.to_vec())),
+        _ => Err(ServiceError::Decryption),
+    }
+}
+
+/// A 36-character key id shaped like KMS's (a UUID).
+fn new_key_id() -> String {
+    let b: [u8; 16] = rand::rng().random();
+    let h = hex(&b);
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Service {
+    /// The `aws/secretsmanager` key of the caller's region, created on first use.
+    pub(crate) async fn default_kek(&self, caller: &Caller) -> Result<Arc<Kek>, ServiceError> {
+        if let Some(k) = self.keks.by_region.read().ok().and_then(|m| m.get(&caller.region).cloned()) {
+            return Ok(k);
+        }
+        let (account, region) = (caller.account.clone(), caller.region.clone());
+        let existing = self.store.read(|tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))?;
+        let record = match existing {
+            Some(r) => r,
+            None => {
+                let material = Key256::generate()?;
+                let key_id = new_key_id();
+                let record = KmsKeyRecord {
+                    sealed_material: seal(&self.root.0, &key_context(&key_id), material.as_bytes())?,
+                    key_id,
+                    account: account.clone(),
+                    region: region.clone(),
+                    alias: DEFAULT_KEY_ALIAS.to_owned(),
+                    created: self.now().0,
+                };
+                // Two first writers may race: the one that commits first wins
+                // and the other reads its key back.
+                self.store
+                    .write(move |tx| -> Result<KmsKeyRecord, ServiceError> {
+                        match tx.kms_key(&record.account, &record.region, DEFAULT_KEY_ALIAS)? {
+                            Some(winner) => Ok(winner),
+                            None => {
+                                tx.insert_kms_key(&record)?;
+                                Ok(record)
+                            }
+                        }
+                    })
+                    .await?
+            }
+        };
+        let material = open(&self.root.0, &key_context(&record.key_id), &record.sealed_material)?;
+        let key = Key256::from_bytes(&material).ok_or(ServiceError::Decryption)?;
+        let kek = Arc::new(Kek { key_id: record.key_id, key });
+        if let Ok(mut m) = self.keks.by_region.write() {
+            m.insert(caller.region.clone(), kek.clone());
+        }
+        Ok(kek)
+    }
+
+    /// Every access key with its secret unsealed, for the authenticator.
+    pub fn access_keys(&self) -> Result<Vec<AccessKey>, ServiceError> {
+        let records = self.store.read(|tx| tx.access_keys())?;
+        records
+            .into_iter()
+            .map(|r| {
+                let secret = open(&self.root.0, &access_key_context(&r.access_key_id), &r.sealed_secret)?;
+                let secret = String::from_utf8(secret.to_vec()).map_err(|_| ServiceError::Decryption)?;
+                Ok(AccessKey {
+                    access_key_id: r.access_key_id,
+                    account: r.account,
+                    principal: r.principal,
+                    secret_access_key: Zeroizing::new(secret),
+                })
+            })
+            .collect()
+    }
+
+    /// Creates the account's admin access key if the server has no key yet.
+    /// Returns it (the only time its secret is shown) when created.
+    pub async fn ensure_admin_key(&self) -> Result<Option<NewAccessKey>, ServiceError> {
+        if !self.store.read(|tx| tx.access_keys())?.is_empty() {
+            return Ok(None);
+        }
+        let mut rng = rand::rng();
+        const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let id: String = "AKIA"
+            .chars()
+            .chain((0..16).map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char))
+            .collect();
+        let secret: Zeroizing<String> = Zeroizing::new(
+            (0..40)
+                .map(|_| SECRET_ALPHABET[rng.random_range(0..SECRET_ALPHABET.len())] as char)
+                .collect(),
+        );
+        let record = AccessKeyRecord {
+            sealed_secret: seal(&self.root.0, &access_key_context(&id), secret.as_bytes())?,
+            access_key_id: id.clone(),
+            account: self.account.clone(),
+            principal: "root".to_owned(),
+            created: self.now().0,
+        };
+        self.store.write(move |tx| -> Result<(), ServiceError> { Ok(tx.insert_access_key(&record)?) }).await?;
+        Ok(Some(NewAccessKey { access_key_id: id, secret_access_key: secret }))
+    }
+
+    /// The account id recorded at first start, recording `wanted` if none.
+    pub async fn ensure_account(&self, wanted: &str) -> Result<String, ServiceError> {
+        if let Some(a) = self.store.read(|tx| tx.meta("account_id"))? {
+            return Ok(a);
+        }
+        let wanted = wanted.to_owned();
+        self.store
+            .write(move |tx| -> Result<String, ServiceError> {
+                tx.set_meta("account_id", &wanted)?;
+                Ok(wanted)
+            })
+            .await
+    }
+}
+
+/// An access key as the authenticator needs it.
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub account: String,
+    pub principal: String,
+    pub secret_access_key: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A freshly created key, to be shown once to the operator.
+pub struct NewAccessKey {
+    pub access_key_id: String,
+    pub secret_access_key: Zeroizing<String>,
+}

@@ -1,0 +1,270 @@
+//! CreateSecret, UpdateSecret, DescribeSecret, DeleteSecret, RestoreSecret.
+
+use crate::keys::{DEFAULT_KEY_ALIAS, seal_value};
+use crate::values::same_value;
+use crate::{Caller, Service, ServiceError, resolve};
+use std::collections::BTreeMap;
+use strongroom_domain::tags::validate_new_tags;
+use strongroom_domain::{Error, Secret, SecretRef, SecretValue, Tag, Timestamp, Version, build_arn, random_suffix, validate_name};
+use strongroom_store::save_secret;
+
+/// Recovery window when DeleteSecret gives none.
+const DEFAULT_RECOVERY_DAYS: i64 = 30;
+
+#[derive(Debug, Default)]
+pub struct CreateSecretInput {
+    pub name: String,
+    pub client_request_token: Option<String>,
+    pub description: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub value: Option<SecretValue>,
+    pub tags: Option<Vec<Tag>>,
+    /// Regions asked for in AddReplicaRegions (not supported yet).
+    pub replica_regions: Vec<String>,
+    pub secret_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateSecretOutput {
+    pub arn: String,
+    pub name: String,
+    pub version_id: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct UpdateSecretInput {
+    pub secret_id: String,
+    pub client_request_token: Option<String>,
+    pub description: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub value: Option<SecretValue>,
+    pub secret_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateSecretOutput {
+    pub arn: String,
+    pub name: String,
+    /// Only when a new version was made.
+    pub version_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteSecretOutput {
+    pub arn: String,
+    pub name: String,
+    pub deletion_date: Timestamp,
+}
+
+/// Until the KMS issue lands only the AWS managed key can be named.
+fn check_kms_key(kms_key_id: Option<&str>) -> Result<(), Error> {
+    match kms_key_id {
+        None | Some("") => Ok(()),
+        Some(k) if k == DEFAULT_KEY_ALIAS || k == "alias/aws/secretsmanager" || k.ends_with(":alias/aws/secretsmanager") => {
+            Ok(())
+        }
+        Some(_) => Err(Error::Unsupported(
+            "KmsKeyId: this server supports only the AWS managed key alias/aws/secretsmanager so far.",
+        )),
+    }
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
+}
+
+impl Service {
+    pub async fn create_secret(&self, caller: &Caller, input: CreateSecretInput) -> Result<CreateSecretOutput, ServiceError> {
+        validate_name(&input.name)?;
+        if input.value.is_some() && input.client_request_token.is_none() {
+            return Err(Error::MissingClientRequestToken.into());
+        }
+        check_kms_key(input.kms_key_id.as_deref())?;
+        if !input.replica_regions.is_empty() {
+            return Err(Error::Unsupported("AddReplicaRegions: replication is not supported by this server yet.").into());
+        }
+        if let Some(tags) = &input.tags {
+            validate_new_tags(tags)?;
+        }
+        let kek = self.default_kek(caller).await?;
+        let now = self.now();
+        let arn = build_arn(&caller.region, &caller.account, &input.name, &random_suffix());
+        let caller = caller.clone();
+        self.store
+            .write(move |tx| {
+                if let Some(existing) = tx.find_secret_by_name(&caller.account, &caller.region, &input.name)? {
+                    if existing.is_scheduled_for_deletion() {
+                        return Err(Error::NameScheduledForDeletion.into());
+                    }
+                    // A retry of the same create (same token, same value) answers as the first did.
+                    if let (Some(token), Some(value)) = (&input.client_request_token, &input.value) {
+                        if existing.version(token).is_some() {
+                            if same_value(tx, &kek, &existing, token, value)? {
+                                return Ok(CreateSecretOutput {
+                                    arn: existing.arn.clone(),
+                                    name: existing.name.clone(),
+                                    version_id: Some(token.clone()),
+                                });
+                            }
+                            return Err(Error::TokenInUse { token: token.clone(), arn: existing.arn.clone() }.into());
+                        }
+                    }
+                    return Err(Error::SecretExists(input.name.clone()).into());
+                }
+                let mut secret = Secret {
+                    arn: arn.clone(),
+                    name: input.name.clone(),
+                    region: caller.region.clone(),
+                    account: caller.account.clone(),
+                    description: non_empty(input.description),
+                    kms_key_id: None,
+                    secret_type: non_empty(input.secret_type),
+                    created: now,
+                    last_changed: now,
+                    last_accessed: None,
+                    deleted: None,
+                    purge_after: None,
+                    tags: input.tags,
+                    versions: Vec::new(),
+                    stages: BTreeMap::new(),
+                };
+                let mut new_values = Vec::new();
+                let mut version_id = None;
+                if let (Some(value), Some(token)) = (&input.value, input.client_request_token) {
+                    new_values.push((token.clone(), seal_value(&kek, &arn, &token, value)?));
+                    secret.add_version(
+                        Version { id: token.clone(), created: now, last_accessed: None, has_value: true },
+                        None,
+                    )?;
+                    version_id = Some(token);
+                }
+                save_secret(tx, None, &secret, &new_values)?;
+                Ok(CreateSecretOutput { arn, name: secret.name, version_id })
+            })
+            .await
+    }
+
+    pub async fn update_secret(&self, caller: &Caller, input: UpdateSecretInput) -> Result<UpdateSecretOutput, ServiceError> {
+        SecretRef::parse(&input.secret_id)?;
+        if input.value.is_some() && input.client_request_token.is_none() {
+            return Err(Error::MissingClientRequestToken.into());
+        }
+        check_kms_key(input.kms_key_id.as_deref())?;
+        let kek = self.default_kek(caller).await?;
+        let now = self.now();
+        let caller = caller.clone();
+        self.store
+            .write(move |tx| {
+                let before = resolve(tx, &caller, &input.secret_id)?;
+                before.ensure_not_deleted()?;
+                let mut after = before.clone();
+                let mut changed = false;
+                if let Some(d) = input.description {
+                    after.description = non_empty(Some(d));
+                    changed = true;
+                }
+                if let Some(t) = input.secret_type {
+                    after.secret_type = non_empty(Some(t));
+                    changed = true;
+                }
+                let mut version_id = None;
+                let mut new_values = Vec::new();
+                if let (Some(value), Some(token)) = (&input.value, &input.client_request_token) {
+                    if before.version(token).is_some() {
+                        if !same_value(tx, &kek, &before, token, value)? {
+                            return Err(Error::TokenInUse { token: token.clone(), arn: before.arn.clone() }.into());
+                        }
+                        version_id = Some(token.clone());
+                    } else {
+                        new_values.push((token.clone(), seal_value(&kek, &before.arn, token, value)?));
+                        after.add_version(
+                            Version { id: token.clone(), created: now, last_accessed: None, has_value: true },
+                            None,
+                        )?;
+                        after.trim_deprecated_versions();
+                        version_id = Some(token.clone());
+                        changed = true;
+                    }
+                }
+                if changed {
+                    after.last_changed = now.strictly_after(before.last_changed);
+                    save_secret(tx, Some(&before), &after, &new_values)?;
+                }
+                Ok(UpdateSecretOutput { arn: after.arn, name: after.name, version_id })
+            })
+            .await
+    }
+
+    pub fn describe_secret(&self, caller: &Caller, secret_id: &str) -> Result<Secret, ServiceError> {
+        self.store.read(|tx| resolve(tx, caller, secret_id))
+    }
+
+    pub async fn delete_secret(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        recovery_window_days: Option<i64>,
+        force: bool,
+    ) -> Result<DeleteSecretOutput, ServiceError> {
+        let reference = SecretRef::parse(secret_id)?;
+        if force && recovery_window_days.is_some() {
+            return Err(Error::ForceWithRecoveryWindow.into());
+        }
+        let window = recovery_window_days.unwrap_or(DEFAULT_RECOVERY_DAYS);
+        if !force && !(7..=30).contains(&window) {
+            return Err(Error::RecoveryWindowOutOfRange.into());
+        }
+        let now = self.now();
+        let caller = caller.clone();
+        let secret_id = secret_id.to_owned();
+        self.store
+            .write(move |tx| {
+                let before = match resolve(tx, &caller, &secret_id) {
+                    Ok(s) => s,
+                    // AWS answers a forced delete of a missing secret as if it existed.
+                    Err(ServiceError::Domain(Error::SecretNotFound)) if force => {
+                        let (arn, name) = match &reference {
+                            SecretRef::Name(n) => {
+                                (build_arn(&caller.region, &caller.account, n, &random_suffix()), n.clone())
+                            }
+                            SecretRef::Arn { full, resource, .. } => (full.clone(), resource.clone()),
+                        };
+                        return Ok(DeleteSecretOutput { arn, name, deletion_date: now });
+                    }
+                    Err(e) => return Err(e),
+                };
+                if force {
+                    tx.delete_secret(&before.arn)?;
+                    return Ok(DeleteSecretOutput { arn: before.arn, name: before.name, deletion_date: now });
+                }
+                if before.is_scheduled_for_deletion() {
+                    return Err(Error::AlreadyMarkedDeleted.into());
+                }
+                let mut after = before.clone();
+                let purge = now.plus_days(window);
+                after.deleted = Some(now);
+                after.purge_after = Some(purge);
+                save_secret(tx, Some(&before), &after, &[])?;
+                Ok(DeleteSecretOutput { arn: after.arn, name: after.name, deletion_date: purge })
+            })
+            .await
+    }
+
+    pub async fn restore_secret(&self, caller: &Caller, secret_id: &str) -> Result<(String, String), ServiceError> {
+        SecretRef::parse(secret_id)?;
+        let caller = caller.clone();
+        let secret_id = secret_id.to_owned();
+        self.store
+            .write(move |tx| {
+                let before = resolve(tx, &caller, &secret_id)?;
+                if before.is_scheduled_for_deletion() {
+                    let mut after = before.clone();
+                    after.deleted = None;
+                    after.purge_after = None;
+                    save_secret(tx, Some(&before), &after, &[])?;
+                }
+                Ok((before.arn, before.name))
+            })
+            .await
+    }
+}

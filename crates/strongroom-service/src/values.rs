@@ -1,0 +1,231 @@
+//! GetSecretValue, PutSecretValue and BatchGetSecretValue.
+
+use crate::keys::{Kek, open_value, seal_value};
+use crate::listing::{Page, select_secrets};
+use crate::{Caller, Service, ServiceError, resolve};
+use strongroom_domain::filter::Filter;
+use strongroom_domain::{AWSCURRENT, Error, Secret, SecretRef, SecretValue, Timestamp, Version};
+use strongroom_store::{ReadTx, save_secret};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Default, Clone)]
+pub struct GetSecretValueInput {
+    pub secret_id: String,
+    pub version_id: Option<String>,
+    pub version_stage: Option<String>,
+}
+
+/// One version's value and identity, as GetSecretValue returns it.
+#[derive(Debug, Clone)]
+pub struct SecretValueOutput {
+    pub arn: String,
+    pub name: String,
+    pub version_id: String,
+    pub value: SecretValue,
+    pub version_stages: Vec<String>,
+    pub created: Timestamp,
+}
+
+#[derive(Debug, Default)]
+pub struct PutSecretValueInput {
+    pub secret_id: String,
+    pub client_request_token: Option<String>,
+    pub value: Option<SecretValue>,
+    pub version_stages: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutSecretValueOutput {
+    pub arn: String,
+    pub name: String,
+    pub version_id: String,
+    pub version_stages: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct BatchGetInput {
+    pub secret_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<usize>,
+    pub next_token: Option<String>,
+}
+
+pub struct BatchGetOutput {
+    pub values: Vec<SecretValueOutput>,
+    /// Per-secret failures: the id asked for and why.
+    pub errors: Vec<(String, ServiceError)>,
+    pub next_token: Option<String>,
+}
+
+/// BatchGetSecretValue returns at most this many secrets per page.
+const MAX_BATCH: usize = 20;
+
+/// Compares secret bytes without an early exit on the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    bool::from(a.ct_eq(b))
+}
+
+/// Whether version `version_id` of `secret` holds exactly `value` (the
+/// ClientRequestToken idempotency check).
+pub(crate) fn same_value(
+    tx: &dyn ReadTx,
+    kek: &Kek,
+    secret: &Secret,
+    version_id: &str,
+    value: &SecretValue,
+) -> Result<bool, ServiceError> {
+    let Some(stored) = tx.load_value(&secret.arn, version_id)? else {
+        return Ok(false);
+    };
+    let existing = open_value(kek, &secret.arn, version_id, &stored)?;
+    Ok(match (&existing, value) {
+        (SecretValue::String(a), SecretValue::String(b)) => constant_time_eq(a.as_bytes(), b.as_bytes()),
+        (SecretValue::Binary(a), SecretValue::Binary(b)) => constant_time_eq(a, b),
+        _ => false,
+    })
+}
+
+/// Picks the version a GetSecretValue asks for.
+fn select_version<'s>(secret: &'s Secret, input: &GetSecretValueInput) -> Result<&'s Version, Error> {
+    match (&input.version_id, &input.version_stage) {
+        (Some(id), stage) => {
+            let v = secret.version(id).ok_or_else(|| Error::VersionNotFound(id.clone()))?;
+            if let Some(stage) = stage {
+                if secret.holder_of(stage) != Some(id.as_str()) {
+                    return Err(Error::StageNotOnVersion);
+                }
+            }
+            if !v.has_value {
+                return Err(Error::VersionNotFound(id.clone()));
+            }
+            Ok(v)
+        }
+        (None, stage) => {
+            let stage = stage.as_deref().unwrap_or(AWSCURRENT);
+            secret
+                .holder_of(stage)
+                .and_then(|id| secret.version(id))
+                .filter(|v| v.has_value)
+                .ok_or_else(|| Error::StageNotFound(stage.to_owned()))
+        }
+    }
+}
+
+impl Service {
+    pub async fn get_secret_value(&self, caller: &Caller, input: &GetSecretValueInput) -> Result<SecretValueOutput, ServiceError> {
+        SecretRef::parse(&input.secret_id)?;
+        let (secret, version, stored) = self.store.read(|tx| {
+            let secret = resolve(tx, caller, &input.secret_id)?;
+            secret.ensure_not_deleted()?;
+            let version = select_version(&secret, input)?.clone();
+            let stored = tx
+                .load_value(&secret.arn, &version.id)?
+                .ok_or_else(|| Error::VersionNotFound(version.id.clone()))?;
+            Ok::<_, ServiceError>((secret, version, stored))
+        })?;
+        let kek = self.default_kek(caller).await?;
+        let value = open_value(&kek, &secret.arn, &version.id, &stored)?;
+        self.touch(&secret, &version).await?;
+        Ok(SecretValueOutput {
+            version_stages: secret.stages_of(&version.id),
+            arn: secret.arn,
+            name: secret.name,
+            version_id: version.id,
+            value,
+            created: version.created,
+        })
+    }
+
+    /// Records today as the last access of the secret and the version. AWS
+    /// keeps this at day granularity, so it writes at most once a day.
+    async fn touch(&self, secret: &Secret, version: &Version) -> Result<(), ServiceError> {
+        let today = self.now().truncate_to_day();
+        if secret.last_accessed == Some(today) && version.last_accessed == Some(today) {
+            return Ok(());
+        }
+        let (arn, version_id) = (secret.arn.clone(), version.id.clone());
+        self.store
+            .write(move |tx| {
+                let Some(before) = tx.find_secret_by_arn(&arn)? else {
+                    return Ok(());
+                };
+                let mut after = before.clone();
+                after.last_accessed = Some(today);
+                if let Some(v) = after.version_mut(&version_id) {
+                    v.last_accessed = Some(today);
+                }
+                save_secret(tx, Some(&before), &after, &[]).map_err(ServiceError::from)
+            })
+            .await
+    }
+
+    pub async fn put_secret_value(&self, caller: &Caller, input: PutSecretValueInput) -> Result<PutSecretValueOutput, ServiceError> {
+        SecretRef::parse(&input.secret_id)?;
+        let token = input.client_request_token.ok_or(Error::MissingClientRequestToken)?;
+        let value = input.value.ok_or(Error::NoSecretValue)?;
+        let kek = self.default_kek(caller).await?;
+        let now = self.now();
+        let caller = caller.clone();
+        self.store
+            .write(move |tx| {
+                let before = resolve(tx, &caller, &input.secret_id)?;
+                before.ensure_not_deleted()?;
+                if before.version(&token).is_some() {
+                    if same_value(tx, &kek, &before, &token, &value)? {
+                        return Ok(PutSecretValueOutput {
+                            version_stages: before.stages_of(&token),
+                            arn: before.arn,
+                            name: before.name,
+                            version_id: token,
+                        });
+                    }
+                    return Err(Error::TokenInUse { token, arn: before.arn }.into());
+                }
+                let sealed = seal_value(&kek, &before.arn, &token, &value)?;
+                let mut after = before.clone();
+                let stages = after.add_version(
+                    Version { id: token.clone(), created: now, last_accessed: None, has_value: true },
+                    input.version_stages.as_deref(),
+                )?;
+                after.trim_deprecated_versions();
+                after.last_changed = now.strictly_after(before.last_changed);
+                save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
+                Ok(PutSecretValueOutput { arn: after.arn, name: after.name, version_id: token, version_stages: stages })
+            })
+            .await
+    }
+
+    pub async fn batch_get_secret_value(&self, caller: &Caller, input: BatchGetInput) -> Result<BatchGetOutput, ServiceError> {
+        let ids: Vec<String> = match (&input.secret_ids, &input.filters) {
+            (Some(_), Some(_)) | (None, None) => return Err(Error::BatchIdsXorFilters.into()),
+            (Some(ids), None) => {
+                if input.max_results.is_some() {
+                    return Err(Error::BatchMaxResultsNeedsFilters.into());
+                }
+                ids.clone()
+            }
+            (None, Some(filters)) => {
+                let page = self.store.read(|tx| {
+                    select_secrets(tx, caller, filters, false, Default::default())
+                        .and_then(|all| Page::cut(all, input.max_results.unwrap_or(MAX_BATCH), input.next_token.as_deref()))
+                })?;
+                let ids = page.items.iter().map(|s| s.arn.clone()).collect();
+                return self.batch_collect(caller, ids, page.next_token).await;
+            }
+        };
+        self.batch_collect(caller, ids, None).await
+    }
+
+    async fn batch_collect(&self, caller: &Caller, ids: Vec<String>, next_token: Option<String>) -> Result<BatchGetOutput, ServiceError> {
+        let mut out = BatchGetOutput { values: Vec::new(), errors: Vec::new(), next_token };
+        for id in ids {
+            let input = GetSecretValueInput { secret_id: id.clone(), ..Default::default() };
+            match self.get_secret_value(caller, &input).await {
+                Ok(v) => out.values.push(v),
+                Err(e @ ServiceError::Store(_)) => return Err(e),
+                Err(e) => out.errors.push((id, e)),
+            }
+        }
+        Ok(out)
+    }
+}

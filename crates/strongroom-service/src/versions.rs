@@ -1,0 +1,65 @@
+//! ListSecretVersionIds and UpdateSecretVersionStage.
+
+use crate::listing::Page;
+use crate::{Caller, Service, ServiceError, resolve};
+use strongroom_domain::{Secret, SecretRef, Version};
+use strongroom_store::save_secret;
+
+#[derive(Debug, Default)]
+pub struct ListVersionsInput {
+    pub secret_id: String,
+    pub max_results: Option<usize>,
+    pub next_token: Option<String>,
+    pub include_deprecated: bool,
+}
+
+pub struct ListVersionsOutput {
+    pub secret: Secret,
+    pub versions: Page<Version>,
+}
+
+const DEFAULT_PAGE: usize = 100;
+
+impl Service {
+    pub fn list_secret_version_ids(&self, caller: &Caller, input: &ListVersionsInput) -> Result<ListVersionsOutput, ServiceError> {
+        SecretRef::parse(&input.secret_id)?;
+        let secret = self.store.read(|tx| resolve(tx, caller, &input.secret_id))?;
+        // Newest first. Versions without a value (a pending rotation's
+        // placeholder) are not listed; label-less ones only on request.
+        let versions: Vec<Version> = secret
+            .versions
+            .iter()
+            .rev()
+            .filter(|v| v.has_value)
+            .filter(|v| input.include_deprecated || !secret.stages_of(&v.id).is_empty())
+            .cloned()
+            .collect();
+        let versions = Page::cut(versions, input.max_results.unwrap_or(DEFAULT_PAGE), input.next_token.as_deref())?;
+        Ok(ListVersionsOutput { secret, versions })
+    }
+
+    pub async fn update_secret_version_stage(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        stage: &str,
+        remove_from: Option<String>,
+        move_to: Option<String>,
+    ) -> Result<(String, String), ServiceError> {
+        SecretRef::parse(secret_id)?;
+        let now = self.now();
+        let (caller, secret_id, stage) = (caller.clone(), secret_id.to_owned(), stage.to_owned());
+        self.store
+            .write(move |tx| {
+                let before = resolve(tx, &caller, &secret_id)?;
+                before.ensure_not_deleted()?;
+                let mut after = before.clone();
+                after.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
+                after.trim_deprecated_versions();
+                after.last_changed = now.strictly_after(before.last_changed);
+                save_secret(tx, Some(&before), &after, &[])?;
+                Ok((after.arn, after.name))
+            })
+            .await
+    }
+}
