@@ -78,7 +78,7 @@ pub enum Error {
     /// Both or neither of SecretString / SecretBinary.
     #[error("You must provide either SecretString or SecretBinary.")]
     NoSecretValue,
-    #[error("You can't specify both SecretString and SecretBinary.")]
+    #[error("You can't specify both a binary secret value and a string secret value in the same secret.")]
     BothSecretValues,
     #[error("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")]
     RecoveryWindowOutOfRange,
@@ -136,7 +136,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         use Error::*;
         match self {
-            InvalidName | Constraint { .. } => ErrorKind::Validation,
+            InvalidName => ErrorKind::Validation,
             SecretNotFound | StageNotFound(_) | VersionNotFound(_) => ErrorKind::ResourceNotFound,
             SecretExists(_) | TokenInUse { .. } => ErrorKind::ResourceExists,
             StageNotOnVersion
@@ -144,11 +144,12 @@ impl Error {
             | AlreadyMarkedDeleted
             | NameScheduledForDeletion
             | MissingClientRequestToken
-            | NoSecretValue
-            | BothSecretValues => ErrorKind::InvalidRequest,
+            | NoSecretValue => ErrorKind::InvalidRequest,
             TooManyStages | TooManyTags => ErrorKind::LimitExceeded,
             InvalidNextToken => ErrorKind::InvalidNextToken,
-            NotAValidVersion(_)
+            Constraint { .. }
+            | BothSecretValues
+            | NotAValidVersion(_)
             | RecoveryWindowOutOfRange
             | ForceWithRecoveryWindow
             | RemoveFromVersionRequired { .. }

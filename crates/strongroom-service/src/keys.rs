@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use strongroom_crypto::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;
-use strongroom_store::{AccessKeyRecord, KmsKeyRecord, StoredValue};
+use strongroom_store::{AccessKeyRecord, KmsKeyRecord, Store, StoredValue};
 use zeroize::Zeroizing;
 
 /// The AWS managed key every secret uses unless told otherwise.
@@ -177,20 +177,6 @@ impl Service {
         self.store.write(move |tx| -> Result<(), ServiceError> { Ok(tx.insert_access_key(&record)?) }).await?;
         Ok(Some(NewAccessKey { access_key_id: id, secret_access_key: secret }))
     }
-
-    /// The account id recorded at first start, recording `wanted` if none.
-    pub async fn ensure_account(&self, wanted: &str) -> Result<String, ServiceError> {
-        if let Some(a) = self.store.read(|tx| tx.meta("account_id"))? {
-            return Ok(a);
-        }
-        let wanted = wanted.to_owned();
-        self.store
-            .write(move |tx| -> Result<String, ServiceError> {
-                tx.set_meta("account_id", &wanted)?;
-                Ok(wanted)
-            })
-            .await
-    }
 }
 
 /// An access key as the authenticator needs it.
@@ -214,4 +200,19 @@ impl std::fmt::Debug for AccessKey {
 pub struct NewAccessKey {
     pub access_key_id: String,
     pub secret_access_key: Zeroizing<String>,
+}
+
+/// The account id recorded at first start, recording `wanted` if none.
+/// Later starts keep the recorded one: ARNs already name it.
+pub async fn ensure_account(store: &Arc<dyn Store>, wanted: &str) -> Result<String, ServiceError> {
+    if let Some(a) = store.read(|tx| tx.meta("account_id"))? {
+        return Ok(a);
+    }
+    let wanted = wanted.to_owned();
+    store
+        .write(move |tx| -> Result<String, ServiceError> {
+            tx.set_meta("account_id", &wanted)?;
+            Ok(wanted)
+        })
+        .await
 }

@@ -20,7 +20,7 @@ mod versions;
 
 pub use clock::{Clock, SystemClock};
 pub use error::ServiceError;
-pub use keys::{AccessKey, NewAccessKey};
+pub use keys::{AccessKey, NewAccessKey, ensure_account};
 pub use listing::{ListSecretsInput, Page, SortBy};
 pub use secrets::{CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput, UpdateSecretOutput};
 pub use values::{

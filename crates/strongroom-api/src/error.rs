@@ -1,0 +1,81 @@
+//! Every failure a client can see, with its AWS code and HTTP status.
+
+use http::StatusCode;
+use strongroom_auth::AuthError;
+use strongroom_domain::ErrorKind;
+use strongroom_service::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is not (correctly) signed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The operation failed.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// `X-Amz-Target` names no operation of this service.
+    #[error("Operation {0} is not supported by this service.")]
+    UnknownOperation(String),
+    /// The body is not JSON, or a member has the wrong JSON type.
+    #[error("{0}")]
+    Serialization(String),
+    /// The body exceeds [`crate::MAX_BODY_BYTES`].
+    #[error("Request body is larger than the maximum of {0} bytes.")]
+    BodyTooLarge(usize),
+    /// Reading the body failed (client went away).
+    #[error("Could not read the request body.")]
+    BodyRead,
+    /// Only `POST /` is part of this protocol.
+    #[error("Only POST requests to / are supported by this service.")]
+    MethodNotAllowed,
+}
+
+impl ApiError {
+    pub fn aws_code(&self) -> &'static str {
+        match self {
+            ApiError::Auth(e) => e.aws_code(),
+            ApiError::Service(e) => match e {
+                ServiceError::Domain(d) => match d.kind() {
+                    ErrorKind::Validation => "ValidationException",
+                    ErrorKind::InvalidParameter => "InvalidParameterException",
+                    ErrorKind::InvalidRequest => "InvalidRequestException",
+                    ErrorKind::ResourceNotFound => "ResourceNotFoundException",
+                    ErrorKind::ResourceExists => "ResourceExistsException",
+                    ErrorKind::LimitExceeded => "LimitExceededException",
+                    ErrorKind::InvalidNextToken => "InvalidNextTokenException",
+                },
+                ServiceError::Store(_) => "InternalServiceError",
+                ServiceError::Decryption => "DecryptionFailure",
+                ServiceError::Encryption => "EncryptionFailure",
+            },
+            ApiError::UnknownOperation(_) => "UnknownOperationException",
+            ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
+            ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",
+            ApiError::MethodNotAllowed => "MethodNotAllowedException",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Service(ServiceError::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The client-facing message. Internal faults are not described to the
+    /// client beyond their code; the log has the detail.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Service(ServiceError::Store(_)) => "An error occurred on the server side.".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<strongroom_domain::Error> for ApiError {
+    fn from(e: strongroom_domain::Error) -> Self {
+        ApiError::Service(ServiceError::Domain(e))
+    }
+}
