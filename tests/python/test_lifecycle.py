@@ -735,14 +735,6 @@ def test_delete_unknown_secret_without_force(client, unique_name):
         client.restore_secret(SecretId=unique_name())
 
 
-def test_restore_of_a_live_secret_is_harmless(client, unique_name):
-    name = unique_name()
-    client.create_secret(Name=name, SecretString="x")
-    r = client.restore_secret(SecretId=name)
-    assert r["Name"] == name
-    assert client.get_secret_value(SecretId=name)["SecretString"] == "x"
-
-
 def test_create_name_scheduled_for_deletion(client, unique_name):
     name = unique_name()
     client.create_secret(Name=name, SecretString="x")

@@ -60,8 +60,15 @@ impl Operation {
 
 /// Decodes a request body; an empty body is an empty object.
 fn decode<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Ok(T::default()),
+        // serde would also take a JSON array for a struct; AWS wants an object.
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(ApiError::Serialization(
+                "Could not deserialize the request body: expected a JSON object".to_owned(),
+            ));
+        }
     }
     serde_json::from_slice(body).map_err(|e| ApiError::Serialization(describe_json_error(&e)))
 }

@@ -64,7 +64,7 @@ pub fn one_of(member: &str, value: &str, allowed: &[&str]) -> Result<(), Error> 
 }
 
 pub fn not_in_enum(member: &str, value: &str, allowed: &[&str]) -> Error {
-    constraint(member, Some(value), format!("Member must satisfy enum value set: [{}]", allowed.join(", ")))
+    Error::NotInEnum { member: member.to_owned(), value: value.to_owned(), allowed: allowed.join(", ") }
 }
 
 /// `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$` (FilterValueStringType).

@@ -40,6 +40,10 @@ pub enum Error {
         /// e.g. `Member must have length less than or equal to 512`.
         constraint: String,
     },
+    /// A member outside its enum (recorded as ValidationException, e.g. an
+    /// unknown ListSecrets filter key).
+    #[error("1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]")]
+    NotInEnum { member: String, value: String, allowed: String },
     /// The secret id resolves to nothing.
     #[error("Secrets Manager can't find the specified secret.")]
     SecretNotFound,
@@ -136,7 +140,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         use Error::*;
         match self {
-            InvalidName => ErrorKind::Validation,
+            InvalidName | NotInEnum { .. } => ErrorKind::Validation,
             SecretNotFound | StageNotFound(_) | VersionNotFound(_) => ErrorKind::ResourceNotFound,
             SecretExists(_) | TokenInUse { .. } => ErrorKind::ResourceExists,
             StageNotOnVersion

@@ -40,7 +40,12 @@ fn assert_mode_0600(path: &std::path::Path) {
         .unwrap_or_else(|e| panic!("stat {path:?}: {e}"))
         .permissions()
         .mode();
-    assert_eq!(mode & 0o777, 0o600, "{path:?} must be mode 0600, is {:o}", mode & 0o777);
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "{path:?} must be mode 0600, is {:o}",
+        mode & 0o777
+    );
 }
 
 #[tokio::test]
@@ -48,7 +53,11 @@ async fn restart_keeps_data_and_credentials() {
     let mut sr = Strongroom::start();
     assert!(sr.printed_credentials, "first start prints credentials");
     let keys = sr.keys();
-    assert!(keys.access_key.starts_with("AKIA"), "access key id {:?}", keys.access_key);
+    assert!(
+        keys.access_key.starts_with("AKIA"),
+        "access key id {:?}",
+        keys.access_key
+    );
     assert!(!keys.secret_key.is_empty());
 
     let bin: Vec<u8> = vec![0, 159, 146, 150, 255, 1];
@@ -65,27 +74,51 @@ async fn restart_keeps_data_and_credentials() {
             "CreateSecret",
         );
         let put = ok(
-            c.put_secret_value().secret_id("persist/text").secret_string("second").send().await,
+            c.put_secret_value()
+                .secret_id("persist/text")
+                .secret_string("second")
+                .send()
+                .await,
             "PutSecretValue",
         );
         ok(
-            c.create_secret().name("persist/binary").secret_binary(Blob::new(bin.clone())).send().await,
+            c.create_secret()
+                .name("persist/binary")
+                .secret_binary(Blob::new(bin.clone()))
+                .send()
+                .await,
             "CreateSecret binary",
         );
         let doomed = ok(
-            c.create_secret().name("persist/doomed").secret_string("bye").send().await,
+            c.create_secret()
+                .name("persist/doomed")
+                .secret_string("bye")
+                .send()
+                .await,
             "CreateSecret doomed",
         );
         ok(
-            c.delete_secret().secret_id("persist/doomed").recovery_window_in_days(7).send().await,
+            c.delete_secret()
+                .secret_id("persist/doomed")
+                .recovery_window_in_days(7)
+                .send()
+                .await,
             "DeleteSecret",
         );
         ok(
-            c.create_secret().name("persist/forced").secret_string("gone").send().await,
+            c.create_secret()
+                .name("persist/forced")
+                .secret_string("gone")
+                .send()
+                .await,
             "CreateSecret forced",
         );
         ok(
-            c.delete_secret().secret_id("persist/forced").force_delete_without_recovery(true).send().await,
+            c.delete_secret()
+                .secret_id("persist/forced")
+                .force_delete_without_recovery(true)
+                .send()
+                .await,
             "force DeleteSecret",
         );
         (
@@ -97,50 +130,96 @@ async fn restart_keeps_data_and_credentials() {
     };
 
     let status = sr.stop();
-    assert!(status.success(), "SIGTERM shutdown must exit cleanly, got {status}");
+    assert!(
+        status.success(),
+        "SIGTERM shutdown must exit cleanly, got {status}"
+    );
     let data = sr.data_dir();
-    assert!(data.join("strongroom.db").is_file(), "strongroom.db in the data dir");
+    assert!(
+        data.join("strongroom.db").is_file(),
+        "strongroom.db in the data dir"
+    );
     assert!(data.join("root.key").is_file(), "root.key in the data dir");
     #[cfg(unix)]
     assert_mode_0600(&data.join("root.key"));
 
     sr.restart();
-    assert!(!sr.printed_credentials, "credentials are printed on the first start only");
+    assert!(
+        !sr.printed_credentials,
+        "credentials are printed on the first start only"
+    );
     assert_eq!(sr.keys(), keys, "same credentials after restart");
 
     let c = sr.client();
-    let g = ok(c.get_secret_value().secret_id("persist/text").send().await, "Get after restart");
+    let g = ok(
+        c.get_secret_value().secret_id("persist/text").send().await,
+        "Get after restart",
+    );
     assert_eq!(g.secret_string(), Some("second"));
     assert_eq!(g.arn(), Some(text_arn.as_str()));
     assert_eq!(g.version_id(), Some(v2.as_str()));
     let g = ok(
-        c.get_secret_value().secret_id(&text_arn).version_stage("AWSPREVIOUS").send().await,
+        c.get_secret_value()
+            .secret_id(&text_arn)
+            .version_stage("AWSPREVIOUS")
+            .send()
+            .await,
         "Get AWSPREVIOUS after restart",
     );
     assert_eq!(g.secret_string(), Some("first"));
     assert_eq!(g.version_id(), Some(v1.as_str()));
 
-    let d = ok(c.describe_secret().secret_id("persist/text").send().await, "Describe");
+    let d = ok(
+        c.describe_secret().secret_id("persist/text").send().await,
+        "Describe",
+    );
     assert_eq!(d.description(), Some("survives restarts"));
     assert_eq!(d.tags().len(), 1);
     assert_eq!(d.tags()[0].key(), Some("env"));
     assert_eq!(
         stage_map(d.version_ids_to_stages()),
-        BTreeMap::from([(v1.clone(), set(["AWSPREVIOUS"])), (v2.clone(), set(["AWSCURRENT"]))])
+        BTreeMap::from([
+            (v1.clone(), set(["AWSPREVIOUS"])),
+            (v2.clone(), set(["AWSCURRENT"]))
+        ])
     );
 
-    let g = ok(c.get_secret_value().secret_id("persist/binary").send().await, "Get binary");
+    let g = ok(
+        c.get_secret_value()
+            .secret_id("persist/binary")
+            .send()
+            .await,
+        "Get binary",
+    );
     assert_eq!(g.secret_binary().map(|b| b.as_ref().to_vec()), Some(bin));
 
-    let d = ok(c.describe_secret().secret_id("persist/doomed").send().await, "Describe doomed");
-    assert!(d.deleted_date().is_some(), "scheduled deletion survives restart");
+    let d = ok(
+        c.describe_secret().secret_id("persist/doomed").send().await,
+        "Describe doomed",
+    );
+    assert!(
+        d.deleted_date().is_some(),
+        "scheduled deletion survives restart"
+    );
     expect_error(
-        c.get_secret_value().secret_id("persist/doomed").send().await,
+        c.get_secret_value()
+            .secret_id("persist/doomed")
+            .send()
+            .await,
         "InvalidRequestException",
         MSG_MARKED_FOR_DELETION,
     );
-    ok(c.restore_secret().secret_id(&doomed_arn).send().await, "RestoreSecret");
-    let g = ok(c.get_secret_value().secret_id("persist/doomed").send().await, "Get restored");
+    ok(
+        c.restore_secret().secret_id(&doomed_arn).send().await,
+        "RestoreSecret",
+    );
+    let g = ok(
+        c.get_secret_value()
+            .secret_id("persist/doomed")
+            .send()
+            .await,
+        "Get restored",
+    );
     assert_eq!(g.secret_string(), Some("bye"));
 
     expect_code(
@@ -150,14 +229,26 @@ async fn restart_keeps_data_and_credentials() {
 
     // Writes keep working after the restart.
     ok(
-        c.put_secret_value().secret_id("persist/text").secret_string("third").send().await,
+        c.put_secret_value()
+            .secret_id("persist/text")
+            .secret_string("third")
+            .send()
+            .await,
         "Put after restart",
     );
-    let g = ok(c.get_secret_value().secret_id("persist/text").send().await, "Get");
+    let g = ok(
+        c.get_secret_value().secret_id("persist/text").send().await,
+        "Get",
+    );
     assert_eq!(g.secret_string(), Some("third"));
 
     // Unknown credentials are still rejected after a restart.
-    let stranger = sdk_client(&sr.endpoint, REGION, "AKIAIOSFODNN7EXAMPLE", "not-the-secret");
+    let stranger = sdk_client(
+        &sr.endpoint,
+        REGION,
+        "AKIAIOSFODNN7EXAMPLE",
+        "not-the-secret",
+    );
     expect_code(
         stranger.list_secrets().send().await,
         "UnrecognizedClientException",
@@ -182,15 +273,27 @@ async fn no_plaintext_at_rest() {
     {
         let c = sr.client();
         ok(
-            c.create_secret().name("atrest/json").secret_string(&json_value).send().await,
+            c.create_secret()
+                .name("atrest/json")
+                .secret_string(&json_value)
+                .send()
+                .await,
             "CreateSecret",
         );
         ok(
-            c.put_secret_value().secret_id("atrest/json").secret_string(&put_marker).send().await,
+            c.put_secret_value()
+                .secret_id("atrest/json")
+                .secret_string(&put_marker)
+                .send()
+                .await,
             "PutSecretValue",
         );
         ok(
-            c.update_secret().secret_id("atrest/json").secret_string(&update_marker).send().await,
+            c.update_secret()
+                .secret_id("atrest/json")
+                .secret_string(&update_marker)
+                .send()
+                .await,
             "UpdateSecret",
         );
         ok(
@@ -203,38 +306,72 @@ async fn no_plaintext_at_rest() {
             "PutSecretValue custom stage",
         );
         ok(
-            c.create_secret().name("atrest/binary").secret_binary(Blob::new(binary.clone())).send().await,
+            c.create_secret()
+                .name("atrest/binary")
+                .secret_binary(Blob::new(binary.clone()))
+                .send()
+                .await,
             "CreateSecret binary",
         );
         ok(
-            c.create_secret().name("atrest/forced").secret_string(&forced_marker).send().await,
+            c.create_secret()
+                .name("atrest/forced")
+                .secret_string(&forced_marker)
+                .send()
+                .await,
             "CreateSecret forced",
         );
         // Read everything back (exercises the decrypt paths) before deleting.
         for id in ["atrest/json", "atrest/binary", "atrest/forced"] {
-            ok(c.get_secret_value().secret_id(id).send().await, "GetSecretValue");
+            ok(
+                c.get_secret_value().secret_id(id).send().await,
+                "GetSecretValue",
+            );
         }
         let b = ok(
-            c.batch_get_secret_value().secret_id_list("atrest/json").secret_id_list("atrest/binary").send().await,
+            c.batch_get_secret_value()
+                .secret_id_list("atrest/json")
+                .secret_id_list("atrest/binary")
+                .send()
+                .await,
             "BatchGetSecretValue",
         );
         assert_eq!(b.secret_values().len(), 2);
         ok(
-            c.delete_secret().secret_id("atrest/forced").force_delete_without_recovery(true).send().await,
+            c.delete_secret()
+                .secret_id("atrest/forced")
+                .force_delete_without_recovery(true)
+                .send()
+                .await,
             "force DeleteSecret",
         );
     }
     let status = sr.stop();
-    assert!(status.success(), "SIGTERM shutdown must exit cleanly, got {status}");
+    assert!(
+        status.success(),
+        "SIGTERM shutdown must exit cleanly, got {status}"
+    );
 
     let needles: Vec<(String, Vec<u8>)> = vec![
         ("create marker".into(), created_marker.clone().into_bytes()),
-        ("create value base64".into(), base64(json_value.as_bytes()).into_bytes()),
+        (
+            "create value base64".into(),
+            base64(json_value.as_bytes()).into_bytes(),
+        ),
         ("put marker".into(), put_marker.clone().into_bytes()),
-        ("put value base64".into(), base64(put_marker.as_bytes()).into_bytes()),
+        (
+            "put value base64".into(),
+            base64(put_marker.as_bytes()).into_bytes(),
+        ),
         ("update marker".into(), update_marker.clone().into_bytes()),
-        ("custom-stage marker".into(), stage_marker.clone().into_bytes()),
-        ("force-deleted marker".into(), forced_marker.clone().into_bytes()),
+        (
+            "custom-stage marker".into(),
+            stage_marker.clone().into_bytes(),
+        ),
+        (
+            "force-deleted marker".into(),
+            forced_marker.clone().into_bytes(),
+        ),
         ("binary marker".into(), bin_marker.clone().into_bytes()),
         ("binary value".into(), binary.clone()),
         ("binary value base64".into(), base64(&binary).into_bytes()),
@@ -243,10 +380,14 @@ async fn no_plaintext_at_rest() {
     let data = sr.data_dir();
     let files = files_under(&data);
     assert!(
-        files.iter().any(|p| p.file_name().is_some_and(|n| n == "strongroom.db")),
+        files
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == "strongroom.db")),
         "strongroom.db missing from {files:?}"
     );
-    let db_len = std::fs::metadata(data.join("strongroom.db")).expect("stat db").len();
+    let db_len = std::fs::metadata(data.join("strongroom.db"))
+        .expect("stat db")
+        .len();
     assert!(db_len > 0, "strongroom.db is empty");
     #[cfg(unix)]
     assert_mode_0600(&data.join("root.key"));
@@ -272,7 +413,14 @@ async fn concurrent_puts_keep_label_invariants() {
     let sr = Strongroom::start();
     let c = sr.client();
     let name = "concurrent/secret";
-    let created = ok(c.create_secret().name(name).secret_string("initial").send().await, "CreateSecret");
+    let created = ok(
+        c.create_secret()
+            .name(name)
+            .secret_string("initial")
+            .send()
+            .await,
+        "CreateSecret",
+    );
     let initial_version = created.version_id().expect("VersionId").to_owned();
 
     let mut handles = Vec::new();
@@ -282,11 +430,20 @@ async fn concurrent_puts_keep_label_invariants() {
             let mut written = Vec::new();
             for i in 0..PUTS {
                 let value = format!("value-{t}-{i}");
-                let out = match c.put_secret_value().secret_id(name).secret_string(&value).send().await {
+                let out = match c
+                    .put_secret_value()
+                    .secret_id(name)
+                    .secret_string(&value)
+                    .send()
+                    .await
+                {
                     Ok(out) => out,
                     Err(e) => panic!("concurrent PutSecretValue {t}/{i} failed: {e:?}"),
                 };
-                let id = out.version_id().expect("PutSecretValue.VersionId").to_owned();
+                let id = out
+                    .version_id()
+                    .expect("PutSecretValue.VersionId")
+                    .to_owned();
                 written.push((id, value));
             }
             written
@@ -295,7 +452,10 @@ async fn concurrent_puts_keep_label_invariants() {
     let mut written: BTreeMap<String, String> = BTreeMap::new();
     for h in handles {
         for (id, value) in h.await.expect("put task panicked") {
-            assert!(written.insert(id.clone(), value).is_none(), "VersionId {id} returned twice");
+            assert!(
+                written.insert(id.clone(), value).is_none(),
+                "VersionId {id} returned twice"
+            );
         }
     }
     assert_eq!(written.len(), TASKS * PUTS);
@@ -305,7 +465,11 @@ async fn concurrent_puts_keep_label_invariants() {
         .iter()
         .map(|v| v.version_id().expect("VersionId").to_owned())
         .collect();
-    assert_eq!(versions.len(), 1 + TASKS * PUTS, "every version kept (IncludeDeprecated)");
+    assert_eq!(
+        versions.len(),
+        1 + TASKS * PUTS,
+        "every version kept (IncludeDeprecated)"
+    );
     assert_eq!(ids.len(), versions.len(), "no duplicate versions listed");
     let mut expected: BTreeSet<String> = written.keys().cloned().collect();
     expected.insert(initial_version.clone());
@@ -321,13 +485,29 @@ async fn concurrent_puts_keep_label_invariants() {
     let current = holders("AWSCURRENT");
     let previous = holders("AWSPREVIOUS");
     assert_eq!(current.len(), 1, "exactly one AWSCURRENT, got {current:?}");
-    assert_eq!(previous.len(), 1, "exactly one AWSPREVIOUS, got {previous:?}");
+    assert_eq!(
+        previous.len(),
+        1,
+        "exactly one AWSPREVIOUS, got {previous:?}"
+    );
     assert_ne!(current[0], previous[0]);
-    assert_ne!(current[0], initial_version, "the initial version cannot still be current");
-    let labelled = versions.iter().filter(|v| !v.version_stages().is_empty()).count();
-    assert_eq!(labelled, 2, "only the current and previous versions carry labels");
+    assert_ne!(
+        current[0], initial_version,
+        "the initial version cannot still be current"
+    );
+    let labelled = versions
+        .iter()
+        .filter(|v| !v.version_stages().is_empty())
+        .count();
+    assert_eq!(
+        labelled, 2,
+        "only the current and previous versions carry labels"
+    );
 
-    let d = ok(c.describe_secret().secret_id(name).send().await, "DescribeSecret");
+    let d = ok(
+        c.describe_secret().secret_id(name).send().await,
+        "DescribeSecret",
+    );
     assert_eq!(
         stage_map(d.version_ids_to_stages()),
         BTreeMap::from([
@@ -337,13 +517,24 @@ async fn concurrent_puts_keep_label_invariants() {
         "DescribeSecret agrees with ListSecretVersionIds"
     );
 
-    let g = ok(c.get_secret_value().secret_id(name).send().await, "GetSecretValue");
+    let g = ok(
+        c.get_secret_value().secret_id(name).send().await,
+        "GetSecretValue",
+    );
     assert_eq!(g.version_id(), Some(current[0].as_str()));
     let value = g.secret_string().expect("SecretString");
-    assert_eq!(written.get(&current[0]).map(String::as_str), Some(value), "AWSCURRENT holds the value written under its VersionId");
+    assert_eq!(
+        written.get(&current[0]).map(String::as_str),
+        Some(value),
+        "AWSCURRENT holds the value written under its VersionId"
+    );
 
     let g = ok(
-        c.get_secret_value().secret_id(name).version_stage("AWSPREVIOUS").send().await,
+        c.get_secret_value()
+            .secret_id(name)
+            .version_stage("AWSPREVIOUS")
+            .send()
+            .await,
         "GetSecretValue AWSPREVIOUS",
     );
     assert_eq!(g.version_id(), Some(previous[0].as_str()));

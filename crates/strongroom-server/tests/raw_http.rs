@@ -8,7 +8,9 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign};
+use aws_sigv4::http_request::{
+    SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+};
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -71,7 +73,12 @@ impl Reply {
             self.status,
             String::from_utf8_lossy(&self.body)
         );
-        assert_eq!(self.error_type(), code, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.error_type(),
+            code,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
     }
 
     /// A service error: bare `__type` and a capitalised `Message`.
@@ -79,7 +86,11 @@ impl Reply {
     fn assert_service_error(&self, code: &str, message: &str) {
         self.assert_error(code);
         let v = self.json();
-        assert_eq!(v.get("Message").and_then(Value::as_str), Some(message), "body: {v}");
+        assert_eq!(
+            v.get("Message").and_then(Value::as_str),
+            Some(message),
+            "body: {v}"
+        );
     }
 }
 
@@ -233,7 +244,9 @@ async fn authentication_failures() {
     let body = br#"{}"#;
 
     // Baseline: a correctly signed request works.
-    let ok_reply = raw.send(raw.signed("ListSecrets", body, &raw.signing())).await;
+    let ok_reply = raw
+        .send(raw.signed("ListSecrets", body, &raw.signing()))
+        .await;
     ok_reply.assert_ok();
 
     // Unknown access key id.
@@ -253,7 +266,9 @@ async fn authentication_failures() {
     // Body changed after signing.
     let mut req = raw.signed("ListSecrets", body, &raw.signing());
     *req.body_mut() = Full::new(Bytes::from_static(br#"{"MaxResults":1}"#));
-    raw.send(req).await.assert_error("InvalidSignatureException");
+    raw.send(req)
+        .await
+        .assert_error("InvalidSignatureException");
 
     // X-Amz-Target changed after signing.
     let mut req = raw.signed("ListSecrets", body, &raw.signing());
@@ -261,7 +276,9 @@ async fn authentication_failures() {
         "x-amz-target",
         http::HeaderValue::from_static("secretsmanager.GetRandomPassword"),
     );
-    raw.send(req).await.assert_error("InvalidSignatureException");
+    raw.send(req)
+        .await
+        .assert_error("InvalidSignatureException");
 
     // Signed 20 minutes ago (outside the 15-minute skew window), and in the future.
     for skew in [-20i64 * 60, 20 * 60] {
@@ -278,7 +295,9 @@ async fn authentication_failures() {
     // Inside the window (5 minutes old) is fine.
     let mut how = raw.signing();
     how.time = SystemTime::now() - Duration::from_secs(5 * 60);
-    raw.send(raw.signed("ListSecrets", body, &how)).await.assert_ok();
+    raw.send(raw.signed("ListSecrets", body, &how))
+        .await
+        .assert_ok();
 
     // No Authorization at all.
     raw.send(raw.request("ListSecrets", body))
@@ -296,14 +315,18 @@ async fn authentication_failures() {
             "authorization",
             http::HeaderValue::from_str(garbage).expect("header value"),
         );
-        raw.send(req).await.assert_error("IncompleteSignatureException");
+        raw.send(req)
+            .await
+            .assert_error("IncompleteSignatureException");
     }
 
     // A request signed for another region still verifies: the region comes
     // from the credential scope.
     let mut how = raw.signing();
     how.region = "eu-west-1".to_owned();
-    raw.send(raw.signed("ListSecrets", body, &how)).await.assert_ok();
+    raw.send(raw.signed("ListSecrets", body, &how))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
@@ -315,7 +338,9 @@ async fn presigned_request_is_accepted() {
     how.location = SignatureLocation::QueryParams;
     let req = raw.signed("CreateSecret", &create, &how);
     assert!(
-        req.uri().query().is_some_and(|q| q.contains("X-Amz-Signature=")),
+        req.uri()
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature=")),
         "presigned URI carries the signature: {}",
         req.uri()
     );
@@ -335,17 +360,32 @@ async fn presigned_request_is_accepted() {
     let flipped = if uri.as_bytes()[at] == b'0' { "1" } else { "0" };
     let tampered = format!("{}{}{}", &uri[..at], flipped, &uri[at + 1..]);
     *req.uri_mut() = tampered.parse().expect("uri");
-    raw.send(req).await.assert_error("InvalidSignatureException");
+    raw.send(req)
+        .await
+        .assert_error("InvalidSignatureException");
 }
 
 #[tokio::test]
 async fn dev_mode_accepts_any_key() {
     let sr = Strongroom::start_dev();
-    for (ak, sk) in [("AKIAANYTHING0000001", "whatever"), ("AKIASOMETHINGELSE02", "other-secret")] {
+    for (ak, sk) in [
+        ("AKIAANYTHING0000001", "whatever"),
+        ("AKIASOMETHINGELSE02", "other-secret"),
+    ] {
         let c = sdk_client(&sr.endpoint, REGION, ak, sk);
         let name = unique("dev");
-        ok(c.create_secret().name(&name).secret_string("devval").send().await, "CreateSecret (dev)");
-        let g = ok(c.get_secret_value().secret_id(&name).send().await, "GetSecretValue (dev)");
+        ok(
+            c.create_secret()
+                .name(&name)
+                .secret_string("devval")
+                .send()
+                .await,
+            "CreateSecret (dev)",
+        );
+        let g = ok(
+            c.get_secret_value().secret_id(&name).send().await,
+            "GetSecretValue (dev)",
+        );
         assert_eq!(g.secret_string(), Some("devval"));
         assert_arn(g.arn().expect("ARN"), REGION, &name);
     }
@@ -354,7 +394,9 @@ async fn dev_mode_accepts_any_key() {
     let mut how = raw.signing();
     how.access_key = "AKIAMADEUP0000000000".to_owned();
     how.secret_key = "made-up".to_owned();
-    raw.send(raw.signed("ListSecrets", b"{}", &how)).await.assert_ok();
+    raw.send(raw.signed("ListSecrets", b"{}", &how))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
@@ -366,13 +408,23 @@ async fn region_in_scope_decides_arn_region() {
         let mut how = raw.signing();
         how.region = region.to_owned();
         let bytes = serde_json::to_vec(&create_body(&name, "r")).expect("json");
-        let v = raw.send(raw.signed("CreateSecret", &bytes, &how)).await.assert_ok();
+        let v = raw
+            .send(raw.signed("CreateSecret", &bytes, &how))
+            .await
+            .assert_ok();
         assert_arn(v["ARN"].as_str().expect("ARN"), region, &name);
     }
     // The SDK's configured region does the same.
     let c = sr.client_in("eu-central-1");
     let name = unique("sdk-regional");
-    let out = ok(c.create_secret().name(&name).secret_string("x").send().await, "CreateSecret");
+    let out = ok(
+        c.create_secret()
+            .name(&name)
+            .secret_string("x")
+            .send()
+            .await,
+        "CreateSecret",
+    );
     assert_arn(out.arn().expect("ARN"), "eu-central-1", &name);
 }
 
@@ -399,9 +451,12 @@ async fn protocol_errors() {
             .await
             .assert_error("SerializationException");
     }
-    raw.call("CreateSecret", &json!({"Name": 5, "SecretString": "x", "ClientRequestToken": token()}))
-        .await
-        .assert_error("SerializationException");
+    raw.call(
+        "CreateSecret",
+        &json!({"Name": 5, "SecretString": "x", "ClientRequestToken": token()}),
+    )
+    .await
+    .assert_error("SerializationException");
     raw.call("ListSecrets", &json!({"MaxResults": "ten"}))
         .await
         .assert_error("SerializationException");
@@ -414,14 +469,22 @@ async fn protocol_errors() {
     assert_eq!(reply.status, 400, "{reply:?}");
     let code = reply.error_type();
     assert!(
-        ["ValidationException", "InvalidParameterException", "SerializationException"].contains(&code.as_str()),
+        [
+            "ValidationException",
+            "InvalidParameterException",
+            "SerializationException"
+        ]
+        .contains(&code.as_str()),
         "missing SecretId gave {code}"
     );
 
     // Request ids are unique per request.
     let a = raw.call("ListSecrets", &json!({})).await;
     let b = raw.call("ListSecrets", &json!({})).await;
-    assert_ne!(a.headers.get("x-amzn-requestid"), b.headers.get("x-amzn-requestid"));
+    assert_ne!(
+        a.headers.get("x-amzn-requestid"),
+        b.headers.get("x-amzn-requestid")
+    );
 }
 
 #[tokio::test]
@@ -429,17 +492,26 @@ async fn oversized_body_is_413() {
     let sr = Strongroom::start();
     let raw = Raw::new(&sr);
     let value = "x".repeat(2 * 1024 * 1024);
-    let body = serde_json::to_vec(&json!({"Name": "too-big", "SecretString": value, "ClientRequestToken": token()}))
-        .expect("json");
+    let body = serde_json::to_vec(
+        &json!({"Name": "too-big", "SecretString": value, "ClientRequestToken": token()}),
+    )
+    .expect("json");
     let req = raw.signed("CreateSecret", &body, &raw.signing());
 
     // Raw TCP so an early response (before the body is fully sent) is still
     // read even if the server closes the connection afterwards.
-    let mut head = format!("POST {} HTTP/1.1\r\nhost: {}\r\n", req.uri().path(), sr.authority);
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nhost: {}\r\n",
+        req.uri().path(),
+        sr.authority
+    );
     for (k, v) in req.headers() {
         head.push_str(&format!("{}: {}\r\n", k, v.to_str().expect("ASCII header")));
     }
-    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()));
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
 
     let stream = tokio::net::TcpStream::connect(&sr.authority)
         .await
@@ -481,7 +553,9 @@ async fn oversized_body_is_413() {
     );
 
     // The server is still healthy and nothing was created.
-    let reply = raw.call("DescribeSecret", &json!({"SecretId": "too-big"})).await;
+    let reply = raw
+        .call("DescribeSecret", &json!({"SecretId": "too-big"}))
+        .await;
     reply.assert_error("ResourceNotFoundException");
 }
 
@@ -494,15 +568,24 @@ async fn client_request_token_is_mandatory_on_the_wire() {
     let sr = Strongroom::start();
     let raw = Raw::new(&sr);
     // The recorded SecretIds did not exist: the token check runs first.
-    raw.call("CreateSecret", &json!({"Name": "no-token", "SecretString": "v"}))
-        .await
-        .assert_service_error("InvalidRequestException", MSG_NO_TOKEN);
-    raw.call("PutSecretValue", &json!({"SecretId": "missing", "SecretString": "v"}))
-        .await
-        .assert_service_error("InvalidRequestException", MSG_NO_TOKEN);
-    raw.call("UpdateSecret", &json!({"SecretId": "missing", "SecretString": "v"}))
-        .await
-        .assert_service_error("InvalidRequestException", MSG_NO_TOKEN);
+    raw.call(
+        "CreateSecret",
+        &json!({"Name": "no-token", "SecretString": "v"}),
+    )
+    .await
+    .assert_service_error("InvalidRequestException", MSG_NO_TOKEN);
+    raw.call(
+        "PutSecretValue",
+        &json!({"SecretId": "missing", "SecretString": "v"}),
+    )
+    .await
+    .assert_service_error("InvalidRequestException", MSG_NO_TOKEN);
+    raw.call(
+        "UpdateSecret",
+        &json!({"SecretId": "missing", "SecretString": "v"}),
+    )
+    .await
+    .assert_service_error("InvalidRequestException", MSG_NO_TOKEN);
     raw.call("DescribeSecret", &json!({"SecretId": "no-token"}))
         .await
         .assert_service_error("ResourceNotFoundException", MSG_NOT_FOUND);
@@ -523,27 +606,54 @@ async fn wire_shapes() {
         .await
         .assert_ok();
     assert_eq!(v["VersionId"], tok.as_str());
-    assert_eq!(v.as_object().map(|o| o.len()), Some(3), "CreateSecret returns ARN, Name, VersionId: {v}");
-    let v = raw.call("GetSecretValue", &json!({"SecretId": "wire/bin"})).await.assert_ok();
+    assert_eq!(
+        v.as_object().map(|o| o.len()),
+        Some(3),
+        "CreateSecret returns ARN, Name, VersionId: {v}"
+    );
+    let v = raw
+        .call("GetSecretValue", &json!({"SecretId": "wire/bin"}))
+        .await
+        .assert_ok();
     assert_eq!(v["SecretBinary"], "Zm9vdGVzdA==");
-    assert!(v.get("SecretString").is_none(), "no SecretString on a binary secret: {v}");
-    assert!(v["CreatedDate"].is_number(), "timestamps are epoch-second numbers: {v}");
+    assert!(
+        v.get("SecretString").is_none(),
+        "no SecretString on a binary secret: {v}"
+    );
+    assert!(
+        v["CreatedDate"].is_number(),
+        "timestamps are epoch-second numbers: {v}"
+    );
 
     // Value-less create: only ARN and Name.
     let v = raw
-        .call("CreateSecret", &json!({"Name": "wire/empty", "ClientRequestToken": token()}))
+        .call(
+            "CreateSecret",
+            &json!({"Name": "wire/empty", "ClientRequestToken": token()}),
+        )
         .await
         .assert_ok();
-    let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(set(keys), set(["ARN", "Name"]), "{v}");
 
     // Absent fields are omitted, never null or empty.
     let v = raw
-        .call("CreateSecret", &json!({"Name": "wire/plain", "SecretString": "s", "ClientRequestToken": token()}))
+        .call(
+            "CreateSecret",
+            &json!({"Name": "wire/plain", "SecretString": "s", "ClientRequestToken": token()}),
+        )
         .await
         .assert_ok();
     let arn = v["ARN"].as_str().expect("ARN").to_owned();
-    let d = raw.call("DescribeSecret", &json!({"SecretId": "wire/plain"})).await.assert_ok();
+    let d = raw
+        .call("DescribeSecret", &json!({"SecretId": "wire/plain"}))
+        .await
+        .assert_ok();
     let obj = d.as_object().expect("DescribeSecret object");
     for (k, val) in obj {
         assert!(!val.is_null(), "{k} is null in {d}");
@@ -568,57 +678,95 @@ async fn wire_shapes() {
     assert!(d["LastChangedDate"].is_number());
 
     let u = raw
-        .call("UpdateSecret", &json!({"SecretId": "wire/plain", "Description": "d"}))
+        .call(
+            "UpdateSecret",
+            &json!({"SecretId": "wire/plain", "Description": "d"}),
+        )
         .await
         .assert_ok();
-    assert!(u.get("VersionId").is_none(), "description-only update has no VersionId: {u}");
+    assert!(
+        u.get("VersionId").is_none(),
+        "description-only update has no VersionId: {u}"
+    );
 
     let t = raw
-        .call("TagResource", &json!({"SecretId": "wire/plain", "Tags": [{"Key": "k", "Value": "v"}]}))
+        .call(
+            "TagResource",
+            &json!({"SecretId": "wire/plain", "Tags": [{"Key": "k", "Value": "v"}]}),
+        )
         .await
         .assert_ok();
     assert_eq!(t, json!({}), "TagResource returns an empty object");
     let t = raw
-        .call("UntagResource", &json!({"SecretId": "wire/plain", "TagKeys": ["k"]}))
+        .call(
+            "UntagResource",
+            &json!({"SecretId": "wire/plain", "TagKeys": ["k"]}),
+        )
         .await
         .assert_ok();
     assert_eq!(t, json!({}));
-    let d = raw.call("DescribeSecret", &json!({"SecretId": "wire/plain"})).await.assert_ok();
+    let d = raw
+        .call("DescribeSecret", &json!({"SecretId": "wire/plain"}))
+        .await
+        .assert_ok();
     assert_eq!(d["Tags"], json!([]), "Tags is [] after removing all: {d}");
 
     // ListSecrets uses SecretVersionsToStages; ListSecretVersionIds omits
     // VersionStages on deprecated versions.
     for _ in 0..2 {
-        raw.call("PutSecretValue", &json!({"SecretId": "wire/plain", "SecretString": "n", "ClientRequestToken": token()}))
-            .await
-            .assert_ok();
+        raw.call(
+            "PutSecretValue",
+            &json!({"SecretId": "wire/plain", "SecretString": "n", "ClientRequestToken": token()}),
+        )
+        .await
+        .assert_ok();
     }
     let l = raw
-        .call("ListSecrets", &json!({"Filters": [{"Key": "name", "Values": ["wire/plain"]}]}))
+        .call(
+            "ListSecrets",
+            &json!({"Filters": [{"Key": "name", "Values": ["wire/plain"]}]}),
+        )
         .await
         .assert_ok();
     let entry = &l["SecretList"][0];
     assert!(entry.get("SecretVersionsToStages").is_some(), "{l}");
     assert!(entry.get("VersionIdsToStages").is_none(), "{l}");
-    assert!(l.get("NextToken").is_none(), "no NextToken on the last page: {l}");
+    assert!(
+        l.get("NextToken").is_none(),
+        "no NextToken on the last page: {l}"
+    );
     let lv = raw
-        .call("ListSecretVersionIds", &json!({"SecretId": "wire/plain", "IncludeDeprecated": true}))
+        .call(
+            "ListSecretVersionIds",
+            &json!({"SecretId": "wire/plain", "IncludeDeprecated": true}),
+        )
         .await
         .assert_ok();
     let versions = lv["Versions"].as_array().expect("Versions");
     assert_eq!(versions.len(), 3);
-    let unlabelled = versions.iter().filter(|v| v.get("VersionStages").is_none()).count();
-    assert_eq!(unlabelled, 1, "the deprecated version has no VersionStages key: {lv}");
+    let unlabelled = versions
+        .iter()
+        .filter(|v| v.get("VersionStages").is_none())
+        .count();
+    assert_eq!(
+        unlabelled, 1,
+        "the deprecated version has no VersionStages key: {lv}"
+    );
     assert!(lv.get("NextToken").is_none());
 
     // Errors: bare __type and capitalised Message.
-    let e = raw.call("GetSecretValue", &json!({"SecretId": "wire/nope"})).await;
+    let e = raw
+        .call("GetSecretValue", &json!({"SecretId": "wire/nope"}))
+        .await;
     e.assert_service_error("ResourceNotFoundException", MSG_NOT_FOUND);
     assert!(!e.error_type().contains('#'));
 
     // Force-deleting a name that never existed returns 200.
     let v = raw
-        .call("DeleteSecret", &json!({"SecretId": "wire/never", "ForceDeleteWithoutRecovery": true}))
+        .call(
+            "DeleteSecret",
+            &json!({"SecretId": "wire/never", "ForceDeleteWithoutRecovery": true}),
+        )
         .await
         .assert_ok();
     assert_eq!(v["Name"], "wire/never");

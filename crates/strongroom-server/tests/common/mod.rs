@@ -427,13 +427,7 @@ pub fn sdk_client(endpoint: &str, region: &str, access_key: &str, secret_key: &s
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            access_key,
-            secret_key,
-            None,
-            None,
-            "test",
-        ))
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
         .retry_config(RetryConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
@@ -492,7 +486,11 @@ where
 {
     let e = service_error(res);
     assert_eq!(e.code, code, "unexpected error code: {e:?}");
-    assert_eq!(e.status, Some(400), "AWS sends every client error as HTTP 400: {e:?}");
+    assert_eq!(
+        e.status,
+        Some(400),
+        "AWS sends every client error as HTTP 400: {e:?}"
+    );
     e
 }
 
@@ -503,7 +501,11 @@ where
     E: ProvideErrorMetadata + Debug,
 {
     let e = expect_code(res, code);
-    assert_eq!(e.message.as_deref(), Some(message), "unexpected message for {code}: {e:?}");
+    assert_eq!(
+        e.message.as_deref(),
+        Some(message),
+        "unexpected message for {code}: {e:?}"
+    );
 }
 
 /// Assert the call failed with HTTP 400 and one of `codes`.
@@ -517,7 +519,11 @@ where
         codes.contains(&e.code.as_str()),
         "expected one of {codes:?}, got {e:?}"
     );
-    assert_eq!(e.status, Some(400), "AWS sends every client error as HTTP 400: {e:?}");
+    assert_eq!(
+        e.status,
+        Some(400),
+        "AWS sends every client error as HTTP 400: {e:?}"
+    );
     e
 }
 
