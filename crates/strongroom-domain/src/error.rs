@@ -149,7 +149,8 @@ impl Error {
             | NameScheduledForDeletion
             | MissingClientRequestToken
             | NoSecretValue => ErrorKind::InvalidRequest,
-            TooManyStages | TooManyTags => ErrorKind::LimitExceeded,
+            // TagResource declares no LimitExceededException, so too many tags is a parameter error.
+            TooManyStages => ErrorKind::LimitExceeded,
             InvalidNextToken => ErrorKind::InvalidNextToken,
             Constraint { .. }
             | BothSecretValues
@@ -160,6 +161,7 @@ impl Error {
             | StageNotOnRemoveVersion { .. }
             | NoVersionToMove
             | CannotRemoveCurrent
+            | TooManyTags
             | TagKeyLength
             | TagValueLength
             | ReservedTagPrefix
