@@ -28,17 +28,35 @@ pub struct Authenticator {
 
 impl Authenticator {
     pub fn new(keys: HashMap<String, Credential>, dev: bool, dev_account: String) -> Authenticator {
-        Authenticator { keys: RwLock::new(keys), signing_keys: SigningKeyCache::default(), dev, dev_account }
+        Authenticator {
+            keys: RwLock::new(keys),
+            signing_keys: SigningKeyCache::default(),
+            dev,
+            dev_account,
+        }
     }
 
     /// Authenticates a buffered request at `now_ms`.
-    pub fn authenticate(&self, parts: &http::request::Parts, body: &[u8], now_ms: i64) -> Result<Caller, ApiError> {
+    pub fn authenticate(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<Caller, ApiError> {
         let auth = parse_auth(parts)?;
         if self.dev {
-            return Ok(Caller { account: self.dev_account.clone(), region: auth.region });
+            return Ok(Caller {
+                account: self.dev_account.clone(),
+                region: auth.region,
+            });
         }
-        let keys = self.keys.read().map_err(|_| AuthError::UnrecognizedClient)?;
-        let cred = keys.get(&auth.access_key_id).ok_or(AuthError::UnrecognizedClient)?;
+        let keys = self
+            .keys
+            .read()
+            .map_err(|_| AuthError::UnrecognizedClient)?;
+        let cred = keys
+            .get(&auth.access_key_id)
+            .ok_or(AuthError::UnrecognizedClient)?;
         verify_signature(
             &auth,
             parts,
@@ -48,6 +66,9 @@ impl Authenticator {
             now_ms,
             &self.signing_keys,
         )?;
-        Ok(Caller { account: cred.account.clone(), region: auth.region })
+        Ok(Caller {
+            account: cred.account.clone(),
+            region: auth.region,
+        })
     }
 }

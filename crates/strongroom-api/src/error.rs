@@ -68,7 +68,9 @@ impl ApiError {
     /// client beyond their code; the log has the detail.
     pub fn message(&self) -> String {
         match self {
-            ApiError::Service(ServiceError::Store(_)) => "An error occurred on the server side.".to_owned(),
+            ApiError::Service(ServiceError::Store(_)) => {
+                "An error occurred on the server side.".to_owned()
+            }
             other => other.to_string(),
         }
     }

@@ -60,7 +60,11 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     }
 }
 
-async fn process(state: &AppState, parts: http::request::Parts, body: Body) -> Result<Vec<u8>, ApiError> {
+async fn process(
+    state: &AppState,
+    parts: http::request::Parts,
+    body: Body,
+) -> Result<Vec<u8>, ApiError> {
     if parts.method != Method::POST || parts.uri.path() != "/" {
         return Err(ApiError::MethodNotAllowed);
     }
@@ -83,7 +87,9 @@ async fn process(state: &AppState, parts: http::request::Parts, body: Body) -> R
             }
         })?
         .to_bytes();
-    let caller = state.auth.authenticate(&parts, &bytes, state.clock.now().millis())?;
+    let caller = state
+        .auth
+        .authenticate(&parts, &bytes, state.clock.now().millis())?;
     let target = parts
         .headers
         .get("x-amz-target")
@@ -93,11 +99,19 @@ async fn process(state: &AppState, parts: http::request::Parts, body: Body) -> R
     dispatch(&state.service, &caller, op, &bytes).await
 }
 
-fn respond(status: StatusCode, request_id: &str, error_code: Option<&str>, body: Vec<u8>) -> Response<Body> {
+fn respond(
+    status: StatusCode,
+    request_id: &str,
+    error_code: Option<&str>,
+    body: Vec<u8>,
+) -> Response<Body> {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", v);
     }

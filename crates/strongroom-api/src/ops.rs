@@ -10,8 +10,8 @@ use strongroom_domain::filter::{Filter, FilterKey};
 use strongroom_domain::password::PasswordSpec;
 use strongroom_domain::{Error, Secret, SecretValue, Tag};
 use strongroom_service::{
-    BatchGetInput, Caller, CreateSecretInput, GetSecretValueInput, ListSecretsInput, ListVersionsInput,
-    PutSecretValueInput, SecretValueOutput, Service, SortBy, UpdateSecretInput,
+    BatchGetInput, Caller, CreateSecretInput, GetSecretValueInput, ListSecretsInput,
+    ListVersionsInput, PutSecretValueInput, SecretValueOutput, Service, SortBy, UpdateSecretInput,
 };
 
 /// The operations this server implements (`X-Amz-Target: secretsmanager.<Op>`).
@@ -107,7 +107,10 @@ fn token(t: &Option<String>) -> Result<(), Error> {
 }
 
 /// At most one of SecretString / SecretBinary, within size limits.
-fn secret_value(string: Option<String>, binary: Option<Blob>) -> Result<Option<SecretValue>, Error> {
+fn secret_value(
+    string: Option<String>,
+    binary: Option<Blob>,
+) -> Result<Option<SecretValue>, Error> {
     match (string, binary) {
         (Some(_), Some(_)) => Err(Error::BothSecretValues),
         (Some(s), None) => {
@@ -125,7 +128,10 @@ fn secret_value(string: Option<String>, binary: Option<Blob>) -> Result<Option<S
 fn tags(shapes: Vec<TagShape>) -> Vec<Tag> {
     shapes
         .into_iter()
-        .map(|t| Tag { key: t.key.unwrap_or_default(), value: t.value.unwrap_or_default() })
+        .map(|t| Tag {
+            key: t.key.unwrap_or_default(),
+            value: t.value.unwrap_or_default(),
+        })
         .collect()
 }
 
@@ -175,7 +181,8 @@ fn value_response(v: SecretValueOutput) -> SecretValueResponse {
 fn secret_entry(s: Secret, list: bool) -> SecretEntry {
     let map = s.version_stage_map();
     let map = (!map.is_empty()).then_some(map);
-    let (version_ids_to_stages, secret_versions_to_stages) = if list { (None, map) } else { (map, None) };
+    let (version_ids_to_stages, secret_versions_to_stages) =
+        if list { (None, map) } else { (map, None) };
     SecretEntry {
         description: s.description,
         kms_key_id: s.kms_key_id,
@@ -185,7 +192,10 @@ fn secret_entry(s: Secret, list: bool) -> SecretEntry {
         deleted_date: date(s.deleted),
         tags: s.tags.map(|t| {
             t.into_iter()
-                .map(|t| TagShape { key: Some(t.key), value: Some(t.value) })
+                .map(|t| TagShape {
+                    key: Some(t.key),
+                    value: Some(t.value),
+                })
                 .collect()
         }),
         version_ids_to_stages,
@@ -198,7 +208,12 @@ fn secret_entry(s: Secret, list: bool) -> SecretEntry {
 }
 
 /// Runs `op` for `caller` and returns the JSON response body.
-pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+pub async fn dispatch(
+    service: &Service,
+    caller: &Caller,
+    op: Operation,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
     match op {
         Operation::CreateSecret => {
             let r: CreateSecretRequest = decode(body)?;
@@ -234,14 +249,22 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
                     },
                 )
                 .await?;
-            encode(&ArnNameVersion { arn: out.arn, name: out.name, version_id: out.version_id })
+            encode(&ArnNameVersion {
+                arn: out.arn,
+                name: out.name,
+                version_id: out.version_id,
+            })
         }
         Operation::GetSecretValue => {
             let r: GetSecretValueRequest = decode(body)?;
             let secret_id = secret_id(r.secret_id)?;
             opt_length("versionId", r.version_id.as_deref(), 32, 64)?;
             opt_length("versionStage", r.version_stage.as_deref(), 1, 256)?;
-            let input = GetSecretValueInput { secret_id, version_id: r.version_id, version_stage: r.version_stage };
+            let input = GetSecretValueInput {
+                secret_id,
+                version_id: r.version_id,
+                version_stage: r.version_stage,
+            };
             let out = service.get_secret_value(caller, &input).await?;
             encode(&value_response(out))
         }
@@ -294,7 +317,11 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
                     },
                 )
                 .await?;
-            encode(&ArnNameVersion { arn: out.arn, name: out.name, version_id: out.version_id })
+            encode(&ArnNameVersion {
+                arn: out.arn,
+                name: out.name,
+                version_id: out.version_id,
+            })
         }
         Operation::DescribeSecret => {
             let r: SecretIdRequest = decode(body)?;
@@ -318,9 +345,17 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
                 Some("last-changed-date") => SortBy::LastChangedDate,
                 Some("name") => SortBy::Name,
                 Some(other) => {
-                    return Err(
-                        not_in_enum("sortBy", other, &["created-date", "last-accessed-date", "last-changed-date", "name"]).into()
-                    );
+                    return Err(not_in_enum(
+                        "sortBy",
+                        other,
+                        &[
+                            "created-date",
+                            "last-accessed-date",
+                            "last-changed-date",
+                            "name",
+                        ],
+                    )
+                    .into());
                 }
             };
             let input = ListSecretsInput {
@@ -333,7 +368,11 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
             };
             let page = service.list_secrets(caller, &input)?;
             encode(&ListSecretsResponse {
-                secret_list: page.items.into_iter().map(|s| secret_entry(s, true)).collect(),
+                secret_list: page
+                    .items
+                    .into_iter()
+                    .map(|s| secret_entry(s, true))
+                    .collect(),
                 next_token: page.next_token,
             })
         }
@@ -377,12 +416,27 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
             let secret_id = secret_id(r.secret_id)?;
             let stage = required("versionStage", r.version_stage)?;
             length("versionStage", &stage, 1, 256)?;
-            opt_length("removeFromVersionId", r.remove_from_version_id.as_deref(), 32, 64)?;
+            opt_length(
+                "removeFromVersionId",
+                r.remove_from_version_id.as_deref(),
+                32,
+                64,
+            )?;
             opt_length("moveToVersionId", r.move_to_version_id.as_deref(), 32, 64)?;
             let (arn, name) = service
-                .update_secret_version_stage(caller, &secret_id, &stage, r.remove_from_version_id, r.move_to_version_id)
+                .update_secret_version_stage(
+                    caller,
+                    &secret_id,
+                    &stage,
+                    r.remove_from_version_id,
+                    r.move_to_version_id,
+                )
                 .await?;
-            encode(&ArnNameVersion { arn, name, version_id: None })
+            encode(&ArnNameVersion {
+                arn,
+                name,
+                version_id: None,
+            })
         }
         Operation::DeleteSecret => {
             let r: DeleteSecretRequest = decode(body)?;
@@ -395,12 +449,22 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
                     r.force_delete_without_recovery.unwrap_or(false),
                 )
                 .await?;
-            encode(&DeleteSecretResponse { arn: out.arn, name: out.name, deletion_date: Date(out.deletion_date) })
+            encode(&DeleteSecretResponse {
+                arn: out.arn,
+                name: out.name,
+                deletion_date: Date(out.deletion_date),
+            })
         }
         Operation::RestoreSecret => {
             let r: SecretIdRequest = decode(body)?;
-            let (arn, name) = service.restore_secret(caller, &secret_id(r.secret_id)?).await?;
-            encode(&ArnNameVersion { arn, name, version_id: None })
+            let (arn, name) = service
+                .restore_secret(caller, &secret_id(r.secret_id)?)
+                .await?;
+            encode(&ArnNameVersion {
+                arn,
+                name,
+                version_id: None,
+            })
         }
         Operation::TagResource => {
             let r: TagResourceRequest = decode(body)?;
@@ -422,7 +486,12 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
         Operation::GetRandomPassword => {
             let r: GetRandomPasswordRequest = decode(body)?;
             opt_range("passwordLength", r.password_length, 1, 4096)?;
-            opt_length("excludeCharacters", r.exclude_characters.as_deref(), 0, 4096)?;
+            opt_length(
+                "excludeCharacters",
+                r.exclude_characters.as_deref(),
+                0,
+                4096,
+            )?;
             let defaults = PasswordSpec::default();
             let spec = PasswordSpec {
                 length: r.password_length.map_or(defaults.length, |n| n as u32),
@@ -451,7 +520,12 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
             let out = service
                 .batch_get_secret_value(
                     caller,
-                    BatchGetInput { secret_ids: r.secret_id_list, filters, max_results, next_token: r.next_token },
+                    BatchGetInput {
+                        secret_ids: r.secret_id_list,
+                        filters,
+                        max_results,
+                        next_token: r.next_token,
+                    },
                 )
                 .await?;
             encode(&BatchGetSecretValueResponse {
@@ -462,7 +536,11 @@ pub async fn dispatch(service: &Service, caller: &Caller, op: Operation, body: &
                     .into_iter()
                     .map(|(id, e)| {
                         let e = ApiError::Service(e);
-                        BatchErrorEntry { secret_id: id, error_code: e.aws_code().to_owned(), message: e.message() }
+                        BatchErrorEntry {
+                            secret_id: id,
+                            error_code: e.aws_code().to_owned(),
+                            message: e.message(),
+                        }
                     })
                     .collect(),
             })
@@ -476,14 +554,25 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(Operation::from_target("secretsmanager.GetSecretValue").unwrap(), Operation::GetSecretValue);
-        assert!(matches!(Operation::from_target("secretsmanager.Nope"), Err(ApiError::UnknownOperation(_))));
-        assert!(matches!(Operation::from_target("kms.Encrypt"), Err(ApiError::UnknownOperation(_))));
+        assert_eq!(
+            Operation::from_target("secretsmanager.GetSecretValue").unwrap(),
+            Operation::GetSecretValue
+        );
+        assert!(matches!(
+            Operation::from_target("secretsmanager.Nope"),
+            Err(ApiError::UnknownOperation(_))
+        ));
+        assert!(matches!(
+            Operation::from_target("kms.Encrypt"),
+            Err(ApiError::UnknownOperation(_))
+        ));
     }
 
     #[test]
     fn json_errors_do_not_echo_input() {
-        let e = decode::<CreateSecretRequest>(br#"{"Name": "x", "SecretBinary": 5, "SecretString": {"a": "hunter2"}}"#);
+        let e = decode::<CreateSecretRequest>(
+            br#"{"Name": "x", "SecretBinary": 5, "SecretString": {"a": "hunter2"}}"#,
+        );
         let msg = match e {
             Err(ApiError::Serialization(m)) => m,
             _ => panic!("expected a serialization error"),

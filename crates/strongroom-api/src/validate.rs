@@ -27,10 +27,18 @@ pub fn byte_length(member: &str, value: &[u8], min: usize, max: usize) -> Result
 
 fn within(member: &str, n: usize, min: usize, max: usize) -> Result<(), Error> {
     if n < min {
-        return Err(constraint(member, None, format!("Member must have length greater than or equal to {min}")));
+        return Err(constraint(
+            member,
+            None,
+            format!("Member must have length greater than or equal to {min}"),
+        ));
     }
     if n > max {
-        return Err(constraint(member, None, format!("Member must have length less than or equal to {max}")));
+        return Err(constraint(
+            member,
+            None,
+            format!("Member must have length less than or equal to {max}"),
+        ));
     }
     Ok(())
 }
@@ -42,10 +50,18 @@ pub fn opt_length(member: &str, value: Option<&str>, min: usize, max: usize) -> 
 pub fn range(member: &str, value: i64, min: i64, max: i64) -> Result<(), Error> {
     let shown = value.to_string();
     if value < min {
-        return Err(constraint(member, Some(&shown), format!("Member must have value greater than or equal to {min}")));
+        return Err(constraint(
+            member,
+            Some(&shown),
+            format!("Member must have value greater than or equal to {min}"),
+        ));
     }
     if value > max {
-        return Err(constraint(member, Some(&shown), format!("Member must have value less than or equal to {max}")));
+        return Err(constraint(
+            member,
+            Some(&shown),
+            format!("Member must have value less than or equal to {max}"),
+        ));
     }
     Ok(())
 }
@@ -60,18 +76,29 @@ pub fn items(member: &str, n: usize, min: usize, max: usize) -> Result<(), Error
 }
 
 pub fn one_of(member: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {
-    if allowed.contains(&value) { Ok(()) } else { Err(not_in_enum(member, value, allowed)) }
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(not_in_enum(member, value, allowed))
+    }
 }
 
 pub fn not_in_enum(member: &str, value: &str, allowed: &[&str]) -> Error {
-    Error::NotInEnum { member: member.to_owned(), value: value.to_owned(), allowed: allowed.join(", ") }
+    Error::NotInEnum {
+        member: member.to_owned(),
+        value: value.to_owned(),
+        allowed: allowed.join(", "),
+    }
 }
 
 /// `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$` (FilterValueStringType).
 pub fn filter_value(member: &str, value: &str) -> Result<(), Error> {
     length(member, value, 0, 512)?;
     let body = value.strip_prefix('!').unwrap_or(value);
-    if body.chars().all(|c| c.is_ascii_alphanumeric() || " :_@/+=.-!".contains(c)) {
+    if body
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " :_@/+=.-!".contains(c))
+    {
         Ok(())
     } else {
         Err(constraint(
@@ -96,7 +123,12 @@ mod tests {
             range("maxResults", 101, 1, 100).unwrap_err().to_string(),
             "1 validation error detected: Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"
         );
-        assert!(required::<u8>("secretId", None).unwrap_err().to_string().contains("Member must not be null"));
+        assert!(
+            required::<u8>("secretId", None)
+                .unwrap_err()
+                .to_string()
+                .contains("Member must not be null")
+        );
         assert!(filter_value("v", "!a b/c").is_ok());
         assert!(filter_value("v", "a*b").is_err());
         assert!(one_of("sortOrder", "up", &["asc", "desc"]).is_err());

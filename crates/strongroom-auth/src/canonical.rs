@@ -4,7 +4,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use sha2::{Digest, Sha256};
 
 /// SigV4 encodes everything but the unreserved characters `A-Za-z0-9-_.~`.
-const SIGV4_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SIGV4_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 pub fn hex_sha256(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
@@ -112,9 +116,15 @@ mod tests {
 
     #[test]
     fn query_is_sorted_and_encoded() {
-        assert_eq!(canonical_query(Some("b=2&a=1&X-Amz-Signature=ff")), "a=1&b=2");
+        assert_eq!(
+            canonical_query(Some("b=2&a=1&X-Amz-Signature=ff")),
+            "a=1&b=2"
+        );
         assert_eq!(canonical_query(Some("k=a%20b&j")), "j=&k=a%20b");
-        assert_eq!(canonical_query(Some("X-Amz-Credential=AKID%2F20150830%2Fus-east-1")), "X-Amz-Credential=AKID%2F20150830%2Fus-east-1");
+        assert_eq!(
+            canonical_query(Some("X-Amz-Credential=AKID%2F20150830%2Fus-east-1")),
+            "X-Amz-Credential=AKID%2F20150830%2Fus-east-1"
+        );
         assert_eq!(canonical_query(None), "");
     }
 

@@ -20,10 +20,18 @@ pub enum AuthError {
     WrongService,
     /// The request date is more than 15 minutes before now.
     #[error("Signature expired: {request} is now earlier than {limit} ({now} - 15 min.)")]
-    Expired { request: String, limit: String, now: String },
+    Expired {
+        request: String,
+        limit: String,
+        now: String,
+    },
     /// The request date is more than 15 minutes after now.
     #[error("Signature not yet current: {request} is still later than {limit} ({now} + 15 min.)")]
-    NotYetCurrent { request: String, limit: String, now: String },
+    NotYetCurrent {
+        request: String,
+        limit: String,
+        now: String,
+    },
     /// A presigned request past its X-Amz-Expires.
     #[error("Signature expired: the presigned request expired at {0}.")]
     PresignExpired(String),

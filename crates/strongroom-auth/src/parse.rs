@@ -10,7 +10,9 @@ const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 pub enum AuthSource {
     Header,
     /// Presigned query string, valid for `expires_secs` after the request date.
-    Query { expires_secs: i64 },
+    Query {
+        expires_secs: i64,
+    },
 }
 
 /// The parts of a SigV4 signature, as the client sent them.
@@ -33,7 +35,10 @@ pub struct ParsedAuth {
 impl ParsedAuth {
     /// `date/region/service/aws4_request`.
     pub fn scope(&self) -> String {
-        format!("{}/{}/{}/aws4_request", self.scope_date, self.region, self.service)
+        format!(
+            "{}/{}/{}/aws4_request",
+            self.scope_date, self.region, self.service
+        )
     }
 }
 
@@ -41,9 +46,9 @@ impl ParsedAuth {
 /// else the presigned query parameters.
 pub fn parse_auth(parts: &http::request::Parts) -> Result<ParsedAuth, AuthError> {
     if let Some(value) = parts.headers.get(http::header::AUTHORIZATION) {
-        let value = value
-            .to_str()
-            .map_err(|_| AuthError::IncompleteSignature("The Authorization header is not valid ASCII."))?;
+        let value = value.to_str().map_err(|_| {
+            AuthError::IncompleteSignature("The Authorization header is not valid ASCII.")
+        })?;
         return parse_header(value, &parts.headers);
     }
     if let Some(query) = parts.uri.query() {
@@ -74,13 +79,15 @@ fn parse_header(value: &str, headers: &http::HeaderMap) -> Result<ParsedAuth, Au
             signature = Some(v);
         }
     }
-    let credential =
-        credential.ok_or(AuthError::IncompleteSignature("Authorization header requires 'Credential' parameter."))?;
+    let credential = credential.ok_or(AuthError::IncompleteSignature(
+        "Authorization header requires 'Credential' parameter.",
+    ))?;
     let signed_headers = signed_headers.ok_or(AuthError::IncompleteSignature(
         "Authorization header requires 'SignedHeaders' parameter.",
     ))?;
-    let signature =
-        signature.ok_or(AuthError::IncompleteSignature("Authorization header requires 'Signature' parameter."))?;
+    let signature = signature.ok_or(AuthError::IncompleteSignature(
+        "Authorization header requires 'Signature' parameter.",
+    ))?;
     let amz_date = headers
         .get("x-amz-date")
         .or_else(|| headers.get(http::header::DATE))
@@ -88,7 +95,13 @@ fn parse_header(value: &str, headers: &http::HeaderMap) -> Result<ParsedAuth, Au
         .ok_or(AuthError::IncompleteSignature(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
         ))?;
-    build(credential, signed_headers, signature, amz_date, AuthSource::Header)
+    build(
+        credential,
+        signed_headers,
+        signature,
+        amz_date,
+        AuthSource::Header,
+    )
 }
 
 fn parse_query(query: &str) -> Result<ParsedAuth, AuthError> {
@@ -99,7 +112,9 @@ fn parse_query(query: &str) -> Result<ParsedAuth, AuthError> {
             .map(decode)
     };
     if get("X-Amz-Algorithm").as_deref() != Some(ALGORITHM) {
-        return Err(AuthError::IncompleteSignature("X-Amz-Algorithm only supports AWS4-HMAC-SHA256."));
+        return Err(AuthError::IncompleteSignature(
+            "X-Amz-Algorithm only supports AWS4-HMAC-SHA256.",
+        ));
     }
     let missing = AuthError::IncompleteSignature(
         "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date'.",
@@ -113,10 +128,18 @@ fn parse_query(query: &str) -> Result<ParsedAuth, AuthError> {
             .parse::<i64>()
             .ok()
             .filter(|e| (0..=604_800).contains(e))
-            .ok_or(AuthError::IncompleteSignature("X-Amz-Expires must be a number of seconds up to 604800."))?,
+            .ok_or(AuthError::IncompleteSignature(
+                "X-Amz-Expires must be a number of seconds up to 604800.",
+            ))?,
         None => 900,
     };
-    build(&credential, &signed_headers, &signature, &amz_date, AuthSource::Query { expires_secs })
+    build(
+        &credential,
+        &signed_headers,
+        &signature,
+        &amz_date,
+        AuthSource::Query { expires_secs },
+    )
 }
 
 fn build(
@@ -132,17 +155,28 @@ fn build(
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term.",
         ));
     };
-    if *terminator != "aws4_request" || access_key_id.is_empty() || region.is_empty() || date.len() != 8 {
+    if *terminator != "aws4_request"
+        || access_key_id.is_empty()
+        || region.is_empty()
+        || date.len() != 8
+    {
         return Err(AuthError::IncompleteSignature(
             "Credential must be of the form keyid/YYYYMMDD/region/service/aws4_request.",
         ));
     }
-    let signed_headers: Vec<String> = signed_headers.split(';').map(str::to_ascii_lowercase).collect();
+    let signed_headers: Vec<String> = signed_headers
+        .split(';')
+        .map(str::to_ascii_lowercase)
+        .collect();
     if signed_headers.iter().any(String::is_empty) {
-        return Err(AuthError::IncompleteSignature("SignedHeaders must not contain empty names."));
+        return Err(AuthError::IncompleteSignature(
+            "SignedHeaders must not contain empty names.",
+        ));
     }
     if signature.is_empty() || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AuthError::IncompleteSignature("Signature must be a hexadecimal string."));
+        return Err(AuthError::IncompleteSignature(
+            "Signature must be a hexadecimal string.",
+        ));
     }
     Ok(ParsedAuth {
         access_key_id: (*access_key_id).to_owned(),
@@ -161,7 +195,9 @@ mod tests {
     use super::*;
 
     fn parts(auth: Option<&str>, uri: &str) -> http::request::Parts {
-        let mut b = http::Request::builder().uri(uri).header("x-amz-date", "20150830T123600Z");
+        let mut b = http::Request::builder()
+            .uri(uri)
+            .header("x-amz-date", "20150830T123600Z");
         if let Some(a) = auth {
             b = b.header("authorization", a);
         }
@@ -186,17 +222,29 @@ mod tests {
     fn malformed_headers() {
         let check = |auth: &str| {
             assert!(
-                matches!(parse_auth(&parts(Some(auth), "/")), Err(AuthError::IncompleteSignature(_))),
+                matches!(
+                    parse_auth(&parts(Some(auth), "/")),
+                    Err(AuthError::IncompleteSignature(_))
+                ),
                 "{auth}"
             )
         };
         check("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab");
-        check("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, Signature=ab");
-        check("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=host");
+        check(
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, Signature=ab",
+        );
+        check(
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=host",
+        );
         check("AWS4-HMAC-SHA256 Credential=AKID/us-east-1, SignedHeaders=host, Signature=ab");
         check("Basic dXNlcjpwYXNz");
-        check("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=xyz");
-        assert_eq!(parse_auth(&parts(None, "/")), Err(AuthError::MissingAuthenticationToken));
+        check(
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=xyz",
+        );
+        assert_eq!(
+            parse_auth(&parts(None, "/")),
+            Err(AuthError::MissingAuthenticationToken)
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Producing a SigV4 Authorization header: used by the load generator and by
 //! tests that need hand-made requests.
 
-use crate::canonical::{CanonicalParts, canonical_headers, canonical_request, hex_sha256, string_to_sign};
+use crate::canonical::{
+    CanonicalParts, canonical_headers, canonical_request, hex_sha256, string_to_sign,
+};
 use crate::verify::{derive_signing_key, hmac_hex};
 
 /// What to sign. `headers` must already hold `host` and `x-amz-date`.
@@ -20,7 +22,11 @@ pub struct SignInput<'a> {
 
 /// The `Authorization` header value for `input`, signing every header given.
 pub fn sign_headers(input: &SignInput<'_>) -> String {
-    let mut names: Vec<String> = input.headers.keys().map(|k| k.as_str().to_owned()).collect();
+    let mut names: Vec<String> = input
+        .headers
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .collect();
     names.sort();
     names.dedup();
     let signed_headers = names.join(";");
@@ -37,7 +43,12 @@ pub fn sign_headers(input: &SignInput<'_>) -> String {
     let date = &input.amz_date[..8.min(input.amz_date.len())];
     let scope = format!("{date}/{}/{}/aws4_request", input.region, input.service);
     let sts = string_to_sign(input.amz_date, &scope, &creq);
-    let key = derive_signing_key(input.secret_access_key.as_bytes(), date, input.region, input.service);
+    let key = derive_signing_key(
+        input.secret_access_key.as_bytes(),
+        date,
+        input.region,
+        input.service,
+    );
     let signature = hmac_hex(&key[..], sts.as_bytes());
     format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",

@@ -1,6 +1,8 @@
 //! Checking a parsed signature against the request and the caller's secret key.
 
-use crate::canonical::{CanonicalParts, canonical_headers, canonical_request, hex_sha256, string_to_sign};
+use crate::canonical::{
+    CanonicalParts, canonical_headers, canonical_request, hex_sha256, string_to_sign,
+};
 use crate::{AuthError, AuthSource, ParsedAuth, format_amz_date, parse_amz_date};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -29,7 +31,12 @@ pub(crate) fn hmac_hex(key: &[u8], data: &[u8]) -> String {
 }
 
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
-pub(crate) fn derive_signing_key(secret: &[u8], date: &str, region: &str, service: &str) -> Zeroizing<[u8; 32]> {
+pub(crate) fn derive_signing_key(
+    secret: &[u8],
+    date: &str,
+    region: &str,
+    service: &str,
+) -> Zeroizing<[u8; 32]> {
     let mut k = Zeroizing::new(Vec::with_capacity(secret.len() + 4));
     k.extend_from_slice(b"AWS4");
     k.extend_from_slice(secret);
@@ -109,7 +116,8 @@ pub fn verify_signature(
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::SignatureMismatch);
     }
-    let canonical_hdrs = canonical_headers(&headers, &auth.signed_headers).ok_or(AuthError::SignatureMismatch)?;
+    let canonical_hdrs =
+        canonical_headers(&headers, &auth.signed_headers).ok_or(AuthError::SignatureMismatch)?;
     let signed_headers = auth.signed_headers.join(";");
     let creq = canonical_request(&CanonicalParts {
         method: parts.method.as_str(),
@@ -172,7 +180,9 @@ mod tests {
     use super::*;
     use crate::{SignInput, parse_auth, sign_headers};
     use aws_credential_types::Credentials;
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign};
+    use aws_sigv4::http_request::{
+        SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    };
     use aws_sigv4::sign::v4;
     use std::time::{Duration, UNIX_EPOCH};
 
@@ -206,7 +216,9 @@ mod tests {
         let signable = SignableRequest::new(
             "POST",
             "http://localhost:4566/",
-            req.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+            req.headers()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
             SignableBody::Bytes(body.as_bytes()),
         )
         .unwrap();
@@ -215,10 +227,23 @@ mod tests {
         req
     }
 
-    fn verify(req: &http::Request<String>, body: &str, secret: &str, now: i64) -> Result<(), AuthError> {
+    fn verify(
+        req: &http::Request<String>,
+        body: &str,
+        secret: &str,
+        now: i64,
+    ) -> Result<(), AuthError> {
         let parts = req.clone().into_parts().0;
         let auth = parse_auth(&parts)?;
-        verify_signature(&auth, &parts, body.as_bytes(), secret.as_bytes(), "secretsmanager", now, &SigningKeyCache::default())
+        verify_signature(
+            &auth,
+            &parts,
+            body.as_bytes(),
+            secret.as_bytes(),
+            "secretsmanager",
+            now,
+            &SigningKeyCache::default(),
+        )
     }
 
     #[test]
@@ -233,21 +258,40 @@ mod tests {
         let req = aws_signed("{}", SignatureLocation::QueryParams, NOW);
         assert!(req.uri().query().unwrap().contains("X-Amz-Signature"));
         assert_eq!(verify(&req, "{}", SECRET, NOW), Ok(()));
-        assert!(matches!(verify(&req, "{}", SECRET, NOW + 301_000), Err(AuthError::PresignExpired(_))));
+        assert!(matches!(
+            verify(&req, "{}", SECRET, NOW + 301_000),
+            Err(AuthError::PresignExpired(_))
+        ));
     }
 
     #[test]
     fn rejects_tampering() {
         let req = aws_signed("{}", SignatureLocation::Headers, NOW);
-        assert_eq!(verify(&req, "{\"a\":1}", SECRET, NOW), Err(AuthError::SignatureMismatch));
-        assert_eq!(verify(&req, "{}", "other", NOW), Err(AuthError::SignatureMismatch));
+        assert_eq!(
+            verify(&req, "{\"a\":1}", SECRET, NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+        assert_eq!(
+            verify(&req, "{}", "other", NOW),
+            Err(AuthError::SignatureMismatch)
+        );
         let mut tampered = req.clone();
-        tampered
-            .headers_mut()
-            .insert("x-amz-target", http::HeaderValue::from_static("secretsmanager.DeleteSecret"));
-        assert_eq!(verify(&tampered, "{}", SECRET, NOW), Err(AuthError::SignatureMismatch));
-        assert!(matches!(verify(&req, "{}", SECRET, NOW + 16 * 60 * 1000), Err(AuthError::Expired { .. })));
-        assert!(matches!(verify(&req, "{}", SECRET, NOW - 16 * 60 * 1000), Err(AuthError::NotYetCurrent { .. })));
+        tampered.headers_mut().insert(
+            "x-amz-target",
+            http::HeaderValue::from_static("secretsmanager.DeleteSecret"),
+        );
+        assert_eq!(
+            verify(&tampered, "{}", SECRET, NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+        assert!(matches!(
+            verify(&req, "{}", SECRET, NOW + 16 * 60 * 1000),
+            Err(AuthError::Expired { .. })
+        ));
+        assert!(matches!(
+            verify(&req, "{}", SECRET, NOW - 16 * 60 * 1000),
+            Err(AuthError::NotYetCurrent { .. })
+        ));
     }
 
     #[test]
@@ -277,7 +321,9 @@ mod tests {
             assert_eq!(sig(&ours), sig(theirs));
         }
         let mut signed = req.clone();
-        signed.headers_mut().insert("authorization", http::HeaderValue::from_str(&ours).unwrap());
+        signed
+            .headers_mut()
+            .insert("authorization", http::HeaderValue::from_str(&ours).unwrap());
         assert_eq!(verify(&signed, "{\"x\":1}", SECRET, NOW), Ok(()));
     }
 }

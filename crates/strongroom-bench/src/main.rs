@@ -41,7 +41,10 @@ const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
 
 #[derive(Parser, Debug)]
-#[command(version, about = "Load benchmark for a Secrets Manager compatible endpoint")]
+#[command(
+    version,
+    about = "Load benchmark for a Secrets Manager compatible endpoint"
+)]
 struct Args {
     /// Base URL of the server (plain http only).
     #[arg(long, default_value = "http://127.0.0.1:4566")]
@@ -65,7 +68,12 @@ struct Args {
     #[arg(long, default_value_t = 2)]
     warmup: u64,
     /// Scenarios to run, in the order given.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "get,describe,put,create")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "get,describe,put,create"
+    )]
     ops: Vec<Op>,
     /// Size of the SecretString in bytes.
     #[arg(long, default_value_t = 256)]
@@ -113,9 +121,17 @@ struct Endpoint {
 }
 
 fn parse_endpoint(s: &str) -> Result<Endpoint> {
-    let uri: Uri = s.parse().with_context(|| format!("invalid --endpoint {s:?}"))?;
-    ensure!(uri.scheme_str() == Some("http"), "--endpoint must be an http:// URL");
-    ensure!(matches!(uri.path(), "" | "/"), "--endpoint must not have a path");
+    let uri: Uri = s
+        .parse()
+        .with_context(|| format!("invalid --endpoint {s:?}"))?;
+    ensure!(
+        uri.scheme_str() == Some("http"),
+        "--endpoint must be an http:// URL"
+    );
+    ensure!(
+        matches!(uri.path(), "" | "/"),
+        "--endpoint must not have a path"
+    );
     let authority = uri.authority().context("--endpoint has no host")?;
     Ok(Endpoint {
         host: authority.host().trim_matches(['[', ']']).to_owned(),
@@ -160,8 +176,14 @@ impl Ctx {
         let amz_date = strongroom_auth::format_amz_date(jiff::Timestamp::now().as_millisecond());
         let mut headers = HeaderMap::with_capacity(5);
         headers.insert(HOST, self.endpoint.authority.clone());
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.1"));
-        headers.insert(X_AMZ_TARGET, HeaderValue::from_str(&format!("secretsmanager.{operation}"))?);
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        headers.insert(
+            X_AMZ_TARGET,
+            HeaderValue::from_str(&format!("secretsmanager.{operation}"))?,
+        );
         headers.insert(X_AMZ_DATE, HeaderValue::from_str(&amz_date)?);
         let authorization = strongroom_auth::sign_headers(&strongroom_auth::SignInput {
             method: "POST",
@@ -176,23 +198,35 @@ impl Ctx {
             amz_date: &amz_date,
         });
         headers.insert(AUTHORIZATION, HeaderValue::from_str(&authorization)?);
-        Ok(Prepared { headers, body: Bytes::from(body) })
+        Ok(Prepared {
+            headers,
+            body: Bytes::from(body),
+        })
     }
 
     fn create(&self, name: &str) -> Result<Prepared> {
         let token = Uuid::new_v4().to_string();
-        self.sign("CreateSecret", &json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token}))
+        self.sign(
+            "CreateSecret",
+            &json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token}),
+        )
     }
 
     fn delete(&self, name: &str) -> Result<Prepared> {
-        self.sign("DeleteSecret", &json!({"SecretId": name, "ForceDeleteWithoutRecovery": true}))
+        self.sign(
+            "DeleteSecret",
+            &json!({"SecretId": name, "ForceDeleteWithoutRecovery": true}),
+        )
     }
 
     /// The request for request number `seq` of `task` in scenario `op`,
     /// plus the name of the secret it creates, if any.
     fn prepare(&self, op: Op, task: usize, seq: u64) -> Result<(Prepared, Option<String>)> {
         match op {
-            Op::Get | Op::Describe => Ok((self.sign(op.name(), &json!({"SecretId": self.secret}))?, None)),
+            Op::Get | Op::Describe => Ok((
+                self.sign(op.name(), &json!({"SecretId": self.secret}))?,
+                None,
+            )),
             Op::Put => {
                 let token = Uuid::new_v4().to_string();
                 let body = json!({"SecretId": self.secret, "SecretString": self.value, "ClientRequestToken": token});
@@ -223,7 +257,10 @@ async fn connect(ep: &Endpoint) -> Result<SendRequest<Full<Bytes>>> {
 
 /// Sends one request and reads the whole response body (which the
 /// connection needs before it can be reused).
-async fn exchange(sender: &mut SendRequest<Full<Bytes>>, req: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes)> {
+async fn exchange(
+    sender: &mut SendRequest<Full<Bytes>>,
+    req: Request<Full<Bytes>>,
+) -> Result<(StatusCode, Bytes)> {
     sender.ready().await?;
     let resp = sender.send_request(req).await?;
     let status = resp.status();
@@ -237,7 +274,9 @@ async fn one_shot(ctx: &Ctx, prepared: &Prepared) -> Result<(StatusCode, Bytes)>
         let mut sender = connect(&ctx.endpoint).await?;
         exchange(&mut sender, prepared.request()).await
     };
-    timeout(ctx.request_timeout, work).await.context("request timed out")?
+    timeout(ctx.request_timeout, work)
+        .await
+        .context("request timed out")?
 }
 
 fn describe_error(status: StatusCode, body: &[u8]) -> String {
@@ -281,7 +320,13 @@ impl TaskStats {
 }
 
 /// The closed loop of one connection for one scenario.
-async fn worker(ctx: Arc<Ctx>, op: Op, task: usize, replay: Option<Arc<Prepared>>, window: Window) -> TaskStats {
+async fn worker(
+    ctx: Arc<Ctx>,
+    op: Op,
+    task: usize,
+    replay: Option<Arc<Prepared>>,
+    window: Window,
+) -> TaskStats {
     let mut stats = TaskStats::default();
     let mut conn: Option<SendRequest<Full<Bytes>>> = None;
     // Signed but not yet sent write requests (popped from the back).
@@ -302,12 +347,18 @@ async fn worker(ctx: Arc<Ctx>, op: Op, task: usize, replay: Option<Arc<Prepared>
                             _ => "connect: timed out".to_owned(),
                         });
                     }
-                    sleep(Duration::from_millis(100).min(window.end.saturating_duration_since(Instant::now()))).await;
+                    sleep(
+                        Duration::from_millis(100)
+                            .min(window.end.saturating_duration_since(Instant::now())),
+                    )
+                    .await;
                     continue;
                 }
             }
         }
-        let Some(sender) = conn.as_mut() else { continue };
+        let Some(sender) = conn.as_mut() else {
+            continue;
+        };
 
         // The next request: the shared replayed one, or a freshly signed one.
         let (req, created) = match &replay {
@@ -343,7 +394,9 @@ async fn worker(ctx: Arc<Ctx>, op: Op, task: usize, replay: Option<Arc<Prepared>
         match outcome {
             Ok(Ok((StatusCode::OK, _))) => {
                 if measured {
-                    stats.latencies_ns.push((finished - started).as_nanos() as u64);
+                    stats
+                        .latencies_ns
+                        .push((finished - started).as_nanos() as u64);
                 }
                 stats.created.extend(created);
             }
@@ -391,7 +444,12 @@ fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1e6
 }
 
-async fn run_scenario(ctx: &Arc<Ctx>, args: &Args, op: Op, created: &mut Vec<String>) -> Result<Report> {
+async fn run_scenario(
+    ctx: &Arc<Ctx>,
+    args: &Args,
+    op: Op,
+    created: &mut Vec<String>,
+) -> Result<Report> {
     let replay = if op.replayed() {
         Some(Arc::new(ctx.prepare(op, 0, 0)?.0))
     } else {
@@ -399,7 +457,10 @@ async fn run_scenario(ctx: &Arc<Ctx>, args: &Args, op: Op, created: &mut Vec<Str
     };
     let now = Instant::now();
     let start = now + Duration::from_secs(args.warmup);
-    let window = Window { start, end: start + Duration::from_secs(args.duration) };
+    let window = Window {
+        start,
+        end: start + Duration::from_secs(args.duration),
+    };
     let handles: Vec<_> = (0..args.concurrency)
         .map(|task| tokio::spawn(worker(ctx.clone(), op, task, replay.clone(), window)))
         .collect();
@@ -427,7 +488,11 @@ async fn run_scenario(ctx: &Arc<Ctx>, args: &Args, op: Op, created: &mut Vec<Str
 }
 
 /// Deletes `names` over `concurrency` connections. Returns (deleted, failed).
-async fn cleanup(ctx: &Arc<Ctx>, names: Vec<String>, concurrency: usize) -> (u64, u64, Option<String>) {
+async fn cleanup(
+    ctx: &Arc<Ctx>,
+    names: Vec<String>,
+    concurrency: usize,
+) -> (u64, u64, Option<String>) {
     let queue = Arc::new(Mutex::new(names));
     let handles: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -451,7 +516,8 @@ async fn cleanup(ctx: &Arc<Ctx>, names: Vec<String>, concurrency: usize) -> (u64
                     match timeout(ctx.request_timeout, work).await {
                         Ok(Ok((StatusCode::OK, _))) => deleted += 1,
                         // Already gone (e.g. a create that never happened): fine.
-                        Ok(Ok((_, body))) if body.windows(25).any(|w| w == b"ResourceNotFoundException") => {}
+                        Ok(Ok((_, body)))
+                            if body.windows(25).any(|w| w == b"ResourceNotFoundException") => {}
                         Ok(Ok((status, body))) => {
                             failed += 1;
                             first_error.get_or_insert_with(|| describe_error(status, &body));
@@ -534,7 +600,10 @@ async fn main() -> Result<()> {
     let mut args = Args::parse();
     ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
     ensure!(args.duration >= 1, "--duration must be at least 1 second");
-    ensure!((1..=65536).contains(&args.value_size), "--value-size must be 1..=65536 bytes");
+    ensure!(
+        (1..=65536).contains(&args.value_size),
+        "--value-size must be 1..=65536 bytes"
+    );
     ensure!(
         args.warmup + args.duration <= MAX_REPLAY_WINDOW_SECS,
         "--warmup + --duration must stay under {MAX_REPLAY_WINDOW_SECS} s (replayed signatures expire after 15 min)"
@@ -571,9 +640,14 @@ async fn main() -> Result<()> {
     );
 
     // Setup, outside any timing: the secret read and updated by the scenarios.
-    let (status, body) = one_shot(&ctx, &ctx.create(&secret)?).await.context("setup CreateSecret")?;
+    let (status, body) = one_shot(&ctx, &ctx.create(&secret)?)
+        .await
+        .context("setup CreateSecret")?;
     if status != StatusCode::OK {
-        bail!("setup CreateSecret {secret} failed: {}", describe_error(status, &body));
+        bail!(
+            "setup CreateSecret {secret} failed: {}",
+            describe_error(status, &body)
+        );
     }
     let mut created = vec![secret.clone()];
     eprintln!("setup: created {secret}");
@@ -603,9 +677,16 @@ async fn main() -> Result<()> {
 
     // Best-effort cleanup, even if a scenario failed.
     if args.no_cleanup {
-        eprintln!("cleanup skipped (--no-cleanup): {} secrets named {secret}*", created.len());
+        eprintln!(
+            "cleanup skipped (--no-cleanup): {} secrets named {secret}*",
+            created.len()
+        );
     } else {
-        eprintln!("cleanup: deleting {} secrets with {} connections", created.len(), args.concurrency);
+        eprintln!(
+            "cleanup: deleting {} secrets with {} connections",
+            created.len(),
+            args.concurrency
+        );
         let (deleted, failed, first) = cleanup(&ctx, created, args.concurrency).await;
         eprintln!("cleanup: {deleted} deleted, {failed} failed");
         if let Some(e) = first {
@@ -649,11 +730,22 @@ mod tests {
             let (prepared, name) = ctx.prepare(op, 3, 7)?;
             assert_eq!(name.is_some(), op == Op::Create);
             let (parts, _) = prepared.request().into_parts();
-            assert_eq!(parts.headers.get(HOST), Some(&HeaderValue::from_static("127.0.0.1:4566")));
+            assert_eq!(
+                parts.headers.get(HOST),
+                Some(&HeaderValue::from_static("127.0.0.1:4566"))
+            );
             let auth = strongroom_auth::parse_auth(&parts)?;
             let now = jiff::Timestamp::now().as_millisecond();
             let cache = strongroom_auth::SigningKeyCache::default();
-            strongroom_auth::verify_signature(&auth, &parts, &prepared.body, ctx.secret_key.as_bytes(), "secretsmanager", now, &cache)?;
+            strongroom_auth::verify_signature(
+                &auth,
+                &parts,
+                &prepared.body,
+                ctx.secret_key.as_bytes(),
+                "secretsmanager",
+                now,
+                &cache,
+            )?;
         }
         Ok(())
     }

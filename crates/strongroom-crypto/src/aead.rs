@@ -21,7 +21,9 @@ impl Key256 {
     /// A fresh key from the system CSPRNG.
     pub fn generate() -> Result<Key256, CryptoError> {
         let mut bytes = Zeroizing::new([0u8; 32]);
-        SystemRandom::new().fill(&mut bytes[..]).map_err(|_| CryptoError::Encrypt)?;
+        SystemRandom::new()
+            .fill(&mut bytes[..])
+            .map_err(|_| CryptoError::Encrypt)?;
         Ok(Key256(bytes))
     }
 
@@ -35,7 +37,8 @@ impl Key256 {
     }
 
     fn aead(&self) -> Result<LessSafeKey, CryptoError> {
-        let unbound = UnboundKey::new(&AES_256_GCM, &self.0[..]).map_err(|_| CryptoError::Encrypt)?;
+        let unbound =
+            UnboundKey::new(&AES_256_GCM, &self.0[..]).map_err(|_| CryptoError::Encrypt)?;
         Ok(LessSafeKey::new(unbound))
     }
 }
@@ -43,13 +46,19 @@ impl Key256 {
 /// Encrypts `plaintext` under `key`, binding `aad`. Output: nonce ‖ ciphertext ‖ tag.
 pub fn seal(key: &Key256, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let mut nonce = [0u8; NONCE_LEN];
-    SystemRandom::new().fill(&mut nonce).map_err(|_| CryptoError::Encrypt)?;
+    SystemRandom::new()
+        .fill(&mut nonce)
+        .map_err(|_| CryptoError::Encrypt)?;
     let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
     out.extend_from_slice(&nonce);
     out.extend_from_slice(plaintext);
     let tag = key
         .aead()?
-        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[NONCE_LEN..])
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut out[NONCE_LEN..],
+        )
         .map_err(|_| CryptoError::Encrypt)?;
     out.extend_from_slice(tag.as_ref());
     Ok(out)
@@ -82,7 +91,11 @@ pub struct Envelope {
 
 /// Envelope-encrypts `plaintext` with a fresh data key wrapped by `kek`;
 /// `context` (secret ARN and version id) is bound into both layers.
-pub fn encrypt_value(kek: &Key256, context: &[u8], plaintext: &[u8]) -> Result<Envelope, CryptoError> {
+pub fn encrypt_value(
+    kek: &Key256,
+    context: &[u8],
+    plaintext: &[u8],
+) -> Result<Envelope, CryptoError> {
     let data_key = Key256::generate()?;
     Ok(Envelope {
         wrapped_key: seal(kek, context, data_key.as_bytes())?,
@@ -90,7 +103,11 @@ pub fn encrypt_value(kek: &Key256, context: &[u8], plaintext: &[u8]) -> Result<E
     })
 }
 
-pub fn decrypt_value(kek: &Key256, context: &[u8], envelope: &Envelope) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn decrypt_value(
+    kek: &Key256,
+    context: &[u8],
+    envelope: &Envelope,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let key_bytes = open(kek, context, &envelope.wrapped_key)?;
     let data_key = Key256::from_bytes(&key_bytes).ok_or(CryptoError::Decrypt)?;
     open(&data_key, context, &envelope.ciphertext)
@@ -105,15 +122,24 @@ mod tests {
         let kek = Key256::generate().unwrap();
         let env = encrypt_value(&kek, b"arn|v1", b"hunter2").unwrap();
         assert!(!env.ciphertext.windows(7).any(|w| w == b"hunter2"));
-        assert_eq!(&decrypt_value(&kek, b"arn|v1", &env).unwrap()[..], b"hunter2");
-        assert!(matches!(decrypt_value(&kek, b"arn|v2", &env), Err(CryptoError::Decrypt)));
+        assert_eq!(
+            &decrypt_value(&kek, b"arn|v1", &env).unwrap()[..],
+            b"hunter2"
+        );
+        assert!(matches!(
+            decrypt_value(&kek, b"arn|v2", &env),
+            Err(CryptoError::Decrypt)
+        ));
         let other = Key256::generate().unwrap();
         assert!(decrypt_value(&other, b"arn|v1", &env).is_err());
         let mut tampered = env.clone();
         let last = tampered.ciphertext.len() - 1;
         tampered.ciphertext[last] ^= 1;
         assert!(decrypt_value(&kek, b"arn|v1", &tampered).is_err());
-        assert!(matches!(open(&kek, b"", &[0u8; 5]), Err(CryptoError::Truncated)));
+        assert!(matches!(
+            open(&kek, b"", &[0u8; 5]),
+            Err(CryptoError::Truncated)
+        ));
     }
 
     #[test]

@@ -29,7 +29,10 @@ pub enum CryptoError {
     Truncated,
     /// Reading or creating the root key file failed.
     #[error("root key file {path}: {source}")]
-    RootKeyIo { path: String, source: std::io::Error },
+    RootKeyIo {
+        path: String,
+        source: std::io::Error,
+    },
     /// The root key file exists but does not hold 32 bytes.
     #[error("root key file {0} must hold exactly 32 bytes")]
     RootKeyLength(String),

@@ -12,12 +12,16 @@ pub struct RootKey(pub Key256);
 /// Loads the root key at `path`, creating it (0600, fsynced) if absent.
 /// Returns whether it was created.
 pub fn load_or_create_root_key(path: &Path) -> Result<(RootKey, bool), CryptoError> {
-    let io = |source| CryptoError::RootKeyIo { path: path.display().to_string(), source };
+    let io = |source| CryptoError::RootKeyIo {
+        path: path.display().to_string(),
+        source,
+    };
     match std::fs::File::open(path) {
         Ok(mut f) => {
             let mut bytes = Zeroizing::new(Vec::with_capacity(32));
             f.read_to_end(&mut bytes).map_err(io)?;
-            let key = Key256::from_bytes(&bytes).ok_or_else(|| CryptoError::RootKeyLength(path.display().to_string()))?;
+            let key = Key256::from_bytes(&bytes)
+                .ok_or_else(|| CryptoError::RootKeyLength(path.display().to_string()))?;
             Ok((RootKey(key), false))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -64,6 +68,9 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(&path, b"short").unwrap();
-        assert!(matches!(load_or_create_root_key(&path), Err(CryptoError::RootKeyLength(_))));
+        assert!(matches!(
+            load_or_create_root_key(&path),
+            Err(CryptoError::RootKeyLength(_))
+        ));
     }
 }

@@ -31,7 +31,9 @@ pub enum Error {
     )]
     InvalidName,
     /// A member breaks a length, range, pattern or enum constraint of the model.
-    #[error("1 validation error detected: Value {shown}at '{member}' failed to satisfy constraint: {constraint}")]
+    #[error(
+        "1 validation error detected: Value {shown}at '{member}' failed to satisfy constraint: {constraint}"
+    )]
     Constraint {
         /// The member's path as AWS names it, e.g. `clientRequestToken`.
         member: String,
@@ -42,8 +44,14 @@ pub enum Error {
     },
     /// A member outside its enum (recorded as ValidationException, e.g. an
     /// unknown ListSecrets filter key).
-    #[error("1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]")]
-    NotInEnum { member: String, value: String, allowed: String },
+    #[error(
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]"
+    )]
+    NotInEnum {
+        member: String,
+        value: String,
+        allowed: String,
+    },
     /// The secret id resolves to nothing.
     #[error("Secrets Manager can't find the specified secret.")]
     SecretNotFound,
@@ -66,7 +74,9 @@ pub enum Error {
     #[error("You tried to perform the operation on a secret that's currently marked deleted.")]
     AlreadyMarkedDeleted,
     /// CreateSecret with the name of a secret scheduled for deletion.
-    #[error("You can't create this secret because a secret with this name is already scheduled for deletion.")]
+    #[error(
+        "You can't create this secret because a secret with this name is already scheduled for deletion."
+    )]
     NameScheduledForDeletion,
     /// CreateSecret with a name in use.
     #[error("The operation failed because the secret {0} already exists.")]
@@ -82,7 +92,9 @@ pub enum Error {
     /// Both or neither of SecretString / SecretBinary.
     #[error("You must provide either SecretString or SecretBinary.")]
     NoSecretValue,
-    #[error("You can't specify both a binary secret value and a string secret value in the same secret.")]
+    #[error(
+        "You can't specify both a binary secret value and a string secret value in the same secret."
+    )]
     BothSecretValues,
     #[error("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")]
     RecoveryWindowOutOfRange,
@@ -94,7 +106,9 @@ pub enum Error {
     )]
     RemoveFromVersionRequired { stage: String, holder: String },
     /// RemoveFromVersionId names a version that does not hold the label.
-    #[error("The staging label {stage} is not attached to version {version}, so it can't be removed from it.")]
+    #[error(
+        "The staging label {stage} is not attached to version {version}, so it can't be removed from it."
+    )]
     StageNotOnRemoveVersion { stage: String, version: String },
     /// UpdateSecretVersionStage with neither version id.
     #[error("You must specify MoveToVersionId, RemoveFromVersionId, or both.")]
@@ -126,7 +140,9 @@ pub enum Error {
     /// BatchGetSecretValue needs exactly one way of choosing secrets.
     #[error("Either 'SecretIdList' or 'Filters' must be provided, but not both.")]
     BatchIdsXorFilters,
-    #[error("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")]
+    #[error(
+        "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."
+    )]
     BatchMaxResultsNeedsFilters,
     /// A NextToken we did not issue.
     #[error("The NextToken value is not valid.")]

@@ -55,10 +55,13 @@ pub fn matches_all(secret: &Secret, filters: &[Filter]) -> bool {
 }
 
 fn matches(secret: &Secret, filter: &Filter) -> bool {
-    filter.values.iter().any(|value| match value.strip_prefix('!') {
-        Some(positive) => !matches_value(secret, filter.key, positive),
-        None => matches_value(secret, filter.key, value),
-    })
+    filter
+        .values
+        .iter()
+        .any(|value| match value.strip_prefix('!') {
+            Some(positive) => !matches_value(secret, filter.key, positive),
+            None => matches_value(secret, filter.key, value),
+        })
 }
 
 fn matches_value(secret: &Secret, key: FilterKey, value: &str) -> bool {
@@ -160,14 +163,20 @@ mod tests {
             last_accessed: None,
             deleted: None,
             purge_after: None,
-            tags: Some(vec![Tag { key: "Env".into(), value: "prod".into() }]),
+            tags: Some(vec![Tag {
+                key: "Env".into(),
+                value: "prod".into(),
+            }]),
             versions: vec![],
             stages: Default::default(),
         }
     }
 
     fn check(key: FilterKey, values: &[&str], s: &Secret, expect: bool) {
-        let f = Filter { key, values: values.iter().map(|v| v.to_string()).collect() };
+        let f = Filter {
+            key,
+            values: values.iter().map(|v| v.to_string()).collect(),
+        };
         assert_eq!(matches(s, &f), expect, "{key:?} {values:?} on {}", s.name);
     }
 
@@ -219,8 +228,14 @@ mod tests {
         check(FilterKey::TagKey, &["en"], &s, false);
         check(FilterKey::TagValue, &["pro"], &s, true);
         let both = [
-            Filter { key: FilterKey::TagKey, values: vec!["Env".into()] },
-            Filter { key: FilterKey::Name, values: vec!["y".into()] },
+            Filter {
+                key: FilterKey::TagKey,
+                values: vec!["Env".into()],
+            },
+            Filter {
+                key: FilterKey::Name,
+                values: vec!["y".into()],
+            },
         ];
         assert!(!matches_all(&s, &both));
     }

@@ -98,7 +98,8 @@ impl SecretRef {
                 resource,
                 ..
             } => {
-                if r != region || a != account || resource.is_empty() || ends_like_suffix(resource) {
+                if r != region || a != account || resource.is_empty() || ends_like_suffix(resource)
+                {
                     None
                 } else {
                     Some(resource)
@@ -123,7 +124,12 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["a", "Valid/_+=.@-Name", "Valid/_+=.@-Name-a1b2c3-", "db/prod"] {
+        for ok in [
+            "a",
+            "Valid/_+=.@-Name",
+            "Valid/_+=.@-Name-a1b2c3-",
+            "db/prod",
+        ] {
             assert_eq!(validate_name(ok), Ok(()), "{ok}");
         }
         for bad in ["", "Inv Name", " Inv*Name? ", "a*b", "naïve"] {
@@ -143,14 +149,33 @@ mod tests {
     fn partial_arns() {
         let check = |id: &str, expect: Option<&str>| {
             let r = SecretRef::parse(id).unwrap();
-            assert_eq!(r.partial_arn_name("us-east-1", "123456789012"), expect, "{id}");
+            assert_eq!(
+                r.partial_arn_name("us-east-1", "123456789012"),
+                expect,
+                "{id}"
+            );
         };
-        check("arn:aws:secretsmanager:us-east-1:123456789012:secret:db/prod", Some("db/prod"));
-        check("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-a1b2c3", None);
-        check("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db/prod", None);
-        check("arn:aws:secretsmanager:us-east-1:999999999999:secret:db/prod", None);
+        check(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/prod",
+            Some("db/prod"),
+        );
+        check(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-a1b2c3",
+            None,
+        );
+        check(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db/prod",
+            None,
+        );
+        check(
+            "arn:aws:secretsmanager:us-east-1:999999999999:secret:db/prod",
+            None,
+        );
         check("arn:aws:s3:::bucket", None);
-        assert_eq!(SecretRef::parse("db/prod").unwrap(), SecretRef::Name("db/prod".into()));
+        assert_eq!(
+            SecretRef::parse("db/prod").unwrap(),
+            SecretRef::Name("db/prod".into())
+        );
         assert_eq!(SecretRef::parse("bad name"), Err(Error::InvalidName));
     }
 }

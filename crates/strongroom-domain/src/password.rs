@@ -49,7 +49,12 @@ pub fn generate(spec: &PasswordSpec) -> Result<String, Error> {
     ]
     .into_iter()
     .filter(|(_, excluded)| !excluded)
-    .map(|(chars, _)| chars.chars().filter(|c| !spec.exclude_characters.contains(*c)).collect::<Vec<char>>())
+    .map(|(chars, _)| {
+        chars
+            .chars()
+            .filter(|c| !spec.exclude_characters.contains(*c))
+            .collect::<Vec<char>>()
+    })
     .filter(|class| !class.is_empty())
     .collect();
     let all: Vec<char> = classes.iter().flatten().copied().collect();
@@ -61,7 +66,10 @@ pub fn generate(spec: &PasswordSpec) -> Result<String, Error> {
     if spec.require_each_included_type {
         let types = classes.len() as u32;
         if spec.length < types {
-            return Err(Error::PasswordTooShortForTypes { length: spec.length, types });
+            return Err(Error::PasswordTooShortForTypes {
+                length: spec.length,
+                types,
+            });
         }
         for class in &classes {
             out.push(class[rng.random_range(0..class.len())]);
@@ -93,7 +101,11 @@ mod tests {
 
     #[test]
     fn exclusions_keep_length() {
-        let spec = PasswordSpec { length: 120, exclude_characters: "xyzDje@?!.".into(), ..Default::default() };
+        let spec = PasswordSpec {
+            length: 120,
+            exclude_characters: "xyzDje@?!.".into(),
+            ..Default::default()
+        };
         let p = generate(&spec).unwrap();
         assert_eq!(p.len(), 120);
         assert!(!p.chars().any(|c| "xyzDje@?!.".contains(c)));
@@ -120,9 +132,19 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(generate(&none), Err(Error::EmptyCharacterSet));
-        let short = PasswordSpec { length: 2, ..Default::default() };
-        assert!(matches!(generate(&short), Err(Error::PasswordTooShortForTypes { .. })));
-        let short_ok = PasswordSpec { length: 2, require_each_included_type: false, ..Default::default() };
+        let short = PasswordSpec {
+            length: 2,
+            ..Default::default()
+        };
+        assert!(matches!(
+            generate(&short),
+            Err(Error::PasswordTooShortForTypes { .. })
+        ));
+        let short_ok = PasswordSpec {
+            length: 2,
+            require_each_included_type: false,
+            ..Default::default()
+        };
         assert_eq!(generate(&short_ok).unwrap().len(), 2);
     }
 }

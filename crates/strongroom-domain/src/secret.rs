@@ -136,7 +136,11 @@ impl Secret {
     /// The first version of a secret always gets AWSCURRENT.
     ///
     /// Returns the labels the new version ends up with.
-    pub fn add_version(&mut self, version: Version, stages: Option<&[String]>) -> Result<Vec<String>, Error> {
+    pub fn add_version(
+        &mut self,
+        version: Version,
+        stages: Option<&[String]>,
+    ) -> Result<Vec<String>, Error> {
         let mut wanted: Vec<String> = match stages {
             Some(s) => s.to_vec(),
             None => vec![AWSCURRENT.to_owned()],
@@ -154,7 +158,9 @@ impl Secret {
             // AWS drops AWSPENDING from a version that loses AWSCURRENT to a
             // new value: the pending rotation it stood for is superseded.
             if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned) {
-                if self.holder_of(AWSPENDING) == Some(old.as_str()) && !wanted.iter().any(|s| s == AWSPENDING) {
+                if self.holder_of(AWSPENDING) == Some(old.as_str())
+                    && !wanted.iter().any(|s| s == AWSPENDING)
+                {
                     self.stages.remove(AWSPENDING);
                 }
             }
@@ -207,7 +213,9 @@ impl Secret {
                         version: r.to_owned(),
                     });
                 }
-                if holder.as_deref() != Some(target) && self.stages_of(target).len() >= MAX_STAGES_PER_VERSION {
+                if holder.as_deref() != Some(target)
+                    && self.stages_of(target).len() >= MAX_STAGES_PER_VERSION
+                {
                     return Err(Error::TooManyStages);
                 }
                 if stage == AWSCURRENT {
@@ -283,7 +291,12 @@ mod tests {
     }
 
     fn v(id: &str, t: i64) -> Version {
-        Version { id: id.into(), created: Timestamp(t), last_accessed: None, has_value: true }
+        Version {
+            id: id.into(),
+            created: Timestamp(t),
+            last_accessed: None,
+            has_value: true,
+        }
     }
 
     fn labels(s: &Secret, id: &str) -> Vec<String> {
@@ -309,10 +322,12 @@ mod tests {
     #[test]
     fn custom_labels_are_unique() {
         let mut s = secret();
-        s.add_version(v("v1", 1), Some(&strs(&["one", "two", "three"]))).unwrap();
+        s.add_version(v("v1", 1), Some(&strs(&["one", "two", "three"])))
+            .unwrap();
         // first version always gets AWSCURRENT
         assert!(labels(&s, "v1").contains(&AWSCURRENT.to_string()));
-        s.add_version(v("v2", 2), Some(&strs(&["one", "two", "four"]))).unwrap();
+        s.add_version(v("v2", 2), Some(&strs(&["one", "two", "four"])))
+            .unwrap();
         assert_eq!(labels(&s, "v1"), strs(&[AWSCURRENT, "three"]));
         assert_eq!(labels(&s, "v2"), strs(&["four", "one", "two"]));
     }
@@ -321,7 +336,9 @@ mod tests {
     fn put_with_current_and_custom() {
         let mut s = secret();
         s.add_version(v("v1", 1), None).unwrap();
-        let got = s.add_version(v("v2", 2), Some(&strs(&[AWSCURRENT, "PUT0"]))).unwrap();
+        let got = s
+            .add_version(v("v2", 2), Some(&strs(&[AWSCURRENT, "PUT0"])))
+            .unwrap();
         assert_eq!(got, strs(&[AWSCURRENT, "PUT0"]));
         assert_eq!(labels(&s, "v1"), strs(&[AWSPREVIOUS]));
     }
@@ -330,8 +347,10 @@ mod tests {
     fn default_put_drops_pending_from_old_current() {
         let mut s = secret();
         s.add_version(v("v1", 1), None).unwrap();
-        s.add_version(v("v2", 2), Some(&strs(&[AWSPENDING]))).unwrap();
-        s.update_version_stage(AWSCURRENT, Some("v1"), Some("v2")).unwrap();
+        s.add_version(v("v2", 2), Some(&strs(&[AWSPENDING])))
+            .unwrap();
+        s.update_version_stage(AWSCURRENT, Some("v1"), Some("v2"))
+            .unwrap();
         assert_eq!(labels(&s, "v2"), strs(&[AWSCURRENT, AWSPENDING]));
         assert_eq!(labels(&s, "v1"), strs(&[AWSPREVIOUS]));
         s.add_version(v("v3", 3), None).unwrap();
@@ -356,10 +375,16 @@ mod tests {
             s.update_version_stage("X", None, Some("nope")),
             Err(Error::NotAValidVersion("nope".into()))
         );
-        assert_eq!(s.update_version_stage("X", None, None), Err(Error::NoVersionToMove));
+        assert_eq!(
+            s.update_version_stage("X", None, None),
+            Err(Error::NoVersionToMove)
+        );
         s.update_version_stage("X", Some("v2"), None).unwrap();
         assert!(labels(&s, "v2").is_empty());
-        assert_eq!(s.update_version_stage(AWSCURRENT, Some("v1"), None), Err(Error::CannotRemoveCurrent));
+        assert_eq!(
+            s.update_version_stage(AWSCURRENT, Some("v1"), None),
+            Err(Error::CannotRemoveCurrent)
+        );
     }
 
     #[test]
@@ -380,7 +405,10 @@ mod tests {
     fn too_many_stages() {
         let mut s = secret();
         let many: Vec<String> = (0..21).map(|i| format!("L{i}")).collect();
-        assert_eq!(s.add_version(v("v1", 1), Some(&many)), Err(Error::TooManyStages));
+        assert_eq!(
+            s.add_version(v("v1", 1), Some(&many)),
+            Err(Error::TooManyStages)
+        );
     }
 
     #[test]

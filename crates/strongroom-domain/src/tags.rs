@@ -79,12 +79,19 @@ mod tests {
     use super::*;
 
     fn tag(k: &str, v: &str) -> Tag {
-        Tag { key: k.into(), value: v.into() }
+        Tag {
+            key: k.into(),
+            value: v.into(),
+        }
     }
 
     #[test]
     fn merge_overwrites_and_appends() {
-        let merged = merge_tags(&[tag("a", "1"), tag("b", "2")], &[tag("b", "3"), tag("c", "4")]).unwrap();
+        let merged = merge_tags(
+            &[tag("a", "1"), tag("b", "2")],
+            &[tag("b", "3"), tag("c", "4")],
+        )
+        .unwrap();
         assert_eq!(merged, vec![tag("a", "1"), tag("b", "3"), tag("c", "4")]);
     }
 
@@ -93,12 +100,30 @@ mod tests {
         let many: Vec<Tag> = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect();
         assert_eq!(validate_new_tags(&many), Err(Error::TooManyTags));
         assert_eq!(validate_new_tags(&many[..50]), Ok(()));
-        assert_eq!(merge_tags(&many[..50], &[tag("x", "y")]), Err(Error::TooManyTags));
-        assert_eq!(validate_new_tags(&[tag("aws:x", "v")]), Err(Error::ReservedTagPrefix));
+        assert_eq!(
+            merge_tags(&many[..50], &[tag("x", "y")]),
+            Err(Error::TooManyTags)
+        );
+        assert_eq!(
+            validate_new_tags(&[tag("aws:x", "v")]),
+            Err(Error::ReservedTagPrefix)
+        );
         assert_eq!(validate_new_tags(&[tag("", "v")]), Err(Error::TagKeyLength));
-        assert_eq!(validate_new_tags(&[tag(&"k".repeat(129), "v")]), Err(Error::TagKeyLength));
-        assert_eq!(validate_new_tags(&[tag("k", &"v".repeat(257))]), Err(Error::TagValueLength));
-        assert_eq!(validate_new_tags(&[tag("k", "1"), tag("k", "2")]), Err(Error::DuplicateTagKey("k".into())));
-        assert_eq!(remove_tags(&[tag("a", "1"), tag("b", "2")], &["a".into(), "zz".into()]).unwrap(), vec![tag("b", "2")]);
+        assert_eq!(
+            validate_new_tags(&[tag(&"k".repeat(129), "v")]),
+            Err(Error::TagKeyLength)
+        );
+        assert_eq!(
+            validate_new_tags(&[tag("k", &"v".repeat(257))]),
+            Err(Error::TagValueLength)
+        );
+        assert_eq!(
+            validate_new_tags(&[tag("k", "1"), tag("k", "2")]),
+            Err(Error::DuplicateTagKey("k".into()))
+        );
+        assert_eq!(
+            remove_tags(&[tag("a", "1"), tag("b", "2")], &["a".into(), "zz".into()]).unwrap(),
+            vec![tag("b", "2")]
+        );
     }
 }

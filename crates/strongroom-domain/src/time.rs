@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn day_truncation() {
-        assert_eq!(Timestamp(86_400_000 + 5).truncate_to_day(), Timestamp(86_400_000));
+        assert_eq!(
+            Timestamp(86_400_000 + 5).truncate_to_day(),
+            Timestamp(86_400_000)
+        );
         assert_eq!(Timestamp(5).truncate_to_day(), Timestamp(0));
     }
 

@@ -23,7 +23,11 @@ use tokio_util::task::TaskTracker;
 const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 
 #[derive(Parser)]
-#[command(name = "strongroom", version, about = "A self-hosted AWS Secrets Manager-compatible secrets server")]
+#[command(
+    name = "strongroom",
+    version,
+    about = "A self-hosted AWS Secrets Manager-compatible secrets server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,7 +70,9 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
     }
@@ -81,7 +87,9 @@ fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
             use std::os::unix::fs::DirBuilderExt;
             builder.mode(0o700);
         }
-        builder.create(dir).with_context(|| format!("creating data directory {}", dir.display()))?;
+        builder
+            .create(dir)
+            .with_context(|| format!("creating data directory {}", dir.display()))?;
     }
     Ok(())
 }
@@ -91,7 +99,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bail!("--account-id must be 12 digits, got {:?}", args.account_id);
     }
     create_data_dir(&args.data_dir)?;
-    let (root, created) = strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
+    let (root, created) =
+        strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
     if created {
         tracing::info!(path = %args.data_dir.join("root.key").display(), "created root key");
     }
@@ -108,18 +117,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(key) = service.ensure_admin_key().await? {
         // Shown once: the secret half is stored only encrypted.
         writeln!(stdout, "export AWS_ACCESS_KEY_ID={}", key.access_key_id)?;
-        writeln!(stdout, "export AWS_SECRET_ACCESS_KEY={}", key.secret_access_key.as_str())?;
+        writeln!(
+            stdout,
+            "export AWS_SECRET_ACCESS_KEY={}",
+            key.secret_access_key.as_str()
+        )?;
     }
     let keys: HashMap<String, Credential> = service
         .access_keys()?
         .into_iter()
-        .map(|k| (k.access_key_id, Credential { account: k.account, secret_access_key: k.secret_access_key }))
+        .map(|k| {
+            (
+                k.access_key_id,
+                Credential {
+                    account: k.account,
+                    secret_access_key: k.secret_access_key,
+                },
+            )
+        })
         .collect();
     if args.dev {
         tracing::warn!("--dev: signatures are NOT checked; any access key is accepted");
     }
     let auth = Arc::new(Authenticator::new(keys, args.dev, account));
-    let state = Arc::new(AppState { service: service.clone(), auth, clock });
+    let state = Arc::new(AppState {
+        service: service.clone(),
+        auth,
+        clock,
+    });
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -131,11 +156,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
-    tasks.spawn(jobs::purge_loop(service.clone(), Duration::from_secs(args.purge_interval_secs.max(1)), shutdown.clone()));
+    tasks.spawn(jobs::purge_loop(
+        service.clone(),
+        Duration::from_secs(args.purge_interval_secs.max(1)),
+        shutdown.clone(),
+    ));
     tasks.spawn(wait_for_signal(shutdown.clone()));
     tasks.close();
 
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     tokio::select! {
         result = server => result.context("serving HTTP")?,
         _ = async { shutdown.cancelled().await; tokio::time::sleep(DRAIN_DEADLINE).await } => {

@@ -44,7 +44,12 @@ fn access_key_context(access_key_id: &str) -> Vec<u8> {
     format!("access-key:{access_key_id}").into_bytes()
 }
 
-pub(crate) fn seal_value(kek: &Kek, arn: &str, version_id: &str, value: &SecretValue) -> Result<StoredValue, ServiceError> {
+pub(crate) fn seal_value(
+    kek: &Kek,
+    arn: &str,
+    version_id: &str,
+    value: &SecretValue,
+) -> Result<StoredValue, ServiceError> {
     let mut plain = Zeroizing::new(Vec::new());
     match value {
         SecretValue::String(s) => {
@@ -57,19 +62,31 @@ pub(crate) fn seal_value(kek: &Kek, arn: &str, version_id: &str, value: &SecretV
         }
     }
     let env = encrypt_value(&kek.key, &context(arn, version_id), &plain)?;
-    Ok(StoredValue { key_id: kek.key_id.clone(), wrapped_key: env.wrapped_key, ciphertext: env.ciphertext })
+    Ok(StoredValue {
+        key_id: kek.key_id.clone(),
+        wrapped_key: env.wrapped_key,
+        ciphertext: env.ciphertext,
+    })
 }
 
-pub(crate) fn open_value(kek: &Kek, arn: &str, version_id: &str, stored: &StoredValue) -> Result<SecretValue, ServiceError> {
+pub(crate) fn open_value(
+    kek: &Kek,
+    arn: &str,
+    version_id: &str,
+    stored: &StoredValue,
+) -> Result<SecretValue, ServiceError> {
     if stored.key_id != kek.key_id {
         return Err(ServiceError::Decryption);
     }
-    let env = Envelope { wrapped_key: stored.wrapped_key.clone(), ciphertext: stored.ciphertext.clone() };
+    let env = Envelope {
+        wrapped_key: stored.wrapped_key.clone(),
+        ciphertext: stored.ciphertext.clone(),
+    };
     let plain = decrypt_value(&kek.key, &context(arn, version_id), &env)?;
     match plain.split_first() {
-        Some((&STRING_TAG, rest)) => {
-            String::from_utf8(rest.to_vec()).map(SecretValue::String).map_err(|_| ServiceError::Decryption)
-        }
+        Some((&STRING_TAG, rest)) => String::from_utf8(rest.to_vec())
+            .map(SecretValue::String)
+            .map_err(|_| ServiceError::Decryption),
         Some((&BINARY_TAG, rest)) => Ok(SecretValue::Binary(rest.to_vec())),
         _ => Err(ServiceError::Decryption),
     }
@@ -79,7 +96,14 @@ pub(crate) fn open_value(kek: &Kek, arn: &str, version_id: &str, stored: &Stored
 fn new_key_id() -> String {
     let b: [u8; 16] = rand::rng().random();
     let h = hex(&b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -89,18 +113,30 @@ fn hex(bytes: &[u8]) -> String {
 impl Service {
     /// The `aws/secretsmanager` key of the caller's region, created on first use.
     pub(crate) async fn default_kek(&self, caller: &Caller) -> Result<Arc<Kek>, ServiceError> {
-        if let Some(k) = self.keks.by_region.read().ok().and_then(|m| m.get(&caller.region).cloned()) {
+        if let Some(k) = self
+            .keks
+            .by_region
+            .read()
+            .ok()
+            .and_then(|m| m.get(&caller.region).cloned())
+        {
             return Ok(k);
         }
         let (account, region) = (caller.account.clone(), caller.region.clone());
-        let existing = self.store.read(|tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))?;
+        let existing = self
+            .store
+            .read(|tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))?;
         let record = match existing {
             Some(r) => r,
             None => {
                 let material = Key256::generate()?;
                 let key_id = new_key_id();
                 let record = KmsKeyRecord {
-                    sealed_material: seal(&self.root.0, &key_context(&key_id), material.as_bytes())?,
+                    sealed_material: seal(
+                        &self.root.0,
+                        &key_context(&key_id),
+                        material.as_bytes(),
+                    )?,
                     key_id,
                     account: account.clone(),
                     region: region.clone(),
@@ -122,9 +158,16 @@ impl Service {
                     .await?
             }
         };
-        let material = open(&self.root.0, &key_context(&record.key_id), &record.sealed_material)?;
+        let material = open(
+            &self.root.0,
+            &key_context(&record.key_id),
+            &record.sealed_material,
+        )?;
         let key = Key256::from_bytes(&material).ok_or(ServiceError::Decryption)?;
-        let kek = Arc::new(Kek { key_id: record.key_id, key });
+        let kek = Arc::new(Kek {
+            key_id: record.key_id,
+            key,
+        });
         if let Ok(mut m) = self.keks.by_region.write() {
             m.insert(caller.region.clone(), kek.clone());
         }
@@ -137,8 +180,13 @@ impl Service {
         records
             .into_iter()
             .map(|r| {
-                let secret = open(&self.root.0, &access_key_context(&r.access_key_id), &r.sealed_secret)?;
-                let secret = String::from_utf8(secret.to_vec()).map_err(|_| ServiceError::Decryption)?;
+                let secret = open(
+                    &self.root.0,
+                    &access_key_context(&r.access_key_id),
+                    &r.sealed_secret,
+                )?;
+                let secret =
+                    String::from_utf8(secret.to_vec()).map_err(|_| ServiceError::Decryption)?;
                 Ok(AccessKey {
                     access_key_id: r.access_key_id,
                     account: r.account,
@@ -157,7 +205,8 @@ impl Service {
         }
         let mut rng = rand::rng();
         const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const SECRET_ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let id: String = "AKIA"
             .chars()
             .chain((0..16).map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char))
@@ -174,8 +223,13 @@ impl Service {
             principal: "root".to_owned(),
             created: self.now().0,
         };
-        self.store.write(move |tx| -> Result<(), ServiceError> { Ok(tx.insert_access_key(&record)?) }).await?;
-        Ok(Some(NewAccessKey { access_key_id: id, secret_access_key: secret }))
+        self.store
+            .write(move |tx| -> Result<(), ServiceError> { Ok(tx.insert_access_key(&record)?) })
+            .await?;
+        Ok(Some(NewAccessKey {
+            access_key_id: id,
+            secret_access_key: secret,
+        }))
     }
 }
 

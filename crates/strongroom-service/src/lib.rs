@@ -22,9 +22,13 @@ pub use clock::{Clock, SystemClock};
 pub use error::ServiceError;
 pub use keys::{AccessKey, NewAccessKey, ensure_account};
 pub use listing::{ListSecretsInput, Page, SortBy};
-pub use secrets::{CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput, UpdateSecretOutput};
+pub use secrets::{
+    CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput,
+    UpdateSecretOutput,
+};
 pub use values::{
-    BatchGetInput, BatchGetOutput, GetSecretValueInput, PutSecretValueInput, PutSecretValueOutput, SecretValueOutput,
+    BatchGetInput, BatchGetOutput, GetSecretValueInput, PutSecretValueInput, PutSecretValueOutput,
+    SecretValueOutput,
 };
 pub use versions::{ListVersionsInput, ListVersionsOutput};
 
@@ -54,8 +58,19 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(store: Arc<dyn Store>, root: RootKey, account: String, clock: Arc<dyn Clock>) -> Service {
-        Service { store, root, account, clock, keks: KekCache::default() }
+    pub fn new(
+        store: Arc<dyn Store>,
+        root: RootKey,
+        account: String,
+        clock: Arc<dyn Clock>,
+    ) -> Service {
+        Service {
+            store,
+            root,
+            account,
+            clock,
+            keks: KekCache::default(),
+        }
     }
 
     /// The account whose secrets this server holds.

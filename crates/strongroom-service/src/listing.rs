@@ -90,11 +90,28 @@ pub(crate) fn select_secrets(
 }
 
 impl Service {
-    pub fn list_secrets(&self, caller: &Caller, input: &ListSecretsInput) -> Result<Page<Secret>, ServiceError> {
+    pub fn list_secrets(
+        &self,
+        caller: &Caller,
+        input: &ListSecretsInput,
+    ) -> Result<Page<Secret>, ServiceError> {
         self.store.read(|tx| {
-            let sort = Sort { by: input.sort_by, descending: input.descending };
-            let all = select_secrets(tx, caller, &input.filters, input.include_planned_deletion, sort)?;
-            Page::cut(all, input.max_results.unwrap_or(DEFAULT_PAGE), input.next_token.as_deref())
+            let sort = Sort {
+                by: input.sort_by,
+                descending: input.descending,
+            };
+            let all = select_secrets(
+                tx,
+                caller,
+                &input.filters,
+                input.include_planned_deletion,
+                sort,
+            )?;
+            Page::cut(
+                all,
+                input.max_results.unwrap_or(DEFAULT_PAGE),
+                input.next_token.as_deref(),
+            )
         })
     }
 }

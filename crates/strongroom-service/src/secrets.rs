@@ -5,7 +5,10 @@ use crate::values::same_value;
 use crate::{Caller, Service, ServiceError, resolve};
 use std::collections::BTreeMap;
 use strongroom_domain::tags::validate_new_tags;
-use strongroom_domain::{Error, Secret, SecretRef, SecretValue, Tag, Timestamp, Version, build_arn, random_suffix, validate_name};
+use strongroom_domain::{
+    Error, Secret, SecretRef, SecretValue, Tag, Timestamp, Version, build_arn, random_suffix,
+    validate_name,
+};
 use strongroom_store::save_secret;
 
 /// Recovery window when DeleteSecret gives none.
@@ -60,7 +63,11 @@ pub struct DeleteSecretOutput {
 fn check_kms_key(kms_key_id: Option<&str>) -> Result<(), Error> {
     match kms_key_id {
         None | Some("") => Ok(()),
-        Some(k) if k == DEFAULT_KEY_ALIAS || k == "alias/aws/secretsmanager" || k.ends_with(":alias/aws/secretsmanager") => {
+        Some(k)
+            if k == DEFAULT_KEY_ALIAS
+                || k == "alias/aws/secretsmanager"
+                || k.ends_with(":alias/aws/secretsmanager") =>
+        {
             Ok(())
         }
         Some(_) => Err(Error::Unsupported(
@@ -74,30 +81,45 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 impl Service {
-    pub async fn create_secret(&self, caller: &Caller, input: CreateSecretInput) -> Result<CreateSecretOutput, ServiceError> {
+    pub async fn create_secret(
+        &self,
+        caller: &Caller,
+        input: CreateSecretInput,
+    ) -> Result<CreateSecretOutput, ServiceError> {
         validate_name(&input.name)?;
         if input.value.is_some() && input.client_request_token.is_none() {
             return Err(Error::MissingClientRequestToken.into());
         }
         check_kms_key(input.kms_key_id.as_deref())?;
         if !input.replica_regions.is_empty() {
-            return Err(Error::Unsupported("AddReplicaRegions: replication is not supported by this server yet.").into());
+            return Err(Error::Unsupported(
+                "AddReplicaRegions: replication is not supported by this server yet.",
+            )
+            .into());
         }
         if let Some(tags) = &input.tags {
             validate_new_tags(tags)?;
         }
         let kek = self.default_kek(caller).await?;
         let now = self.now();
-        let arn = build_arn(&caller.region, &caller.account, &input.name, &random_suffix());
+        let arn = build_arn(
+            &caller.region,
+            &caller.account,
+            &input.name,
+            &random_suffix(),
+        );
         let caller = caller.clone();
         self.store
             .write(move |tx| {
-                if let Some(existing) = tx.find_secret_by_name(&caller.account, &caller.region, &input.name)? {
+                if let Some(existing) =
+                    tx.find_secret_by_name(&caller.account, &caller.region, &input.name)?
+                {
                     if existing.is_scheduled_for_deletion() {
                         return Err(Error::NameScheduledForDeletion.into());
                     }
                     // A retry of the same create (same token, same value) answers as the first did.
-                    if let (Some(token), Some(value)) = (&input.client_request_token, &input.value) {
+                    if let (Some(token), Some(value)) = (&input.client_request_token, &input.value)
+                    {
                         if existing.version(token).is_some() {
                             if same_value(tx, &kek, &existing, token, value)? {
                                 return Ok(CreateSecretOutput {
@@ -106,7 +128,11 @@ impl Service {
                                     version_id: Some(token.clone()),
                                 });
                             }
-                            return Err(Error::TokenInUse { token: token.clone(), arn: existing.arn.clone() }.into());
+                            return Err(Error::TokenInUse {
+                                token: token.clone(),
+                                arn: existing.arn.clone(),
+                            }
+                            .into());
                         }
                     }
                     return Err(Error::SecretExists(input.name.clone()).into());
@@ -133,18 +159,31 @@ impl Service {
                 if let (Some(value), Some(token)) = (&input.value, input.client_request_token) {
                     new_values.push((token.clone(), seal_value(&kek, &arn, &token, value)?));
                     secret.add_version(
-                        Version { id: token.clone(), created: now, last_accessed: None, has_value: true },
+                        Version {
+                            id: token.clone(),
+                            created: now,
+                            last_accessed: None,
+                            has_value: true,
+                        },
                         None,
                     )?;
                     version_id = Some(token);
                 }
                 save_secret(tx, None, &secret, &new_values)?;
-                Ok(CreateSecretOutput { arn, name: secret.name, version_id })
+                Ok(CreateSecretOutput {
+                    arn,
+                    name: secret.name,
+                    version_id,
+                })
             })
             .await
     }
 
-    pub async fn update_secret(&self, caller: &Caller, input: UpdateSecretInput) -> Result<UpdateSecretOutput, ServiceError> {
+    pub async fn update_secret(
+        &self,
+        caller: &Caller,
+        input: UpdateSecretInput,
+    ) -> Result<UpdateSecretOutput, ServiceError> {
         SecretRef::parse(&input.secret_id)?;
         if input.value.is_some() && input.client_request_token.is_none() {
             return Err(Error::MissingClientRequestToken.into());
@@ -172,13 +211,23 @@ impl Service {
                 if let (Some(value), Some(token)) = (&input.value, &input.client_request_token) {
                     if before.version(token).is_some() {
                         if !same_value(tx, &kek, &before, token, value)? {
-                            return Err(Error::TokenInUse { token: token.clone(), arn: before.arn.clone() }.into());
+                            return Err(Error::TokenInUse {
+                                token: token.clone(),
+                                arn: before.arn.clone(),
+                            }
+                            .into());
                         }
                         version_id = Some(token.clone());
                     } else {
-                        new_values.push((token.clone(), seal_value(&kek, &before.arn, token, value)?));
+                        new_values
+                            .push((token.clone(), seal_value(&kek, &before.arn, token, value)?));
                         after.add_version(
-                            Version { id: token.clone(), created: now, last_accessed: None, has_value: true },
+                            Version {
+                                id: token.clone(),
+                                created: now,
+                                last_accessed: None,
+                                has_value: true,
+                            },
                             None,
                         )?;
                         after.trim_deprecated_versions();
@@ -190,12 +239,20 @@ impl Service {
                     after.last_changed = now.strictly_after(before.last_changed);
                     save_secret(tx, Some(&before), &after, &new_values)?;
                 }
-                Ok(UpdateSecretOutput { arn: after.arn, name: after.name, version_id })
+                Ok(UpdateSecretOutput {
+                    arn: after.arn,
+                    name: after.name,
+                    version_id,
+                })
             })
             .await
     }
 
-    pub fn describe_secret(&self, caller: &Caller, secret_id: &str) -> Result<Secret, ServiceError> {
+    pub fn describe_secret(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+    ) -> Result<Secret, ServiceError> {
         self.store.read(|tx| resolve(tx, caller, secret_id))
     }
 
@@ -224,18 +281,29 @@ impl Service {
                     // AWS answers a forced delete of a missing secret as if it existed.
                     Err(ServiceError::Domain(Error::SecretNotFound)) if force => {
                         let (arn, name) = match &reference {
-                            SecretRef::Name(n) => {
-                                (build_arn(&caller.region, &caller.account, n, &random_suffix()), n.clone())
+                            SecretRef::Name(n) => (
+                                build_arn(&caller.region, &caller.account, n, &random_suffix()),
+                                n.clone(),
+                            ),
+                            SecretRef::Arn { full, resource, .. } => {
+                                (full.clone(), resource.clone())
                             }
-                            SecretRef::Arn { full, resource, .. } => (full.clone(), resource.clone()),
                         };
-                        return Ok(DeleteSecretOutput { arn, name, deletion_date: now });
+                        return Ok(DeleteSecretOutput {
+                            arn,
+                            name,
+                            deletion_date: now,
+                        });
                     }
                     Err(e) => return Err(e),
                 };
                 if force {
                     tx.delete_secret(&before.arn)?;
-                    return Ok(DeleteSecretOutput { arn: before.arn, name: before.name, deletion_date: now });
+                    return Ok(DeleteSecretOutput {
+                        arn: before.arn,
+                        name: before.name,
+                        deletion_date: now,
+                    });
                 }
                 if before.is_scheduled_for_deletion() {
                     return Err(Error::AlreadyMarkedDeleted.into());
@@ -245,12 +313,20 @@ impl Service {
                 after.deleted = Some(now);
                 after.purge_after = Some(purge);
                 save_secret(tx, Some(&before), &after, &[])?;
-                Ok(DeleteSecretOutput { arn: after.arn, name: after.name, deletion_date: purge })
+                Ok(DeleteSecretOutput {
+                    arn: after.arn,
+                    name: after.name,
+                    deletion_date: purge,
+                })
             })
             .await
     }
 
-    pub async fn restore_secret(&self, caller: &Caller, secret_id: &str) -> Result<(String, String), ServiceError> {
+    pub async fn restore_secret(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+    ) -> Result<(String, String), ServiceError> {
         SecretRef::parse(secret_id)?;
         let caller = caller.clone();
         let secret_id = secret_id.to_owned();

@@ -7,7 +7,12 @@ use strongroom_domain::{SecretRef, Tag};
 use strongroom_store::save_secret;
 
 impl Service {
-    pub async fn tag_resource(&self, caller: &Caller, secret_id: &str, tags: Vec<Tag>) -> Result<(), ServiceError> {
+    pub async fn tag_resource(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        tags: Vec<Tag>,
+    ) -> Result<(), ServiceError> {
         SecretRef::parse(secret_id)?;
         let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
         self.store
@@ -15,14 +20,22 @@ impl Service {
                 let before = resolve(tx, &caller, &secret_id)?;
                 before.ensure_not_deleted()?;
                 let mut after = before.clone();
-                after.tags = Some(merge_tags(before.tags.as_deref().unwrap_or_default(), &tags)?);
+                after.tags = Some(merge_tags(
+                    before.tags.as_deref().unwrap_or_default(),
+                    &tags,
+                )?);
                 save_secret(tx, Some(&before), &after, &[])?;
                 Ok(())
             })
             .await
     }
 
-    pub async fn untag_resource(&self, caller: &Caller, secret_id: &str, keys: Vec<String>) -> Result<(), ServiceError> {
+    pub async fn untag_resource(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        keys: Vec<String>,
+    ) -> Result<(), ServiceError> {
         SecretRef::parse(secret_id)?;
         let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
         self.store
@@ -30,7 +43,10 @@ impl Service {
                 let before = resolve(tx, &caller, &secret_id)?;
                 before.ensure_not_deleted()?;
                 let mut after = before.clone();
-                after.tags = Some(remove_tags(before.tags.as_deref().unwrap_or_default(), &keys)?);
+                after.tags = Some(remove_tags(
+                    before.tags.as_deref().unwrap_or_default(),
+                    &keys,
+                )?);
                 save_secret(tx, Some(&before), &after, &[])?;
                 Ok(())
             })

@@ -79,17 +79,24 @@ pub(crate) fn same_value(
     };
     let existing = open_value(kek, &secret.arn, version_id, &stored)?;
     Ok(match (&existing, value) {
-        (SecretValue::String(a), SecretValue::String(b)) => constant_time_eq(a.as_bytes(), b.as_bytes()),
+        (SecretValue::String(a), SecretValue::String(b)) => {
+            constant_time_eq(a.as_bytes(), b.as_bytes())
+        }
         (SecretValue::Binary(a), SecretValue::Binary(b)) => constant_time_eq(a, b),
         _ => false,
     })
 }
 
 /// Picks the version a GetSecretValue asks for.
-fn select_version<'s>(secret: &'s Secret, input: &GetSecretValueInput) -> Result<&'s Version, Error> {
+fn select_version<'s>(
+    secret: &'s Secret,
+    input: &GetSecretValueInput,
+) -> Result<&'s Version, Error> {
     match (&input.version_id, &input.version_stage) {
         (Some(id), stage) => {
-            let v = secret.version(id).ok_or_else(|| Error::VersionNotFound(id.clone()))?;
+            let v = secret
+                .version(id)
+                .ok_or_else(|| Error::VersionNotFound(id.clone()))?;
             if let Some(stage) = stage {
                 if secret.holder_of(stage) != Some(id.as_str()) {
                     return Err(Error::StageNotOnVersion);
@@ -112,7 +119,11 @@ fn select_version<'s>(secret: &'s Secret, input: &GetSecretValueInput) -> Result
 }
 
 impl Service {
-    pub async fn get_secret_value(&self, caller: &Caller, input: &GetSecretValueInput) -> Result<SecretValueOutput, ServiceError> {
+    pub async fn get_secret_value(
+        &self,
+        caller: &Caller,
+        input: &GetSecretValueInput,
+    ) -> Result<SecretValueOutput, ServiceError> {
         SecretRef::parse(&input.secret_id)?;
         let (secret, version, stored) = self.store.read(|tx| {
             let secret = resolve(tx, caller, &input.secret_id)?;
@@ -159,9 +170,15 @@ impl Service {
             .await
     }
 
-    pub async fn put_secret_value(&self, caller: &Caller, input: PutSecretValueInput) -> Result<PutSecretValueOutput, ServiceError> {
+    pub async fn put_secret_value(
+        &self,
+        caller: &Caller,
+        input: PutSecretValueInput,
+    ) -> Result<PutSecretValueOutput, ServiceError> {
         SecretRef::parse(&input.secret_id)?;
-        let token = input.client_request_token.ok_or(Error::MissingClientRequestToken)?;
+        let token = input
+            .client_request_token
+            .ok_or(Error::MissingClientRequestToken)?;
         let value = input.value.ok_or(Error::NoSecretValue)?;
         let kek = self.default_kek(caller).await?;
         let now = self.now();
@@ -179,23 +196,41 @@ impl Service {
                             version_id: token,
                         });
                     }
-                    return Err(Error::TokenInUse { token, arn: before.arn }.into());
+                    return Err(Error::TokenInUse {
+                        token,
+                        arn: before.arn,
+                    }
+                    .into());
                 }
                 let sealed = seal_value(&kek, &before.arn, &token, &value)?;
                 let mut after = before.clone();
                 let stages = after.add_version(
-                    Version { id: token.clone(), created: now, last_accessed: None, has_value: true },
+                    Version {
+                        id: token.clone(),
+                        created: now,
+                        last_accessed: None,
+                        has_value: true,
+                    },
                     input.version_stages.as_deref(),
                 )?;
                 after.trim_deprecated_versions();
                 after.last_changed = now.strictly_after(before.last_changed);
                 save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
-                Ok(PutSecretValueOutput { arn: after.arn, name: after.name, version_id: token, version_stages: stages })
+                Ok(PutSecretValueOutput {
+                    arn: after.arn,
+                    name: after.name,
+                    version_id: token,
+                    version_stages: stages,
+                })
             })
             .await
     }
 
-    pub async fn batch_get_secret_value(&self, caller: &Caller, input: BatchGetInput) -> Result<BatchGetOutput, ServiceError> {
+    pub async fn batch_get_secret_value(
+        &self,
+        caller: &Caller,
+        input: BatchGetInput,
+    ) -> Result<BatchGetOutput, ServiceError> {
         let ids: Vec<String> = match (&input.secret_ids, &input.filters) {
             (Some(_), Some(_)) | (None, None) => return Err(Error::BatchIdsXorFilters.into()),
             (Some(ids), None) => {
@@ -206,8 +241,13 @@ impl Service {
             }
             (None, Some(filters)) => {
                 let page = self.store.read(|tx| {
-                    select_secrets(tx, caller, filters, false, Default::default())
-                        .and_then(|all| Page::cut(all, input.max_results.unwrap_or(MAX_BATCH), input.next_token.as_deref()))
+                    select_secrets(tx, caller, filters, false, Default::default()).and_then(|all| {
+                        Page::cut(
+                            all,
+                            input.max_results.unwrap_or(MAX_BATCH),
+                            input.next_token.as_deref(),
+                        )
+                    })
                 })?;
                 let ids = page.items.iter().map(|s| s.arn.clone()).collect();
                 return self.batch_collect(caller, ids, page.next_token).await;
@@ -216,10 +256,22 @@ impl Service {
         self.batch_collect(caller, ids, None).await
     }
 
-    async fn batch_collect(&self, caller: &Caller, ids: Vec<String>, next_token: Option<String>) -> Result<BatchGetOutput, ServiceError> {
-        let mut out = BatchGetOutput { values: Vec::new(), errors: Vec::new(), next_token };
+    async fn batch_collect(
+        &self,
+        caller: &Caller,
+        ids: Vec<String>,
+        next_token: Option<String>,
+    ) -> Result<BatchGetOutput, ServiceError> {
+        let mut out = BatchGetOutput {
+            values: Vec::new(),
+            errors: Vec::new(),
+            next_token,
+        };
         for id in ids {
-            let input = GetSecretValueInput { secret_id: id.clone(), ..Default::default() };
+            let input = GetSecretValueInput {
+                secret_id: id.clone(),
+                ..Default::default()
+            };
             match self.get_secret_value(caller, &input).await {
                 Ok(v) => out.values.push(v),
                 Err(e @ ServiceError::Store(_)) => return Err(e),

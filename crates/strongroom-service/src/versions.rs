@@ -21,9 +21,15 @@ pub struct ListVersionsOutput {
 const DEFAULT_PAGE: usize = 100;
 
 impl Service {
-    pub fn list_secret_version_ids(&self, caller: &Caller, input: &ListVersionsInput) -> Result<ListVersionsOutput, ServiceError> {
+    pub fn list_secret_version_ids(
+        &self,
+        caller: &Caller,
+        input: &ListVersionsInput,
+    ) -> Result<ListVersionsOutput, ServiceError> {
         SecretRef::parse(&input.secret_id)?;
-        let secret = self.store.read(|tx| resolve(tx, caller, &input.secret_id))?;
+        let secret = self
+            .store
+            .read(|tx| resolve(tx, caller, &input.secret_id))?;
         // Newest first. Versions without a value (a pending rotation's
         // placeholder) are not listed; label-less ones only on request.
         let versions: Vec<Version> = secret
@@ -34,7 +40,11 @@ impl Service {
             .filter(|v| input.include_deprecated || !secret.stages_of(&v.id).is_empty())
             .cloned()
             .collect();
-        let versions = Page::cut(versions, input.max_results.unwrap_or(DEFAULT_PAGE), input.next_token.as_deref())?;
+        let versions = Page::cut(
+            versions,
+            input.max_results.unwrap_or(DEFAULT_PAGE),
+            input.next_token.as_deref(),
+        )?;
         Ok(ListVersionsOutput { secret, versions })
     }
 

@@ -4,7 +4,10 @@
 pub enum StoreError {
     /// The database reported an error while doing `context`.
     #[error("database error while {context}: {message}")]
-    Database { context: &'static str, message: String },
+    Database {
+        context: &'static str,
+        message: String,
+    },
     /// The database holds something we did not write (wrong type, bad enum).
     #[error("database holds an unexpected value in {0}")]
     Corrupt(&'static str),

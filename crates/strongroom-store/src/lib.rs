@@ -23,14 +23,24 @@ use strongroom_domain::{Secret, Tag, Timestamp, Version};
 /// Queries available in every transaction.
 pub trait ReadTx {
     fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError>;
-    fn find_secret_by_name(&self, account: &str, region: &str, name: &str) -> Result<Option<Secret>, StoreError>;
+    fn find_secret_by_name(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<Secret>, StoreError>;
     /// The encrypted value of one version, if it has one.
     fn load_value(&self, arn: &str, version_id: &str) -> Result<Option<StoredValue>, StoreError>;
     /// Every secret of one account and region, scheduled ones included.
     fn list_secrets(&self, account: &str, region: &str) -> Result<Vec<Secret>, StoreError>;
     /// ARNs of secrets whose recovery window ended at or before `now`.
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
-    fn kms_key(&self, account: &str, region: &str, alias: &str) -> Result<Option<KmsKeyRecord>, StoreError>;
+    fn kms_key(
+        &self,
+        account: &str,
+        region: &str,
+        alias: &str,
+    ) -> Result<Option<KmsKeyRecord>, StoreError>;
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError>;
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }
@@ -42,8 +52,18 @@ pub trait WriteTx: ReadTx {
     /// Rewrites the secret row's metadata columns.
     fn update_secret(&mut self, secret: &Secret) -> Result<(), StoreError>;
     fn replace_tags(&mut self, arn: &str, tags: Option<&[Tag]>) -> Result<(), StoreError>;
-    fn insert_version(&mut self, arn: &str, version: &Version, value: Option<&StoredValue>) -> Result<(), StoreError>;
-    fn update_version_access(&mut self, arn: &str, version_id: &str, at: Option<Timestamp>) -> Result<(), StoreError>;
+    fn insert_version(
+        &mut self,
+        arn: &str,
+        version: &Version,
+        value: Option<&StoredValue>,
+    ) -> Result<(), StoreError>;
+    fn update_version_access(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        at: Option<Timestamp>,
+    ) -> Result<(), StoreError>;
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
     /// Attaches `stage` to `version_id`, taking it off any other version.
     fn set_stage(&mut self, arn: &str, stage: &str, version_id: &str) -> Result<(), StoreError>;
@@ -65,7 +85,10 @@ pub type WriteCompletion = Box<dyn FnOnce(Option<StoreError>) + Send>;
 /// A transactional store. Implementations: [`sqlite::SqliteStore`].
 pub trait Store: Send + Sync + 'static {
     /// Runs `f` against a consistent snapshot on the calling thread.
-    fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    fn read_dyn(
+        &self,
+        f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     /// Queues a write; its completion runs after the commit.
     fn submit_write(&self, job: WriteJob);
 }

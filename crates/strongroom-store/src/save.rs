@@ -25,7 +25,10 @@ pub fn save_secret(
     for v in &after.versions {
         match before.and_then(|b| b.version(&v.id)) {
             None => {
-                let value = new_values.iter().find(|(id, _)| *id == v.id).map(|(_, val)| val);
+                let value = new_values
+                    .iter()
+                    .find(|(id, _)| *id == v.id)
+                    .map(|(_, val)| val);
                 tx.insert_version(arn, v, value)?;
             }
             Some(old) if old.last_accessed != v.last_accessed => {

@@ -29,7 +29,10 @@ pub struct SqliteStore {
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |e| StoreError::Database { context, message: e.to_string() }
+    move |e| StoreError::Database {
+        context,
+        message: e.to_string(),
+    }
 }
 
 fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
@@ -42,7 +45,8 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     )
     .map_err(db_err("configuring the connection"))?;
     if read_only {
-        conn.execute_batch("PRAGMA query_only=ON;").map_err(db_err("configuring the connection"))?;
+        conn.execute_batch("PRAGMA query_only=ON;")
+            .map_err(db_err("configuring the connection"))?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -62,7 +66,10 @@ impl SqliteStore {
         let handle = std::thread::Builder::new()
             .name("strongroom-sqlite-writer".into())
             .spawn(move || writer_loop(conn, receiver))
-            .map_err(|e| StoreError::Open { path: path.display().to_string(), message: e.to_string() })?;
+            .map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         Ok(SqliteStore {
             path: path.to_owned(),
             writer: Mutex::new(Some(sender)),
@@ -106,12 +113,18 @@ impl Drop for SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn read_dyn(&self, f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    fn read_dyn(
+        &self,
+        f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let conn = self.take_reader()?;
         // A deferred transaction gives the closure's queries one snapshot.
-        conn.execute_batch("BEGIN").map_err(db_err("starting a read"))?;
+        conn.execute_batch("BEGIN")
+            .map_err(db_err("starting a read"))?;
         let result = f(&SqliteTx { conn: &conn });
-        let end = conn.execute_batch("COMMIT").map_err(db_err("ending a read"));
+        let end = conn
+            .execute_batch("COMMIT")
+            .map_err(db_err("ending a read"));
         if end.is_ok() {
             self.return_reader(conn);
         }
@@ -172,7 +185,11 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
                 continue;
             }
         };
-        let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let end = if ok {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         if let Err(e) = conn.execute_batch(end) {
             completion(Some(db_err("ending a write job")(e)));
             continue;

@@ -73,8 +73,13 @@ CREATE TABLE tags (
 "#;
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let err = |e: rusqlite::Error| StoreError::Database { context: "migrating the schema", message: e.to_string() };
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+    let err = |e: rusqlite::Error| StoreError::Database {
+        context: "migrating the schema",
+        message: e.to_string(),
+    };
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
     if version < 1 {
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(V1).map_err(err)?;

@@ -23,18 +23,30 @@ fn secret(name: &str) -> Secret {
         last_accessed: None,
         deleted: None,
         purge_after: None,
-        tags: Some(vec![Tag { key: "k".into(), value: "v".into() }]),
+        tags: Some(vec![Tag {
+            key: "k".into(),
+            value: "v".into(),
+        }]),
         versions: vec![],
         stages: Default::default(),
     }
 }
 
 fn value() -> StoredValue {
-    StoredValue { key_id: "key".into(), wrapped_key: vec![1, 2], ciphertext: vec![3, 4] }
+    StoredValue {
+        key_id: "key".into(),
+        wrapped_key: vec![1, 2],
+        ciphertext: vec![3, 4],
+    }
 }
 
 fn version(id: &str, t: i64) -> Version {
-    Version { id: id.into(), created: Timestamp(t), last_accessed: None, has_value: true }
+    Version {
+        id: id.into(),
+        created: Timestamp(t),
+        last_accessed: None,
+        has_value: true,
+    }
 }
 
 /// The conformance suite every backend must pass.
@@ -47,9 +59,15 @@ pub async fn store_suite(store: Arc<dyn Store>) {
         .write(move |tx| save_secret(tx, None, &s2, &[("v1".into(), value())]))
         .await
         .expect("insert");
-    let loaded = store.read(|tx| tx.find_secret_by_name("123456789012", "us-east-1", "a")).expect("read").expect("found");
+    let loaded = store
+        .read(|tx| tx.find_secret_by_name("123456789012", "us-east-1", "a"))
+        .expect("read")
+        .expect("found");
     assert_eq!(loaded, s);
-    assert_eq!(store.read(|tx| tx.load_value(&s.arn, "v1")).expect("value"), Some(value()));
+    assert_eq!(
+        store.read(|tx| tx.load_value(&s.arn, "v1")).expect("value"),
+        Some(value())
+    );
 
     // a second version moves the labels; the diff writes only what changed
     let before = loaded.clone();
@@ -57,8 +75,14 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     after.add_version(version("v2", 2), None).expect("add");
     after.tags = Some(vec![]);
     let (b, a) = (before.clone(), after.clone());
-    store.write(move |tx| save_secret(tx, Some(&b), &a, &[("v2".into(), value())])).await.expect("update");
-    let loaded = store.read(|tx| tx.find_secret_by_arn(&after.arn)).expect("read").expect("found");
+    store
+        .write(move |tx| save_secret(tx, Some(&b), &a, &[("v2".into(), value())]))
+        .await
+        .expect("update");
+    let loaded = store
+        .read(|tx| tx.find_secret_by_arn(&after.arn))
+        .expect("read")
+        .expect("found");
     assert_eq!(loaded, after);
     assert_eq!(loaded.tags, Some(vec![]));
 
@@ -71,12 +95,17 @@ pub async fn store_suite(store: Arc<dyn Store>) {
         })
         .await;
     assert!(failed.is_err());
-    let loaded = store.read(|tx| tx.find_secret_by_arn(&after.arn)).expect("read").expect("found");
+    let loaded = store
+        .read(|tx| tx.find_secret_by_arn(&after.arn))
+        .expect("read")
+        .expect("found");
     assert!(!loaded.stages.contains_key("X"));
 
     // duplicate names are refused by the database itself
     let dup = secret("a");
-    let err = store.write(move |tx| save_secret(tx, None, &dup, &[])).await;
+    let err = store
+        .write(move |tx| save_secret(tx, None, &dup, &[]))
+        .await;
     assert!(err.is_err());
 
     // purge queue and deletion
@@ -84,18 +113,56 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     scheduled.deleted = Some(Timestamp(5));
     scheduled.purge_after = Some(Timestamp(10));
     let (b, a) = (after.clone(), scheduled.clone());
-    store.write(move |tx| save_secret(tx, Some(&b), &a, &[])).await.expect("schedule");
-    assert!(store.read(|tx| tx.secrets_due_for_purge(Timestamp(9))).expect("due").is_empty());
-    assert_eq!(store.read(|tx| tx.secrets_due_for_purge(Timestamp(10))).expect("due"), vec![after.arn.clone()]);
+    store
+        .write(move |tx| save_secret(tx, Some(&b), &a, &[]))
+        .await
+        .expect("schedule");
+    assert!(
+        store
+            .read(|tx| tx.secrets_due_for_purge(Timestamp(9)))
+            .expect("due")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .read(|tx| tx.secrets_due_for_purge(Timestamp(10)))
+            .expect("due"),
+        vec![after.arn.clone()]
+    );
     let arn = after.arn.clone();
-    store.write(move |tx| tx.delete_secret(&arn)).await.expect("delete");
-    assert!(store.read(|tx| tx.find_secret_by_arn(&after.arn)).expect("read").is_none());
-    assert_eq!(store.read(|tx| tx.load_value(&after.arn, "v1")).expect("value"), None);
+    store
+        .write(move |tx| tx.delete_secret(&arn))
+        .await
+        .expect("delete");
+    assert!(
+        store
+            .read(|tx| tx.find_secret_by_arn(&after.arn))
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .read(|tx| tx.load_value(&after.arn, "v1"))
+            .expect("value"),
+        None
+    );
 
     // metadata
-    store.write(|tx| tx.set_meta("account", "1")).await.expect("meta");
-    store.write(|tx| tx.set_meta("account", "2")).await.expect("meta");
-    assert_eq!(store.read(|tx| tx.meta("account")).expect("meta").as_deref(), Some("2"));
+    store
+        .write(|tx| tx.set_meta("account", "1"))
+        .await
+        .expect("meta");
+    store
+        .write(|tx| tx.set_meta("account", "2"))
+        .await
+        .expect("meta");
+    assert_eq!(
+        store
+            .read(|tx| tx.meta("account"))
+            .expect("meta")
+            .as_deref(),
+        Some("2")
+    );
 }
 
 #[tokio::test]
@@ -118,5 +185,11 @@ async fn concurrent_writes_are_all_acknowledged() {
     for t in tasks {
         t.await.expect("join").expect("write");
     }
-    assert_eq!(store.read(|tx| tx.list_secrets("123456789012", "us-east-1")).expect("list").len(), 200);
+    assert_eq!(
+        store
+            .read(|tx| tx.list_secrets("123456789012", "us-east-1"))
+            .expect("list")
+            .len(),
+        200
+    );
 }

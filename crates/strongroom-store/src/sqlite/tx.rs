@@ -77,19 +77,30 @@ impl SqliteTx<'_> {
         if tagged {
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT key, value FROM tags WHERE secret_pk = ?1 ORDER BY position")
+                .prepare_cached(
+                    "SELECT key, value FROM tags WHERE secret_pk = ?1 ORDER BY position",
+                )
                 .map_err(&err)?;
             secret.tags = Some(
-                stmt.query_map([pk], |r| Ok(Tag { key: r.get(0)?, value: r.get(1)? }))
-                    .map_err(&err)?
-                    .collect::<Result<_, _>>()
-                    .map_err(&err)?,
+                stmt.query_map([pk], |r| {
+                    Ok(Tag {
+                        key: r.get(0)?,
+                        value: r.get(1)?,
+                    })
+                })
+                .map_err(&err)?
+                .collect::<Result<_, _>>()
+                .map_err(&err)?,
             );
         }
         Ok(secret)
     }
 
-    fn find_one(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Option<Secret>, StoreError> {
+    fn find_one(
+        &self,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Option<Secret>, StoreError> {
         let err = db_err("finding a secret");
         let row = self
             .conn
@@ -104,7 +115,12 @@ impl SqliteTx<'_> {
         }
     }
 
-    fn exec(&self, context: &'static str, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<usize, StoreError> {
+    fn exec(
+        &self,
+        context: &'static str,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<usize, StoreError> {
         self.conn
             .prepare_cached(sql)
             .map_err(db_err(context))?
@@ -127,10 +143,18 @@ impl SqliteTx<'_> {
 
 impl ReadTx for SqliteTx<'_> {
     fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError> {
-        self.find_one(&format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE arn = ?1"), params![arn])
+        self.find_one(
+            &format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE arn = ?1"),
+            params![arn],
+        )
     }
 
-    fn find_secret_by_name(&self, account: &str, region: &str, name: &str) -> Result<Option<Secret>, StoreError> {
+    fn find_secret_by_name(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<Secret>, StoreError> {
         self.find_one(
             &format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE account = ?1 AND region = ?2 AND name = ?3"),
             params![account, region, name],
@@ -150,9 +174,11 @@ impl ReadTx for SqliteTx<'_> {
             .optional()
             .map_err(&err)?;
         Ok(match row {
-            Some((Some(key_id), Some(wrapped_key), Some(ciphertext))) => {
-                Some(StoredValue { key_id, wrapped_key, ciphertext })
-            }
+            Some((Some(key_id), Some(wrapped_key), Some(ciphertext))) => Some(StoredValue {
+                key_id,
+                wrapped_key,
+                ciphertext,
+            }),
             _ => None,
         })
     }
@@ -177,7 +203,9 @@ impl ReadTx for SqliteTx<'_> {
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError> {
         let err = db_err("finding secrets to purge");
         self.conn
-            .prepare_cached("SELECT arn FROM secrets WHERE purge_after IS NOT NULL AND purge_after <= ?1")
+            .prepare_cached(
+                "SELECT arn FROM secrets WHERE purge_after IS NOT NULL AND purge_after <= ?1",
+            )
             .map_err(&err)?
             .query_map([now.0], |r| r.get(0))
             .map_err(&err)?
@@ -185,7 +213,12 @@ impl ReadTx for SqliteTx<'_> {
             .map_err(&err)
     }
 
-    fn kms_key(&self, account: &str, region: &str, alias: &str) -> Result<Option<KmsKeyRecord>, StoreError> {
+    fn kms_key(
+        &self,
+        account: &str,
+        region: &str,
+        alias: &str,
+    ) -> Result<Option<KmsKeyRecord>, StoreError> {
         let err = db_err("loading a KMS key");
         self.conn
             .prepare_cached(
@@ -210,7 +243,9 @@ impl ReadTx for SqliteTx<'_> {
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError> {
         let err = db_err("loading access keys");
         self.conn
-            .prepare_cached("SELECT access_key_id, account, principal, sealed_secret, created FROM access_keys")
+            .prepare_cached(
+                "SELECT access_key_id, account, principal, sealed_secret, created FROM access_keys",
+            )
             .map_err(&err)?
             .query_map([], |r| {
                 Ok(AccessKeyRecord {
@@ -295,7 +330,12 @@ impl WriteTx for SqliteTx<'_> {
         self.write_tags(arn, tags.unwrap_or_default())
     }
 
-    fn insert_version(&mut self, arn: &str, v: &Version, value: Option<&StoredValue>) -> Result<(), StoreError> {
+    fn insert_version(
+        &mut self,
+        arn: &str,
+        v: &Version,
+        value: Option<&StoredValue>,
+    ) -> Result<(), StoreError> {
         self.exec(
             "inserting a version",
             "INSERT INTO versions (secret_pk, version_id, created, seq, last_accessed, key_id, wrapped_key, ciphertext) \
@@ -314,7 +354,12 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn update_version_access(&mut self, arn: &str, version_id: &str, at: Option<Timestamp>) -> Result<(), StoreError> {
+    fn update_version_access(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
         self.exec(
             "updating a version",
             "UPDATE versions SET last_accessed = ?3 \
@@ -353,7 +398,11 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn delete_secret(&mut self, arn: &str) -> Result<(), StoreError> {
-        self.exec("deleting a secret", "DELETE FROM secrets WHERE arn = ?1", params![arn])?;
+        self.exec(
+            "deleting a secret",
+            "DELETE FROM secrets WHERE arn = ?1",
+            params![arn],
+        )?;
         Ok(())
     }
 
