@@ -51,10 +51,10 @@ pub fn parse_auth(parts: &http::request::Parts) -> Result<ParsedAuth, AuthError>
         })?;
         return parse_header(value, &parts.headers);
     }
-    if let Some(query) = parts.uri.query() {
-        if query.split('&').any(|p| p.starts_with("X-Amz-Algorithm=")) {
-            return parse_query(query);
-        }
+    if let Some(query) = parts.uri.query()
+        && query.split('&').any(|p| p.starts_with("X-Amz-Algorithm="))
+    {
+        return parse_query(query);
     }
     Err(AuthError::MissingAuthenticationToken)
 }

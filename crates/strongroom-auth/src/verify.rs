@@ -50,8 +50,11 @@ pub(crate) fn derive_signing_key(
 /// costs four HMACs; a client reuses it for a whole day.
 #[derive(Default)]
 pub struct SigningKeyCache {
-    keys: RwLock<HashMap<(String, String, String, String), Zeroizing<[u8; 32]>>>,
+    keys: RwLock<HashMap<ScopeId, Zeroizing<[u8; 32]>>>,
 }
+
+/// (access key id, date, region, service): what a signing key is derived from.
+type ScopeId = (String, String, String, String);
 
 /// Bounds the cache; on overflow it simply starts over.
 const MAX_CACHED_KEYS: usize = 10_000;
@@ -64,10 +67,10 @@ impl SigningKeyCache {
             auth.region.clone(),
             auth.service.clone(),
         );
-        if let Ok(keys) = self.keys.read() {
-            if let Some(k) = keys.get(&id) {
-                return k.clone();
-            }
+        if let Ok(keys) = self.keys.read()
+            && let Some(k) = keys.get(&id)
+        {
+            return k.clone();
         }
         let key = derive_signing_key(secret, &auth.scope_date, &auth.region, &auth.service);
         if let Ok(mut keys) = self.keys.write() {
@@ -99,18 +102,18 @@ pub fn verify_signature(
         return Err(AuthError::SignatureMismatch);
     }
     let body_hash = hex_sha256(body);
-    if let Some(claimed) = parts.headers.get("x-amz-content-sha256") {
-        if claimed.as_bytes() != body_hash.as_bytes() {
-            return Err(AuthError::SignatureMismatch);
-        }
+    if let Some(claimed) = parts.headers.get("x-amz-content-sha256")
+        && claimed.as_bytes() != body_hash.as_bytes()
+    {
+        return Err(AuthError::SignatureMismatch);
     }
     let mut headers = parts.headers.clone();
     if !headers.contains_key(http::header::HOST) {
         // HTTP/2 carries the host in `:authority`, which hyper puts in the URI.
-        if let Some(authority) = parts.uri.authority() {
-            if let Ok(v) = http::HeaderValue::from_str(authority.as_str()) {
-                headers.insert(http::header::HOST, v);
-            }
+        if let Some(authority) = parts.uri.authority()
+            && let Ok(v) = http::HeaderValue::from_str(authority.as_str())
+        {
+            headers.insert(http::header::HOST, v);
         }
     }
     if !auth.signed_headers.iter().any(|h| h == "host") {

@@ -62,15 +62,15 @@ impl SecretRef {
             let parts: Vec<&str> = rest.splitn(6, ':').collect();
             if let [_partition, service, region, account, kind_and_name @ ..] = parts.as_slice() {
                 let tail = kind_and_name.join(":");
-                if *service == "secretsmanager" {
-                    if let Some(resource) = tail.strip_prefix("secret:") {
-                        return Ok(SecretRef::Arn {
-                            full: id.to_owned(),
-                            region: (*region).to_owned(),
-                            account: (*account).to_owned(),
-                            resource: resource.to_owned(),
-                        });
-                    }
+                if *service == "secretsmanager"
+                    && let Some(resource) = tail.strip_prefix("secret:")
+                {
+                    return Ok(SecretRef::Arn {
+                        full: id.to_owned(),
+                        region: (*region).to_owned(),
+                        account: (*account).to_owned(),
+                        resource: resource.to_owned(),
+                    });
                 }
             }
             // An ARN of something else can never name one of our secrets.

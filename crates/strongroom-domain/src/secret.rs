@@ -123,10 +123,10 @@ impl Secret {
 
     /// Moves AWSCURRENT to `to`; the former holder becomes AWSPREVIOUS.
     fn move_current(&mut self, to: &str) {
-        if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned) {
-            if old != to {
-                self.move_stage(AWSPREVIOUS, &old);
-            }
+        if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned)
+            && old != to
+        {
+            self.move_stage(AWSPREVIOUS, &old);
         }
         self.move_stage(AWSCURRENT, to);
     }
@@ -157,12 +157,11 @@ impl Secret {
         if wanted.iter().any(|s| s == AWSCURRENT) {
             // AWS drops AWSPENDING from a version that loses AWSCURRENT to a
             // new value: the pending rotation it stood for is superseded.
-            if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned) {
-                if self.holder_of(AWSPENDING) == Some(old.as_str())
-                    && !wanted.iter().any(|s| s == AWSPENDING)
-                {
-                    self.stages.remove(AWSPENDING);
-                }
+            if let Some(old) = self.holder_of(AWSCURRENT).map(str::to_owned)
+                && self.holder_of(AWSPENDING) == Some(old.as_str())
+                && !wanted.iter().any(|s| s == AWSPENDING)
+            {
+                self.stages.remove(AWSPENDING);
             }
             self.move_current(&id);
         }

@@ -119,21 +119,20 @@ impl Service {
                     }
                     // A retry of the same create (same token, same value) answers as the first did.
                     if let (Some(token), Some(value)) = (&input.client_request_token, &input.value)
+                        && existing.version(token).is_some()
                     {
-                        if existing.version(token).is_some() {
-                            if same_value(tx, &kek, &existing, token, value)? {
-                                return Ok(CreateSecretOutput {
-                                    arn: existing.arn.clone(),
-                                    name: existing.name.clone(),
-                                    version_id: Some(token.clone()),
-                                });
-                            }
-                            return Err(Error::TokenInUse {
-                                token: token.clone(),
+                        if same_value(tx, &kek, &existing, token, value)? {
+                            return Ok(CreateSecretOutput {
                                 arn: existing.arn.clone(),
-                            }
-                            .into());
+                                name: existing.name.clone(),
+                                version_id: Some(token.clone()),
+                            });
                         }
+                        return Err(Error::TokenInUse {
+                            token: token.clone(),
+                            arn: existing.arn.clone(),
+                        }
+                        .into());
                     }
                     return Err(Error::SecretExists(input.name.clone()).into());
                 }

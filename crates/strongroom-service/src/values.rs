@@ -97,10 +97,10 @@ fn select_version<'s>(
             let v = secret
                 .version(id)
                 .ok_or_else(|| Error::VersionNotFound(id.clone()))?;
-            if let Some(stage) = stage {
-                if secret.holder_of(stage) != Some(id.as_str()) {
-                    return Err(Error::StageNotOnVersion);
-                }
+            if let Some(stage) = stage
+                && secret.holder_of(stage) != Some(id.as_str())
+            {
+                return Err(Error::StageNotOnVersion);
             }
             if !v.has_value {
                 return Err(Error::VersionNotFound(id.clone()));

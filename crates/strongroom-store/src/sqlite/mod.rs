@@ -83,10 +83,10 @@ impl SqliteStore {
         if let Ok(mut w) = self.writer.lock() {
             w.take();
         }
-        if let Ok(mut t) = self.writer_thread.lock() {
-            if let Some(handle) = t.take() {
-                let _ = handle.join();
-            }
+        if let Ok(mut t) = self.writer_thread.lock()
+            && let Some(handle) = t.take()
+        {
+            let _ = handle.join();
         }
     }
 
@@ -98,10 +98,10 @@ impl SqliteStore {
     }
 
     fn return_reader(&self, conn: Connection) {
-        if let Ok(mut r) = self.readers.lock() {
-            if r.len() < MAX_IDLE_READERS {
-                r.push(conn);
-            }
+        if let Ok(mut r) = self.readers.lock()
+            && r.len() < MAX_IDLE_READERS
+        {
+            r.push(conn);
         }
     }
 }

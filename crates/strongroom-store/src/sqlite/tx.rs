@@ -163,7 +163,8 @@ impl ReadTx for SqliteTx<'_> {
 
     fn load_value(&self, arn: &str, version_id: &str) -> Result<Option<StoredValue>, StoreError> {
         let err = db_err("loading a value");
-        let row: Option<(Option<String>, Option<Vec<u8>>, Option<Vec<u8>>)> = self
+        type ValueColumns = (Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+        let row: Option<ValueColumns> = self
             .conn
             .prepare_cached(
                 "SELECT v.key_id, v.wrapped_key, v.ciphertext FROM versions v JOIN secrets s ON s.pk = v.secret_pk \
