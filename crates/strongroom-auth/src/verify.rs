@@ -50,34 +50,47 @@ pub(crate) fn derive_signing_key(
 /// costs four HMACs; a client reuses it for a whole day.
 #[derive(Default)]
 pub struct SigningKeyCache {
-    keys: RwLock<HashMap<ScopeId, Zeroizing<[u8; 32]>>>,
+    /// By access key id; each holds the keys of the scopes seen for it.
+    keys: RwLock<HashMap<String, Vec<CachedKey>>>,
 }
 
-/// (access key id, date, region, service): what a signing key is derived from.
-type ScopeId = (String, String, String, String);
+/// A derived key and the (date, region, service) scope it was derived for.
+struct CachedKey {
+    date: String,
+    region: String,
+    service: String,
+    key: Zeroizing<[u8; 32]>,
+}
 
 /// Bounds the cache; on overflow it simply starts over.
 const MAX_CACHED_KEYS: usize = 10_000;
 
 impl SigningKeyCache {
     fn get(&self, auth: &ParsedAuth, secret: &[u8]) -> Zeroizing<[u8; 32]> {
-        let id = (
-            auth.access_key_id.clone(),
-            auth.scope_date.clone(),
-            auth.region.clone(),
-            auth.service.clone(),
-        );
+        let matches = |c: &&CachedKey| {
+            c.date == auth.scope_date && c.region == auth.region && c.service == auth.service
+        };
         if let Ok(keys) = self.keys.read()
-            && let Some(k) = keys.get(&id)
+            && let Some(hit) = keys
+                .get(&auth.access_key_id)
+                .and_then(|v| v.iter().find(matches))
         {
-            return k.clone();
+            return hit.key.clone();
         }
         let key = derive_signing_key(secret, &auth.scope_date, &auth.region, &auth.service);
         if let Ok(mut keys) = self.keys.write() {
             if keys.len() >= MAX_CACHED_KEYS {
                 keys.clear();
             }
-            keys.insert(id, key.clone());
+            let scopes = keys.entry(auth.access_key_id.clone()).or_default();
+            // Yesterday's keys are useless once clients sign with today's date.
+            scopes.retain(|c| c.date == auth.scope_date);
+            scopes.push(CachedKey {
+                date: auth.scope_date.clone(),
+                region: auth.region.clone(),
+                service: auth.service.clone(),
+                key: key.clone(),
+            });
         }
         key
     }
@@ -107,20 +120,25 @@ pub fn verify_signature(
     {
         return Err(AuthError::SignatureMismatch);
     }
-    let mut headers = parts.headers.clone();
-    if !headers.contains_key(http::header::HOST) {
-        // HTTP/2 carries the host in `:authority`, which hyper puts in the URI.
-        if let Some(authority) = parts.uri.authority()
-            && let Ok(v) = http::HeaderValue::from_str(authority.as_str())
-        {
-            headers.insert(http::header::HOST, v);
+    // HTTP/2 carries the host in `:authority`, which hyper puts in the URI;
+    // copy the headers only in that case.
+    let with_host;
+    let headers = match parts.uri.authority() {
+        Some(authority) if !parts.headers.contains_key(http::header::HOST) => {
+            let mut h = parts.headers.clone();
+            if let Ok(v) = http::HeaderValue::from_str(authority.as_str()) {
+                h.insert(http::header::HOST, v);
+            }
+            with_host = h;
+            &with_host
         }
-    }
+        _ => &parts.headers,
+    };
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::SignatureMismatch);
     }
     let canonical_hdrs =
-        canonical_headers(&headers, &auth.signed_headers).ok_or(AuthError::SignatureMismatch)?;
+        canonical_headers(headers, &auth.signed_headers).ok_or(AuthError::SignatureMismatch)?;
     let signed_headers = auth.signed_headers.join(";");
     let creq = canonical_request(&CanonicalParts {
         method: parts.method.as_str(),

@@ -99,6 +99,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bail!("--account-id must be 12 digits, got {:?}", args.account_id);
     }
     create_data_dir(&args.data_dir)?;
+    // One server per data directory: the read cache relies on being the
+    // only writer. The lock lives as long as this file handle.
+    let lock_path = args.data_dir.join("strongroom.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        bail!(
+            "another strongroom server is using the data directory {}",
+            args.data_dir.display()
+        );
+    }
     let (root, created) =
         strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
     if created {
@@ -176,6 +187,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tasks.wait().await;
     drop(service);
     sqlite.close();
+    drop(lock);
     tracing::info!("stopped");
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! crate (and the wire layer that carries them); they are encrypted before
 //! any store call and never logged.
 
+mod cache;
 mod clock;
 mod error;
 mod keys;
@@ -34,11 +35,12 @@ pub use versions::{ListVersionsInput, ListVersionsOutput};
 
 pub use strongroom_domain as domain;
 
+use cache::ReadCache;
 use keys::KekCache;
 use std::sync::Arc;
 use strongroom_crypto::RootKey;
 use strongroom_domain::{Error, Secret, SecretRef};
-use strongroom_store::{ReadTx, Store};
+use strongroom_store::{ReadTx, Store, WriteTx};
 
 /// Who is calling and where: the account owning the access key and the
 /// region of the request's credential scope.
@@ -55,6 +57,10 @@ pub struct Service {
     account: String,
     clock: Arc<dyn Clock>,
     keks: KekCache,
+    /// GetSecretValue results (metadata + ciphertext) by request.
+    value_cache: ReadCache<values::ValueKey, values::ValueEntry>,
+    /// DescribeSecret results by (account, region, SecretId).
+    describe_cache: ReadCache<(String, String, String), Secret>,
 }
 
 impl Service {
@@ -64,12 +70,15 @@ impl Service {
         account: String,
         clock: Arc<dyn Clock>,
     ) -> Service {
+        let exclusive = store.exclusive_writer();
         Service {
             store,
             root,
             account,
             clock,
             keks: KekCache::default(),
+            value_cache: ReadCache::new(exclusive),
+            describe_cache: ReadCache::new(exclusive),
         }
     }
 
@@ -84,6 +93,20 @@ impl Service {
 
     fn now(&self) -> strongroom_domain::Timestamp {
         self.clock.now()
+    }
+
+    /// Every write to secrets goes through here: it runs `f` in a store
+    /// write transaction and, once the outcome is known and before the
+    /// caller is answered, empties the read caches.
+    async fn write<T, F>(&self, f: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, ServiceError> + Send + 'static,
+    {
+        let result = self.store.write(f).await;
+        self.value_cache.invalidate();
+        self.describe_cache.invalidate();
+        result
     }
 }
 

@@ -12,7 +12,6 @@ impl Service {
         let mut purged = 0;
         for arn in due {
             let done = self
-                .store
                 .write(move |tx| -> Result<bool, ServiceError> {
                     match tx.find_secret_by_arn(&arn)? {
                         Some(s) if s.purge_after.is_some_and(|p| p <= now) => {

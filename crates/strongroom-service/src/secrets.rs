@@ -109,73 +109,72 @@ impl Service {
             &random_suffix(),
         );
         let caller = caller.clone();
-        self.store
-            .write(move |tx| {
-                if let Some(existing) =
-                    tx.find_secret_by_name(&caller.account, &caller.region, &input.name)?
+        self.write(move |tx| {
+            if let Some(existing) =
+                tx.find_secret_by_name(&caller.account, &caller.region, &input.name)?
+            {
+                if existing.is_scheduled_for_deletion() {
+                    return Err(Error::NameScheduledForDeletion.into());
+                }
+                // A retry of the same create (same token, same value) answers as the first did.
+                if let (Some(token), Some(value)) = (&input.client_request_token, &input.value)
+                    && existing.version(token).is_some()
                 {
-                    if existing.is_scheduled_for_deletion() {
-                        return Err(Error::NameScheduledForDeletion.into());
-                    }
-                    // A retry of the same create (same token, same value) answers as the first did.
-                    if let (Some(token), Some(value)) = (&input.client_request_token, &input.value)
-                        && existing.version(token).is_some()
-                    {
-                        if same_value(tx, &kek, &existing, token, value)? {
-                            return Ok(CreateSecretOutput {
-                                arn: existing.arn.clone(),
-                                name: existing.name.clone(),
-                                version_id: Some(token.clone()),
-                            });
-                        }
-                        return Err(Error::TokenInUse {
-                            token: token.clone(),
+                    if same_value(tx, &kek, &existing, token, value)? {
+                        return Ok(CreateSecretOutput {
                             arn: existing.arn.clone(),
-                        }
-                        .into());
+                            name: existing.name.clone(),
+                            version_id: Some(token.clone()),
+                        });
                     }
-                    return Err(Error::SecretExists(input.name.clone()).into());
+                    return Err(Error::TokenInUse {
+                        token: token.clone(),
+                        arn: existing.arn.clone(),
+                    }
+                    .into());
                 }
-                let mut secret = Secret {
-                    arn: arn.clone(),
-                    name: input.name.clone(),
-                    region: caller.region.clone(),
-                    account: caller.account.clone(),
-                    description: non_empty(input.description),
-                    kms_key_id: None,
-                    secret_type: non_empty(input.secret_type),
-                    created: now,
-                    last_changed: now,
-                    last_accessed: None,
-                    deleted: None,
-                    purge_after: None,
-                    tags: input.tags,
-                    versions: Vec::new(),
-                    stages: BTreeMap::new(),
-                };
-                let mut new_values = Vec::new();
-                let mut version_id = None;
-                if let (Some(value), Some(token)) = (&input.value, input.client_request_token) {
-                    new_values.push((token.clone(), seal_value(&kek, &arn, &token, value)?));
-                    secret.add_version(
-                        Version {
-                            id: token.clone(),
-                            created: now,
-                            last_accessed: None,
-                            has_value: true,
-                        },
-                        None,
-                    )?;
-                    version_id = Some(token);
-                }
-                save_secret(tx, None, &secret, &new_values)?;
-                Ok(CreateSecretOutput {
-                    arn,
-                    name: secret.name,
-                    version_id,
-                })
+                return Err(Error::SecretExists(input.name.clone()).into());
+            }
+            let mut secret = Secret {
+                arn: arn.clone(),
+                name: input.name.clone(),
+                region: caller.region.clone(),
+                account: caller.account.clone(),
+                description: non_empty(input.description),
+                kms_key_id: None,
+                secret_type: non_empty(input.secret_type),
+                created: now,
+                last_changed: now,
+                last_accessed: None,
+                deleted: None,
+                purge_after: None,
+                tags: input.tags,
+                versions: Vec::new(),
+                stages: BTreeMap::new(),
+            };
+            let mut new_values = Vec::new();
+            let mut version_id = None;
+            if let (Some(value), Some(token)) = (&input.value, input.client_request_token) {
+                new_values.push((token.clone(), seal_value(&kek, &arn, &token, value)?));
+                secret.add_version(
+                    Version {
+                        id: token.clone(),
+                        created: now,
+                        last_accessed: None,
+                        has_value: true,
+                    },
+                    None,
+                )?;
+                version_id = Some(token);
+            }
+            save_secret(tx, None, &secret, &new_values)?;
+            Ok(CreateSecretOutput {
+                arn,
+                name: secret.name,
+                version_id,
             })
-            .await
+        })
+        .await
     }
 
     pub async fn update_secret(
@@ -191,60 +190,58 @@ impl Service {
         let kek = self.default_kek(caller).await?;
         let now = self.now();
         let caller = caller.clone();
-        self.store
-            .write(move |tx| {
-                let before = resolve(tx, &caller, &input.secret_id)?;
-                before.ensure_not_deleted()?;
-                let mut after = before.clone();
-                let mut changed = false;
-                if let Some(d) = input.description {
-                    after.description = non_empty(Some(d));
-                    changed = true;
-                }
-                if let Some(t) = input.secret_type {
-                    after.secret_type = non_empty(Some(t));
-                    changed = true;
-                }
-                let mut version_id = None;
-                let mut new_values = Vec::new();
-                if let (Some(value), Some(token)) = (&input.value, &input.client_request_token) {
-                    if before.version(token).is_some() {
-                        if !same_value(tx, &kek, &before, token, value)? {
-                            return Err(Error::TokenInUse {
-                                token: token.clone(),
-                                arn: before.arn.clone(),
-                            }
-                            .into());
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &input.secret_id)?;
+            before.ensure_not_deleted()?;
+            let mut after = before.clone();
+            let mut changed = false;
+            if let Some(d) = input.description {
+                after.description = non_empty(Some(d));
+                changed = true;
+            }
+            if let Some(t) = input.secret_type {
+                after.secret_type = non_empty(Some(t));
+                changed = true;
+            }
+            let mut version_id = None;
+            let mut new_values = Vec::new();
+            if let (Some(value), Some(token)) = (&input.value, &input.client_request_token) {
+                if before.version(token).is_some() {
+                    if !same_value(tx, &kek, &before, token, value)? {
+                        return Err(Error::TokenInUse {
+                            token: token.clone(),
+                            arn: before.arn.clone(),
                         }
-                        version_id = Some(token.clone());
-                    } else {
-                        new_values
-                            .push((token.clone(), seal_value(&kek, &before.arn, token, value)?));
-                        after.add_version(
-                            Version {
-                                id: token.clone(),
-                                created: now,
-                                last_accessed: None,
-                                has_value: true,
-                            },
-                            None,
-                        )?;
-                        after.trim_deprecated_versions();
-                        version_id = Some(token.clone());
-                        changed = true;
+                        .into());
                     }
+                    version_id = Some(token.clone());
+                } else {
+                    new_values.push((token.clone(), seal_value(&kek, &before.arn, token, value)?));
+                    after.add_version(
+                        Version {
+                            id: token.clone(),
+                            created: now,
+                            last_accessed: None,
+                            has_value: true,
+                        },
+                        None,
+                    )?;
+                    after.trim_deprecated_versions();
+                    version_id = Some(token.clone());
+                    changed = true;
                 }
-                if changed {
-                    after.last_changed = now.strictly_after(before.last_changed);
-                    save_secret(tx, Some(&before), &after, &new_values)?;
-                }
-                Ok(UpdateSecretOutput {
-                    arn: after.arn,
-                    name: after.name,
-                    version_id,
-                })
+            }
+            if changed {
+                after.last_changed = now.strictly_after(before.last_changed);
+                save_secret(tx, Some(&before), &after, &new_values)?;
+            }
+            Ok(UpdateSecretOutput {
+                arn: after.arn,
+                name: after.name,
+                version_id,
             })
-            .await
+        })
+        .await
     }
 
     pub fn describe_secret(
@@ -273,52 +270,49 @@ impl Service {
         let now = self.now();
         let caller = caller.clone();
         let secret_id = secret_id.to_owned();
-        self.store
-            .write(move |tx| {
-                let before = match resolve(tx, &caller, &secret_id) {
-                    Ok(s) => s,
-                    // AWS answers a forced delete of a missing secret as if it existed.
-                    Err(ServiceError::Domain(Error::SecretNotFound)) if force => {
-                        let (arn, name) = match &reference {
-                            SecretRef::Name(n) => (
-                                build_arn(&caller.region, &caller.account, n, &random_suffix()),
-                                n.clone(),
-                            ),
-                            SecretRef::Arn { full, resource, .. } => {
-                                (full.clone(), resource.clone())
-                            }
-                        };
-                        return Ok(DeleteSecretOutput {
-                            arn,
-                            name,
-                            deletion_date: now,
-                        });
-                    }
-                    Err(e) => return Err(e),
-                };
-                if force {
-                    tx.delete_secret(&before.arn)?;
+        self.write(move |tx| {
+            let before = match resolve(tx, &caller, &secret_id) {
+                Ok(s) => s,
+                // AWS answers a forced delete of a missing secret as if it existed.
+                Err(ServiceError::Domain(Error::SecretNotFound)) if force => {
+                    let (arn, name) = match &reference {
+                        SecretRef::Name(n) => (
+                            build_arn(&caller.region, &caller.account, n, &random_suffix()),
+                            n.clone(),
+                        ),
+                        SecretRef::Arn { full, resource, .. } => (full.clone(), resource.clone()),
+                    };
                     return Ok(DeleteSecretOutput {
-                        arn: before.arn,
-                        name: before.name,
+                        arn,
+                        name,
                         deletion_date: now,
                     });
                 }
-                if before.is_scheduled_for_deletion() {
-                    return Err(Error::AlreadyMarkedDeleted.into());
-                }
-                let mut after = before.clone();
-                let purge = now.plus_days(window);
-                after.deleted = Some(now);
-                after.purge_after = Some(purge);
-                save_secret(tx, Some(&before), &after, &[])?;
-                Ok(DeleteSecretOutput {
-                    arn: after.arn,
-                    name: after.name,
-                    deletion_date: purge,
-                })
+                Err(e) => return Err(e),
+            };
+            if force {
+                tx.delete_secret(&before.arn)?;
+                return Ok(DeleteSecretOutput {
+                    arn: before.arn,
+                    name: before.name,
+                    deletion_date: now,
+                });
+            }
+            if before.is_scheduled_for_deletion() {
+                return Err(Error::AlreadyMarkedDeleted.into());
+            }
+            let mut after = before.clone();
+            let purge = now.plus_days(window);
+            after.deleted = Some(now);
+            after.purge_after = Some(purge);
+            save_secret(tx, Some(&before), &after, &[])?;
+            Ok(DeleteSecretOutput {
+                arn: after.arn,
+                name: after.name,
+                deletion_date: purge,
             })
-            .await
+        })
+        .await
     }
 
     pub async fn restore_secret(
@@ -329,17 +323,16 @@ impl Service {
         SecretRef::parse(secret_id)?;
         let caller = caller.clone();
         let secret_id = secret_id.to_owned();
-        self.store
-            .write(move |tx| {
-                let before = resolve(tx, &caller, &secret_id)?;
-                if before.is_scheduled_for_deletion() {
-                    let mut after = before.clone();
-                    after.deleted = None;
-                    after.purge_after = None;
-                    save_secret(tx, Some(&before), &after, &[])?;
-                }
-                Ok((before.arn, before.name))
-            })
-            .await
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &secret_id)?;
+            if before.is_scheduled_for_deletion() {
+                let mut after = before.clone();
+                after.deleted = None;
+                after.purge_after = None;
+                save_secret(tx, Some(&before), &after, &[])?;
+            }
+            Ok((before.arn, before.name))
+        })
+        .await
     }
 }

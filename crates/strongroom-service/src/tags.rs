@@ -15,19 +15,18 @@ impl Service {
     ) -> Result<(), ServiceError> {
         SecretRef::parse(secret_id)?;
         let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
-        self.store
-            .write(move |tx| {
-                let before = resolve(tx, &caller, &secret_id)?;
-                before.ensure_not_deleted()?;
-                let mut after = before.clone();
-                after.tags = Some(merge_tags(
-                    before.tags.as_deref().unwrap_or_default(),
-                    &tags,
-                )?);
-                save_secret(tx, Some(&before), &after, &[])?;
-                Ok(())
-            })
-            .await
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &secret_id)?;
+            before.ensure_not_deleted()?;
+            let mut after = before.clone();
+            after.tags = Some(merge_tags(
+                before.tags.as_deref().unwrap_or_default(),
+                &tags,
+            )?);
+            save_secret(tx, Some(&before), &after, &[])?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn untag_resource(
@@ -38,19 +37,18 @@ impl Service {
     ) -> Result<(), ServiceError> {
         SecretRef::parse(secret_id)?;
         let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
-        self.store
-            .write(move |tx| {
-                let before = resolve(tx, &caller, &secret_id)?;
-                before.ensure_not_deleted()?;
-                let mut after = before.clone();
-                after.tags = Some(remove_tags(
-                    before.tags.as_deref().unwrap_or_default(),
-                    &keys,
-                )?);
-                save_secret(tx, Some(&before), &after, &[])?;
-                Ok(())
-            })
-            .await
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &secret_id)?;
+            before.ensure_not_deleted()?;
+            let mut after = before.clone();
+            after.tags = Some(remove_tags(
+                before.tags.as_deref().unwrap_or_default(),
+                &keys,
+            )?);
+            save_secret(tx, Some(&before), &after, &[])?;
+            Ok(())
+        })
+        .await
     }
 
     pub fn get_random_password(&self, spec: &PasswordSpec) -> Result<String, ServiceError> {

@@ -3,9 +3,10 @@
 use crate::keys::{Kek, open_value, seal_value};
 use crate::listing::{Page, select_secrets};
 use crate::{Caller, Service, ServiceError, resolve};
+use std::sync::Arc;
 use strongroom_domain::filter::Filter;
 use strongroom_domain::{AWSCURRENT, Error, Secret, SecretRef, SecretValue, Timestamp, Version};
-use strongroom_store::{ReadTx, save_secret};
+use strongroom_store::{ReadTx, StoredValue, save_secret};
 use subtle::ConstantTimeEq;
 
 #[derive(Debug, Default, Clone)]
@@ -118,30 +119,69 @@ fn select_version<'s>(
     }
 }
 
+/// What a GetSecretValue request asks for: (account, region, SecretId,
+/// VersionId, VersionStage).
+pub(crate) type ValueKey = (String, String, String, Option<String>, Option<String>);
+
+/// What a GetSecretValue read transaction found (still encrypted).
+pub(crate) struct ValueEntry {
+    secret: Secret,
+    version: Version,
+    stored: StoredValue,
+}
+
 impl Service {
-    pub async fn get_secret_value(
+    /// The secret, version and sealed value a GetSecretValue names, from
+    /// the read cache or one read transaction.
+    fn load_for_get(
         &self,
         caller: &Caller,
         input: &GetSecretValueInput,
-    ) -> Result<SecretValueOutput, ServiceError> {
-        SecretRef::parse(&input.secret_id)?;
-        let (secret, version, stored) = self.store.read(|tx| {
+    ) -> Result<Arc<ValueEntry>, ServiceError> {
+        let key: ValueKey = (
+            caller.account.clone(),
+            caller.region.clone(),
+            input.secret_id.clone(),
+            input.version_id.clone(),
+            input.version_stage.clone(),
+        );
+        if let Some(hit) = self.value_cache.get(&key) {
+            return Ok(hit);
+        }
+        let generation = self.value_cache.generation();
+        let entry = self.store.read(|tx| {
             let secret = resolve(tx, caller, &input.secret_id)?;
             secret.ensure_not_deleted()?;
             let version = select_version(&secret, input)?.clone();
             let stored = tx
                 .load_value(&secret.arn, &version.id)?
                 .ok_or_else(|| Error::VersionNotFound(version.id.clone()))?;
-            Ok::<_, ServiceError>((secret, version, stored))
+            Ok::<_, ServiceError>(Arc::new(ValueEntry {
+                secret,
+                version,
+                stored,
+            }))
         })?;
+        self.value_cache.insert(generation, key, entry.clone());
+        Ok(entry)
+    }
+
+    pub async fn get_secret_value(
+        &self,
+        caller: &Caller,
+        input: &GetSecretValueInput,
+    ) -> Result<SecretValueOutput, ServiceError> {
+        SecretRef::parse(&input.secret_id)?;
+        let entry = self.load_for_get(caller, input)?;
+        let (secret, version, stored) = (&entry.secret, &entry.version, &entry.stored);
         let kek = self.default_kek(caller).await?;
-        let value = open_value(&kek, &secret.arn, &version.id, &stored)?;
-        self.touch(&secret, &version).await?;
+        let value = open_value(&kek, &secret.arn, &version.id, stored)?;
+        self.touch(secret, version).await?;
         Ok(SecretValueOutput {
             version_stages: secret.stages_of(&version.id),
-            arn: secret.arn,
-            name: secret.name,
-            version_id: version.id,
+            arn: secret.arn.clone(),
+            name: secret.name.clone(),
+            version_id: version.id.clone(),
             value,
             created: version.created,
         })
@@ -155,19 +195,18 @@ impl Service {
             return Ok(());
         }
         let (arn, version_id) = (secret.arn.clone(), version.id.clone());
-        self.store
-            .write(move |tx| {
-                let Some(before) = tx.find_secret_by_arn(&arn)? else {
-                    return Ok(());
-                };
-                let mut after = before.clone();
-                after.last_accessed = Some(today);
-                if let Some(v) = after.version_mut(&version_id) {
-                    v.last_accessed = Some(today);
-                }
-                save_secret(tx, Some(&before), &after, &[]).map_err(ServiceError::from)
-            })
-            .await
+        self.write(move |tx| {
+            let Some(before) = tx.find_secret_by_arn(&arn)? else {
+                return Ok(());
+            };
+            let mut after = before.clone();
+            after.last_accessed = Some(today);
+            if let Some(v) = after.version_mut(&version_id) {
+                v.last_accessed = Some(today);
+            }
+            save_secret(tx, Some(&before), &after, &[]).map_err(ServiceError::from)
+        })
+        .await
     }
 
     pub async fn put_secret_value(
@@ -183,47 +222,46 @@ impl Service {
         let kek = self.default_kek(caller).await?;
         let now = self.now();
         let caller = caller.clone();
-        self.store
-            .write(move |tx| {
-                let before = resolve(tx, &caller, &input.secret_id)?;
-                before.ensure_not_deleted()?;
-                if before.version(&token).is_some() {
-                    if same_value(tx, &kek, &before, &token, &value)? {
-                        return Ok(PutSecretValueOutput {
-                            version_stages: before.stages_of(&token),
-                            arn: before.arn,
-                            name: before.name,
-                            version_id: token,
-                        });
-                    }
-                    return Err(Error::TokenInUse {
-                        token,
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &input.secret_id)?;
+            before.ensure_not_deleted()?;
+            if before.version(&token).is_some() {
+                if same_value(tx, &kek, &before, &token, &value)? {
+                    return Ok(PutSecretValueOutput {
+                        version_stages: before.stages_of(&token),
                         arn: before.arn,
-                    }
-                    .into());
+                        name: before.name,
+                        version_id: token,
+                    });
                 }
-                let sealed = seal_value(&kek, &before.arn, &token, &value)?;
-                let mut after = before.clone();
-                let stages = after.add_version(
-                    Version {
-                        id: token.clone(),
-                        created: now,
-                        last_accessed: None,
-                        has_value: true,
-                    },
-                    input.version_stages.as_deref(),
-                )?;
-                after.trim_deprecated_versions();
-                after.last_changed = now.strictly_after(before.last_changed);
-                save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
-                Ok(PutSecretValueOutput {
-                    arn: after.arn,
-                    name: after.name,
-                    version_id: token,
-                    version_stages: stages,
-                })
+                return Err(Error::TokenInUse {
+                    token,
+                    arn: before.arn,
+                }
+                .into());
+            }
+            let sealed = seal_value(&kek, &before.arn, &token, &value)?;
+            let mut after = before.clone();
+            let stages = after.add_version(
+                Version {
+                    id: token.clone(),
+                    created: now,
+                    last_accessed: None,
+                    has_value: true,
+                },
+                input.version_stages.as_deref(),
+            )?;
+            after.trim_deprecated_versions();
+            after.last_changed = now.strictly_after(before.last_changed);
+            save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
+            Ok(PutSecretValueOutput {
+                arn: after.arn,
+                name: after.name,
+                version_id: token,
+                version_stages: stages,
             })
-            .await
+        })
+        .await
     }
 
     pub async fn batch_get_secret_value(

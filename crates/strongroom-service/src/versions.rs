@@ -59,17 +59,16 @@ impl Service {
         SecretRef::parse(secret_id)?;
         let now = self.now();
         let (caller, secret_id, stage) = (caller.clone(), secret_id.to_owned(), stage.to_owned());
-        self.store
-            .write(move |tx| {
-                let before = resolve(tx, &caller, &secret_id)?;
-                before.ensure_not_deleted()?;
-                let mut after = before.clone();
-                after.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
-                after.trim_deprecated_versions();
-                after.last_changed = now.strictly_after(before.last_changed);
-                save_secret(tx, Some(&before), &after, &[])?;
-                Ok((after.arn, after.name))
-            })
-            .await
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &secret_id)?;
+            before.ensure_not_deleted()?;
+            let mut after = before.clone();
+            after.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
+            after.trim_deprecated_versions();
+            after.last_changed = now.strictly_after(before.last_changed);
+            save_secret(tx, Some(&before), &after, &[])?;
+            Ok((after.arn, after.name))
+        })
+        .await
     }
 }

@@ -91,6 +91,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Queues a write; its completion runs after the commit.
     fn submit_write(&self, job: WriteJob);
+    /// True when no other process can write this store, so a cache that
+    /// this process invalidates on its own writes stays correct.
+    fn exclusive_writer(&self) -> bool {
+        false
+    }
 }
 
 impl dyn Store {

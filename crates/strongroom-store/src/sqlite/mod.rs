@@ -113,6 +113,12 @@ impl Drop for SqliteStore {
 }
 
 impl Store for SqliteStore {
+    /// The server holds the data directory's lock file, so it is the only
+    /// writer of this database.
+    fn exclusive_writer(&self) -> bool {
+        true
+    }
+
     fn read_dyn(
         &self,
         f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>,
