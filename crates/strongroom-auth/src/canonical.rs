@@ -10,10 +10,6 @@ const SIGV4_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-pub fn hex_sha256(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
-}
-
 fn encode(s: &str) -> String {
     utf8_percent_encode(s, SIGV4_SET).to_string()
 }
@@ -56,58 +52,91 @@ pub fn decode(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-/// `name:value\n` for each signed header, values trimmed and inner runs of
-/// spaces collapsed, repeated headers joined with commas.
-pub fn canonical_headers(headers: &http::HeaderMap, signed: &[String]) -> Option<String> {
-    let mut out = String::new();
-    for name in signed {
-        let values: Vec<String> = headers
-            .get_all(name.as_str())
-            .iter()
-            .map(|v| collapse(&String::from_utf8_lossy(v.as_bytes())))
-            .collect();
-        if values.is_empty() {
-            return None;
-        }
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&values.join(","));
-        out.push('\n');
+/// Lower-case hex of a 32-byte digest, on the stack.
+pub fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
     }
-    Some(out)
+    out
 }
 
-fn collapse(v: &str) -> String {
-    v.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Hex SHA-256 of a payload, as the canonical request's last line.
+pub fn payload_hash(body: &[u8]) -> [u8; 64] {
+    hex32(&Sha256::digest(body).into())
 }
 
-/// Everything that goes into the string to sign for one request.
+/// Everything that goes into the canonical request besides the headers.
 pub struct CanonicalParts<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub query: Option<&'a str>,
-    pub headers: &'a str,
-    pub signed_headers: &'a str,
-    pub payload_hash: &'a str,
+    /// Hex SHA-256 of the body.
+    pub payload_hash: &'a [u8],
 }
 
-pub fn canonical_request(p: &CanonicalParts<'_>) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        p.method,
-        canonical_uri(p.path),
-        canonical_query(p.query),
-        p.headers,
-        p.signed_headers,
-        p.payload_hash
-    )
-}
-
-pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex_sha256(canonical_request.as_bytes())
-    )
+/// SHA-256 of the canonical request, fed straight into the hasher instead
+/// of building the text (this runs on every request). `None` when a signed
+/// header is missing from the request.
+///
+/// Headers: `name:value\n` for each signed header, values trimmed and inner
+/// runs of whitespace collapsed, repeated headers joined with commas.
+pub fn canonical_request_hash(
+    p: &CanonicalParts<'_>,
+    headers: &http::HeaderMap,
+    signed: &[String],
+) -> Option<[u8; 32]> {
+    let mut h = Sha256::new();
+    h.update(p.method.as_bytes());
+    h.update(b"\n");
+    if p.path.is_empty() || p.path == "/" {
+        h.update(b"/");
+    } else {
+        h.update(canonical_uri(p.path).as_bytes());
+    }
+    h.update(b"\n");
+    if let Some(q) = p.query.filter(|q| !q.is_empty()) {
+        h.update(canonical_query(Some(q)).as_bytes());
+    }
+    h.update(b"\n");
+    for name in signed {
+        let mut values = headers.get_all(name.as_str()).iter().peekable();
+        values.peek()?;
+        h.update(name.as_bytes());
+        h.update(b":");
+        let mut first_value = true;
+        for value in values {
+            if !first_value {
+                h.update(b",");
+            }
+            first_value = false;
+            let mut first_word = true;
+            for word in value
+                .as_bytes()
+                .split(u8::is_ascii_whitespace)
+                .filter(|w| !w.is_empty())
+            {
+                if !first_word {
+                    h.update(b" ");
+                }
+                first_word = false;
+                h.update(word);
+            }
+        }
+        h.update(b"\n");
+    }
+    h.update(b"\n");
+    for (i, name) in signed.iter().enumerate() {
+        if i > 0 {
+            h.update(b";");
+        }
+        h.update(name.as_bytes());
+    }
+    h.update(b"\n");
+    h.update(p.payload_hash);
+    Some(h.finalize().into())
 }
 
 #[cfg(test)]

@@ -1,10 +1,8 @@
 //! Producing a SigV4 Authorization header: used by the load generator and by
 //! tests that need hand-made requests.
 
-use crate::canonical::{
-    CanonicalParts, canonical_headers, canonical_request, hex_sha256, string_to_sign,
-};
-use crate::verify::{derive_signing_key, hmac_hex};
+use crate::canonical::{CanonicalParts, canonical_request_hash, payload_hash};
+use crate::verify::{derive_signing_key, signature};
 
 /// What to sign. `headers` must already hold `host` and `x-amz-date`.
 pub struct SignInput<'a> {
@@ -29,29 +27,37 @@ pub fn sign_headers(input: &SignInput<'_>) -> String {
         .collect();
     names.sort();
     names.dedup();
-    let signed_headers = names.join(";");
-    let headers = canonical_headers(input.headers, &names).unwrap_or_default();
-    let payload_hash = hex_sha256(input.body);
-    let creq = canonical_request(&CanonicalParts {
-        method: input.method,
-        path: input.path,
-        query: input.query,
-        headers: &headers,
-        signed_headers: &signed_headers,
-        payload_hash: &payload_hash,
-    });
+    let body_hash = payload_hash(input.body);
+    let creq = canonical_request_hash(
+        &CanonicalParts {
+            method: input.method,
+            path: input.path,
+            query: input.query,
+            payload_hash: &body_hash,
+        },
+        input.headers,
+        &names,
+    )
+    .unwrap_or_default();
     let date = &input.amz_date[..8.min(input.amz_date.len())];
-    let scope = format!("{date}/{}/{}/aws4_request", input.region, input.service);
-    let sts = string_to_sign(input.amz_date, &scope, &creq);
     let key = derive_signing_key(
         input.secret_access_key.as_bytes(),
         date,
         input.region,
         input.service,
     );
-    let signature = hmac_hex(&key[..], sts.as_bytes());
+    let sig = signature(
+        &key,
+        input.amz_date,
+        (date, input.region, input.service),
+        &creq,
+    );
     format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        input.access_key_id
+        "AWS4-HMAC-SHA256 Credential={}/{date}/{}/{}/aws4_request, SignedHeaders={}, Signature={}",
+        input.access_key_id,
+        input.region,
+        input.service,
+        names.join(";"),
+        String::from_utf8_lossy(&sig[..])
     )
 }

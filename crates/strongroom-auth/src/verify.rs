@@ -1,8 +1,6 @@
 //! Checking a parsed signature against the request and the caller's secret key.
 
-use crate::canonical::{
-    CanonicalParts, canonical_headers, canonical_request, hex_sha256, string_to_sign,
-};
+use crate::canonical::{CanonicalParts, canonical_request_hash, hex32, payload_hash};
 use crate::{AuthError, AuthSource, ParsedAuth, format_amz_date, parse_amz_date};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -26,8 +24,34 @@ fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
     Zeroizing::new(mac.finalize().into_bytes().into())
 }
 
-pub(crate) fn hmac_hex(key: &[u8], data: &[u8]) -> String {
-    hex::encode(&hmac(key, data)[..])
+/// The hex signature: HMAC of the string to sign, streamed into the MAC:
+/// `AWS4-HMAC-SHA256\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{hex(creq hash)}`.
+pub(crate) fn signature(
+    key: &[u8; 32],
+    amz_date: &str,
+    scope: (&str, &str, &str),
+    canonical_request_hash: &[u8; 32],
+) -> Zeroizing<[u8; 64]> {
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    let (date, region, service) = scope;
+    for part in [
+        b"AWS4-HMAC-SHA256\n".as_slice(),
+        amz_date.as_bytes(),
+        b"\n",
+        date.as_bytes(),
+        b"/",
+        region.as_bytes(),
+        b"/",
+        service.as_bytes(),
+        b"/aws4_request\n",
+        &hex32(canonical_request_hash),
+    ] {
+        mac.update(part);
+    }
+    Zeroizing::new(hex32(&mac.finalize().into_bytes().into()))
 }
 
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
@@ -114,10 +138,13 @@ pub fn verify_signature(
     if !auth.amz_date.starts_with(&auth.scope_date) {
         return Err(AuthError::SignatureMismatch);
     }
-    let body_hash = hex_sha256(body);
+    let body_hash = payload_hash(body);
     if let Some(claimed) = parts.headers.get("x-amz-content-sha256")
-        && claimed.as_bytes() != body_hash.as_bytes()
+        && claimed.as_bytes() != body_hash.as_slice()
     {
+        return Err(AuthError::SignatureMismatch);
+    }
+    if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::SignatureMismatch);
     }
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI;
@@ -134,24 +161,25 @@ pub fn verify_signature(
         }
         _ => &parts.headers,
     };
-    if !auth.signed_headers.iter().any(|h| h == "host") {
-        return Err(AuthError::SignatureMismatch);
-    }
-    let canonical_hdrs =
-        canonical_headers(headers, &auth.signed_headers).ok_or(AuthError::SignatureMismatch)?;
-    let signed_headers = auth.signed_headers.join(";");
-    let creq = canonical_request(&CanonicalParts {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &canonical_hdrs,
-        signed_headers: &signed_headers,
-        payload_hash: &body_hash,
-    });
-    let sts = string_to_sign(&auth.amz_date, &auth.scope(), &creq);
+    let creq = canonical_request_hash(
+        &CanonicalParts {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            payload_hash: &body_hash,
+        },
+        headers,
+        &auth.signed_headers,
+    )
+    .ok_or(AuthError::SignatureMismatch)?;
     let key = cache.get(auth, secret);
-    let expected = hmac_hex(&key[..], sts.as_bytes());
-    if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+    let expected = signature(
+        &key,
+        &auth.amz_date,
+        (&auth.scope_date, &auth.region, &auth.service),
+        &creq,
+    );
+    if bool::from(expected.as_slice().ct_eq(auth.signature.as_bytes())) {
         Ok(())
     } else {
         Err(AuthError::SignatureMismatch)

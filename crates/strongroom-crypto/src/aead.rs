@@ -103,14 +103,16 @@ pub fn encrypt_value(
     })
 }
 
+/// Reverses [`encrypt_value`], given the two halves of an [`Envelope`].
 pub fn decrypt_value(
     kek: &Key256,
     context: &[u8],
-    envelope: &Envelope,
+    wrapped_key: &[u8],
+    ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let key_bytes = open(kek, context, &envelope.wrapped_key)?;
+    let key_bytes = open(kek, context, wrapped_key)?;
     let data_key = Key256::from_bytes(&key_bytes).ok_or(CryptoError::Decrypt)?;
-    open(&data_key, context, &envelope.ciphertext)
+    open(&data_key, context, ciphertext)
 }
 
 #[cfg(test)]
@@ -123,19 +125,21 @@ mod tests {
         let env = encrypt_value(&kek, b"arn|v1", b"hunter2").unwrap();
         assert!(!env.ciphertext.windows(7).any(|w| w == b"hunter2"));
         assert_eq!(
-            &decrypt_value(&kek, b"arn|v1", &env).unwrap()[..],
+            &decrypt_value(&kek, b"arn|v1", &env.wrapped_key, &env.ciphertext).unwrap()[..],
             b"hunter2"
         );
         assert!(matches!(
-            decrypt_value(&kek, b"arn|v2", &env),
+            decrypt_value(&kek, b"arn|v2", &env.wrapped_key, &env.ciphertext),
             Err(CryptoError::Decrypt)
         ));
         let other = Key256::generate().unwrap();
-        assert!(decrypt_value(&other, b"arn|v1", &env).is_err());
+        assert!(decrypt_value(&other, b"arn|v1", &env.wrapped_key, &env.ciphertext).is_err());
         let mut tampered = env.clone();
         let last = tampered.ciphertext.len() - 1;
         tampered.ciphertext[last] ^= 1;
-        assert!(decrypt_value(&kek, b"arn|v1", &tampered).is_err());
+        assert!(
+            decrypt_value(&kek, b"arn|v1", &tampered.wrapped_key, &tampered.ciphertext).is_err()
+        );
         assert!(matches!(
             open(&kek, b"", &[0u8; 5]),
             Err(CryptoError::Truncated)

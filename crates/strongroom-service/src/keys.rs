@@ -5,7 +5,7 @@ use crate::{Caller, Service, ServiceError};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use strongroom_crypto::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
+use strongroom_crypto::{Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;
 use strongroom_store::{AccessKeyRecord, KmsKeyRecord, Store, StoredValue};
 use zeroize::Zeroizing;
@@ -78,11 +78,12 @@ pub(crate) fn open_value(
     if stored.key_id != kek.key_id {
         return Err(ServiceError::Decryption);
     }
-    let env = Envelope {
-        wrapped_key: stored.wrapped_key.clone(),
-        ciphertext: stored.ciphertext.clone(),
-    };
-    let plain = decrypt_value(&kek.key, &context(arn, version_id), &env)?;
+    let plain = decrypt_value(
+        &kek.key,
+        &context(arn, version_id),
+        &stored.wrapped_key,
+        &stored.ciphertext,
+    )?;
     match plain.split_first() {
         Some((&STRING_TAG, rest)) => String::from_utf8(rest.to_vec())
             .map(SecretValue::String)

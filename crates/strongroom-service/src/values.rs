@@ -119,9 +119,25 @@ fn select_version<'s>(
     }
 }
 
-/// What a GetSecretValue request asks for: (account, region, SecretId,
-/// VersionId, VersionStage).
-pub(crate) type ValueKey = (String, String, String, Option<String>, Option<String>);
+/// What a GetSecretValue request asks for: account, region, SecretId,
+/// VersionId and VersionStage, joined with NUL (which none of them contains).
+pub(crate) type ValueKey = String;
+
+fn value_key(caller: &Caller, input: &GetSecretValueInput) -> ValueKey {
+    let parts = [
+        caller.account.as_str(),
+        caller.region.as_str(),
+        input.secret_id.as_str(),
+        input.version_id.as_deref().unwrap_or_default(),
+        input.version_stage.as_deref().unwrap_or_default(),
+    ];
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for p in parts {
+        key.push_str(p);
+        key.push('\0');
+    }
+    key
+}
 
 /// What a GetSecretValue read transaction found (still encrypted).
 pub(crate) struct ValueEntry {
@@ -138,13 +154,7 @@ impl Service {
         caller: &Caller,
         input: &GetSecretValueInput,
     ) -> Result<Arc<ValueEntry>, ServiceError> {
-        let key: ValueKey = (
-            caller.account.clone(),
-            caller.region.clone(),
-            input.secret_id.clone(),
-            input.version_id.clone(),
-            input.version_stage.clone(),
-        );
+        let key = value_key(caller, input);
         if let Some(hit) = self.value_cache.get(&key) {
             return Ok(hit);
         }
