@@ -24,11 +24,9 @@ use anyhow::{Context, Result, bail, ensure};
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep, timeout};
 use uuid::Uuid;
@@ -140,17 +138,42 @@ fn parse_endpoint(s: &str) -> Result<Endpoint> {
     })
 }
 
-/// A signed request that can be turned into any number of hyper requests.
+/// A signed request, kept both as parts and as the exact bytes to send.
 struct Prepared {
+    // The parts are read by the tests, which check them with the verifier.
+    #[cfg_attr(not(test), allow(dead_code))]
     headers: HeaderMap,
+    #[cfg_attr(not(test), allow(dead_code))]
     body: Bytes,
+    /// The whole HTTP/1.1 request, serialized once and replayed as is.
+    wire: Bytes,
 }
 
 impl Prepared {
-    fn request(&self) -> Request<Full<Bytes>> {
+    fn new(headers: HeaderMap, body: Bytes) -> Prepared {
+        let mut wire = Vec::with_capacity(512 + body.len());
+        wire.extend_from_slice(b"POST / HTTP/1.1\r\n");
+        for (name, value) in &headers {
+            wire.extend_from_slice(name.as_str().as_bytes());
+            wire.extend_from_slice(b": ");
+            wire.extend_from_slice(value.as_bytes());
+            wire.extend_from_slice(b"\r\n");
+        }
+        wire.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        wire.extend_from_slice(&body);
+        Prepared {
+            headers,
+            body,
+            wire: Bytes::from(wire),
+        }
+    }
+
+    /// As an `http::Request` (tests check these with the verifier).
+    #[cfg(test)]
+    fn request(&self) -> http::Request<http_body_util::Full<Bytes>> {
         // `Bytes` and header clones are cheap (reference counted / small).
-        let mut req = Request::new(Full::new(self.body.clone()));
-        *req.method_mut() = Method::POST;
+        let mut req = http::Request::new(http_body_util::Full::new(self.body.clone()));
+        *req.method_mut() = http::Method::POST;
         *req.uri_mut() = Uri::from_static("/");
         *req.headers_mut() = self.headers.clone();
         req
@@ -198,10 +221,7 @@ impl Ctx {
             amz_date: &amz_date,
         });
         headers.insert(AUTHORIZATION, HeaderValue::from_str(&authorization)?);
-        Ok(Prepared {
-            headers,
-            body: Bytes::from(body),
-        })
+        Ok(Prepared::new(headers, Bytes::from(body)))
     }
 
     fn create(&self, name: &str) -> Result<Prepared> {
@@ -240,39 +260,90 @@ impl Ctx {
     }
 }
 
+/// A keep-alive HTTP/1.1 client connection that writes pre-serialized
+/// requests and parses just enough of the response (status, length, body),
+/// as `wrk` does: the generator should spend its CPU on the wire, not on
+/// itself, because it shares the machine with the server.
+struct RawConn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    closed: bool,
+}
+
+impl RawConn {
+    fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
+
 /// Opens one keep-alive HTTP/1.1 connection.
-async fn connect(ep: &Endpoint) -> Result<SendRequest<Full<Bytes>>> {
+async fn connect(ep: &Endpoint) -> Result<RawConn> {
     let stream = TcpStream::connect((ep.host.as_str(), ep.port))
         .await
         .with_context(|| format!("connecting to {}:{}", ep.host, ep.port))?;
     stream.set_nodelay(true)?;
-    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
-    // The connection future does the actual I/O; it ends when the sender is
-    // dropped or the peer closes.
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(sender)
+    Ok(RawConn {
+        stream,
+        buf: Vec::with_capacity(16 * 1024),
+        closed: false,
+    })
 }
 
-/// Sends one request and reads the whole response body (which the
-/// connection needs before it can be reused).
-async fn exchange(
-    sender: &mut SendRequest<Full<Bytes>>,
-    req: Request<Full<Bytes>>,
-) -> Result<(StatusCode, Bytes)> {
-    sender.ready().await?;
-    let resp = sender.send_request(req).await?;
-    let status = resp.status();
-    let body = resp.into_body().collect().await?.to_bytes();
-    Ok((status, body))
+/// Sends one request and reads the whole response.
+async fn exchange(conn: &mut RawConn, wire: &Bytes) -> Result<(StatusCode, Bytes)> {
+    let result = exchange_inner(conn, wire).await;
+    if result.is_err() {
+        conn.closed = true;
+    }
+    result
+}
+
+async fn exchange_inner(conn: &mut RawConn, wire: &Bytes) -> Result<(StatusCode, Bytes)> {
+    conn.stream.write_all(wire).await?;
+    conn.buf.clear();
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        if let httparse::Status::Complete(head_len) = response.parse(&conn.buf)? {
+            let status = StatusCode::from_u16(response.code.unwrap_or(0))?;
+            let mut length = None;
+            for h in response.headers.iter() {
+                if h.name.eq_ignore_ascii_case("content-length") {
+                    length = std::str::from_utf8(h.value)
+                        .ok()
+                        .and_then(|v| v.trim().parse::<usize>().ok());
+                } else if h.name.eq_ignore_ascii_case("connection")
+                    && h.value.eq_ignore_ascii_case(b"close")
+                {
+                    conn.closed = true;
+                }
+            }
+            let length = length.context("response without content-length")?;
+            while conn.buf.len() < head_len + length {
+                read_more(conn).await?;
+            }
+            let body = Bytes::copy_from_slice(&conn.buf[head_len..head_len + length]);
+            return Ok((status, body));
+        }
+        read_more(conn).await?;
+    }
+}
+
+async fn read_more(conn: &mut RawConn) -> Result<()> {
+    let mut chunk = [0u8; 16 * 1024];
+    let n = conn.stream.read(&mut chunk).await?;
+    if n == 0 {
+        bail!("connection closed by the server");
+    }
+    conn.buf.extend_from_slice(&chunk[..n]);
+    Ok(())
 }
 
 /// One request on a fresh connection, for setup.
 async fn one_shot(ctx: &Ctx, prepared: &Prepared) -> Result<(StatusCode, Bytes)> {
     let work = async {
         let mut sender = connect(&ctx.endpoint).await?;
-        exchange(&mut sender, prepared.request()).await
+        exchange(&mut sender, &prepared.wire).await
     };
     timeout(ctx.request_timeout, work)
         .await
@@ -328,7 +399,7 @@ async fn worker(
     window: Window,
 ) -> TaskStats {
     let mut stats = TaskStats::default();
-    let mut conn: Option<SendRequest<Full<Bytes>>> = None;
+    let mut conn: Option<RawConn> = None;
     // Signed but not yet sent write requests (popped from the back).
     let mut pending: Vec<(Prepared, Option<String>)> = Vec::new();
     let mut seq: u64 = 0;
@@ -336,7 +407,7 @@ async fn worker(
     while Instant::now() < window.end {
         // (Re)connect if needed. Connection failures count as errors once the
         // window has started; back off briefly so a dead server is not spun on.
-        if conn.as_ref().is_none_or(SendRequest::is_closed) {
+        if conn.as_ref().is_none_or(RawConn::is_closed) {
             conn = None;
             match timeout(ctx.request_timeout, connect(&ctx.endpoint)).await {
                 Ok(Ok(sender)) => conn = Some(sender),
@@ -362,7 +433,7 @@ async fn worker(
 
         // The next request: the shared replayed one, or a freshly signed one.
         let (req, created) = match &replay {
-            Some(prepared) => (prepared.request(), None),
+            Some(prepared) => (prepared.wire.clone(), None),
             None => {
                 if pending.is_empty() {
                     for _ in 0..SIGN_BATCH {
@@ -378,14 +449,14 @@ async fn worker(
                     pending.reverse(); // send in sequence order
                 }
                 match pending.pop() {
-                    Some((prepared, name)) => (prepared.request(), name),
+                    Some((prepared, name)) => (prepared.wire, name),
                     None => continue,
                 }
             }
         };
 
         let started = Instant::now();
-        let outcome = timeout(ctx.request_timeout, exchange(sender, req)).await;
+        let outcome = timeout(ctx.request_timeout, exchange(sender, &req)).await;
         let finished = Instant::now();
         let measured = started >= window.start;
         if measured {
@@ -506,10 +577,10 @@ async fn cleanup(
                     let Some(name) = next else { break };
                     let work = async {
                         let mut sender = match conn.take() {
-                            Some(s) if !SendRequest::is_closed(&s) => s,
+                            Some(s) if !RawConn::is_closed(&s) => s,
                             _ => connect(&ctx.endpoint).await?,
                         };
-                        let result = exchange(&mut sender, ctx.delete(&name)?.request()).await;
+                        let result = exchange(&mut sender, &ctx.delete(&name)?.wire).await;
                         conn = Some(sender);
                         result
                     };
