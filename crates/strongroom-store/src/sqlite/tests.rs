@@ -86,6 +86,32 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     assert_eq!(loaded, after);
     assert_eq!(loaded.tags, Some(vec![]));
 
+    // listing loads the same aggregates as single lookups
+    let mut b = secret("b");
+    b.tags = None;
+    b.add_version(version("w1", 5), Some(&["X".to_owned()]))
+        .expect("add");
+    let b2 = b.clone();
+    store
+        .write(move |tx| save_secret(tx, None, &b2, &[("w1".into(), value())]))
+        .await
+        .expect("insert b");
+    let listed = store
+        .read(|tx| tx.list_secrets("123456789012", "us-east-1"))
+        .expect("list");
+    assert_eq!(listed, vec![after.clone(), b.clone()]);
+    assert!(
+        store
+            .read(|tx| tx.list_secrets("123456789012", "eu-west-1"))
+            .expect("list")
+            .is_empty()
+    );
+    let arn = b.arn.clone();
+    store
+        .write(move |tx| tx.delete_secret(&arn))
+        .await
+        .expect("delete b");
+
     // a failing job leaves nothing behind, and does not disturb others
     let arn = after.arn.clone();
     let failed: Result<(), StoreError> = store

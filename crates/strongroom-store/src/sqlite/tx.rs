@@ -3,7 +3,7 @@
 use super::db_err;
 use crate::{AccessKeyRecord, KmsKeyRecord, ReadTx, StoreError, StoredValue, WriteTx};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
 pub struct SqliteTx<'c> {
@@ -196,9 +196,71 @@ impl ReadTx for SqliteTx<'_> {
             .map_err(&err)?
             .collect::<Result<_, _>>()
             .map_err(&err)?;
-        rows.into_iter()
-            .map(|(pk, tagged, s)| self.complete(pk, tagged, s))
-            .collect()
+        // Three more queries for the whole region, not three per secret.
+        let mut by_pk: HashMap<i64, Secret> = HashMap::with_capacity(rows.len());
+        let mut order = Vec::with_capacity(rows.len());
+        for (pk, tagged, mut secret) in rows {
+            if tagged {
+                secret.tags = Some(Vec::new());
+            }
+            order.push(pk);
+            by_pk.insert(pk, secret);
+        }
+        let scope = "JOIN secrets s ON s.pk = x.secret_pk WHERE s.account = ?1 AND s.region = ?2";
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT x.secret_pk, x.version_id, x.created, x.last_accessed, x.ciphertext IS NOT NULL \
+                 FROM versions x {scope} ORDER BY x.secret_pk, x.created, x.seq"
+            ))
+            .map_err(&err)?;
+        let mut rows = stmt.query(params![account, region]).map_err(&err)?;
+        while let Some(r) = rows.next().map_err(&err)? {
+            if let Some(secret) = by_pk.get_mut(&r.get(0).map_err(&err)?) {
+                secret.versions.push(Version {
+                    id: r.get(1).map_err(&err)?,
+                    created: Timestamp(r.get(2).map_err(&err)?),
+                    last_accessed: ts(r.get(3).map_err(&err)?),
+                    has_value: r.get(4).map_err(&err)?,
+                });
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT x.secret_pk, x.stage, x.version_id FROM stages x {scope}"
+            ))
+            .map_err(&err)?;
+        let mut rows = stmt.query(params![account, region]).map_err(&err)?;
+        while let Some(r) = rows.next().map_err(&err)? {
+            if let Some(secret) = by_pk.get_mut(&r.get(0).map_err(&err)?) {
+                secret
+                    .stages
+                    .insert(r.get(1).map_err(&err)?, r.get(2).map_err(&err)?);
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT x.secret_pk, x.key, x.value FROM tags x {scope} ORDER BY x.secret_pk, x.position"
+            ))
+            .map_err(&err)?;
+        let mut rows = stmt.query(params![account, region]).map_err(&err)?;
+        while let Some(r) = rows.next().map_err(&err)? {
+            if let Some(tags) = by_pk
+                .get_mut(&r.get(0).map_err(&err)?)
+                .and_then(|s| s.tags.as_mut())
+            {
+                tags.push(Tag {
+                    key: r.get(1).map_err(&err)?,
+                    value: r.get(2).map_err(&err)?,
+                });
+            }
+        }
+        Ok(order
+            .into_iter()
+            .filter_map(|pk| by_pk.remove(&pk))
+            .collect())
     }
 
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError> {
