@@ -108,6 +108,31 @@ impl Service {
         self.describe_cache.invalidate();
         result
     }
+
+    /// The common shape of a metadata change: resolve `secret_id`, let
+    /// `change` edit a copy of the secret, save the difference. Nothing is
+    /// saved when `change` fails.
+    async fn modify<T, F>(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        change: F,
+    ) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Secret) -> Result<T, ServiceError> + Send + 'static,
+    {
+        SecretRef::parse(secret_id)?;
+        let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
+        self.write(move |tx| {
+            let before = resolve(tx, &caller, &secret_id)?;
+            let mut after = before.clone();
+            let out = change(&mut after)?;
+            strongroom_store::save_secret(tx, Some(&before), &after, &[])?;
+            Ok(out)
+        })
+        .await
+    }
 }
 
 /// Finds the secret a `SecretId` names, in the caller's account and region:

@@ -320,18 +320,10 @@ impl Service {
         caller: &Caller,
         secret_id: &str,
     ) -> Result<(String, String), ServiceError> {
-        SecretRef::parse(secret_id)?;
-        let caller = caller.clone();
-        let secret_id = secret_id.to_owned();
-        self.write(move |tx| {
-            let before = resolve(tx, &caller, &secret_id)?;
-            if before.is_scheduled_for_deletion() {
-                let mut after = before.clone();
-                after.deleted = None;
-                after.purge_after = None;
-                save_secret(tx, Some(&before), &after, &[])?;
-            }
-            Ok((before.arn, before.name))
+        self.modify(caller, secret_id, |secret| {
+            secret.deleted = None;
+            secret.purge_after = None;
+            Ok((secret.arn.clone(), secret.name.clone()))
         })
         .await
     }

@@ -3,7 +3,6 @@
 use crate::listing::Page;
 use crate::{Caller, Service, ServiceError, resolve};
 use strongroom_domain::{Secret, SecretRef, Version};
-use strongroom_store::save_secret;
 
 #[derive(Debug, Default)]
 pub struct ListVersionsInput {
@@ -56,18 +55,14 @@ impl Service {
         remove_from: Option<String>,
         move_to: Option<String>,
     ) -> Result<(String, String), ServiceError> {
-        SecretRef::parse(secret_id)?;
         let now = self.now();
-        let (caller, secret_id, stage) = (caller.clone(), secret_id.to_owned(), stage.to_owned());
-        self.write(move |tx| {
-            let before = resolve(tx, &caller, &secret_id)?;
-            before.ensure_not_deleted()?;
-            let mut after = before.clone();
-            after.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
-            after.trim_deprecated_versions();
-            after.last_changed = now.strictly_after(before.last_changed);
-            save_secret(tx, Some(&before), &after, &[])?;
-            Ok((after.arn, after.name))
+        let stage = stage.to_owned();
+        self.modify(caller, secret_id, move |secret| {
+            secret.ensure_not_deleted()?;
+            secret.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
+            secret.trim_deprecated_versions();
+            secret.last_changed = now.strictly_after(secret.last_changed);
+            Ok((secret.arn.clone(), secret.name.clone()))
         })
         .await
     }
