@@ -21,11 +21,9 @@ echo "==> installing tests/python/requirements.txt into .venv"
 echo "==> cargo test --workspace"
 cargo test --workspace
 
-# `cargo test` builds a binary's test harness, not always the binary itself,
-# so make sure target/debug/strongroom is built and current.
-echo "==> cargo build -p strongroom-server --bin strongroom"
-cargo build -p strongroom-server --bin strongroom
-
+# The server crate's integration tests need target/debug/strongroom, so
+# `cargo test --workspace` has just built it with the same features: no
+# second build.
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 case "$TARGET_DIR" in
   /*) ;;

@@ -55,6 +55,13 @@ def test_wrong_secret_key(server):
         c.get_random_password()
 
 
+def test_region_must_look_like_a_region(server):
+    # The scope's region ends up in ARNs and storage keys, so its shape is checked.
+    c = server.client(region="US-EAST-1")
+    with expect_error("InvalidSignatureException", "Credential should be scoped to a valid region.", status=AUTH_STATUSES):
+        c.list_secrets()
+
+
 def test_tampered_body(raw, client, unique_name):
     name, other = unique_name(), unique_name()
     url, headers, body = raw.signed(

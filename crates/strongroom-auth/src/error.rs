@@ -15,6 +15,9 @@ pub enum AuthError {
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
     )]
     SignatureMismatch,
+    /// The credential scope's region is not shaped like a region.
+    #[error("Credential should be scoped to a valid region.")]
+    InvalidRegion,
     /// The credential scope names another service.
     #[error("Credential should be scoped to correct service: 'secretsmanager'.")]
     WrongService,
@@ -46,6 +49,7 @@ impl AuthError {
             AuthError::UnrecognizedClient => "UnrecognizedClientException",
             AuthError::SignatureMismatch
             | AuthError::WrongService
+            | AuthError::InvalidRegion
             | AuthError::Expired { .. }
             | AuthError::NotYetCurrent { .. }
             | AuthError::PresignExpired(_) => "InvalidSignatureException",

@@ -164,6 +164,14 @@ fn build(
             "Credential must be of the form keyid/YYYYMMDD/region/service/aws4_request.",
         ));
     }
+    // The region becomes part of ARNs and storage keys: AWS's region shape only.
+    if region.len() > 128
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(AuthError::InvalidRegion);
+    }
     let signed_headers: Vec<String> = signed_headers
         .split(';')
         .map(str::to_ascii_lowercase)
@@ -237,6 +245,15 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=host",
         );
         check("AWS4-HMAC-SHA256 Credential=AKID/us-east-1, SignedHeaders=host, Signature=ab");
+        assert_eq!(
+            parse_auth(&parts(
+                Some(
+                    "AWS4-HMAC-SHA256 Credential=AKID/20150830/US_East/secretsmanager/aws4_request, SignedHeaders=host, Signature=ab"
+                ),
+                "/"
+            )),
+            Err(AuthError::InvalidRegion)
+        );
         check("Basic dXNlcjpwYXNz");
         check(
             "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=xyz",

@@ -186,7 +186,10 @@ impl Service {
         let (secret, version, stored) = (&entry.secret, &entry.version, &entry.stored);
         let kek = self.default_kek(caller).await?;
         let value = open_value(&kek, &secret.arn, &version.id, stored)?;
-        self.touch(secret, version).await?;
+        // Bookkeeping only: a failure to record the access must not fail the read.
+        if let Err(e) = self.touch(secret, version).await {
+            tracing::warn!(error = %e, "could not record LastAccessedDate");
+        }
         Ok(SecretValueOutput {
             version_stages: secret.stages_of(&version.id),
             arn: secret.arn.clone(),
