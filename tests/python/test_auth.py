@@ -62,6 +62,15 @@ def test_region_must_look_like_a_region(server):
         c.list_secrets()
 
 
+def test_target_header_must_be_signed(raw):
+    # Signed without X-Amz-Target, which is then added: the signature would
+    # not cover the operation, so the request is refused.
+    url, headers, body = raw.signed(None, {})
+    headers["X-Amz-Target"] = "secretsmanager.ListSecrets"
+    resp = raw.send(url, headers, body)
+    assert_auth_error(resp, "IncompleteSignatureException")
+
+
 def test_tampered_body(raw, client, unique_name):
     name, other = unique_name(), unique_name()
     url, headers, body = raw.signed(

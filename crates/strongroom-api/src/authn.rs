@@ -50,6 +50,13 @@ impl Authenticator {
                 region: auth.region,
             });
         }
+        // X-Amz-Target alone picks the operation: unsigned, a captured (or
+        // presigned) request could be replayed as another operation.
+        if !auth.signed_headers.iter().any(|h| h == "x-amz-target") {
+            return Err(
+                AuthError::IncompleteSignature("The X-Amz-Target header must be signed.").into(),
+            );
+        }
         let keys = self
             .keys
             .read()

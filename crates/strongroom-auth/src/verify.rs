@@ -71,7 +71,9 @@ pub(crate) fn derive_signing_key(
 }
 
 /// Derived signing keys by (access key, date, region, service). Deriving one
-/// costs four HMACs; a client reuses it for a whole day.
+/// costs four HMACs; a client reuses it for a whole day. A key is cached
+/// only after a signature made with it verified, so forged requests cannot
+/// fill the cache.
 #[derive(Default)]
 pub struct SigningKeyCache {
     /// By access key id; each holds the keys of the scopes seen for it.
@@ -86,37 +88,36 @@ struct CachedKey {
     key: Zeroizing<[u8; 32]>,
 }
 
-/// Bounds the cache; on overflow it simply starts over.
+/// Bounds the cache (scopes over all keys); on overflow it starts over.
 const MAX_CACHED_KEYS: usize = 10_000;
 
 impl SigningKeyCache {
-    fn get(&self, auth: &ParsedAuth, secret: &[u8]) -> Zeroizing<[u8; 32]> {
-        let matches = |c: &&CachedKey| {
-            c.date == auth.scope_date && c.region == auth.region && c.service == auth.service
+    fn lookup(&self, auth: &ParsedAuth) -> Option<Zeroizing<[u8; 32]>> {
+        let keys = self.keys.read().ok()?;
+        keys.get(&auth.access_key_id)?
+            .iter()
+            .find(|c| {
+                c.date == auth.scope_date && c.region == auth.region && c.service == auth.service
+            })
+            .map(|c| c.key.clone())
+    }
+
+    fn remember(&self, auth: &ParsedAuth, key: Zeroizing<[u8; 32]>) {
+        let Ok(mut keys) = self.keys.write() else {
+            return;
         };
-        if let Ok(keys) = self.keys.read()
-            && let Some(hit) = keys
-                .get(&auth.access_key_id)
-                .and_then(|v| v.iter().find(matches))
-        {
-            return hit.key.clone();
+        if keys.values().map(Vec::len).sum::<usize>() >= MAX_CACHED_KEYS {
+            keys.clear();
         }
-        let key = derive_signing_key(secret, &auth.scope_date, &auth.region, &auth.service);
-        if let Ok(mut keys) = self.keys.write() {
-            if keys.len() >= MAX_CACHED_KEYS {
-                keys.clear();
-            }
-            let scopes = keys.entry(auth.access_key_id.clone()).or_default();
-            // Yesterday's keys are useless once clients sign with today's date.
-            scopes.retain(|c| c.date == auth.scope_date);
-            scopes.push(CachedKey {
-                date: auth.scope_date.clone(),
-                region: auth.region.clone(),
-                service: auth.service.clone(),
-                key: key.clone(),
-            });
-        }
-        key
+        let scopes = keys.entry(auth.access_key_id.clone()).or_default();
+        // Yesterday's keys are useless once clients sign with today's date.
+        scopes.retain(|c| c.date == auth.scope_date);
+        scopes.push(CachedKey {
+            date: auth.scope_date.clone(),
+            region: auth.region.clone(),
+            service: auth.service.clone(),
+            key,
+        });
     }
 }
 
@@ -172,18 +173,26 @@ pub fn verify_signature(
         &auth.signed_headers,
     )
     .ok_or(AuthError::SignatureMismatch)?;
-    let key = cache.get(auth, secret);
+    let (key, cached) = match cache.lookup(auth) {
+        Some(k) => (k, true),
+        None => (
+            derive_signing_key(secret, &auth.scope_date, &auth.region, &auth.service),
+            false,
+        ),
+    };
     let expected = signature(
         &key,
         &auth.amz_date,
         (&auth.scope_date, &auth.region, &auth.service),
         &creq,
     );
-    if bool::from(expected.as_slice().ct_eq(auth.signature.as_bytes())) {
-        Ok(())
-    } else {
-        Err(AuthError::SignatureMismatch)
+    if !bool::from(expected.as_slice().ct_eq(auth.signature.as_bytes())) {
+        return Err(AuthError::SignatureMismatch);
     }
+    if !cached {
+        cache.remember(auth, key);
+    }
+    Ok(())
 }
 
 fn check_time(auth: &ParsedAuth, now_ms: i64) -> Result<(), AuthError> {
@@ -311,6 +320,47 @@ mod tests {
             verify(&req, "{}", SECRET, NOW + 301_000),
             Err(AuthError::PresignExpired(_))
         ));
+    }
+
+    #[test]
+    fn only_verified_keys_are_cached() {
+        let req = aws_signed("{}", SignatureLocation::Headers, NOW);
+        let parts = req.clone().into_parts().0;
+        let auth = parse_auth(&parts).unwrap();
+        let cache = SigningKeyCache::default();
+        let wrong = verify_signature(
+            &auth,
+            &parts,
+            b"{}",
+            b"wrong",
+            "secretsmanager",
+            NOW,
+            &cache,
+        );
+        assert_eq!(wrong, Err(AuthError::SignatureMismatch));
+        assert!(cache.lookup(&auth).is_none());
+        verify_signature(
+            &auth,
+            &parts,
+            b"{}",
+            SECRET.as_bytes(),
+            "secretsmanager",
+            NOW,
+            &cache,
+        )
+        .unwrap();
+        assert!(cache.lookup(&auth).is_some());
+        // and the cached key keeps verifying
+        verify_signature(
+            &auth,
+            &parts,
+            b"{}",
+            SECRET.as_bytes(),
+            "secretsmanager",
+            NOW,
+            &cache,
+        )
+        .unwrap();
     }
 
     #[test]

@@ -13,10 +13,11 @@ use zeroize::Zeroizing;
 /// The AWS managed key every secret uses unless told otherwise.
 pub const DEFAULT_KEY_ALIAS: &str = "aws/secretsmanager";
 
-/// Unwrapped KMS key material, by region. Zeroized when dropped.
+/// Unwrapped KMS key material, by (account, region). Zeroized when dropped.
 #[derive(Default)]
 pub(crate) struct KekCache {
-    by_region: RwLock<HashMap<String, Arc<Kek>>>,
+    /// Account → region → key (nested so lookups borrow, not allocate).
+    by_scope: RwLock<HashMap<String, HashMap<String, Arc<Kek>>>>,
 }
 
 /// A key-encryption key: the KMS key's id and its material.
@@ -116,10 +117,10 @@ impl Service {
     pub(crate) async fn default_kek(&self, caller: &Caller) -> Result<Arc<Kek>, ServiceError> {
         if let Some(k) = self
             .keks
-            .by_region
+            .by_scope
             .read()
             .ok()
-            .and_then(|m| m.get(&caller.region).cloned())
+            .and_then(|m| m.get(&caller.account)?.get(&caller.region).cloned())
         {
             return Ok(k);
         }
@@ -169,8 +170,10 @@ impl Service {
             key_id: record.key_id,
             key,
         });
-        if let Ok(mut m) = self.keks.by_region.write() {
-            m.insert(caller.region.clone(), kek.clone());
+        if let Ok(mut m) = self.keks.by_scope.write() {
+            m.entry(caller.account.clone())
+                .or_default()
+                .insert(caller.region.clone(), kek.clone());
         }
         Ok(kek)
     }

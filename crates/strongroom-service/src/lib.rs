@@ -57,10 +57,22 @@ pub struct Service {
     account: String,
     clock: Arc<dyn Clock>,
     keks: KekCache,
+    caches: Arc<Caches>,
+}
+
+/// The read caches; emptied after every write's commit.
+struct Caches {
     /// GetSecretValue results (metadata + ciphertext) by request.
-    value_cache: ReadCache<values::ValueKey, values::ValueEntry>,
+    values: ReadCache<values::ValueKey, values::ValueEntry>,
     /// DescribeSecret results by (account, region, SecretId).
-    describe_cache: ReadCache<(String, String, String), Secret>,
+    describe: ReadCache<(String, String, String), Secret>,
+}
+
+impl Caches {
+    fn invalidate(&self) {
+        self.values.invalidate();
+        self.describe.invalidate();
+    }
 }
 
 impl Service {
@@ -77,8 +89,10 @@ impl Service {
             account,
             clock,
             keks: KekCache::default(),
-            value_cache: ReadCache::new(exclusive),
-            describe_cache: ReadCache::new(exclusive),
+            caches: Arc::new(Caches {
+                values: ReadCache::new(exclusive),
+                describe: ReadCache::new(exclusive),
+            }),
         }
     }
 
@@ -96,17 +110,16 @@ impl Service {
     }
 
     /// Every write to secrets goes through here: it runs `f` in a store
-    /// write transaction and, once the outcome is known and before the
-    /// caller is answered, empties the read caches.
+    /// write transaction and, once the commit's outcome is known and before
+    /// the caller is answered, empties the read caches (on the writer's
+    /// side, so a caller that stops waiting cannot skip it).
     async fn write<T, F>(&self, f: F) -> Result<T, ServiceError>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn WriteTx) -> Result<T, ServiceError> + Send + 'static,
     {
-        let result = self.store.write(f).await;
-        self.value_cache.invalidate();
-        self.describe_cache.invalidate();
-        result
+        let caches = self.caches.clone();
+        self.store.write_then(f, move || caches.invalidate()).await
     }
 
     /// The common shape of a metadata change: resolve `secret_id`, let

@@ -249,7 +249,20 @@ impl Service {
         caller: &Caller,
         secret_id: &str,
     ) -> Result<Secret, ServiceError> {
-        self.store.read(|tx| resolve(tx, caller, secret_id))
+        let key = (
+            caller.account.clone(),
+            caller.region.clone(),
+            secret_id.to_owned(),
+        );
+        if let Some(hit) = self.caches.describe.get(&key) {
+            return Ok(Secret::clone(&hit));
+        }
+        let generation = self.caches.describe.generation();
+        let secret = self.store.read(|tx| resolve(tx, caller, secret_id))?;
+        self.caches
+            .describe
+            .insert(generation, key, std::sync::Arc::new(secret.clone()));
+        Ok(secret)
     }
 
     pub async fn delete_secret(

@@ -155,10 +155,10 @@ impl Service {
         input: &GetSecretValueInput,
     ) -> Result<Arc<ValueEntry>, ServiceError> {
         let key = value_key(caller, input);
-        if let Some(hit) = self.value_cache.get(&key) {
+        if let Some(hit) = self.caches.values.get(&key) {
             return Ok(hit);
         }
-        let generation = self.value_cache.generation();
+        let generation = self.caches.values.generation();
         let entry = self.store.read(|tx| {
             let secret = resolve(tx, caller, &input.secret_id)?;
             secret.ensure_not_deleted()?;
@@ -172,7 +172,7 @@ impl Service {
                 stored,
             }))
         })?;
-        self.value_cache.insert(generation, key, entry.clone());
+        self.caches.values.insert(generation, key, entry.clone());
         Ok(entry)
     }
 

@@ -123,6 +123,20 @@ impl dyn Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn WriteTx) -> Result<T, E> + Send + 'static,
     {
+        self.write_then(f, || {}).await
+    }
+
+    /// Like [`write`](Self::write), and runs `after_commit` once the commit's
+    /// outcome is known, before the result is handed back. It runs even if
+    /// the caller has stopped waiting (a client that hung up), so work that
+    /// must follow every commit, like cache invalidation, cannot be skipped.
+    pub async fn write_then<T, E, F, A>(&self, f: F, after_commit: A) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, E> + Send + 'static,
+        A: FnOnce() + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
         self.submit_write(Box::new(move |wtx: &mut dyn WriteTx| {
             let result = f(wtx);
@@ -132,6 +146,7 @@ impl dyn Store {
                     (Ok(_), Some(err)) => Err(E::from(err)),
                     (result, _) => result,
                 };
+                after_commit();
                 let _ = tx.send(outcome);
             });
             (ok, completion)
