@@ -73,23 +73,38 @@ fn decode<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::Serialization(describe_json_error(&e)))
 }
 
-/// serde's message without any quoted input (which could be a secret).
+/// What was wrong with the body, and where, without any of its content
+/// (which could be a secret): serde's messages quote the offending input,
+/// so only the part from "expected" on is kept.
 fn describe_json_error(e: &serde_json::Error) -> String {
-    let mut out = String::new();
-    let mut in_quote = false;
-    for c in e.to_string().chars() {
-        match c {
-            '"' | '`' => {
-                in_quote = !in_quote;
-                if in_quote {
-                    out.push_str("<value>");
+    use serde_json::error::Category;
+    let problem = match e.classify() {
+        Category::Syntax => "the body is not valid JSON".to_owned(),
+        Category::Eof => "the body ends in the middle of a JSON value".to_owned(),
+        Category::Io => "the body could not be read".to_owned(),
+        Category::Data => {
+            let text = e.to_string();
+            let expected = text.rfind("expected ").map(|i| {
+                text[i..]
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            });
+            match expected {
+                // "expected" clauses name types, never the input.
+                Some(x) if !x.contains('"') && !x.contains('`') => {
+                    format!("a member has the wrong type or value, {x}")
                 }
+                _ => "a member has the wrong type or value".to_owned(),
             }
-            _ if !in_quote => out.push(c),
-            _ => {}
         }
-    }
-    format!("Could not deserialize the request body: {out}")
+    };
+    format!(
+        "Could not deserialize the request body at line {} column {}: {problem}",
+        e.line(),
+        e.column()
+    )
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
@@ -580,6 +595,17 @@ mod tests {
         assert!(!msg.contains("hunter2"));
         let e = decode::<CreateSecretRequest>(br#"{"SecretString": 5}"#);
         assert!(matches!(e, Err(ApiError::Serialization(_))));
+        // escaped quotes inside a wrongly typed string are not echoed either
+        let e = decode::<CreateSecretRequest>(
+            br#"{"Tags": "[{\"Key\":\"pw\",\"Value\":\"hunter2\"}]"}"#,
+        );
+        match e {
+            Err(ApiError::Serialization(m)) => {
+                assert!(!m.contains("hunter2"), "{m}");
+                assert!(m.contains("expected a sequence"), "{m}");
+            }
+            _ => panic!("expected a serialization error"),
+        }
         let e = decode::<CreateSecretRequest>(b"{not json");
         assert!(matches!(e, Err(ApiError::Serialization(_))));
         assert!(decode::<CreateSecretRequest>(b"").is_ok());

@@ -11,8 +11,17 @@ fn constraint(member: &str, shown: Option<&str>, constraint: String) -> Error {
     }
 }
 
+/// AWS writes a missing member as `Value null at …`, unquoted.
+fn missing(member: &str) -> Error {
+    Error::Constraint {
+        member: member.to_owned(),
+        shown: "null ".to_owned(),
+        constraint: "Member must not be null".to_owned(),
+    }
+}
+
 pub fn required<T>(member: &str, value: Option<T>) -> Result<T, Error> {
-    value.ok_or_else(|| constraint(member, Some("null"), "Member must not be null".to_owned()))
+    value.ok_or_else(|| missing(member))
 }
 
 /// Length in characters (the model's unit for strings).

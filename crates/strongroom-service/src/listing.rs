@@ -41,52 +41,123 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-const TOKEN_PREFIX: &str = "sr1.";
+const OFFSET_TOKEN: &str = "sr1.";
+const CURSOR_TOKEN: &str = "sr2.";
 
 impl<T> Page<T> {
-    /// Cuts `all` at the offset `token` encodes. Tokens are opaque to
-    /// clients; ours carry the offset into the sorted listing.
+    /// Cuts `all` at the offset `token` encodes (for short, rarely changing
+    /// lists such as a secret's versions). A token past the end gives an
+    /// empty page rather than an error: the list may have shrunk.
     pub fn cut(all: Vec<T>, size: usize, token: Option<&str>) -> Result<Page<T>, ServiceError> {
         let start = match token {
             None => 0,
             Some(t) => t
-                .strip_prefix(TOKEN_PREFIX)
+                .strip_prefix(OFFSET_TOKEN)
                 .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| *n <= all.len())
-                .ok_or(Error::InvalidNextToken)?,
+                .ok_or(Error::InvalidNextToken)?
+                .min(all.len()),
         };
         let end = start.saturating_add(size).min(all.len());
-        let next_token = (end < all.len()).then(|| format!("{TOKEN_PREFIX}{end}"));
+        let next_token = (end < all.len()).then(|| format!("{OFFSET_TOKEN}{end}"));
         let items = all.into_iter().skip(start).take(end - start).collect();
         Ok(Page { items, next_token })
     }
 }
 
-/// The caller's secrets that pass `filters`, sorted.
-pub(crate) fn select_secrets(
+/// The value a listing is sorted by, for one secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Time(Option<i64>),
+    Name(String),
+}
+
+fn sort_key(s: &Secret, by: SortBy) -> SortKey {
+    match by {
+        SortBy::CreatedDate => SortKey::Time(Some(s.created.0)),
+        SortBy::LastAccessedDate => SortKey::Time(s.last_accessed.map(|t| t.0)),
+        SortBy::LastChangedDate => SortKey::Time(Some(s.last_changed.0)),
+        SortBy::Name => SortKey::Name(s.name.clone()),
+    }
+}
+
+fn order(sort: Sort, a: (&SortKey, &str), b: (&SortKey, &str)) -> std::cmp::Ordering {
+    let ord = a.0.cmp(b.0).then_with(|| a.1.cmp(b.1));
+    if sort.descending { ord.reverse() } else { ord }
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// A cursor token: the sort key and ARN of the last secret returned, so the
+/// next page starts right after it even if secrets were created or deleted
+/// in between (an offset would skip or repeat items).
+fn encode_cursor(key: &SortKey, arn: &str) -> String {
+    let key = match key {
+        SortKey::Time(Some(t)) => format!("t{t}"),
+        SortKey::Time(None) => "t".to_owned(),
+        SortKey::Name(n) => format!("n{n}"),
+    };
+    format!("{CURSOR_TOKEN}{}.{}", hex(&key), hex(arn))
+}
+
+fn decode_cursor(token: &str) -> Option<(SortKey, String)> {
+    let (key, arn) = token.strip_prefix(CURSOR_TOKEN)?.split_once('.')?;
+    let key = unhex(key)?;
+    let key = match key.split_at_checked(1)? {
+        ("t", "") => SortKey::Time(None),
+        ("t", t) => SortKey::Time(Some(t.parse().ok()?)),
+        ("n", n) => SortKey::Name(n.to_owned()),
+        _ => return None,
+    };
+    Some((key, unhex(arn)?))
+}
+
+/// One page of the caller's secrets that pass `filters`, in `sort` order,
+/// starting after the cursor in `token`.
+pub(crate) fn page_of_secrets(
     tx: &dyn ReadTx,
     caller: &Caller,
     filters: &[Filter],
     include_planned_deletion: bool,
     sort: Sort,
-) -> Result<Vec<Secret>, ServiceError> {
-    let mut secrets: Vec<Secret> = tx
+    size: usize,
+    token: Option<&str>,
+) -> Result<Page<Secret>, ServiceError> {
+    let cursor = token
+        .map(|t| decode_cursor(t).ok_or(Error::InvalidNextToken))
+        .transpose()?;
+    let mut secrets: Vec<(SortKey, Secret)> = tx
         .list_secrets(&caller.account, &caller.region)?
         .into_iter()
         .filter(|s| include_planned_deletion || !s.is_scheduled_for_deletion())
         .filter(|s| matches_all(s, filters))
+        .map(|s| (sort_key(&s, sort.by), s))
+        .filter(|(k, s)| {
+            cursor
+                .as_ref()
+                .is_none_or(|(ck, carn)| order(sort, (k, &s.arn), (ck, carn)).is_gt())
+        })
         .collect();
-    secrets.sort_by(|a, b| {
-        let ord = match sort.by {
-            SortBy::CreatedDate => a.created.cmp(&b.created),
-            SortBy::LastAccessedDate => a.last_accessed.cmp(&b.last_accessed),
-            SortBy::LastChangedDate => a.last_changed.cmp(&b.last_changed),
-            SortBy::Name => a.name.cmp(&b.name),
-        }
-        .then_with(|| a.arn.cmp(&b.arn));
-        if sort.descending { ord.reverse() } else { ord }
-    });
-    Ok(secrets)
+    secrets.sort_by(|(ka, a), (kb, b)| order(sort, (ka, &a.arn), (kb, &b.arn)));
+    let more = secrets.len() > size;
+    secrets.truncate(size);
+    let next_token = match secrets.last() {
+        Some((k, s)) if more => Some(encode_cursor(k, &s.arn)),
+        _ => None,
+    };
+    Ok(Page {
+        items: secrets.into_iter().map(|(_, s)| s).collect(),
+        next_token,
+    })
 }
 
 impl Service {
@@ -100,15 +171,12 @@ impl Service {
                 by: input.sort_by,
                 descending: input.descending,
             };
-            let all = select_secrets(
+            page_of_secrets(
                 tx,
                 caller,
                 &input.filters,
                 input.include_planned_deletion,
                 sort,
-            )?;
-            Page::cut(
-                all,
                 input.max_results.unwrap_or(DEFAULT_PAGE),
                 input.next_token.as_deref(),
             )
@@ -130,6 +198,28 @@ mod tests {
         assert_eq!(p.items, vec![4]);
         assert!(p.next_token.is_none());
         assert!(Page::cut((0..5).collect::<Vec<_>>(), 2, Some("junk")).is_err());
-        assert!(Page::cut((0..5).collect::<Vec<_>>(), 2, Some("sr1.9")).is_err());
+        assert!(
+            Page::cut((0..5).collect::<Vec<_>>(), 2, Some("sr1.9"))
+                .unwrap()
+                .items
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        for key in [
+            SortKey::Time(Some(-5)),
+            SortKey::Time(None),
+            SortKey::Name("a.b/c-d".into()),
+        ] {
+            let t = encode_cursor(&key, "arn:aws:secretsmanager:r:1:secret:x-abcdef");
+            assert_eq!(
+                decode_cursor(&t),
+                Some((key, "arn:aws:secretsmanager:r:1:secret:x-abcdef".to_owned()))
+            );
+        }
+        assert_eq!(decode_cursor("sr2.zz.00"), None);
+        assert_eq!(decode_cursor("sr1.5"), None);
     }
 }

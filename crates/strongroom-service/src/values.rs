@@ -1,7 +1,7 @@
 //! GetSecretValue, PutSecretValue and BatchGetSecretValue.
 
 use crate::keys::{Kek, open_value, seal_value};
-use crate::listing::{Page, select_secrets};
+use crate::listing::page_of_secrets;
 use crate::{Caller, Service, ServiceError, resolve};
 use std::sync::Arc;
 use strongroom_domain::filter::Filter;
@@ -292,13 +292,15 @@ impl Service {
             }
             (None, Some(filters)) => {
                 let page = self.store.read(|tx| {
-                    select_secrets(tx, caller, filters, false, Default::default()).and_then(|all| {
-                        Page::cut(
-                            all,
-                            input.max_results.unwrap_or(MAX_BATCH),
-                            input.next_token.as_deref(),
-                        )
-                    })
+                    page_of_secrets(
+                        tx,
+                        caller,
+                        filters,
+                        false,
+                        Default::default(),
+                        input.max_results.unwrap_or(MAX_BATCH),
+                        input.next_token.as_deref(),
+                    )
                 })?;
                 let ids = page.items.iter().map(|s| s.arn.clone()).collect();
                 return self.batch_collect(caller, ids, page.next_token).await;

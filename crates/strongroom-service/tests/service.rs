@@ -194,3 +194,47 @@ async fn values_round_trip_through_encryption() {
     };
     assert!(service.describe_secret(&elsewhere, "bin").is_err());
 }
+
+#[tokio::test]
+async fn paging_survives_changes_between_pages() {
+    let (_dir, service, clock) = setup();
+    for i in 0..5 {
+        create(&service, &format!("s{i}")).await;
+        clock.0.fetch_add(1, Ordering::SeqCst);
+    }
+    let input = |token: Option<String>| strongroom_service::ListSecretsInput {
+        max_results: Some(2),
+        next_token: token,
+        ..Default::default()
+    };
+    let names = |page: &strongroom_service::Page<strongroom_domain::Secret>| {
+        page.items
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = service
+        .list_secrets(&caller(), &input(None))
+        .expect("page 1");
+    assert_eq!(names(&first), ["s0", "s1"]);
+    // Deleting what was already listed, and adding a newer secret, neither
+    // skips nor repeats anything.
+    service
+        .delete_secret(&caller(), "s0", None, true)
+        .await
+        .expect("delete");
+    service
+        .delete_secret(&caller(), "s1", None, true)
+        .await
+        .expect("delete");
+    create(&service, "s5").await;
+    let second = service
+        .list_secrets(&caller(), &input(first.next_token))
+        .expect("page 2");
+    assert_eq!(names(&second), ["s2", "s3"]);
+    let third = service
+        .list_secrets(&caller(), &input(second.next_token))
+        .expect("page 3");
+    assert_eq!(names(&third), ["s4", "s5"]);
+    assert!(third.next_token.is_none());
+}

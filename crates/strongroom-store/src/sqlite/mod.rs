@@ -23,6 +23,10 @@ const MAX_IDLE_READERS: usize = 16;
 
 pub struct SqliteStore {
     path: PathBuf,
+    /// An exclusive lock on `<db>.lock`, held while the store is open: one
+    /// process writes this database, which is what lets the service cache
+    /// reads (`exclusive_writer`).
+    _lock: std::fs::File,
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
@@ -55,6 +59,16 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and starts the writer.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let lock_path = path.with_extension("lock");
+        let open_err = |message: String| StoreError::Open {
+            path: path.display().to_string(),
+            message,
+        };
+        let lock = std::fs::File::create(&lock_path)
+            .map_err(|e| open_err(format!("creating {}: {e}", lock_path.display())))?;
+        lock.try_lock().map_err(|_| {
+            open_err("another process (a strongroom server?) has this database open".to_owned())
+        })?;
         let mut conn = open_connection(path, false)?;
         schema::migrate(&mut conn)?;
         #[cfg(unix)]
@@ -72,6 +86,7 @@ impl SqliteStore {
             })?;
         Ok(SqliteStore {
             path: path.to_owned(),
+            _lock: lock,
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
@@ -113,8 +128,7 @@ impl Drop for SqliteStore {
 }
 
 impl Store for SqliteStore {
-    /// The server holds the data directory's lock file, so it is the only
-    /// writer of this database.
+    /// `open` took the database's lock file, so this is its only writer.
     fn exclusive_writer(&self) -> bool {
         true
     }
@@ -165,50 +179,92 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
 
 /// Runs every job of `batch` in one transaction and reports the commit's
 /// outcome to each. A failing job rolls back only its own savepoint.
+///
+/// If the transaction itself is lost mid-batch (SQLite rolls back on its own
+/// after I/O or disk-full errors, or a savepoint cannot be ended), every job
+/// in it so far is told it failed, and the rest of the batch starts a fresh
+/// transaction: nothing is ever reported failed that was committed, or
+/// committed that was reported failed.
 fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
-    let mut completions: Vec<WriteCompletion> = Vec::with_capacity(batch.len());
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let err = db_err("starting a write")(e);
-        // Each job still has to answer: run none, fail all.
-        for job in batch {
-            drop(job);
-        }
-        tracing::error!(error = %err, "cannot start write transaction");
-        return;
-    }
+    let mut open: Vec<WriteCompletion> = Vec::with_capacity(batch.len());
+    let mut in_tx = false;
     for job in batch {
-        if conn.execute_batch("SAVEPOINT job").is_err() {
-            drop(job);
+        if !in_tx {
+            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                // The job is dropped unrun; its caller sees the store as failed.
+                tracing::error!(error = %db_err("starting a write")(e), "cannot start write transaction");
+                continue;
+            }
+            in_tx = true;
+        }
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            abandon(conn, &mut open, db_err("starting a write job")(e));
+            in_tx = false;
             continue;
         }
         let mut tx = SqliteTx { conn };
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx)));
-        let (ok, completion) = match outcome {
-            Ok(pair) => pair,
-            Err(_) => {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-                tracing::error!("write job panicked; rolled back");
-                continue;
-            }
-        };
+        let (ok, completion) =
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
+                Ok(pair) => pair,
+                Err(_) => {
+                    tracing::error!("write job panicked; rolling it back");
+                    if conn.execute_batch("ROLLBACK TO job; RELEASE job").is_err()
+                        || conn.is_autocommit()
+                    {
+                        abandon(conn, &mut open, StoreError::JobPanicked);
+                        in_tx = false;
+                    }
+                    continue;
+                }
+            };
         let end = if ok {
             "RELEASE job"
         } else {
             "ROLLBACK TO job; RELEASE job"
         };
-        if let Err(e) = conn.execute_batch(end) {
-            completion(Some(db_err("ending a write job")(e)));
-            continue;
+        let ended = conn
+            .execute_batch(end)
+            .map_err(db_err("ending a write job"));
+        // `is_autocommit` means SQLite already rolled the whole transaction back.
+        match ended {
+            Ok(()) if !conn.is_autocommit() => open.push(completion),
+            Ok(()) => {
+                let err = StoreError::Database {
+                    context: "running a write",
+                    message: "the transaction was rolled back by the database".to_owned(),
+                };
+                open.push(completion);
+                abandon(conn, &mut open, err);
+                in_tx = false;
+            }
+            Err(err) => {
+                open.push(completion);
+                abandon(conn, &mut open, err);
+                in_tx = false;
+            }
         }
-        completions.push(completion);
     }
-    let commit = conn.execute_batch("COMMIT").map_err(db_err("committing"));
-    if commit.is_err() {
+    if in_tx {
+        let commit = conn.execute_batch("COMMIT").map_err(db_err("committing"));
+        if commit.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        let err = commit.err();
+        for completion in open.drain(..) {
+            completion(err.clone());
+        }
+    }
+}
+
+/// Rolls back the open transaction (if SQLite has not already) and fails
+/// every job that was part of it.
+fn abandon(conn: &Connection, open: &mut Vec<WriteCompletion>, err: StoreError) {
+    if !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
-    let err = commit.err();
-    for completion in completions {
-        completion(err.clone());
+    tracing::error!(error = %err, jobs = open.len(), "write transaction abandoned");
+    for completion in open.drain(..) {
+        completion(Some(err.clone()));
     }
 }
 

@@ -219,3 +219,51 @@ async fn concurrent_writes_are_all_acknowledged() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_panicking_job_is_rolled_back_and_the_writer_survives() {
+    let (_dir, store) = open();
+    let results = futures_join(vec![store.clone(), store.clone(), store.clone()]).await;
+    assert_eq!(results, vec![true, false, true]);
+    assert_eq!(
+        store.read(|tx| tx.meta("k0")).expect("meta").as_deref(),
+        Some("v")
+    );
+    assert_eq!(store.read(|tx| tx.meta("k1")).expect("meta"), None);
+    assert_eq!(
+        store.read(|tx| tx.meta("k2")).expect("meta").as_deref(),
+        Some("v")
+    );
+    store
+        .write(|tx| tx.set_meta("after", "ok"))
+        .await
+        .expect("writer still works");
+}
+
+/// Three concurrent writes (so they likely share a batch); the middle one
+/// writes and then panics.
+async fn futures_join(stores: Vec<Arc<dyn Store>>) -> Vec<bool> {
+    let tasks: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(i, store)| {
+            tokio::spawn(async move {
+                store
+                    .write(move |tx| {
+                        tx.set_meta(&format!("k{i}"), "v")?;
+                        if i == 1 {
+                            panic!("test panic inside a write job");
+                        }
+                        Ok::<_, StoreError>(())
+                    })
+                    .await
+                    .is_ok()
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("join"));
+    }
+    out
+}
