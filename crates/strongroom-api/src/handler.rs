@@ -37,13 +37,13 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
         .into_uuid()
         .to_string();
     let (parts, body) = request.into_parts();
-    let target = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    // A cheap (reference-counted) copy, for the log line.
+    let target_header = parts.headers.get("x-amz-target").cloned();
     let result = process(&state, parts, body).await;
+    let target = target_header
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let elapsed_us = started.elapsed().as_micros() as u64;
     match result {
         Ok(body) => {

@@ -3,13 +3,28 @@
 use crate::CryptoError;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 const TAG_LEN: usize = 16;
 
 /// A 256-bit symmetric key. Zeroized on drop; `Debug` shows nothing.
-#[derive(Clone)]
-pub struct Key256(Zeroizing<[u8; 32]>);
+///
+/// The AES key schedule is computed on first use and kept, so a long-lived
+/// key (the per-region key-encryption key) pays for it once, not per request.
+pub struct Key256 {
+    bytes: Zeroizing<[u8; 32]>,
+    prepared: OnceLock<LessSafeKey>,
+}
+
+impl Clone for Key256 {
+    fn clone(&self) -> Self {
+        Key256 {
+            bytes: self.bytes.clone(),
+            prepared: OnceLock::new(),
+        }
+    }
+}
 
 impl std::fmt::Debug for Key256 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -18,28 +33,44 @@ impl std::fmt::Debug for Key256 {
 }
 
 impl Key256 {
+    fn new(bytes: Zeroizing<[u8; 32]>) -> Key256 {
+        Key256 {
+            bytes,
+            prepared: OnceLock::new(),
+        }
+    }
+
     /// A fresh key from the system CSPRNG.
     pub fn generate() -> Result<Key256, CryptoError> {
         let mut bytes = Zeroizing::new([0u8; 32]);
         SystemRandom::new()
             .fill(&mut bytes[..])
             .map_err(|_| CryptoError::Encrypt)?;
-        Ok(Key256(bytes))
+        Ok(Key256::new(bytes))
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Key256> {
-        let arr: [u8; 32] = bytes.try_into().ok()?;
-        Some(Key256(Zeroizing::new(arr)))
+        let mut arr = Zeroizing::new([0u8; 32]);
+        if bytes.len() != 32 {
+            return None;
+        }
+        arr.copy_from_slice(bytes);
+        Some(Key256::new(arr))
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.bytes
     }
 
-    fn aead(&self) -> Result<LessSafeKey, CryptoError> {
+    fn aead(&self) -> Result<&LessSafeKey, CryptoError> {
+        if let Some(k) = self.prepared.get() {
+            return Ok(k);
+        }
         let unbound =
-            UnboundKey::new(&AES_256_GCM, &self.0[..]).map_err(|_| CryptoError::Encrypt)?;
-        Ok(LessSafeKey::new(unbound))
+            UnboundKey::new(&AES_256_GCM, &self.bytes[..]).map_err(|_| CryptoError::Encrypt)?;
+        // A concurrent first use may have set it meanwhile; either is fine.
+        let _ = self.prepared.set(LessSafeKey::new(unbound));
+        self.prepared.get().ok_or(CryptoError::Encrypt)
     }
 }
 

@@ -85,6 +85,16 @@ impl SecretRef {
         Ok(SecretRef::Name(id.to_owned()))
     }
 
+    /// Checks a `SecretId` the way [`SecretRef::parse`] does, without
+    /// building anything (for the hot read path).
+    pub fn validate(id: &str) -> Result<(), Error> {
+        if id.starts_with("arn:") {
+            Ok(())
+        } else {
+            validate_name(id)
+        }
+    }
+
     /// The name to try when an ARN did not match exactly: a partial ARN is a
     /// full ARN without its `-XXXXXX`. If the resource already ends like a
     /// suffix, AWS takes it as a full ARN and the lookup fails (the documented

@@ -135,7 +135,7 @@ impl Service {
         T: Send + 'static,
         F: FnOnce(&mut Secret) -> Result<T, ServiceError> + Send + 'static,
     {
-        SecretRef::parse(secret_id)?;
+        SecretRef::validate(secret_id)?;
         let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
         self.write(move |tx| {
             let before = resolve(tx, &caller, &secret_id)?;

@@ -182,7 +182,7 @@ impl Service {
         caller: &Caller,
         input: UpdateSecretInput,
     ) -> Result<UpdateSecretOutput, ServiceError> {
-        SecretRef::parse(&input.secret_id)?;
+        SecretRef::validate(&input.secret_id)?;
         if input.value.is_some() && input.client_request_token.is_none() {
             return Err(Error::MissingClientRequestToken.into());
         }

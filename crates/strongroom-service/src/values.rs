@@ -181,7 +181,7 @@ impl Service {
         caller: &Caller,
         input: &GetSecretValueInput,
     ) -> Result<SecretValueOutput, ServiceError> {
-        SecretRef::parse(&input.secret_id)?;
+        SecretRef::validate(&input.secret_id)?;
         let entry = self.load_for_get(caller, input)?;
         let (secret, version, stored) = (&entry.secret, &entry.version, &entry.stored);
         let kek = self.default_kek(caller).await?;
@@ -227,7 +227,7 @@ impl Service {
         caller: &Caller,
         input: PutSecretValueInput,
     ) -> Result<PutSecretValueOutput, ServiceError> {
-        SecretRef::parse(&input.secret_id)?;
+        SecretRef::validate(&input.secret_id)?;
         let token = input
             .client_request_token
             .ok_or(Error::MissingClientRequestToken)?;

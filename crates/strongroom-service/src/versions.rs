@@ -25,7 +25,7 @@ impl Service {
         caller: &Caller,
         input: &ListVersionsInput,
     ) -> Result<ListVersionsOutput, ServiceError> {
-        SecretRef::parse(&input.secret_id)?;
+        SecretRef::validate(&input.secret_id)?;
         let secret = self
             .store
             .read(|tx| resolve(tx, caller, &input.secret_id))?;
