@@ -25,6 +25,9 @@ pub enum ApiError {
     /// Reading the body failed (client went away).
     #[error("Could not read the request body.")]
     BodyRead,
+    /// A handler panicked (a bug); the request gets a 500.
+    #[error("An error occurred on the server side.")]
+    Internal,
     /// Only `POST /` is part of this protocol.
     #[error("Only POST requests to / are supported by this service.")]
     MethodNotAllowed,
@@ -49,6 +52,7 @@ impl ApiError {
                 ServiceError::Encryption => "EncryptionFailure",
             },
             ApiError::UnknownOperation(_) => "UnknownOperationException",
+            ApiError::Internal => "InternalServiceError",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
             ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::MethodNotAllowed => "MethodNotAllowedException",
@@ -57,7 +61,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Service(ServiceError::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Service(ServiceError::Store(_)) | ApiError::Internal => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             _ => StatusCode::BAD_REQUEST,

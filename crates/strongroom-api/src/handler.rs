@@ -5,8 +5,10 @@ use crate::{ApiError, Authenticator};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
+use futures_util::FutureExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 use strongroom_service::{Clock, Service};
@@ -39,7 +41,11 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     let (parts, body) = request.into_parts();
     // A cheap (reference-counted) copy, for the log line.
     let target_header = parts.headers.get("x-amz-target").cloned();
-    let result = process(&state, parts, body).await;
+    // A bug must cost one request a 500, not the connection an abrupt close.
+    let result = AssertUnwindSafe(process(&state, parts, body))
+        .catch_unwind()
+        .await
+        .unwrap_or(Err(ApiError::Internal));
     let target = target_header
         .as_ref()
         .and_then(|v| v.to_str().ok())

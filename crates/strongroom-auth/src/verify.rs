@@ -329,9 +329,21 @@ mod tests {
     fn aws_test_suite_vectors() {
         let now = crate::parse_amz_date("20150830T123600Z").unwrap();
         for (method, uri, signature) in [
-            ("GET", "/", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
-            ("GET", "/?Param2=value2&Param1=value1", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"),
-            ("POST", "/", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"),
+            (
+                "GET",
+                "/",
+                "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+            ),
+            (
+                "GET",
+                "/?Param2=value2&Param1=value1",
+                "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+            ),
+            (
+                "POST",
+                "/",
+                "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
+            ),
         ] {
             let auth = format!(
                 "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
@@ -350,7 +362,15 @@ mod tests {
             let parsed = parse_auth(&parts).unwrap();
             let cache = SigningKeyCache::default();
             assert_eq!(
-                verify_signature(&parsed, &parts, b"", SECRET.as_bytes(), "service", now, &cache),
+                verify_signature(
+                    &parsed,
+                    &parts,
+                    b"",
+                    SECRET.as_bytes(),
+                    "service",
+                    now,
+                    &cache
+                ),
                 Ok(()),
                 "{method} {uri}"
             );
