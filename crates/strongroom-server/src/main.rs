@@ -63,9 +63,14 @@ struct ServeArgs {
 fn main() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STRONGROOM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A log that cannot be written is dropped: tracing-subscriber would
+    // otherwise report it with `eprintln!`, which panics when stderr is a
+    // closed pipe (a log shipper that went away) and would take down
+    // whatever task was logging, including the shutdown handler.
     let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(filter);
+        .with_env_filter(filter)
+        .log_internal_errors(false);
     // One JSON object per line for log shippers; text for people.
     if std::env::var("STRONGROOM_LOG_FORMAT").is_ok_and(|f| f == "json") {
         logs.json().init();

@@ -544,3 +544,81 @@ async fn concurrent_puts_keep_label_invariants() {
         "AWSPREVIOUS holds the value written under its VersionId"
     );
 }
+
+/// A server whose log pipe was closed (its log shipper went away) keeps
+/// serving and still shuts down cleanly on SIGTERM: writing a log line must
+/// never panic the task that logs it.
+#[tokio::test]
+async fn a_closed_log_pipe_does_not_break_serving_or_shutdown() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strongroom"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--account-id",
+            "123456789012",
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn strongroom");
+    // Close the log pipe before the server has finished starting.
+    drop(child.stderr.take());
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut access_key, mut secret_key, mut endpoint) =
+        (String::new(), String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.expect("read stdout");
+        if let Some(v) = line.strip_prefix("export AWS_ACCESS_KEY_ID=") {
+            access_key = v.to_owned();
+        } else if let Some(v) = line.strip_prefix("export AWS_SECRET_ACCESS_KEY=") {
+            secret_key = v.to_owned();
+        } else if let Some(v) = line.strip_prefix("strongroom listening on ") {
+            endpoint = v.to_owned();
+            break;
+        }
+    }
+    assert!(!endpoint.is_empty(), "server did not start");
+    let client = sdk_client(&endpoint, "us-east-1", &access_key, &secret_key);
+    // Rejected requests are logged: each would be a write to the dead pipe.
+    for _ in 0..3 {
+        expect_code(
+            client.describe_secret().secret_id("nope").send().await,
+            "ResourceNotFoundException",
+        );
+    }
+    let name = unique("pipe");
+    ok(
+        client
+            .create_secret()
+            .name(&name)
+            .secret_string("v")
+            .send()
+            .await,
+        "create",
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+}
