@@ -2,7 +2,6 @@
 
 use crate::ApiError;
 use std::collections::HashMap;
-use std::sync::RwLock;
 use strongroom_auth::{AuthError, SigningKeyCache, parse_auth, verify_signature};
 use strongroom_service::Caller;
 use zeroize::Zeroizing;
@@ -17,7 +16,8 @@ pub struct Credential {
 }
 
 pub struct Authenticator {
-    keys: RwLock<HashMap<String, Credential>>,
+    /// Fixed at start-up (no key management API yet).
+    keys: HashMap<String, Credential>,
     signing_keys: SigningKeyCache,
     /// Emulator mode: any access key, no signature or date check. The
     /// request must still name a region in its credential scope.
@@ -29,7 +29,7 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(keys: HashMap<String, Credential>, dev: bool, dev_account: String) -> Authenticator {
         Authenticator {
-            keys: RwLock::new(keys),
+            keys,
             signing_keys: SigningKeyCache::default(),
             dev,
             dev_account,
@@ -57,11 +57,8 @@ impl Authenticator {
                 AuthError::IncompleteSignature("The X-Amz-Target header must be signed.").into(),
             );
         }
-        let keys = self
+        let cred = self
             .keys
-            .read()
-            .map_err(|_| AuthError::UnrecognizedClient)?;
-        let cred = keys
             .get(&auth.access_key_id)
             .ok_or(AuthError::UnrecognizedClient)?;
         verify_signature(

@@ -180,7 +180,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", args.listen))?;
     let local = listener.local_addr()?;
     // For scripts that wait for readiness; a closed stdout is not fatal.
-    let _ = writeln!(stdout, "strongroom listening on http://{local}").and_then(|()| stdout.flush());
+    let _ =
+        writeln!(stdout, "strongroom listening on http://{local}").and_then(|()| stdout.flush());
     tracing::info!(address = %local, data_dir = %args.data_dir.display(), "serving");
 
     let shutdown = CancellationToken::new();

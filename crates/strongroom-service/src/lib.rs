@@ -96,15 +96,6 @@ impl Service {
         }
     }
 
-    /// The account whose secrets this server holds.
-    pub fn account(&self) -> &str {
-        &self.account
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     fn now(&self) -> strongroom_domain::Timestamp {
         self.clock.now()
     }

@@ -86,7 +86,7 @@ fn order(sort: Sort, a: (&SortKey, &str), b: (&SortKey, &str)) -> std::cmp::Orde
 }
 
 fn hex(s: &str) -> String {
-    s.bytes().map(|b| format!("{b:02x}")).collect()
+    crate::keys::hex(s.as_bytes())
 }
 
 fn unhex(s: &str) -> Option<String> {

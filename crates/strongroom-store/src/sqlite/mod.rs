@@ -152,14 +152,10 @@ impl Store for SqliteStore {
     }
 
     fn submit_write(&self, job: WriteJob) {
-        let sender = self.writer.lock().ok().and_then(|w| w.clone());
-        let rejected = match sender {
-            Some(s) => s.send(job).err().map(|e| e.0),
-            None => Some(job),
-        };
-        if let Some(job) = rejected {
-            // Run nothing; tell the caller the store is closed.
-            drop(job);
+        // After `close` (or if the writer died) the job is dropped unrun,
+        // and its caller sees `StoreError::Closed`.
+        if let Some(sender) = self.writer.lock().ok().and_then(|w| w.clone()) {
+            let _ = sender.send(job);
         }
     }
 }
