@@ -1,18 +1,24 @@
 //! Who is calling: SigV4 verification against the server's access keys.
 
 use crate::ApiError;
+use crate::route::AwsService;
 use std::collections::HashMap;
+use std::sync::Arc;
 use strongroom_auth::{AuthError, SigningKeyCache, parse_auth, verify_signature};
-use strongroom_service::Caller;
+use strongroom_service::Principal;
 use zeroize::Zeroizing;
 
-/// The service name in credential scopes.
-const SERVICE: &str = "secretsmanager";
-
-/// An access key's secret and the account it acts for.
+/// An access key's secret and the principal it signs for.
 pub struct Credential {
-    pub account: String,
+    pub principal: Arc<Principal>,
     pub secret_access_key: Zeroizing<String>,
+}
+
+/// An authenticated request's facts from its signature.
+pub struct Authenticated {
+    pub principal: Arc<Principal>,
+    /// The credential scope's region.
+    pub region: String,
 }
 
 pub struct Authenticator {
@@ -22,37 +28,45 @@ pub struct Authenticator {
     /// Emulator mode: any access key, no signature or date check. The
     /// request must still name a region in its credential scope.
     dev: bool,
-    /// The account dev-mode callers act for.
-    dev_account: String,
+    /// Who dev-mode callers act as.
+    dev_principal: Arc<Principal>,
 }
 
 impl Authenticator {
-    pub fn new(keys: HashMap<String, Credential>, dev: bool, dev_account: String) -> Authenticator {
+    pub fn new(
+        keys: HashMap<String, Credential>,
+        dev: bool,
+        dev_principal: Arc<Principal>,
+    ) -> Authenticator {
         Authenticator {
             keys,
             signing_keys: SigningKeyCache::default(),
             dev,
-            dev_account,
+            dev_principal,
         }
     }
 
-    /// Authenticates a buffered request at `now_ms`.
+    /// Authenticates a buffered request for `service` (the credential
+    /// scope's service must be it) at `now_ms`.
     pub fn authenticate(
         &self,
         parts: &http::request::Parts,
         body: &[u8],
+        service: AwsService,
         now_ms: i64,
-    ) -> Result<Caller, ApiError> {
+    ) -> Result<Authenticated, ApiError> {
         let auth = parse_auth(parts)?;
         if self.dev {
-            return Ok(Caller {
-                account: self.dev_account.clone(),
+            return Ok(Authenticated {
+                principal: self.dev_principal.clone(),
                 region: auth.region,
             });
         }
         // X-Amz-Target alone picks the operation: unsigned, a captured (or
         // presigned) request could be replayed as another operation.
-        if !auth.signed_headers.iter().any(|h| h == "x-amz-target") {
+        if parts.headers.contains_key("x-amz-target")
+            && !auth.signed_headers.iter().any(|h| h == "x-amz-target")
+        {
             return Err(
                 AuthError::IncompleteSignature("The X-Amz-Target header must be signed.").into(),
             );
@@ -66,12 +80,12 @@ impl Authenticator {
             parts,
             body,
             cred.secret_access_key.as_bytes(),
-            SERVICE,
+            service.signing_name(),
             now_ms,
             &self.signing_keys,
         )?;
-        Ok(Caller {
-            account: cred.account.clone(),
+        Ok(Authenticated {
+            principal: cred.principal.clone(),
             region: auth.region,
         })
     }

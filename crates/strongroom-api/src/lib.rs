@@ -1,10 +1,10 @@
-//! The AWS JSON 1.1 wire protocol of Secrets Manager.
+//! The wire layer: one HTTP listener serving AWS services, each as its SDKs
+//! call it.
 //!
-//! `POST /` with `X-Amz-Target: secretsmanager.<Operation>`: the body is
-//! buffered under a size limit, the SigV4 signature verified, the target
-//! parsed into an [`Operation`], the JSON decoded into that operation's wire
-//! shape and checked against the model's constraints, the service called,
-//! and the result (or error) encoded back.
+//! Every request takes the same pipeline ([`handler`]): body limit → SigV4
+//! → route to a typed endpoint ([`route`]) → `RequestContext` → the
+//! operation's handler module (decode, model constraints, the service
+//! function, encode) → [`Recorder`] → response.
 //!
 //! Architecture Invariant: only this crate knows wire names (PascalCase
 //! members, `__type`, base64 blobs, epoch-second dates).
@@ -14,11 +14,14 @@
 mod authn;
 mod error;
 mod handler;
-mod ops;
-mod shapes;
+mod protocol;
+mod record;
+mod route;
+mod secretsmanager;
 mod validate;
 
-pub use authn::{Authenticator, Credential};
+pub use authn::{Authenticated, Authenticator, Credential};
 pub use error::ApiError;
 pub use handler::{AppState, MAX_BODY_BYTES, router};
-pub use ops::Operation;
+pub use record::{CallRecord, LogRecorder, Recorder};
+pub use route::{AwsService, Route};

@@ -18,9 +18,9 @@ pub enum AuthError {
     /// The credential scope's region is not shaped like a region.
     #[error("Credential should be scoped to a valid region.")]
     InvalidRegion,
-    /// The credential scope names another service.
-    #[error("Credential should be scoped to correct service: 'secretsmanager'.")]
-    WrongService,
+    /// The credential scope names another service than the one called.
+    #[error("Credential should be scoped to correct service: '{0}'.")]
+    WrongService(&'static str),
     /// The request date is more than 15 minutes before now.
     #[error("Signature expired: {request} is now earlier than {limit} ({now} - 15 min.)")]
     Expired {
@@ -48,7 +48,7 @@ impl AuthError {
             AuthError::IncompleteSignature(_) => "IncompleteSignatureException",
             AuthError::UnrecognizedClient => "UnrecognizedClientException",
             AuthError::SignatureMismatch
-            | AuthError::WrongService
+            | AuthError::WrongService(_)
             | AuthError::InvalidRegion
             | AuthError::Expired { .. }
             | AuthError::NotYetCurrent { .. }

@@ -128,12 +128,12 @@ pub fn verify_signature(
     parts: &http::request::Parts,
     body: &[u8],
     secret: &[u8],
-    expected_service: &str,
+    expected_service: &'static str,
     now_ms: i64,
     cache: &SigningKeyCache,
 ) -> Result<(), AuthError> {
     if auth.service != expected_service {
-        return Err(AuthError::WrongService);
+        return Err(AuthError::WrongService(expected_service));
     }
     check_time(auth, now_ms)?;
     if !auth.amz_date.starts_with(&auth.scope_date) {

@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use strongroom_api::{AppState, Authenticator, Credential, router};
-use strongroom_service::{Clock, Service, SystemClock, ensure_account};
+use strongroom_api::{AppState, Authenticator, Credential, LogRecorder, router};
+use strongroom_service::{Clock, Principal, PrincipalKind, Service, SystemClock, ensure_account};
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
 use tokio_util::sync::CancellationToken;
@@ -156,10 +156,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .access_keys()?
         .into_iter()
         .map(|k| {
+            let principal = Arc::new(admin_principal(&k.account, &k.access_key_id));
             (
                 k.access_key_id,
                 Credential {
-                    account: k.account,
+                    principal,
                     secret_access_key: k.secret_access_key,
                 },
             )
@@ -168,11 +169,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.dev {
         tracing::warn!("--dev: signatures are NOT checked; any access key is accepted");
     }
-    let auth = Arc::new(Authenticator::new(keys, args.dev, account));
+    let dev_principal = Arc::new(admin_principal(&account, "dev"));
+    let auth = Arc::new(Authenticator::new(keys, args.dev, dev_principal));
     let state = Arc::new(AppState {
         service: service.clone(),
         auth,
         clock,
+        recorder: Arc::new(LogRecorder),
     });
 
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -194,8 +197,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tasks.spawn(wait_for_signal(shutdown.clone()));
     tasks.close();
 
-    let server = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server =
+        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     tokio::select! {
         result = server => result.context("serving HTTP")?,
         _ = async { shutdown.cancelled().await; tokio::time::sleep(DRAIN_DEADLINE).await } => {
@@ -208,6 +212,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     sqlite.close();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The account's administrator (every key is one until IAM users exist).
+fn admin_principal(account: &str, access_key_id: &str) -> Principal {
+    Principal {
+        account: account.to_owned(),
+        arn: format!("arn:aws:iam::{account}:user/admin"),
+        kind: PrincipalKind::User,
+        id: format!("{account}-admin"),
+        user_name: Some("admin".to_owned()),
+        tags: Vec::new(),
+        access_key_id: access_key_id.to_owned(),
+        session: None,
+    }
 }
 
 async fn wait_for_signal(shutdown: CancellationToken) {

@@ -1,7 +1,7 @@
 //! The middle of the key hierarchy (per-region `aws/secretsmanager` key
 //! material, sealed by the root key), value sealing, and access keys.
 
-use crate::{Caller, Service, ServiceError};
+use crate::{Service, ServiceError};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -113,18 +113,22 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 impl Service {
-    /// The `aws/secretsmanager` key of the caller's region, created on first use.
-    pub(crate) async fn default_kek(&self, caller: &Caller) -> Result<Arc<Kek>, ServiceError> {
+    /// The `aws/secretsmanager` key of one account and region, created on first use.
+    pub(crate) async fn default_kek(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Result<Arc<Kek>, ServiceError> {
         if let Some(k) = self
             .keks
             .by_scope
             .read()
             .ok()
-            .and_then(|m| m.get(&caller.account)?.get(&caller.region).cloned())
+            .and_then(|m| m.get(account)?.get(region).cloned())
         {
             return Ok(k);
         }
-        let (account, region) = (caller.account.clone(), caller.region.clone());
+        let (account, region) = (account.to_owned(), region.to_owned());
         let existing = self
             .store
             .read(|tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))?;
@@ -171,9 +175,9 @@ impl Service {
             key,
         });
         if let Ok(mut m) = self.keks.by_scope.write() {
-            m.entry(caller.account.clone())
+            m.entry(account.clone())
                 .or_default()
-                .insert(caller.region.clone(), kek.clone());
+                .insert(region.clone(), kek.clone());
         }
         Ok(kek)
     }

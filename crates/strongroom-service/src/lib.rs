@@ -10,6 +10,7 @@
 
 mod cache;
 mod clock;
+mod context;
 mod error;
 mod keys;
 mod listing;
@@ -20,6 +21,7 @@ mod values;
 mod versions;
 
 pub use clock::{Clock, SystemClock};
+pub use context::{Principal, PrincipalKind, RequestContext, RoleSession};
 pub use error::ServiceError;
 pub use keys::{AccessKey, NewAccessKey, ensure_account};
 pub use listing::{ListSecretsInput, Page, SortBy};
@@ -41,14 +43,6 @@ use std::sync::Arc;
 use strongroom_crypto::RootKey;
 use strongroom_domain::{Error, Secret, SecretRef};
 use strongroom_store::{ReadTx, Store, WriteTx};
-
-/// Who is calling and where: the account owning the access key and the
-/// region of the request's credential scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub account: String,
-    pub region: String,
-}
 
 /// The service: the store, the key hierarchy and a clock.
 pub struct Service {
@@ -118,7 +112,7 @@ impl Service {
     /// saved when `change` fails.
     async fn modify<T, F>(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
         change: F,
     ) -> Result<T, ServiceError>
@@ -127,9 +121,9 @@ impl Service {
         F: FnOnce(&mut Secret) -> Result<T, ServiceError> + Send + 'static,
     {
         SecretRef::validate(secret_id)?;
-        let (caller, secret_id) = (caller.clone(), secret_id.to_owned());
+        let (ctx, secret_id) = (ctx.clone(), secret_id.to_owned());
         self.write(move |tx| {
-            let before = resolve(tx, &caller, &secret_id)?;
+            let before = resolve(tx, &ctx, &secret_id)?;
             let mut after = before.clone();
             let out = change(&mut after)?;
             strongroom_store::save_secret(tx, Some(&before), &after, &[])?;
@@ -141,15 +135,19 @@ impl Service {
 
 /// Finds the secret a `SecretId` names, in the caller's account and region:
 /// exact ARN, else partial ARN, else name.
-pub(crate) fn resolve(tx: &dyn ReadTx, caller: &Caller, id: &str) -> Result<Secret, ServiceError> {
+pub(crate) fn resolve(
+    tx: &dyn ReadTx,
+    ctx: &RequestContext,
+    id: &str,
+) -> Result<Secret, ServiceError> {
     let reference = SecretRef::parse(id)?;
     let found = match &reference {
-        SecretRef::Name(name) => tx.find_secret_by_name(&caller.account, &caller.region, name)?,
+        SecretRef::Name(name) => tx.find_secret_by_name(ctx.account(), &ctx.region, name)?,
         SecretRef::Arn { full, .. } => match tx.find_secret_by_arn(full)? {
-            Some(s) if s.account == caller.account && s.region == caller.region => Some(s),
+            Some(s) if s.account == ctx.account() && s.region == ctx.region => Some(s),
             Some(_) => None,
-            None => match reference.partial_arn_name(&caller.region, &caller.account) {
-                Some(name) => tx.find_secret_by_name(&caller.account, &caller.region, name)?,
+            None => match reference.partial_arn_name(&ctx.region, ctx.account()) {
+                Some(name) => tx.find_secret_by_name(ctx.account(), &ctx.region, name)?,
                 None => None,
             },
         },

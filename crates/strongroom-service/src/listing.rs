@@ -1,6 +1,6 @@
 //! ListSecrets, and the filter / sort / page machinery BatchGetSecretValue shares.
 
-use crate::{Caller, Service, ServiceError};
+use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::filter::{Filter, matches_all};
 use strongroom_domain::{Error, Secret};
 use strongroom_store::ReadTx;
@@ -125,7 +125,7 @@ fn decode_cursor(token: &str) -> Option<(SortKey, String)> {
 /// starting after the cursor in `token`.
 pub(crate) fn page_of_secrets(
     tx: &dyn ReadTx,
-    caller: &Caller,
+    ctx: &RequestContext,
     filters: &[Filter],
     include_planned_deletion: bool,
     sort: Sort,
@@ -136,7 +136,7 @@ pub(crate) fn page_of_secrets(
         .map(|t| decode_cursor(t).ok_or(Error::InvalidNextToken))
         .transpose()?;
     let mut secrets: Vec<(SortKey, Secret)> = tx
-        .list_secrets(&caller.account, &caller.region)?
+        .list_secrets(ctx.account(), &ctx.region)?
         .into_iter()
         .filter(|s| include_planned_deletion || !s.is_scheduled_for_deletion())
         .filter(|s| matches_all(s, filters))
@@ -163,7 +163,7 @@ pub(crate) fn page_of_secrets(
 impl Service {
     pub fn list_secrets(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: &ListSecretsInput,
     ) -> Result<Page<Secret>, ServiceError> {
         self.store.read(|tx| {
@@ -173,7 +173,7 @@ impl Service {
             };
             page_of_secrets(
                 tx,
-                caller,
+                ctx,
                 &input.filters,
                 input.include_planned_deletion,
                 sort,

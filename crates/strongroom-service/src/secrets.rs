@@ -2,7 +2,7 @@
 
 use crate::keys::{DEFAULT_KEY_ALIAS, seal_value};
 use crate::values::same_value;
-use crate::{Caller, Service, ServiceError, resolve};
+use crate::{RequestContext, Service, ServiceError, resolve};
 use std::collections::BTreeMap;
 use strongroom_domain::tags::validate_new_tags;
 use strongroom_domain::{
@@ -83,7 +83,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 impl Service {
     pub async fn create_secret(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: CreateSecretInput,
     ) -> Result<CreateSecretOutput, ServiceError> {
         validate_name(&input.name)?;
@@ -100,18 +100,13 @@ impl Service {
         if let Some(tags) = &input.tags {
             validate_new_tags(tags)?;
         }
-        let kek = self.default_kek(caller).await?;
+        let kek = self.default_kek(ctx.account(), &ctx.region).await?;
         let now = self.now();
-        let arn = build_arn(
-            &caller.region,
-            &caller.account,
-            &input.name,
-            &random_suffix(),
-        );
-        let caller = caller.clone();
+        let arn = build_arn(&ctx.region, ctx.account(), &input.name, &random_suffix());
+        let ctx = ctx.clone();
         self.write(move |tx| {
             if let Some(existing) =
-                tx.find_secret_by_name(&caller.account, &caller.region, &input.name)?
+                tx.find_secret_by_name(ctx.account(), &ctx.region, &input.name)?
             {
                 if existing.is_scheduled_for_deletion() {
                     return Err(Error::NameScheduledForDeletion.into());
@@ -138,8 +133,8 @@ impl Service {
             let mut secret = Secret {
                 arn: arn.clone(),
                 name: input.name.clone(),
-                region: caller.region.clone(),
-                account: caller.account.clone(),
+                region: ctx.region.clone(),
+                account: ctx.account().to_owned(),
                 description: non_empty(input.description),
                 kms_key_id: None,
                 secret_type: non_empty(input.secret_type),
@@ -179,7 +174,7 @@ impl Service {
 
     pub async fn update_secret(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: UpdateSecretInput,
     ) -> Result<UpdateSecretOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
@@ -187,11 +182,11 @@ impl Service {
             return Err(Error::MissingClientRequestToken.into());
         }
         check_kms_key(input.kms_key_id.as_deref())?;
-        let kek = self.default_kek(caller).await?;
+        let kek = self.default_kek(ctx.account(), &ctx.region).await?;
         let now = self.now();
-        let caller = caller.clone();
+        let ctx = ctx.clone();
         self.write(move |tx| {
-            let before = resolve(tx, &caller, &input.secret_id)?;
+            let before = resolve(tx, &ctx, &input.secret_id)?;
             before.ensure_not_deleted()?;
             let mut after = before.clone();
             let mut changed = false;
@@ -246,19 +241,19 @@ impl Service {
 
     pub fn describe_secret(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<Secret, ServiceError> {
         let key = (
-            caller.account.clone(),
-            caller.region.clone(),
+            ctx.account().to_owned(),
+            ctx.region.clone(),
             secret_id.to_owned(),
         );
         if let Some(hit) = self.caches.describe.get(&key) {
             return Ok(Secret::clone(&hit));
         }
         let generation = self.caches.describe.generation();
-        let secret = self.store.read(|tx| resolve(tx, caller, secret_id))?;
+        let secret = self.store.read(|tx| resolve(tx, ctx, secret_id))?;
         self.caches
             .describe
             .insert(generation, key, std::sync::Arc::new(secret.clone()));
@@ -267,7 +262,7 @@ impl Service {
 
     pub async fn delete_secret(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
         recovery_window_days: Option<i64>,
         force: bool,
@@ -281,16 +276,16 @@ impl Service {
             return Err(Error::RecoveryWindowOutOfRange.into());
         }
         let now = self.now();
-        let caller = caller.clone();
+        let ctx = ctx.clone();
         let secret_id = secret_id.to_owned();
         self.write(move |tx| {
-            let before = match resolve(tx, &caller, &secret_id) {
+            let before = match resolve(tx, &ctx, &secret_id) {
                 Ok(s) => s,
                 // AWS answers a forced delete of a missing secret as if it existed.
                 Err(ServiceError::Domain(Error::SecretNotFound)) if force => {
                     let (arn, name) = match &reference {
                         SecretRef::Name(n) => (
-                            build_arn(&caller.region, &caller.account, n, &random_suffix()),
+                            build_arn(&ctx.region, ctx.account(), n, &random_suffix()),
                             n.clone(),
                         ),
                         SecretRef::Arn { full, resource, .. } => (full.clone(), resource.clone()),
@@ -330,10 +325,10 @@ impl Service {
 
     pub async fn restore_secret(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<(String, String), ServiceError> {
-        self.modify(caller, secret_id, |secret| {
+        self.modify(ctx, secret_id, |secret| {
             secret.deleted = None;
             secret.purge_after = None;
             Ok((secret.arn.clone(), secret.name.clone()))

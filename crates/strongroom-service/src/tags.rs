@@ -1,6 +1,6 @@
 //! TagResource, UntagResource and GetRandomPassword.
 
-use crate::{Caller, Service, ServiceError};
+use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::Tag;
 use strongroom_domain::password::{PasswordSpec, generate};
 use strongroom_domain::tags::{merge_tags, remove_tags};
@@ -8,11 +8,11 @@ use strongroom_domain::tags::{merge_tags, remove_tags};
 impl Service {
     pub async fn tag_resource(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
         tags: Vec<Tag>,
     ) -> Result<(), ServiceError> {
-        self.modify(caller, secret_id, move |secret| {
+        self.modify(ctx, secret_id, move |secret| {
             secret.ensure_not_deleted()?;
             secret.tags = Some(merge_tags(
                 secret.tags.as_deref().unwrap_or_default(),
@@ -25,11 +25,11 @@ impl Service {
 
     pub async fn untag_resource(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
         keys: Vec<String>,
     ) -> Result<(), ServiceError> {
-        self.modify(caller, secret_id, move |secret| {
+        self.modify(ctx, secret_id, move |secret| {
             secret.ensure_not_deleted()?;
             secret.tags = Some(remove_tags(
                 secret.tags.as_deref().unwrap_or_default(),
@@ -40,7 +40,11 @@ impl Service {
         .await
     }
 
-    pub fn get_random_password(&self, spec: &PasswordSpec) -> Result<String, ServiceError> {
+    pub fn get_random_password(
+        &self,
+        _ctx: &RequestContext,
+        spec: &PasswordSpec,
+    ) -> Result<String, ServiceError> {
         Ok(generate(spec)?)
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::keys::{Kek, open_value, seal_value};
 use crate::listing::page_of_secrets;
-use crate::{Caller, Service, ServiceError, resolve};
+use crate::{RequestContext, Service, ServiceError, resolve};
 use std::sync::Arc;
 use strongroom_domain::filter::Filter;
 use strongroom_domain::{AWSCURRENT, Error, Secret, SecretRef, SecretValue, Timestamp, Version};
@@ -123,10 +123,10 @@ fn select_version<'s>(
 /// VersionId and VersionStage, joined with NUL (which none of them contains).
 pub(crate) type ValueKey = String;
 
-fn value_key(caller: &Caller, input: &GetSecretValueInput) -> ValueKey {
+fn value_key(ctx: &RequestContext, input: &GetSecretValueInput) -> ValueKey {
     let parts = [
-        caller.account.as_str(),
-        caller.region.as_str(),
+        ctx.account(),
+        ctx.region.as_str(),
         input.secret_id.as_str(),
         input.version_id.as_deref().unwrap_or_default(),
         input.version_stage.as_deref().unwrap_or_default(),
@@ -151,16 +151,16 @@ impl Service {
     /// the read cache or one read transaction.
     fn load_for_get(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: &GetSecretValueInput,
     ) -> Result<Arc<ValueEntry>, ServiceError> {
-        let key = value_key(caller, input);
+        let key = value_key(ctx, input);
         if let Some(hit) = self.caches.values.get(&key) {
             return Ok(hit);
         }
         let generation = self.caches.values.generation();
         let entry = self.store.read(|tx| {
-            let secret = resolve(tx, caller, &input.secret_id)?;
+            let secret = resolve(tx, ctx, &input.secret_id)?;
             secret.ensure_not_deleted()?;
             let version = select_version(&secret, input)?.clone();
             let stored = tx
@@ -178,13 +178,13 @@ impl Service {
 
     pub async fn get_secret_value(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: &GetSecretValueInput,
     ) -> Result<SecretValueOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
-        let entry = self.load_for_get(caller, input)?;
+        let entry = self.load_for_get(ctx, input)?;
         let (secret, version, stored) = (&entry.secret, &entry.version, &entry.stored);
-        let kek = self.default_kek(caller).await?;
+        let kek = self.default_kek(&secret.account, &secret.region).await?;
         let value = open_value(&kek, &secret.arn, &version.id, stored)?;
         // Bookkeeping only: a failure to record the access must not fail the read.
         if let Err(e) = self.touch(secret, version).await {
@@ -224,7 +224,7 @@ impl Service {
 
     pub async fn put_secret_value(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: PutSecretValueInput,
     ) -> Result<PutSecretValueOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
@@ -232,11 +232,11 @@ impl Service {
             .client_request_token
             .ok_or(Error::MissingClientRequestToken)?;
         let value = input.value.ok_or(Error::NoSecretValue)?;
-        let kek = self.default_kek(caller).await?;
+        let kek = self.default_kek(ctx.account(), &ctx.region).await?;
         let now = self.now();
-        let caller = caller.clone();
+        let ctx = ctx.clone();
         self.write(move |tx| {
-            let before = resolve(tx, &caller, &input.secret_id)?;
+            let before = resolve(tx, &ctx, &input.secret_id)?;
             before.ensure_not_deleted()?;
             if before.version(&token).is_some() {
                 if same_value(tx, &kek, &before, &token, &value)? {
@@ -279,7 +279,7 @@ impl Service {
 
     pub async fn batch_get_secret_value(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: BatchGetInput,
     ) -> Result<BatchGetOutput, ServiceError> {
         let ids: Vec<String> = match (&input.secret_ids, &input.filters) {
@@ -294,7 +294,7 @@ impl Service {
                 let page = self.store.read(|tx| {
                     page_of_secrets(
                         tx,
-                        caller,
+                        ctx,
                         filters,
                         false,
                         Default::default(),
@@ -303,15 +303,15 @@ impl Service {
                     )
                 })?;
                 let ids = page.items.iter().map(|s| s.arn.clone()).collect();
-                return self.batch_collect(caller, ids, page.next_token).await;
+                return self.batch_collect(ctx, ids, page.next_token).await;
             }
         };
-        self.batch_collect(caller, ids, None).await
+        self.batch_collect(ctx, ids, None).await
     }
 
     async fn batch_collect(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         ids: Vec<String>,
         next_token: Option<String>,
     ) -> Result<BatchGetOutput, ServiceError> {
@@ -325,7 +325,7 @@ impl Service {
                 secret_id: id.clone(),
                 ..Default::default()
             };
-            match self.get_secret_value(caller, &input).await {
+            match self.get_secret_value(ctx, &input).await {
                 Ok(v) => out.values.push(v),
                 Err(e @ ServiceError::Store(_)) => return Err(e),
                 Err(e) => out.errors.push((id, e)),

@@ -1,7 +1,7 @@
 //! ListSecretVersionIds and UpdateSecretVersionStage.
 
 use crate::listing::Page;
-use crate::{Caller, Service, ServiceError, resolve};
+use crate::{RequestContext, Service, ServiceError, resolve};
 use strongroom_domain::{Secret, SecretRef, Version};
 
 #[derive(Debug, Default)]
@@ -22,13 +22,11 @@ const DEFAULT_PAGE: usize = 100;
 impl Service {
     pub fn list_secret_version_ids(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         input: &ListVersionsInput,
     ) -> Result<ListVersionsOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
-        let secret = self
-            .store
-            .read(|tx| resolve(tx, caller, &input.secret_id))?;
+        let secret = self.store.read(|tx| resolve(tx, ctx, &input.secret_id))?;
         // Newest first. Versions without a value (a pending rotation's
         // placeholder) are not listed; label-less ones only on request.
         let versions: Vec<Version> = secret
@@ -49,7 +47,7 @@ impl Service {
 
     pub async fn update_secret_version_stage(
         &self,
-        caller: &Caller,
+        ctx: &RequestContext,
         secret_id: &str,
         stage: &str,
         remove_from: Option<String>,
@@ -57,7 +55,7 @@ impl Service {
     ) -> Result<(String, String), ServiceError> {
         let now = self.now();
         let stage = stage.to_owned();
-        self.modify(caller, secret_id, move |secret| {
+        self.modify(ctx, secret_id, move |secret| {
             secret.ensure_not_deleted()?;
             secret.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
             secret.trim_deprecated_versions();

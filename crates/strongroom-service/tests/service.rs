@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::{Error, SecretValue, Timestamp};
 use strongroom_service::{
-    Caller, Clock, CreateSecretInput, GetSecretValueInput, PutSecretValueInput, Service,
-    ServiceError,
+    Clock, CreateSecretInput, GetSecretValueInput, Principal, PrincipalKind, PutSecretValueInput,
+    RequestContext, Service, ServiceError,
 };
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
@@ -31,11 +31,30 @@ fn setup() -> (tempfile::TempDir, Service, Arc<ManualClock>) {
     (dir, service, clock)
 }
 
-fn caller() -> Caller {
-    Caller {
-        account: "123456789012".into(),
-        region: "us-east-1".into(),
+/// The account's administrator calling in `region`.
+fn caller_in(region: &str) -> RequestContext {
+    RequestContext {
+        request_id: "test".into(),
+        principal: Arc::new(Principal {
+            account: "123456789012".into(),
+            arn: "arn:aws:iam::123456789012:user/admin".into(),
+            kind: PrincipalKind::User,
+            id: "AIDAADMIN".into(),
+            user_name: Some("admin".into()),
+            tags: Vec::new(),
+            access_key_id: "AKIATEST".into(),
+            session: None,
+        }),
+        region: region.into(),
+        source_ip: None,
+        user_agent: None,
+        secure_transport: false,
+        time: Timestamp(0),
     }
+}
+
+fn caller() -> RequestContext {
+    caller_in("us-east-1")
 }
 
 fn token(n: u32) -> String {
@@ -188,10 +207,7 @@ async fn values_round_trip_through_encryption() {
         .expect("get");
     assert_eq!(got.value, SecretValue::Binary(bytes));
     // Another region is another namespace.
-    let elsewhere = Caller {
-        account: "123456789012".into(),
-        region: "eu-west-1".into(),
-    };
+    let elsewhere = caller_in("eu-west-1");
     assert!(service.describe_secret(&elsewhere, "bin").is_err());
 }
 

@@ -1,0 +1,88 @@
+//! Who is calling, from where, and when: built once per request by the wire
+//! layer (after authentication), then handed to every step of the pipeline
+//! (resolve → authorize → apply → record).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use strongroom_domain::{Tag, Timestamp};
+
+/// The kind of principal, as `aws:PrincipalType` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// An IAM user, signing with one of its long-term access keys.
+    User,
+    /// A role session from `sts:AssumeRole`.
+    AssumedRole,
+    /// A user's temporary credentials from `sts:GetSessionToken`: they act
+    /// as the user itself.
+    UserSession,
+}
+
+impl PrincipalKind {
+    /// The value of the `aws:PrincipalType` condition key.
+    pub fn condition_value(self) -> &'static str {
+        match self {
+            PrincipalKind::User | PrincipalKind::UserSession => "User",
+            PrincipalKind::AssumedRole => "AssumedRole",
+        }
+    }
+}
+
+/// An assumed-role session's own facts (for `PrincipalKind::AssumedRole`).
+#[derive(Debug, Clone)]
+pub struct RoleSession {
+    /// `arn:aws:iam::ACCOUNT:role/path/NAME`: resource and trust policies
+    /// that name the role match all its sessions.
+    pub role_arn: String,
+    pub role_name: String,
+    pub session_name: String,
+    /// When the temporary credentials stop working.
+    pub expires: Timestamp,
+}
+
+/// The authenticated caller. Built by the authenticator, shared (it is
+/// cached per access key) and never changed during a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account the principal belongs to (and acts in by default).
+    pub account: String,
+    /// `arn:aws:iam::ACCOUNT:user/NAME` or
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    pub arn: String,
+    pub kind: PrincipalKind,
+    /// `aws:userid`: the user's unique id, or `ROLEID:SESSION` for a session.
+    pub id: String,
+    /// `aws:username`: IAM users only.
+    pub user_name: Option<String>,
+    /// `aws:PrincipalTag/*`: the user's or role's tags (plus session tags).
+    pub tags: Vec<Tag>,
+    /// The access key the request was signed with.
+    pub access_key_id: String,
+    pub session: Option<RoleSession>,
+    // POLICIES-PLACEHOLDER
+}
+
+/// One request's facts, as the pipeline's steps and the audit record need them.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// `x-amzn-RequestId` of the answer.
+    pub request_id: String,
+    pub principal: Arc<Principal>,
+    /// The region of the request's credential scope: it picks the secrets'
+    /// namespace and appears in their ARNs.
+    pub region: String,
+    /// The peer address (`aws:SourceIp`), when the listener knows it.
+    pub source_ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+    /// When the request arrived (`aws:CurrentTime`, `aws:EpochTime`).
+    pub time: Timestamp,
+}
+
+impl RequestContext {
+    /// The caller's own account.
+    pub fn account(&self) -> &str {
+        &self.principal.account
+    }
+}
