@@ -335,12 +335,36 @@ class Server:
             validate=validate,
         )
 
+    def sts_client(
+        self,
+        region: str = REGION,
+        *,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+    ):
+        """A boto3 STS client (Query protocol) for this server."""
+        return make_client(
+            self.endpoint or "",
+            region=region,
+            access_key=access_key or self.access_key or "",
+            secret_key=secret_key or self.secret_key or "",
+            service="sts",
+        )
+
     def raw(self) -> "RawClient":
         return RawClient(self)
 
 
-def make_client(endpoint: str, *, region: str, access_key: str, secret_key: str, validate: bool = True):
-    """A boto3 Secrets Manager client with retries off."""
+def make_client(
+    endpoint: str,
+    *,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    validate: bool = True,
+    service: str = "secretsmanager",
+):
+    """A boto3 client (Secrets Manager unless `service` says otherwise) with retries off."""
     session = boto3.session.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
@@ -352,7 +376,7 @@ def make_client(endpoint: str, *, region: str, access_key: str, secret_key: str,
         read_timeout=60,
         parameter_validation=validate,
     )
-    return session.client("secretsmanager", endpoint_url=endpoint, config=config)
+    return session.client(service, endpoint_url=endpoint, config=config)
 
 
 # -- errors -----------------------------------------------------------------
@@ -627,20 +651,26 @@ class AwsCli:
         """Runs `aws --endpoint-url ... --output json secretsmanager ARGS`
         and returns the parsed JSON (None for empty output). Raises
         CliError, carrying stderr, when the command fails."""
+        return self.run("secretsmanager", *args, timeout=timeout)
+
+    def run(self, service: str, *args: str, timeout: float = 60, secret_key: str | None = None) -> Any:
+        """Runs `aws --endpoint-url ... --output json SERVICE ARGS` (e.g.
+        `run("sts", "get-caller-identity")`); `secret_key` replaces the
+        server's, to sign wrongly on purpose."""
         argv = [
             aws_cli_path(),
             "--endpoint-url",
             self.server.endpoint or "",
             "--output",
             "json",
-            "secretsmanager",
+            service,
             *args,
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             {
                 "AWS_ACCESS_KEY_ID": self.server.access_key or "",
-                "AWS_SECRET_ACCESS_KEY": self.server.secret_key or "",
+                "AWS_SECRET_ACCESS_KEY": secret_key or self.server.secret_key or "",
                 "AWS_DEFAULT_REGION": self.region,
                 "AWS_CONFIG_FILE": os.devnull,
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull,

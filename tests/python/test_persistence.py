@@ -21,11 +21,14 @@ from support import (
 
 
 def data_files(data_dir: Path) -> dict[Path, bytes]:
-    """Raw bytes of every file under the data dir."""
+    """Raw bytes of every regular file under the data dir (the admin
+    socket is not a file one can read)."""
     out = {}
     for root, _dirs, files in os.walk(data_dir):
         for f in files:
             p = Path(root) / f
+            if not p.is_file():
+                continue
             try:
                 out[p] = p.read_bytes()
             except FileNotFoundError:  # e.g. a -shm or journal file going away

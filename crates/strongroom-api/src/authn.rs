@@ -1,18 +1,26 @@
-//! Who is calling: SigV4 verification against the server's access keys.
+//! Who is calling: the access key of a SigV4 signature, resolved to a
+//! [`Principal`] and verified.
+//!
+//! Long-term keys (`AKIA…`) belong to IAM users; their identity (secret,
+//! user, tags, parsed policies) comes from the IAM use cases' cache.
+//! Temporary keys (`ASIA…`) come with a session token that carries their
+//! claims sealed under the root key (`strongroom_iam::sessions`); the
+//! principal is rebuilt from the role's (or user's) current state, so a
+//! deleted role or key stops its sessions at once.
 
 use crate::ApiError;
 use crate::route::AwsService;
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
-use strongroom_auth::{AuthError, SigningKeyCache, parse_auth, verify_signature};
-use strongroom_service::Principal;
+use std::sync::{Arc, RwLock};
+use strongroom_auth::{AuthError, ParsedAuth, SigningKeyCache, verify_signature};
+use strongroom_domain::{Tag, Timestamp};
+use strongroom_iam::{
+    AccessKeyStatus, Iam, Identity, RoleIdentity, SessionClaims, SessionSubject, SessionTokenError,
+};
+use strongroom_policy::{Policy, PolicyKind};
+use strongroom_service::{Principal, PrincipalKind, RoleSession};
 use zeroize::Zeroizing;
-
-/// An access key's secret and the principal it signs for.
-pub struct Credential {
-    pub principal: Arc<Principal>,
-    pub secret_access_key: Zeroizing<String>,
-}
 
 /// An authenticated request's facts from its signature.
 pub struct Authenticated {
@@ -21,72 +29,321 @@ pub struct Authenticated {
     pub region: String,
 }
 
+/// Principals kept before a cache starts over.
+const MAX_CACHED: usize = 10_000;
+
+/// What a key resolved to: who signs, and with which secret.
+struct Signer {
+    principal: Arc<Principal>,
+    secret: Arc<Zeroizing<String>>,
+    /// A long-term key, whose last use IAM records.
+    long_term: bool,
+}
+
+/// A principal built from an IAM state; reused while that state (the
+/// cached `Arc`) is the current one.
+struct Built<S> {
+    source: Arc<S>,
+    principal: Arc<Principal>,
+    secret: Arc<Zeroizing<String>>,
+}
+
 pub struct Authenticator {
-    /// Fixed at start-up (no key management API yet).
-    keys: HashMap<String, Credential>,
+    iam: Arc<Iam>,
     signing_keys: SigningKeyCache,
-    /// Emulator mode: any access key, no signature or date check. The
-    /// request must still name a region in its credential scope.
-    dev: bool,
-    /// Who dev-mode callers act as.
-    dev_principal: Arc<Principal>,
+    /// Emulator mode (`--dev`): signatures are not checked, and a key the
+    /// server does not know acts as this principal (the account's admin).
+    dev_admin: Option<Arc<Principal>>,
+    /// Users' principals by access key id.
+    users: RwLock<HashMap<String, Built<Identity>>>,
+    /// Role sessions' principals by session token.
+    sessions: RwLock<HashMap<String, Built<RoleIdentity>>>,
 }
 
 impl Authenticator {
-    pub fn new(
-        keys: HashMap<String, Credential>,
-        dev: bool,
-        dev_principal: Arc<Principal>,
-    ) -> Authenticator {
+    pub fn new(iam: Arc<Iam>, dev_admin: Option<Arc<Principal>>) -> Authenticator {
         Authenticator {
-            keys,
+            iam,
             signing_keys: SigningKeyCache::default(),
-            dev,
-            dev_principal,
+            dev_admin,
+            users: RwLock::default(),
+            sessions: RwLock::default(),
         }
     }
 
-    /// Authenticates a buffered request for `service` (the credential
-    /// scope's service must be it) at `now_ms`.
-    pub fn authenticate(
+    /// Authenticates a buffered request, whose signature `auth` is (from
+    /// [`strongroom_auth::parse_auth`]), for `service` (the credential
+    /// scope's service must be it) at `now`.
+    ///
+    /// The caller parses the signature first because a Query request's
+    /// service is known only from its credential scope.
+    pub async fn authenticate(
         &self,
+        auth: &ParsedAuth,
         parts: &http::request::Parts,
         body: &[u8],
         service: AwsService,
-        now_ms: i64,
+        now: Timestamp,
     ) -> Result<Authenticated, ApiError> {
-        let auth = parse_auth(parts)?;
-        if self.dev {
-            return Ok(Authenticated {
-                principal: self.dev_principal.clone(),
-                region: auth.region,
-            });
+        let signer = match (self.signer(auth, parts, now)?, &self.dev_admin) {
+            (Some(signer), _) => signer,
+            (None, Some(admin)) => {
+                return Ok(Authenticated {
+                    principal: admin.clone(),
+                    region: auth.region.clone(),
+                });
+            }
+            (None, None) => return Err(AuthError::UnrecognizedClient.into()),
+        };
+        if self.dev_admin.is_none() {
+            // X-Amz-Target alone picks a JSON operation: unsigned, a
+            // captured (or presigned) request could be replayed as another.
+            if parts.headers.contains_key("x-amz-target")
+                && !auth.signed_headers.iter().any(|h| h == "x-amz-target")
+            {
+                return Err(AuthError::IncompleteSignature(
+                    "The X-Amz-Target header must be signed.",
+                )
+                .into());
+            }
+            verify_signature(
+                auth,
+                parts,
+                body,
+                signer.secret.as_bytes(),
+                service.signing_name(),
+                now.millis(),
+                &self.signing_keys,
+            )?;
         }
-        // X-Amz-Target alone picks the operation: unsigned, a captured (or
-        // presigned) request could be replayed as another operation.
-        if parts.headers.contains_key("x-amz-target")
-            && !auth.signed_headers.iter().any(|h| h == "x-amz-target")
+        if signer.long_term
+            && let Err(e) = self
+                .iam
+                .note_access_key_used(
+                    &auth.access_key_id,
+                    service.signing_name(),
+                    &auth.region,
+                    now,
+                )
+                .await
         {
-            return Err(
-                AuthError::IncompleteSignature("The X-Amz-Target header must be signed.").into(),
-            );
+            // Bookkeeping: it must not fail the request.
+            tracing::warn!(error = %e, "could not record the access key's last use");
         }
-        let cred = self
-            .keys
-            .get(&auth.access_key_id)
-            .ok_or(AuthError::UnrecognizedClient)?;
-        verify_signature(
-            &auth,
-            parts,
-            body,
-            cred.secret_access_key.as_bytes(),
-            service.signing_name(),
-            now_ms,
-            &self.signing_keys,
-        )?;
         Ok(Authenticated {
-            principal: cred.principal.clone(),
-            region: auth.region,
+            principal: signer.principal,
+            region: auth.region.clone(),
         })
+    }
+
+    /// The principal and secret of the signing key; `None` for a key
+    /// nobody issued (and that is not a session key).
+    fn signer(
+        &self,
+        auth: &ParsedAuth,
+        parts: &http::request::Parts,
+        now: Timestamp,
+    ) -> Result<Option<Signer>, ApiError> {
+        match session_token(parts) {
+            Some(token) => self
+                .session_signer(&token, &auth.access_key_id, now)
+                .map(Some),
+            None => self.user_signer(&auth.access_key_id),
+        }
+    }
+
+    fn user_signer(&self, access_key_id: &str) -> Result<Option<Signer>, ApiError> {
+        let Some(identity) = self.iam.identity_for_access_key(access_key_id)? else {
+            return Ok(None);
+        };
+        if identity.access_key_status != AccessKeyStatus::Active {
+            return Err(AuthError::UnrecognizedClient.into());
+        }
+        if let Some(hit) = cached(&self.users, access_key_id, &identity, true) {
+            return Ok(Some(hit));
+        }
+        let principal = Arc::new(user_principal(
+            &identity,
+            PrincipalKind::User,
+            access_key_id,
+        ));
+        let secret = Arc::new(identity.secret_access_key.clone());
+        Ok(Some(remember(
+            &self.users,
+            access_key_id,
+            identity,
+            principal,
+            secret,
+            true,
+        )))
+    }
+
+    fn session_signer(
+        &self,
+        token: &str,
+        access_key_id: &str,
+        now: Timestamp,
+    ) -> Result<Signer, ApiError> {
+        let claims = self
+            .iam
+            .open_session(token, access_key_id, now)
+            .map_err(|e| match e {
+                SessionTokenError::Invalid => AuthError::UnrecognizedClient,
+                SessionTokenError::Expired => AuthError::ExpiredToken,
+            })?;
+        match &claims.subject {
+            SessionSubject::Role {
+                role_name,
+                session_name,
+                policy,
+            } => {
+                let role = self
+                    .iam
+                    .role_identity(&claims.account, role_name)?
+                    .ok_or(AuthError::UnrecognizedClient)?;
+                if let Some(hit) = cached(&self.sessions, token, &role, false) {
+                    return Ok(hit);
+                }
+                let session_policy = match policy {
+                    Some(text) => Some(Arc::new(
+                        Policy::parse(text, PolicyKind::Session)
+                            .map_err(|_| AuthError::UnrecognizedClient)?,
+                    )),
+                    None => None,
+                };
+                let principal = Arc::new(Principal {
+                    account: claims.account.clone(),
+                    arn: format!(
+                        "arn:aws:sts::{}:assumed-role/{}/{}",
+                        claims.account, role.role_name, session_name
+                    ),
+                    kind: PrincipalKind::AssumedRole,
+                    id: format!("{}:{}", role.role_id, session_name),
+                    user_name: None,
+                    tags: merge_session_tags(&role.tags, &claims),
+                    access_key_id: access_key_id.to_owned(),
+                    session: Some(RoleSession {
+                        role_arn: role.role_arn.clone(),
+                        role_name: role.role_name.clone(),
+                        session_name: session_name.clone(),
+                        expires: claims.expires(),
+                    }),
+                    policies: role.policies.clone(),
+                    session_policy,
+                });
+                let secret = Arc::new(Zeroizing::new(claims.secret_access_key.clone()));
+                Ok(remember(
+                    &self.sessions,
+                    token,
+                    role,
+                    principal,
+                    secret,
+                    false,
+                ))
+            }
+            SessionSubject::User {
+                parent_access_key_id,
+                ..
+            } => {
+                // A user's session acts as the user, for as long as the key
+                // it was obtained with is active.
+                let identity = self
+                    .iam
+                    .identity_for_access_key(parent_access_key_id)?
+                    .filter(|i| i.access_key_status == AccessKeyStatus::Active)
+                    .ok_or(AuthError::UnrecognizedClient)?;
+                let principal = Arc::new(user_principal(
+                    &identity,
+                    PrincipalKind::UserSession,
+                    access_key_id,
+                ));
+                Ok(Signer {
+                    principal,
+                    secret: Arc::new(Zeroizing::new(claims.secret_access_key.clone())),
+                    long_term: false,
+                })
+            }
+        }
+    }
+}
+
+/// `X-Amz-Security-Token`, from the headers or a presigned query.
+fn session_token(parts: &http::request::Parts) -> Option<Cow<'_, str>> {
+    if let Some(v) = parts.headers.get("x-amz-security-token") {
+        return v.to_str().ok().map(Cow::Borrowed);
+    }
+    form_urlencoded::parse(parts.uri.query()?.as_bytes())
+        .find(|(k, _)| k == "X-Amz-Security-Token")
+        .map(|(_, v)| v)
+}
+
+fn user_principal(identity: &Identity, kind: PrincipalKind, access_key_id: &str) -> Principal {
+    Principal {
+        account: identity.account.clone(),
+        arn: identity.user_arn.clone(),
+        kind,
+        id: identity.user_id.clone(),
+        user_name: Some(identity.user_name.clone()),
+        tags: identity.user_tags.clone(),
+        access_key_id: access_key_id.to_owned(),
+        session: None,
+        policies: identity.policies.clone(),
+        session_policy: None,
+    }
+}
+
+/// The role's tags with the session's tags over them (a session tag
+/// replaces a role tag of the same key, keys compared without case).
+fn merge_session_tags(role_tags: &[Tag], claims: &SessionClaims) -> Vec<Tag> {
+    let session = claims.session_tags();
+    let mut tags: Vec<Tag> = role_tags
+        .iter()
+        .filter(|t| !session.iter().any(|s| s.key.eq_ignore_ascii_case(&t.key)))
+        .cloned()
+        .collect();
+    tags.extend(session);
+    tags
+}
+
+fn cached<S>(
+    map: &RwLock<HashMap<String, Built<S>>>,
+    key: &str,
+    current: &Arc<S>,
+    long_term: bool,
+) -> Option<Signer> {
+    let map = map.read().ok()?;
+    let hit = map.get(key)?;
+    Arc::ptr_eq(&hit.source, current).then(|| Signer {
+        principal: hit.principal.clone(),
+        secret: hit.secret.clone(),
+        long_term,
+    })
+}
+
+fn remember<S>(
+    map: &RwLock<HashMap<String, Built<S>>>,
+    key: &str,
+    source: Arc<S>,
+    principal: Arc<Principal>,
+    secret: Arc<Zeroizing<String>>,
+    long_term: bool,
+) -> Signer {
+    if let Ok(mut map) = map.write() {
+        if map.len() >= MAX_CACHED {
+            map.clear();
+        }
+        map.insert(
+            key.to_owned(),
+            Built {
+                source,
+                principal: principal.clone(),
+                secret: secret.clone(),
+            },
+        );
+    }
+    Signer {
+        principal,
+        secret,
+        long_term,
     }
 }

@@ -1,4 +1,5 @@
-//! Every failure a client can see, with its AWS code and HTTP status.
+//! Every failure a client can see, with its AWS JSON 1.1 code and HTTP
+//! status (the Query protocol's are in `protocol::query::error_code`).
 
 use http::StatusCode;
 use strongroom_auth::AuthError;
@@ -13,9 +14,22 @@ pub enum ApiError {
     /// The operation failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// An IAM operation failed (its code and status are IAM's own).
+    #[error(transparent)]
+    Iam(#[from] strongroom_iam::IamError),
     /// `X-Amz-Target` names no operation of this service.
     #[error("Operation {0} is not supported by this service.")]
     UnknownOperation(String),
+    /// A Query request's `Action` names no operation of its service in the
+    /// API `Version` it gives (`NO_VERSION_SPECIFIED` when it gives none).
+    #[error("Could not find operation {action} for version {version}")]
+    InvalidAction { action: String, version: String },
+    /// A Query request without an `Action`.
+    #[error("The request must contain the parameter Action.")]
+    MissingAction,
+    /// A Query request gives a parameter more than once.
+    #[error("The parameter {0} must not be given more than once.")]
+    DuplicateParameter(String),
     /// The body is not JSON, or a member has the wrong JSON type.
     #[error("{0}")]
     Serialization(String),
@@ -37,6 +51,7 @@ impl ApiError {
     pub fn aws_code(&self) -> &'static str {
         match self {
             ApiError::Auth(e) => e.aws_code(),
+            ApiError::Iam(e) => e.code(),
             ApiError::Service(e) => match e {
                 ServiceError::Domain(d) => match d.kind() {
                     ErrorKind::Validation => "ValidationException",
@@ -46,12 +61,19 @@ impl ApiError {
                     ErrorKind::ResourceExists => "ResourceExistsException",
                     ErrorKind::LimitExceeded => "LimitExceededException",
                     ErrorKind::InvalidNextToken => "InvalidNextTokenException",
+                    ErrorKind::MalformedPolicyDocument => "MalformedPolicyDocumentException",
+                    ErrorKind::PublicPolicy => "PublicPolicyException",
                 },
+                ServiceError::AccessDenied(_) => "AccessDeniedException",
                 ServiceError::Store(_) => "InternalServiceError",
                 ServiceError::Decryption => "DecryptionFailure",
                 ServiceError::Encryption => "EncryptionFailure",
             },
             ApiError::UnknownOperation(_) => "UnknownOperationException",
+            // Query-only failures: the Query codes (JSON never sees them).
+            ApiError::InvalidAction { .. } => "InvalidAction",
+            ApiError::MissingAction => "MissingAction",
+            ApiError::DuplicateParameter(_) => "InvalidQueryParameter",
             ApiError::Internal => "InternalServiceError",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
             ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",

@@ -1,13 +1,15 @@
 //! The wire layer: one HTTP listener serving AWS services, each as its SDKs
-//! call it.
+//! call it: Secrets Manager over AWS JSON 1.1, STS (and IAM) over the AWS
+//! Query protocol ([`protocol`]).
 //!
 //! Every request takes the same pipeline ([`handler`]): body limit → SigV4
 //! → route to a typed endpoint ([`route`]) → `RequestContext` → the
 //! operation's handler module (decode, model constraints, the service
-//! function, encode) → [`Recorder`] → response.
+//! function, encode) → [`Recorder`] → response, in the request's protocol.
 //!
 //! Architecture Invariant: only this crate knows wire names (PascalCase
-//! members, `__type`, base64 blobs, epoch-second dates).
+//! members, `__type`, base64 blobs, epoch-second dates, form fields, XML
+//! elements).
 //! Architecture Invariant: authentication runs before the body is parsed or
 //! any store read happens.
 
@@ -18,9 +20,10 @@ mod protocol;
 mod record;
 mod route;
 mod secretsmanager;
+mod sts;
 mod validate;
 
-pub use authn::{Authenticated, Authenticator, Credential};
+pub use authn::{Authenticated, Authenticator};
 pub use error::ApiError;
 pub use handler::{AppState, MAX_BODY_BYTES, router};
 pub use record::{CallRecord, LogRecorder, Recorder};

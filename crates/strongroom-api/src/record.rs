@@ -15,6 +15,10 @@ pub struct CallRecord<'a> {
     pub route: Option<Route>,
     /// The error the caller was answered with, if any.
     pub error: Option<&'a ApiError>,
+    /// The error's code as the caller's protocol names it (the same failure
+    /// is `InvalidSignatureException` in JSON 1.1, `SignatureDoesNotMatch`
+    /// in Query).
+    pub error_code: Option<&'static str>,
     pub elapsed_us: u64,
 }
 
@@ -39,14 +43,14 @@ impl Recorder for LogRecorder {
         match call.error {
             None => tracing::debug!(request_id, operation, principal, elapsed_us, "ok"),
             Some(err) if err.status().is_server_error() => {
-                tracing::error!(request_id, operation, principal, code = err.aws_code(), error = %err, "request failed");
+                tracing::error!(request_id, operation, principal, code = call.error_code, error = %err, "request failed");
             }
-            Some(err) => {
+            Some(_) => {
                 tracing::info!(
                     request_id,
                     operation,
                     principal,
-                    code = err.aws_code(),
+                    code = call.error_code,
                     elapsed_us,
                     "request rejected"
                 );

@@ -118,6 +118,23 @@ pub fn filter_value(member: &str, value: &str) -> Result<(), Error> {
     }
 }
 
+/// `[0-9A-Za-z\-\_]+`, 1–64 (ResourcePolicyNameType).
+pub fn policy_name(member: &str, value: &str) -> Result<(), Error> {
+    length(member, value, 1, 64)?;
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(())
+    } else {
+        Err(constraint(
+            member,
+            Some(value),
+            "Member must satisfy regular expression pattern: [0-9A-Za-z\\-\\_]+".to_owned(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +158,8 @@ mod tests {
         assert!(filter_value("v", "!a b/c").is_ok());
         assert!(filter_value("v", "a*b").is_err());
         assert!(one_of("sortOrder", "up", &["asc", "desc"]).is_err());
+        assert!(policy_name("policyName", "default").is_ok());
+        assert!(policy_name("policyName", "a b").is_err());
+        assert!(policy_name("policyName", "").is_err());
     }
 }

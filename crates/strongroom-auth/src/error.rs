@@ -21,6 +21,11 @@ pub enum AuthError {
     /// The credential scope names another service than the one called.
     #[error("Credential should be scoped to correct service: '{0}'.")]
     WrongService(&'static str),
+    /// The credential scope names none of the services the request could be
+    /// for. Query requests (IAM, STS) are routed by their scope's service,
+    /// so there is no single service to name.
+    #[error("Credential should be scoped to correct service: {}.", alternatives(.0))]
+    UnexpectedService(&'static [&'static str]),
     /// The request date is more than 15 minutes before now.
     #[error("Signature expired: {request} is now earlier than {limit} ({now} - 15 min.)")]
     Expired {
@@ -38,6 +43,9 @@ pub enum AuthError {
     /// A presigned request past its X-Amz-Expires.
     #[error("Signature expired: the presigned request expired at {0}.")]
     PresignExpired(String),
+    /// Temporary credentials past their expiration.
+    #[error("The security token included in the request is expired")]
+    ExpiredToken,
 }
 
 impl AuthError {
@@ -49,10 +57,43 @@ impl AuthError {
             AuthError::UnrecognizedClient => "UnrecognizedClientException",
             AuthError::SignatureMismatch
             | AuthError::WrongService(_)
+            | AuthError::UnexpectedService(_)
             | AuthError::InvalidRegion
             | AuthError::Expired { .. }
             | AuthError::NotYetCurrent { .. }
             | AuthError::PresignExpired(_) => "InvalidSignatureException",
+            AuthError::ExpiredToken => "ExpiredTokenException",
         }
+    }
+}
+
+/// `'a', 'b' or 'c'`.
+fn alternatives(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unexpected_service_names_the_alternatives() {
+        assert_eq!(
+            AuthError::UnexpectedService(&["sts", "iam"]).to_string(),
+            "Credential should be scoped to correct service: 'sts' or 'iam'."
+        );
+        assert_eq!(
+            AuthError::UnexpectedService(&["a", "b", "c"]).to_string(),
+            "Credential should be scoped to correct service: 'a', 'b' or 'c'."
+        );
+        assert_eq!(
+            AuthError::UnexpectedService(&["sts"]).to_string(),
+            "Credential should be scoped to correct service: 'sts'."
+        );
     }
 }

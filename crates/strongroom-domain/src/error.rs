@@ -21,6 +21,10 @@ pub enum ErrorKind {
     LimitExceeded,
     /// `InvalidNextTokenException`.
     InvalidNextToken,
+    /// `MalformedPolicyDocumentException`: a policy that does not parse.
+    MalformedPolicyDocument,
+    /// `PublicPolicyException`: BlockPublicPolicy refused a policy.
+    PublicPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +74,12 @@ pub enum Error {
     /// The secret is scheduled for deletion.
     #[error("You can't perform this operation on the secret because it was marked for deletion.")]
     MarkedForDeletion,
+    /// Another account's secret under the AWS managed key, which only its
+    /// own account can use.
+    #[error(
+        "You can't access a secret from a different AWS account if you encrypt the secret with the default KMS service key."
+    )]
+    CrossAccountDefaultKey,
     /// DeleteSecret on a secret already scheduled for deletion.
     #[error("You tried to perform the operation on a secret that's currently marked deleted.")]
     AlreadyMarkedDeleted,
@@ -150,6 +160,18 @@ pub enum Error {
     /// A feature this build does not have yet, named by the parameter.
     #[error("{0}")]
     Unsupported(&'static str),
+    /// A resource policy that is not a valid policy document; the message
+    /// is the policy grammar's (IAM's wording).
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// BlockPublicPolicy is set and the policy grants broad access.
+    #[error(
+        "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret."
+    )]
+    PublicPolicy,
+    /// Only the `default` resource policy can be written or deleted.
+    #[error("You can only attach or delete the resource policy named default.")]
+    OnlyDefaultPolicy,
 }
 
 impl Error {
@@ -161,6 +183,7 @@ impl Error {
             SecretExists(_) | TokenInUse { .. } => ErrorKind::ResourceExists,
             StageNotOnVersion
             | MarkedForDeletion
+            | CrossAccountDefaultKey
             | AlreadyMarkedDeleted
             | NameScheduledForDeletion
             | MissingClientRequestToken
@@ -186,7 +209,10 @@ impl Error {
             | BatchMaxResultsNeedsFilters
             | EmptyCharacterSet
             | PasswordTooShortForTypes { .. }
-            | Unsupported(_) => ErrorKind::InvalidParameter,
+            | Unsupported(_)
+            | OnlyDefaultPolicy => ErrorKind::InvalidParameter,
+            MalformedPolicy(_) => ErrorKind::MalformedPolicyDocument,
+            PublicPolicy => ErrorKind::PublicPolicy,
         }
     }
 }

@@ -163,6 +163,7 @@ mod tests {
             last_accessed: None,
             deleted: None,
             purge_after: None,
+            resource_policy: None,
             tags: Some(vec![Tag {
                 key: "Env".into(),
                 value: "prod".into(),

@@ -1,6 +1,8 @@
 //! The pure rules of AWS Secrets Manager: what a secret, a version and a staging
 //! label are, which names, tags and ARNs are valid, how labels move, how
-//! `ListSecrets` filters match and how random passwords are drawn.
+//! `ListSecrets` filters match and how random passwords are drawn; and, in
+//! [`iam`], the IAM rules the store and `strongroom-iam` share (unique ids,
+//! ARNs, the AWS managed policies).
 //!
 //! Architecture Invariant: this crate does no I/O and knows nothing of HTTP,
 //! SQL or the JSON wire names. Every user-facing failure is an [`Error`]
@@ -8,6 +10,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod iam;
 pub mod ids;
 pub mod password;
 pub mod secret;

@@ -66,6 +66,9 @@ pub struct Secret {
     pub purge_after: Option<Timestamp>,
     /// `None` until first tagged; `Some(vec![])` after all tags are removed.
     pub tags: Option<Vec<Tag>>,
+    /// The resource policy (JSON, as put), which takes part in every
+    /// authorization decision on the secret.
+    pub resource_policy: Option<String>,
     /// Ordered by creation time, oldest first.
     pub versions: Vec<Version>,
     /// Label → version id.
@@ -283,6 +286,7 @@ mod tests {
             last_accessed: None,
             deleted: None,
             purge_after: None,
+            resource_policy: None,
             tags: None,
             versions: vec![],
             stages: BTreeMap::new(),

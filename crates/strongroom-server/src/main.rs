@@ -2,17 +2,19 @@
 //! directory (root key, database), wires the layers together, serves HTTP and
 //! runs the background purge job until SIGTERM/SIGINT.
 
+mod admin;
 mod jobs;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use strongroom_api::{AppState, Authenticator, Credential, LogRecorder, router};
+use strongroom_api::{AppState, Authenticator, LogRecorder, router};
+use strongroom_iam::Iam;
+use strongroom_policy::PolicyKind;
 use strongroom_service::{Clock, Principal, PrincipalKind, Service, SystemClock, ensure_account};
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
@@ -42,6 +44,34 @@ struct Cli {
 enum Command {
     /// Serve the Secrets Manager API.
     Serve(ServeArgs),
+    /// Operator commands on a data directory (they reach a running server
+    /// through its admin socket).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create another account; prints its administrator's access key as
+    /// two `export` lines.
+    CreateAccount {
+        /// The new account's 12-digit id.
+        account_id: String,
+        #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
+        data_dir: PathBuf,
+    },
+    /// Create an access key for an IAM user (recovers access when a key is
+    /// lost); prints it as two `export` lines.
+    CreateAccessKey {
+        /// The user's name, e.g. `admin`.
+        #[arg(long)]
+        user: String,
+        /// The user's account; defaults to the data directory's first account.
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -89,6 +119,7 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Admin(command) => runtime.block_on(run_admin(command)),
     }
 }
 
@@ -123,9 +154,7 @@ fn warn_if_readable_by_others(dir: &Path) {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("--account-id must be 12 digits, got {:?}", args.account_id);
-    }
+    check_account_id(&args.account_id).context("--account-id")?;
     create_data_dir(&args.data_dir)?;
     warn_if_readable_by_others(&args.data_dir);
     let (root, created) =
@@ -140,10 +169,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(recorded = %account, requested = %args.account_id, "data directory belongs to another account id; keeping the recorded one");
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let service = Arc::new(Service::new(store, root, account.clone(), clock.clone()));
+    let iam = Arc::new(Iam::new(
+        store.clone(),
+        root.clone(),
+        Arc::new(strongroom_iam::SystemClock),
+    ));
+    let service = Arc::new(Service::new(store, root, clock.clone()));
 
     let mut stdout = std::io::stdout();
-    if let Some(key) = service.ensure_admin_key().await? {
+    if let Some(key) = iam.bootstrap_account(&account).await? {
         // Shown once: the secret half is stored only encrypted.
         writeln!(stdout, "export AWS_ACCESS_KEY_ID={}", key.access_key_id)?;
         writeln!(
@@ -152,27 +186,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             key.secret_access_key.as_str()
         )?;
     }
-    let keys: HashMap<String, Credential> = service
-        .access_keys()?
-        .into_iter()
-        .map(|k| {
-            let principal = Arc::new(admin_principal(&k.account, &k.access_key_id));
-            (
-                k.access_key_id,
-                Credential {
-                    principal,
-                    secret_access_key: k.secret_access_key,
-                },
-            )
-        })
-        .collect();
-    if args.dev {
-        tracing::warn!("--dev: signatures are NOT checked; any access key is accepted");
-    }
-    let dev_principal = Arc::new(admin_principal(&account, "dev"));
-    let auth = Arc::new(Authenticator::new(keys, args.dev, dev_principal));
+    let dev_admin = if args.dev {
+        tracing::warn!(
+            "--dev: signatures are NOT checked; unknown access keys act as the account's admin"
+        );
+        Some(Arc::new(dev_admin(&iam, &account).await?))
+    } else {
+        None
+    };
+    let auth = Arc::new(Authenticator::new(iam.clone(), dev_admin));
     let state = Arc::new(AppState {
         service: service.clone(),
+        iam: iam.clone(),
         auth,
         clock,
         recorder: Arc::new(LogRecorder),
@@ -195,6 +220,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     tasks.spawn(wait_for_signal(shutdown.clone()));
+    tasks.spawn(admin::serve(
+        args.data_dir.clone(),
+        iam.clone(),
+        account.clone(),
+        shutdown.clone(),
+    ));
     tasks.close();
 
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -214,18 +245,96 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The account's administrator (every key is one until IAM users exist).
-fn admin_principal(account: &str, access_key_id: &str) -> Principal {
-    Principal {
+/// Who an unknown access key acts as in `--dev` mode: the account's
+/// `admin` user, with AdministratorAccess.
+async fn dev_admin(iam: &Iam, account: &str) -> anyhow::Result<Principal> {
+    let admin = iam
+        .get_user(
+            account,
+            strongroom_iam::GetUserInput {
+                user_name: strongroom_domain::iam::ADMIN_USER_NAME.to_owned(),
+            },
+        )
+        .await?;
+    let policy = strongroom_policy::Policy::parse(
+        strongroom_domain::iam::ADMINISTRATOR_ACCESS.document,
+        PolicyKind::Identity,
+    )?;
+    Ok(Principal {
         account: account.to_owned(),
-        arn: format!("arn:aws:iam::{account}:user/admin"),
+        arn: admin.arn,
         kind: PrincipalKind::User,
-        id: format!("{account}-admin"),
-        user_name: Some("admin".to_owned()),
+        id: admin.user_id,
+        user_name: Some(admin.user_name),
         tags: Vec::new(),
-        access_key_id: access_key_id.to_owned(),
+        access_key_id: "dev".to_owned(),
         session: None,
+        policies: vec![Arc::new(policy)],
+        session_policy: None,
+    })
+}
+
+/// `strongroom admin …`: runs the command on the data directory itself, or,
+/// when a server has it open, through that server's admin socket.
+async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
+    let (data_dir, request) = match command {
+        AdminCommand::CreateAccount {
+            account_id,
+            data_dir,
+        } => {
+            check_account_id(&account_id)?;
+            (
+                data_dir,
+                admin::AdminRequest::CreateAccount {
+                    account: account_id,
+                },
+            )
+        }
+        AdminCommand::CreateAccessKey {
+            user,
+            account,
+            data_dir,
+        } => (
+            data_dir,
+            admin::AdminRequest::CreateAccessKey { account, user },
+        ),
+    };
+    let root_path = data_dir.join("root.key");
+    if !root_path.is_file() {
+        bail!(
+            "{} is not a Strongroom data directory (no root.key); start a server on it first",
+            data_dir.display()
+        );
     }
+    let sqlite = match SqliteStore::open(&data_dir.join("strongroom.db")) {
+        Ok(s) => Arc::new(s),
+        // A server has the store open: it runs the command for us.
+        Err(_) if admin::socket_path(&data_dir).exists() => {
+            return admin::print_key(&admin::send(&data_dir, &request).await?);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
+    let store: Arc<dyn Store> = sqlite.clone();
+    let Some(account) = store.read(|tx| tx.meta("account_id"))? else {
+        bail!(
+            "{} has no account yet; start a server on it first",
+            data_dir.display()
+        );
+    };
+    let iam = Iam::new(store, root, Arc::new(strongroom_iam::SystemClock));
+    let response =
+        admin::AdminResponse::from_result(admin::execute(&iam, &account, &request).await);
+    drop(iam);
+    sqlite.close();
+    admin::print_key(&response)
+}
+
+fn check_account_id(account_id: &str) -> anyhow::Result<()> {
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("an account id must be 12 digits, got {account_id:?}");
+    }
+    Ok(())
 }
 
 async fn wait_for_signal(shutdown: CancellationToken) {

@@ -59,7 +59,10 @@ pub struct Principal {
     /// The access key the request was signed with.
     pub access_key_id: String,
     pub session: Option<RoleSession>,
-    // POLICIES-PLACEHOLDER
+    /// The identity-based policies that apply (parsed once, shared).
+    pub policies: Vec<Arc<strongroom_policy::Policy>>,
+    /// An assumed-role session's session policy, which narrows `policies`.
+    pub session_policy: Option<Arc<strongroom_policy::Policy>>,
 }
 
 /// One request's facts, as the pipeline's steps and the audit record need them.

@@ -8,6 +8,10 @@ pub enum ServiceError {
     /// The request broke a rule of the service; the client's fault.
     #[error(transparent)]
     Domain(#[from] Error),
+    /// The caller's policies (or the resource's) do not allow the request.
+    /// The message is AWS's: who, which action, on what, and why.
+    #[error("{0}")]
+    AccessDenied(String),
     /// The store failed; our fault.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),

@@ -1,5 +1,6 @@
 //! The middle of the key hierarchy (per-region `aws/secretsmanager` key
-//! material, sealed by the root key), value sealing, and access keys.
+//! material, sealed by the root key) and value sealing. (Access keys are
+//! IAM's: `strongroom-iam`.)
 
 use crate::{Service, ServiceError};
 use rand::Rng;
@@ -7,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use strongroom_crypto::{Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;
-use strongroom_store::{AccessKeyRecord, KmsKeyRecord, Store, StoredValue};
+use strongroom_store::{KmsKeyRecord, Store, StoredValue};
 use zeroize::Zeroizing;
 
 /// The AWS managed key every secret uses unless told otherwise.
@@ -39,10 +40,6 @@ fn context(arn: &str, version_id: &str) -> Vec<u8> {
 
 fn key_context(key_id: &str) -> Vec<u8> {
     format!("kms-key:{key_id}").into_bytes()
-}
-
-fn access_key_context(access_key_id: &str) -> Vec<u8> {
-    format!("access-key:{access_key_id}").into_bytes()
 }
 
 pub(crate) fn seal_value(
@@ -119,6 +116,29 @@ impl Service {
         account: &str,
         region: &str,
     ) -> Result<Arc<Kek>, ServiceError> {
+        self.find_default_kek(account, region, true)
+            .await?
+            .ok_or(ServiceError::Encryption)
+    }
+
+    /// The `aws/secretsmanager` key of one account and region if it exists.
+    /// Operations on existing secrets use this: every secret's region has
+    /// its key, and a request that finds no key (so no secret) must not
+    /// create one (a denied or failing request changes nothing).
+    pub(crate) async fn existing_default_kek(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Result<Option<Arc<Kek>>, ServiceError> {
+        self.find_default_kek(account, region, false).await
+    }
+
+    async fn find_default_kek(
+        &self,
+        account: &str,
+        region: &str,
+        create: bool,
+    ) -> Result<Option<Arc<Kek>>, ServiceError> {
         if let Some(k) = self
             .keks
             .by_scope
@@ -126,7 +146,7 @@ impl Service {
             .ok()
             .and_then(|m| m.get(account)?.get(region).cloned())
         {
-            return Ok(k);
+            return Ok(Some(k));
         }
         let (account, region) = (account.to_owned(), region.to_owned());
         let existing = self
@@ -134,6 +154,7 @@ impl Service {
             .read(|tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))?;
         let record = match existing {
             Some(r) => r,
+            None if !create => return Ok(None),
             None => {
                 let material = Key256::generate()?;
                 let key_id = new_key_id();
@@ -179,89 +200,8 @@ impl Service {
                 .or_default()
                 .insert(region.clone(), kek.clone());
         }
-        Ok(kek)
+        Ok(Some(kek))
     }
-
-    /// Every access key with its secret unsealed, for the authenticator.
-    pub fn access_keys(&self) -> Result<Vec<AccessKey>, ServiceError> {
-        let records = self.store.read(|tx| tx.access_keys())?;
-        records
-            .into_iter()
-            .map(|r| {
-                let secret = open(
-                    &self.root.0,
-                    &access_key_context(&r.access_key_id),
-                    &r.sealed_secret,
-                )?;
-                let secret =
-                    String::from_utf8(secret.to_vec()).map_err(|_| ServiceError::Decryption)?;
-                Ok(AccessKey {
-                    access_key_id: r.access_key_id,
-                    account: r.account,
-                    principal: r.principal,
-                    secret_access_key: Zeroizing::new(secret),
-                })
-            })
-            .collect()
-    }
-
-    /// Creates the account's admin access key if the server has no key yet.
-    /// Returns it (the only time its secret is shown) when created.
-    pub async fn ensure_admin_key(&self) -> Result<Option<NewAccessKey>, ServiceError> {
-        if !self.store.read(|tx| tx.access_keys())?.is_empty() {
-            return Ok(None);
-        }
-        let mut rng = rand::rng();
-        const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        const SECRET_ALPHABET: &[u8] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let id: String = "AKIA"
-            .chars()
-            .chain((0..16).map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char))
-            .collect();
-        let secret: Zeroizing<String> = Zeroizing::new(
-            (0..40)
-                .map(|_| SECRET_ALPHABET[rng.random_range(0..SECRET_ALPHABET.len())] as char)
-                .collect(),
-        );
-        let record = AccessKeyRecord {
-            sealed_secret: seal(&self.root.0, &access_key_context(&id), secret.as_bytes())?,
-            access_key_id: id.clone(),
-            account: self.account.clone(),
-            principal: "root".to_owned(),
-            created: self.now().0,
-        };
-        self.store
-            .write(move |tx| -> Result<(), ServiceError> { Ok(tx.insert_access_key(&record)?) })
-            .await?;
-        Ok(Some(NewAccessKey {
-            access_key_id: id,
-            secret_access_key: secret,
-        }))
-    }
-}
-
-/// An access key as the authenticator needs it.
-pub struct AccessKey {
-    pub access_key_id: String,
-    pub account: String,
-    pub principal: String,
-    pub secret_access_key: Zeroizing<String>,
-}
-
-impl std::fmt::Debug for AccessKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessKey")
-            .field("access_key_id", &self.access_key_id)
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A freshly created key, to be shown once to the operator.
-pub struct NewAccessKey {
-    pub access_key_id: String,
-    pub secret_access_key: Zeroizing<String>,
 }
 
 /// The account id recorded at first start, recording `wanted` if none.

@@ -8,23 +8,27 @@
 //! crate (and the wire layer that carries them); they are encrypted before
 //! any store call and never logged.
 
+mod authz;
 mod cache;
 mod clock;
 mod context;
 mod error;
 mod keys;
 mod listing;
+mod policies;
 mod purge;
 mod secrets;
 mod tags;
 mod values;
 mod versions;
 
+pub use authz::{Access, add_request_tags, authorize};
 pub use clock::{Clock, SystemClock};
 pub use context::{Principal, PrincipalKind, RequestContext, RoleSession};
 pub use error::ServiceError;
-pub use keys::{AccessKey, NewAccessKey, ensure_account};
+pub use keys::ensure_account;
 pub use listing::{ListSecretsInput, Page, SortBy};
+pub use policies::{DEFAULT_POLICY_NAME, ResourcePolicyOutput, ValidationFinding};
 pub use secrets::{
     CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput,
     UpdateSecretOutput,
@@ -37,6 +41,7 @@ pub use versions::{ListVersionsInput, ListVersionsOutput};
 
 pub use strongroom_domain as domain;
 
+use authz::{PolicyCache, resolve_authorized};
 use cache::ReadCache;
 use keys::KekCache;
 use std::sync::Arc;
@@ -48,10 +53,11 @@ use strongroom_store::{ReadTx, Store, WriteTx};
 pub struct Service {
     store: Arc<dyn Store>,
     root: RootKey,
-    account: String,
     clock: Arc<dyn Clock>,
     keks: KekCache,
     caches: Arc<Caches>,
+    /// Parsed secret resource policies.
+    policies: Arc<PolicyCache>,
 }
 
 /// The read caches; emptied after every write's commit.
@@ -70,19 +76,14 @@ impl Caches {
 }
 
 impl Service {
-    pub fn new(
-        store: Arc<dyn Store>,
-        root: RootKey,
-        account: String,
-        clock: Arc<dyn Clock>,
-    ) -> Service {
+    pub fn new(store: Arc<dyn Store>, root: RootKey, clock: Arc<dyn Clock>) -> Service {
         let exclusive = store.exclusive_writer();
         Service {
             store,
             root,
-            account,
             clock,
             keks: KekCache::default(),
+            policies: Arc::default(),
             caches: Arc::new(Caches {
                 values: ReadCache::new(exclusive),
                 describe: ReadCache::new(exclusive),
@@ -107,23 +108,28 @@ impl Service {
         self.store.write_then(f, move || caches.invalidate()).await
     }
 
-    /// The common shape of a metadata change: resolve `secret_id`, let
-    /// `change` edit a copy of the secret, save the difference. Nothing is
-    /// saved when `change` fails.
-    async fn modify<T, F>(
+    /// The common shape of a metadata change: resolve `secret_id` and
+    /// authorize `action` on it (with the request's own condition keys),
+    /// let `change` edit a copy of the secret, save the difference. Nothing
+    /// is saved when any step fails.
+    async fn modify<T, K, F>(
         &self,
         ctx: &RequestContext,
         secret_id: &str,
+        action: &'static str,
+        request_keys: K,
         change: F,
     ) -> Result<T, ServiceError>
     where
         T: Send + 'static,
+        K: FnOnce(&mut strongroom_policy::Context) + Send + 'static,
         F: FnOnce(&mut Secret) -> Result<T, ServiceError> + Send + 'static,
     {
         SecretRef::validate(secret_id)?;
         let (ctx, secret_id) = (ctx.clone(), secret_id.to_owned());
+        let policies = self.policies.clone();
         self.write(move |tx| {
-            let before = resolve(tx, &ctx, &secret_id)?;
+            let before = resolve_authorized(tx, &ctx, &policies, &secret_id, action, request_keys)?;
             let mut after = before.clone();
             let out = change(&mut after)?;
             strongroom_store::save_secret(tx, Some(&before), &after, &[])?;
@@ -133,8 +139,9 @@ impl Service {
     }
 }
 
-/// Finds the secret a `SecretId` names, in the caller's account and region:
-/// exact ARN, else partial ARN, else name.
+/// Finds the secret a `SecretId` names: exact ARN (in the request's region,
+/// in any account: whether another account's secret may be used is for
+/// authorization to say), else partial ARN or name in the caller's account.
 pub(crate) fn resolve(
     tx: &dyn ReadTx,
     ctx: &RequestContext,
@@ -144,7 +151,7 @@ pub(crate) fn resolve(
     let found = match &reference {
         SecretRef::Name(name) => tx.find_secret_by_name(ctx.account(), &ctx.region, name)?,
         SecretRef::Arn { full, .. } => match tx.find_secret_by_arn(full)? {
-            Some(s) if s.account == ctx.account() && s.region == ctx.region => Some(s),
+            Some(s) if s.region == ctx.region => Some(s),
             Some(_) => None,
             None => match reference.partial_arn_name(&ctx.region, ctx.account()) {
                 Some(name) => tx.find_secret_by_name(ctx.account(), &ctx.region, name)?,

@@ -166,6 +166,7 @@ impl Service {
         ctx: &RequestContext,
         input: &ListSecretsInput,
     ) -> Result<Page<Secret>, ServiceError> {
+        crate::authz::authorize_on_any(ctx, "secretsmanager:ListSecrets")?;
         self.store.read(|tx| {
             let sort = Sort {
                 by: input.sort_by,

@@ -1,8 +1,9 @@
 //! CreateSecret, UpdateSecret, DescribeSecret, DeleteSecret, RestoreSecret.
 
+use crate::authz::{Access, add_request_tags, authorize, authorize_on_secret, resolve_authorized};
 use crate::keys::{DEFAULT_KEY_ALIAS, seal_value};
 use crate::values::same_value;
-use crate::{RequestContext, Service, ServiceError, resolve};
+use crate::{RequestContext, Service, ServiceError};
 use std::collections::BTreeMap;
 use strongroom_domain::tags::validate_new_tags;
 use strongroom_domain::{
@@ -100,9 +101,10 @@ impl Service {
         if let Some(tags) = &input.tags {
             validate_new_tags(tags)?;
         }
+        let arn = build_arn(&ctx.region, ctx.account(), &input.name, &random_suffix());
+        authorize_create(ctx, &arn, &input)?;
         let kek = self.default_kek(ctx.account(), &ctx.region).await?;
         let now = self.now();
-        let arn = build_arn(&ctx.region, ctx.account(), &input.name, &random_suffix());
         let ctx = ctx.clone();
         self.write(move |tx| {
             if let Some(existing) =
@@ -143,6 +145,7 @@ impl Service {
                 last_accessed: None,
                 deleted: None,
                 purge_after: None,
+                resource_policy: None,
                 tags: input.tags,
                 versions: Vec::new(),
                 stages: BTreeMap::new(),
@@ -182,11 +185,25 @@ impl Service {
             return Err(Error::MissingClientRequestToken.into());
         }
         check_kms_key(input.kms_key_id.as_deref())?;
-        let kek = self.default_kek(ctx.account(), &ctx.region).await?;
+        let kek = self
+            .existing_default_kek(ctx.account(), &ctx.region)
+            .await?;
         let now = self.now();
         let ctx = ctx.clone();
+        let policies = self.policies.clone();
         self.write(move |tx| {
-            let before = resolve(tx, &ctx, &input.secret_id)?;
+            let keys = |k: &mut strongroom_policy::Context| {
+                if let Some(d) = &input.description {
+                    k.set("secretsmanager:Description", d.as_str());
+                }
+                if let Some(key) = &input.kms_key_id {
+                    k.set("secretsmanager:KmsKeyId", key.as_str());
+                }
+            };
+            let action = "secretsmanager:UpdateSecret";
+            let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, keys)?;
+            // Every region with a secret has its key.
+            let kek = kek.ok_or(ServiceError::Encryption)?;
             before.ensure_not_deleted()?;
             let mut after = before.clone();
             let mut changed = false;
@@ -249,11 +266,15 @@ impl Service {
             ctx.region.clone(),
             secret_id.to_owned(),
         );
+        let action = "secretsmanager:DescribeSecret";
         if let Some(hit) = self.caches.describe.get(&key) {
+            authorize_on_secret(ctx, &self.policies, &hit, secret_id, action, |_| {})?;
             return Ok(Secret::clone(&hit));
         }
         let generation = self.caches.describe.generation();
-        let secret = self.store.read(|tx| resolve(tx, ctx, secret_id))?;
+        let secret = self
+            .store
+            .read(|tx| resolve_authorized(tx, ctx, &self.policies, secret_id, action, |_| {}))?;
         self.caches
             .describe
             .insert(generation, key, std::sync::Arc::new(secret.clone()));
@@ -278,8 +299,19 @@ impl Service {
         let now = self.now();
         let ctx = ctx.clone();
         let secret_id = secret_id.to_owned();
+        let policies = self.policies.clone();
         self.write(move |tx| {
-            let before = match resolve(tx, &ctx, &secret_id) {
+            let keys = |k: &mut strongroom_policy::Context| {
+                if let Some(days) = recovery_window_days {
+                    k.set("secretsmanager:RecoveryWindowInDays", days.to_string());
+                }
+                k.set(
+                    "secretsmanager:ForceDeleteWithoutRecovery",
+                    if force { "true" } else { "false" },
+                );
+            };
+            let action = "secretsmanager:DeleteSecret";
+            let before = match resolve_authorized(tx, &ctx, &policies, &secret_id, action, keys) {
                 Ok(s) => s,
                 // AWS answers a forced delete of a missing secret as if it existed.
                 Err(ServiceError::Domain(Error::SecretNotFound)) if force => {
@@ -328,11 +360,56 @@ impl Service {
         ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<(String, String), ServiceError> {
-        self.modify(ctx, secret_id, |secret| {
-            secret.deleted = None;
-            secret.purge_after = None;
-            Ok((secret.arn.clone(), secret.name.clone()))
-        })
+        let action = "secretsmanager:RestoreSecret";
+        self.modify(
+            ctx,
+            secret_id,
+            action,
+            |_| {},
+            |secret| {
+                secret.deleted = None;
+                secret.purge_after = None;
+                Ok((secret.arn.clone(), secret.name.clone()))
+            },
+        )
         .await
     }
+}
+
+/// CreateSecret is authorized on the ARN the new secret will have, with
+/// the request's name, description, key and tags as condition keys;
+/// creating it with tags also takes `secretsmanager:TagResource`.
+fn authorize_create(
+    ctx: &RequestContext,
+    arn: &str,
+    input: &CreateSecretInput,
+) -> Result<(), ServiceError> {
+    let keys = || {
+        let mut k = strongroom_policy::Context::new();
+        k.set("secretsmanager:SecretId", arn);
+        k.set("secretsmanager:Name", input.name.as_str());
+        if let Some(d) = &input.description {
+            k.set("secretsmanager:Description", d.as_str());
+        }
+        if let Some(key) = &input.kms_key_id {
+            k.set("secretsmanager:KmsKeyId", key.as_str());
+        }
+        if let Some(tags) = &input.tags {
+            add_request_tags(&mut k, tags);
+        }
+        k
+    };
+    let access = |action| Access {
+        action,
+        resource: arn,
+        resource_account: ctx.account(),
+        resource_policy: None,
+        shown_as: arn,
+        keys: keys(),
+    };
+    authorize(ctx, access("secretsmanager:CreateSecret"))?;
+    if input.tags.is_some() {
+        authorize(ctx, access("secretsmanager:TagResource"))?;
+    }
+    Ok(())
 }

@@ -1,5 +1,8 @@
 //! GetSecretValue, PutSecretValue and BatchGetSecretValue.
 
+use crate::authz::{
+    authorize_on_any, authorize_on_missing, authorize_on_secret, resolve_authorized,
+};
 use crate::keys::{Kek, open_value, seal_value};
 use crate::listing::page_of_secrets;
 use crate::{RequestContext, Service, ServiceError, resolve};
@@ -148,19 +151,37 @@ pub(crate) struct ValueEntry {
 
 impl Service {
     /// The secret, version and sealed value a GetSecretValue names, from
-    /// the read cache or one read transaction.
+    /// the read cache or one read transaction; authorized either way.
     fn load_for_get(
         &self,
         ctx: &RequestContext,
         input: &GetSecretValueInput,
     ) -> Result<Arc<ValueEntry>, ServiceError> {
+        let request_keys = |k: &mut strongroom_policy::Context| {
+            if let Some(v) = &input.version_id {
+                k.set("secretsmanager:VersionId", v.as_str());
+            }
+            if let Some(s) = &input.version_stage {
+                k.set("secretsmanager:VersionStage", s.as_str());
+            }
+        };
+        let (action, id) = ("secretsmanager:GetSecretValue", input.secret_id.as_str());
         let key = value_key(ctx, input);
         if let Some(hit) = self.caches.values.get(&key) {
+            authorize_on_secret(ctx, &self.policies, &hit.secret, id, action, request_keys)?;
             return Ok(hit);
         }
         let generation = self.caches.values.generation();
         let entry = self.store.read(|tx| {
-            let secret = resolve(tx, ctx, &input.secret_id)?;
+            let secret = match resolve(tx, ctx, id) {
+                Ok(s) => s,
+                Err(ServiceError::Domain(Error::SecretNotFound)) => {
+                    authorize_on_missing(ctx, id, action, request_keys)?;
+                    return Err(Error::SecretNotFound.into());
+                }
+                Err(e) => return Err(e),
+            };
+            authorize_on_secret(ctx, &self.policies, &secret, id, action, request_keys)?;
             secret.ensure_not_deleted()?;
             let version = select_version(&secret, input)?.clone();
             let stored = tx
@@ -232,11 +253,17 @@ impl Service {
             .client_request_token
             .ok_or(Error::MissingClientRequestToken)?;
         let value = input.value.ok_or(Error::NoSecretValue)?;
-        let kek = self.default_kek(ctx.account(), &ctx.region).await?;
+        let kek = self
+            .existing_default_kek(ctx.account(), &ctx.region)
+            .await?;
         let now = self.now();
         let ctx = ctx.clone();
+        let policies = self.policies.clone();
         self.write(move |tx| {
-            let before = resolve(tx, &ctx, &input.secret_id)?;
+            let action = "secretsmanager:PutSecretValue";
+            let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, |_| {})?;
+            // Every region with a secret has its key.
+            let kek = kek.ok_or(ServiceError::Encryption)?;
             before.ensure_not_deleted()?;
             if before.version(&token).is_some() {
                 if same_value(tx, &kek, &before, &token, &value)? {
@@ -282,6 +309,9 @@ impl Service {
         ctx: &RequestContext,
         input: BatchGetInput,
     ) -> Result<BatchGetOutput, ServiceError> {
+        // The batch itself, then (below) GetSecretValue on every secret it
+        // returns, and ListSecrets when it selects by filters.
+        authorize_on_any(ctx, "secretsmanager:BatchGetSecretValue")?;
         let ids: Vec<String> = match (&input.secret_ids, &input.filters) {
             (Some(_), Some(_)) | (None, None) => return Err(Error::BatchIdsXorFilters.into()),
             (Some(ids), None) => {
@@ -291,6 +321,7 @@ impl Service {
                 ids.clone()
             }
             (None, Some(filters)) => {
+                authorize_on_any(ctx, "secretsmanager:ListSecrets")?;
                 let page = self.store.read(|tx| {
                     page_of_secrets(
                         tx,

@@ -1,7 +1,8 @@
 //! ListSecretVersionIds and UpdateSecretVersionStage.
 
+use crate::authz::resolve_authorized;
 use crate::listing::Page;
-use crate::{RequestContext, Service, ServiceError, resolve};
+use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::{Secret, SecretRef, Version};
 
 #[derive(Debug, Default)]
@@ -26,7 +27,16 @@ impl Service {
         input: &ListVersionsInput,
     ) -> Result<ListVersionsOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
-        let secret = self.store.read(|tx| resolve(tx, ctx, &input.secret_id))?;
+        let secret = self.store.read(|tx| {
+            resolve_authorized(
+                tx,
+                ctx,
+                &self.policies,
+                &input.secret_id,
+                "secretsmanager:ListSecretVersionIds",
+                |_| {},
+            )
+        })?;
         // Newest first. Versions without a value (a pending rotation's
         // placeholder) are not listed; label-less ones only on request.
         let versions: Vec<Version> = secret
@@ -55,7 +65,12 @@ impl Service {
     ) -> Result<(String, String), ServiceError> {
         let now = self.now();
         let stage = stage.to_owned();
-        self.modify(ctx, secret_id, move |secret| {
+        let stage_key = stage.clone();
+        let keys = move |k: &mut strongroom_policy::Context| {
+            k.set("secretsmanager:VersionStage", stage_key)
+        };
+        let action = "secretsmanager:UpdateSecretVersionStage";
+        self.modify(ctx, secret_id, action, keys, move |secret| {
             secret.ensure_not_deleted()?;
             secret.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
             secret.trim_deprecated_versions();

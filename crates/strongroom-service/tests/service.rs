@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::{Error, SecretValue, Timestamp};
+use strongroom_policy::{Policy, PolicyKind};
 use strongroom_service::{
     Clock, CreateSecretInput, GetSecretValueInput, Principal, PrincipalKind, PutSecretValueInput,
     RequestContext, Service, ServiceError,
@@ -27,7 +28,7 @@ fn setup() -> (tempfile::TempDir, Service, Arc<ManualClock>) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("open"));
     let clock = Arc::new(ManualClock(AtomicI64::new(1_700_000_000_000)));
     let root = RootKey(Key256::generate().expect("key"));
-    let service = Service::new(store, root, "123456789012".into(), clock.clone());
+    let service = Service::new(store, root, clock.clone());
     (dir, service, clock)
 }
 
@@ -44,6 +45,14 @@ fn caller_in(region: &str) -> RequestContext {
             tags: Vec::new(),
             access_key_id: "AKIATEST".into(),
             session: None,
+            policies: vec![Arc::new(
+                Policy::parse(
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                    PolicyKind::Identity,
+                )
+                .expect("policy"),
+            )],
+            session_policy: None,
         }),
         region: region.into(),
         source_ip: None,

@@ -3,25 +3,29 @@
 //! A [`Store`] runs closures inside transactions: [`ReadTx`] for snapshots,
 //! [`WriteTx`] for changes. Every multi-row invariant (one holder per staging
 //! label, idempotent ClientRequestToken, unique names) is checked and written
-//! inside one write closure, which commits atomically or not at all.
+//! inside one write closure, which commits atomically or not at all. IAM's
+//! rows (accounts, users, groups, roles, policies, access keys) and the
+//! invariants their constraints carry are in [`iam`].
 //!
 //! Architecture Invariant: the store only ever sees ciphertext ([`StoredValue`]).
 //! Architecture Invariant: a write is acknowledged only after its commit is
 //! durable (fsynced); concurrent writes share one commit (group commit).
 
 mod error;
+pub mod iam;
 mod records;
 mod save;
 pub mod sqlite;
 
 pub use error::StoreError;
-pub use records::{AccessKeyRecord, KmsKeyRecord, StoredValue};
+pub use iam::{IamReadTx, IamWriteTx};
+pub use records::{AccessKeyRecord, AccessKeyUse, KmsKeyRecord, StoredValue};
 pub use save::save_secret;
 
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
-/// Queries available in every transaction.
-pub trait ReadTx {
+/// Queries available in every transaction (the IAM ones are in [`IamReadTx`]).
+pub trait ReadTx: IamReadTx {
     fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError>;
     fn find_secret_by_name(
         &self,
@@ -41,12 +45,14 @@ pub trait ReadTx {
         region: &str,
         alias: &str,
     ) -> Result<Option<KmsKeyRecord>, StoreError>;
+    /// Every access key of every account, with its owner's name.
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError>;
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }
 
-/// Changes, only inside a write transaction. Secrets are addressed by ARN.
-pub trait WriteTx: ReadTx {
+/// Changes, only inside a write transaction. Secrets are addressed by ARN
+/// (the IAM changes are in [`IamWriteTx`]).
+pub trait WriteTx: ReadTx + IamWriteTx {
     /// Inserts the secret row and its tags (not versions or stages).
     fn insert_secret(&mut self, secret: &Secret) -> Result<(), StoreError>;
     /// Rewrites the secret row's metadata columns.
@@ -71,6 +77,10 @@ pub trait WriteTx: ReadTx {
     /// Removes the secret with all its versions, stages and tags.
     fn delete_secret(&mut self, arn: &str) -> Result<(), StoreError>;
     fn insert_kms_key(&mut self, key: &KmsKeyRecord) -> Result<(), StoreError>;
+    /// Inserts an access key for the existing user `key.user_id`, with its
+    /// status, secret, creation time and last use (`account` and
+    /// `user_name` are ignored). Refused by the database if the user already
+    /// has 2 keys or does not exist.
     fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 }

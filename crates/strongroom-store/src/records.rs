@@ -1,33 +1,66 @@
 //! Rows that are not domain aggregates: sealed values and keys.
 
+use strongroom_domain::Timestamp;
+use strongroom_domain::iam::AccessKeyStatus;
+
 /// One version's value as stored: envelope-encrypted, never plaintext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredValue {
     /// The KMS key whose material wraps `wrapped_key`.
     pub key_id: String,
+    /// The version's data key, wrapped by the KMS key material.
     pub wrapped_key: Vec<u8>,
+    /// The value, encrypted under the data key.
     pub ciphertext: Vec<u8>,
 }
 
 /// KMS key material, sealed under the root key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KmsKeyRecord {
+    /// The KMS key's id.
     pub key_id: String,
+    /// The 12-digit account id.
     pub account: String,
+    /// The region the key serves.
     pub region: String,
     /// e.g. `aws/secretsmanager`.
     pub alias: String,
+    /// The key material, sealed under the root key.
     pub sealed_material: Vec<u8>,
+    /// When it was created.
     pub created: i64,
 }
 
-/// An access key; its secret half sealed under the root key (the server needs
-/// the secret itself to verify HMAC signatures, so it cannot store a hash).
+/// An IAM access key, owned by one user; its secret half sealed under the
+/// root key (the server needs the secret itself to verify HMAC signatures,
+/// so it cannot store a hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessKeyRecord {
+    /// The access key's id (`AKIA…`).
     pub access_key_id: String,
+    /// The owning user's account. Read from the user; ignored on insert.
     pub account: String,
-    pub principal: String,
+    /// The owning user's unique id (`AIDA…`).
+    pub user_id: String,
+    /// The owning user's name. Read from the user; ignored on insert.
+    pub user_name: String,
+    /// Whether the key may sign requests.
+    pub status: AccessKeyStatus,
+    /// The secret half, sealed under the root key (associated data `access-key:{id}`).
     pub sealed_secret: Vec<u8>,
+    /// Milliseconds since the epoch.
     pub created: i64,
+    /// When, where and for which service the key last signed a request.
+    pub last_used: Option<AccessKeyUse>,
+}
+
+/// The last use of an access key, as GetAccessKeyLastUsed reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyUse {
+    /// When.
+    pub at: Timestamp,
+    /// The signing name of the service called, e.g. `secretsmanager`.
+    pub service: String,
+    /// The region of the request.
+    pub region: String,
 }

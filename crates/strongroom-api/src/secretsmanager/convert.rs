@@ -118,3 +118,16 @@ pub(super) fn secret_entry(s: Secret, list: bool) -> SecretEntry {
         name: s.name,
     }
 }
+
+/// A resource policy document member (1–20480 characters).
+pub(super) fn resource_policy(policy: Option<String>) -> Result<String, Error> {
+    let policy = required("resourcePolicy", policy)?;
+    length("resourcePolicy", &policy, 1, 20_480)?;
+    Ok(policy)
+}
+
+/// The optional PolicyName member.
+pub(super) fn opt_policy_name(name: &Option<String>) -> Result<(), Error> {
+    name.as_deref()
+        .map_or(Ok(()), |n| policy_name("policyName", n))
+}

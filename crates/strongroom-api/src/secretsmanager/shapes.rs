@@ -195,7 +195,93 @@ pub struct BatchGetSecretValueRequest {
     pub next_token: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PutResourcePolicyRequest {
+    pub secret_id: Option<String>,
+    /// The policy document (JSON as a string), 1–20480 characters.
+    pub resource_policy: Option<String>,
+    /// Only `default` (the default when absent) can be written.
+    pub policy_name: Option<String>,
+    /// Refuse policies that grant broad access (PublicPolicyException).
+    pub block_public_policy: Option<bool>,
+}
+
+/// GetResourcePolicy and DeleteResourcePolicy.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PolicyNameRequest {
+    pub secret_id: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListResourcePoliciesRequest {
+    pub secret_id: Option<String>,
+    pub max_results: Option<i64>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ValidateResourcePolicyRequest {
+    /// Optional: with it, the lock-out check runs against that secret.
+    pub secret_id: Option<String>,
+    pub resource_policy: Option<String>,
+}
+
 // ---- responses ----
+
+/// PutResourcePolicy and DeleteResourcePolicy.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ArnNamePolicyName {
+    #[serde(rename = "ARN")]
+    pub arn: String,
+    pub name: String,
+    pub policy_name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetResourcePolicyResponse {
+    #[serde(rename = "ARN")]
+    pub arn: String,
+    pub name: String,
+    /// Absent when the secret has no policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+    pub policy_name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicySummary {
+    pub policy_name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListResourcePoliciesResponse {
+    pub resource_policies: Vec<PolicySummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ValidationErrorEntry {
+    pub check_name: String,
+    pub error_message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ValidateResourcePolicyResponse {
+    pub policy_validation_passed: bool,
+    pub validation_errors: Vec<ValidationErrorEntry>,
+}
 
 #[derive(Serialize, Default)]
 #[serde(rename_all = "PascalCase")]

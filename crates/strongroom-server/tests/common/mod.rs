@@ -409,6 +409,13 @@ impl Strongroom {
         let k = self.keys();
         sdk_client(&self.endpoint, region, &k.access_key, &k.secret_key)
     }
+
+    /// STS SDK client (Query protocol) for the default region with the
+    /// server's keys.
+    pub fn sts_client(&self) -> aws_sdk_sts::Client {
+        let k = self.keys();
+        sts_sdk_client(&self.endpoint, REGION, &k.access_key, &k.secret_key)
+    }
 }
 
 impl Drop for Strongroom {
@@ -436,6 +443,28 @@ pub fn sdk_client(endpoint: &str, region: &str, access_key: &str, secret_key: &s
         )
         .build();
     Client::from_conf(conf)
+}
+
+/// An STS SDK client built like [`sdk_client`].
+pub fn sts_sdk_client(
+    endpoint: &str,
+    region: &str,
+    access_key: &str,
+    secret_key: &str,
+) -> aws_sdk_sts::Client {
+    let conf = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build();
+    aws_sdk_sts::Client::from_conf(conf)
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 //! concurrent writers cost one fsync (group commit). Reads run on the
 //! caller's thread on a pooled read-only connection.
 
+mod iam;
 mod schema;
 mod tx;
 

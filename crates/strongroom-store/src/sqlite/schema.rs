@@ -1,9 +1,13 @@
 //! The schema, versioned with `PRAGMA user_version`.
 
 use crate::StoreError;
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
+use strongroom_domain::iam::{
+    ADMIN_USER_NAME, ADMINISTRATOR_ACCESS, AWS_MANAGED_POLICIES, ArnKind, IdKind, entity_arn,
+    new_unique_id,
+};
 
-const V1: &str = r#"
+pub(super) const V1: &str = r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -72,6 +76,143 @@ CREATE TABLE tags (
 ) WITHOUT ROWID;
 "#;
 
+/// IAM: accounts, users, groups, roles, policies, and access keys owned by
+/// users (replacing V1's `access_keys`, whose keys belonged to a bare
+/// "principal" string). Names compare case-insensitively (`COLLATE NOCASE`;
+/// IAM names are ASCII). See `crate::iam` for the invariants the
+/// constraints carry.
+const V2: &str = r#"
+CREATE TABLE iam_accounts (
+    account_id TEXT PRIMARY KEY,
+    created    INTEGER NOT NULL
+);
+CREATE TABLE iam_users (
+    user_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES iam_accounts (account_id) ON DELETE RESTRICT,
+    name    TEXT NOT NULL COLLATE NOCASE,
+    path    TEXT NOT NULL,
+    arn     TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    UNIQUE (account, name)
+);
+CREATE TABLE iam_groups (
+    group_id TEXT PRIMARY KEY,
+    account  TEXT NOT NULL REFERENCES iam_accounts (account_id) ON DELETE RESTRICT,
+    name     TEXT NOT NULL COLLATE NOCASE,
+    path     TEXT NOT NULL,
+    arn      TEXT NOT NULL,
+    created  INTEGER NOT NULL,
+    UNIQUE (account, name)
+);
+-- membership keeps both sides alive: a group with members, or a user in a
+-- group, cannot be deleted (IAM's DeleteConflict)
+CREATE TABLE iam_group_members (
+    group_id TEXT NOT NULL REFERENCES iam_groups (group_id) ON DELETE RESTRICT,
+    user_id  TEXT NOT NULL REFERENCES iam_users (user_id) ON DELETE RESTRICT,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX iam_group_members_by_user ON iam_group_members (user_id);
+CREATE TABLE iam_roles (
+    role_id              TEXT PRIMARY KEY,
+    account              TEXT NOT NULL REFERENCES iam_accounts (account_id) ON DELETE RESTRICT,
+    name                 TEXT NOT NULL COLLATE NOCASE,
+    path                 TEXT NOT NULL,
+    arn                  TEXT NOT NULL,
+    trust_policy         TEXT NOT NULL,
+    description          TEXT,
+    max_session_duration INTEGER NOT NULL CHECK (max_session_duration BETWEEN 3600 AND 43200),
+    created              INTEGER NOT NULL,
+    UNIQUE (account, name)
+);
+-- account NULL: an AWS managed policy (arn:aws:iam::aws:policy/...), shared
+-- by every account
+CREATE TABLE iam_managed_policies (
+    policy_id       TEXT PRIMARY KEY,
+    account         TEXT REFERENCES iam_accounts (account_id) ON DELETE RESTRICT,
+    name            TEXT NOT NULL COLLATE NOCASE,
+    path            TEXT NOT NULL,
+    arn             TEXT NOT NULL UNIQUE,
+    description     TEXT,
+    default_version INTEGER NOT NULL,
+    -- the highest version number ever given: version ids are never reused
+    last_version    INTEGER NOT NULL,
+    created         INTEGER NOT NULL,
+    updated         INTEGER NOT NULL,
+    UNIQUE (account, name)
+);
+-- at most 5 versions per policy: each takes one of 5 slots; RESTRICT means
+-- a policy can only be deleted once no version but the one deleted with it
+-- is left
+CREATE TABLE iam_policy_versions (
+    policy_id TEXT NOT NULL REFERENCES iam_managed_policies (policy_id) ON DELETE RESTRICT,
+    version   INTEGER NOT NULL,
+    slot      INTEGER NOT NULL CHECK (slot BETWEEN 1 AND 5),
+    document  TEXT NOT NULL,
+    created   INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, version),
+    UNIQUE (policy_id, slot)
+) WITHOUT ROWID;
+-- exactly one of user_id, group_id, role_id is set
+CREATE TABLE iam_inline_policies (
+    user_id  TEXT REFERENCES iam_users (user_id) ON DELETE RESTRICT,
+    group_id TEXT REFERENCES iam_groups (group_id) ON DELETE RESTRICT,
+    role_id  TEXT REFERENCES iam_roles (role_id) ON DELETE RESTRICT,
+    name     TEXT NOT NULL,
+    document TEXT NOT NULL,
+    CHECK ((user_id IS NOT NULL) + (group_id IS NOT NULL) + (role_id IS NOT NULL) = 1),
+    UNIQUE (user_id, name),
+    UNIQUE (group_id, name),
+    UNIQUE (role_id, name)
+);
+-- account: the holder's, so AWS managed policies count attachments per account
+CREATE TABLE iam_attachments (
+    policy_id TEXT NOT NULL REFERENCES iam_managed_policies (policy_id) ON DELETE RESTRICT,
+    account   TEXT NOT NULL,
+    user_id   TEXT REFERENCES iam_users (user_id) ON DELETE RESTRICT,
+    group_id  TEXT REFERENCES iam_groups (group_id) ON DELETE RESTRICT,
+    role_id   TEXT REFERENCES iam_roles (role_id) ON DELETE RESTRICT,
+    CHECK ((user_id IS NOT NULL) + (group_id IS NOT NULL) + (role_id IS NOT NULL) = 1),
+    UNIQUE (user_id, policy_id),
+    UNIQUE (group_id, policy_id),
+    UNIQUE (role_id, policy_id)
+);
+CREATE INDEX iam_attachments_by_policy ON iam_attachments (policy_id, account);
+-- tags go with their owner
+CREATE TABLE iam_tags (
+    user_id   TEXT REFERENCES iam_users (user_id) ON DELETE CASCADE,
+    role_id   TEXT REFERENCES iam_roles (role_id) ON DELETE CASCADE,
+    policy_id TEXT REFERENCES iam_managed_policies (policy_id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    key       TEXT NOT NULL COLLATE NOCASE,
+    value     TEXT NOT NULL,
+    CHECK ((user_id IS NOT NULL) + (role_id IS NOT NULL) + (policy_id IS NOT NULL) = 1),
+    UNIQUE (user_id, key),
+    UNIQUE (role_id, key),
+    UNIQUE (policy_id, key)
+);
+-- at most 2 keys per user: each takes one of 2 slots
+CREATE TABLE iam_access_keys (
+    access_key_id     TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL REFERENCES iam_users (user_id) ON DELETE RESTRICT,
+    slot              INTEGER NOT NULL CHECK (slot IN (1, 2)),
+    status            TEXT NOT NULL CHECK (status IN ('Active', 'Inactive')),
+    sealed_secret     BLOB NOT NULL,
+    created           INTEGER NOT NULL,
+    last_used         INTEGER,
+    last_used_service TEXT,
+    last_used_region  TEXT,
+    UNIQUE (user_id, slot)
+);
+"#;
+
+/// Keys per user: IAM's AccessKeysPerUser quota, and the slot CHECK above.
+const KEYS_PER_USER: usize = 2;
+
+/// Secret resource policies (PutResourcePolicy).
+const V3: &str = r#"
+ALTER TABLE secrets ADD COLUMN resource_policy TEXT;
+"#;
+
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let err = |e: rusqlite::Error| StoreError::Database {
         context: "migrating the schema",
@@ -85,6 +226,116 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.execute_batch(V1).map_err(err)?;
         tx.execute_batch("PRAGMA user_version = 1").map_err(err)?;
         tx.commit().map_err(err)?;
+    }
+    if version < 2 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(V2).map_err(err)?;
+        seed_aws_managed_policies(&tx).map_err(err)?;
+        adopt_v1_access_keys(&tx).map_err(err)?;
+        tx.execute_batch("DROP TABLE access_keys; PRAGMA user_version = 2")
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    if version < 3 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(V3).map_err(err)?;
+        tx.execute_batch("PRAGMA user_version = 3").map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+/// AWS managed policies exist once, for every account (account NULL).
+fn seed_aws_managed_policies(tx: &Connection) -> rusqlite::Result<()> {
+    for p in AWS_MANAGED_POLICIES {
+        tx.execute(
+            "INSERT INTO iam_managed_policies (policy_id, account, name, path, arn, description, \
+             default_version, last_version, created, updated) VALUES (?1, NULL, ?2, '/', ?3, ?4, ?5, ?5, ?6, ?7)",
+            params![
+                p.policy_id,
+                p.name,
+                p.arn(),
+                p.description,
+                p.version,
+                p.created.0,
+                p.updated.0
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO iam_policy_versions (policy_id, version, slot, document, created) \
+             VALUES (?1, ?2, 1, ?3, ?4)",
+            params![p.policy_id, p.version, p.document, p.updated.0],
+        )?;
+    }
+    Ok(())
+}
+
+/// V1 keys belonged to a "principal" of an account (only ever `root`, the
+/// server's bootstrap key, which could do everything). Each becomes a key of
+/// an IAM user with AdministratorAccess, so it keeps working with the same
+/// power: `root` maps to `admin`. Secrets are copied sealed as they are (the
+/// seal's associated data names only the key id). A user holds at most 2
+/// keys, so a third and later key of one principal go to `admin-2`,
+/// `admin-3`, ….
+fn adopt_v1_access_keys(tx: &Connection) -> rusqlite::Result<()> {
+    type V1Key = (String, String, String, Vec<u8>, i64);
+    let keys: Vec<V1Key> = tx
+        .prepare(
+            "SELECT access_key_id, account, principal, sealed_secret, created FROM access_keys \
+             ORDER BY account, principal, created, access_key_id",
+        )?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut chunk_start = 0;
+    while chunk_start < keys.len() {
+        let (_, account, principal, _, first_created) = &keys[chunk_start];
+        let same_owner = keys[chunk_start..]
+            .iter()
+            .take_while(|k| &k.1 == account && &k.2 == principal)
+            .count();
+        tx.execute(
+            "INSERT INTO iam_accounts (account_id, created) VALUES (?1, ?2) \
+             ON CONFLICT (account_id) DO NOTHING",
+            params![account, first_created],
+        )?;
+        let base_name = if principal == "root" {
+            ADMIN_USER_NAME
+        } else {
+            principal.as_str()
+        };
+        let owned = &keys[chunk_start..chunk_start + same_owner];
+        for (n, user_keys) in owned.chunks(KEYS_PER_USER).enumerate() {
+            let name = match n {
+                0 => base_name.to_owned(),
+                _ => format!("{base_name}-{}", n + 1),
+            };
+            let user_id = new_unique_id(IdKind::User);
+            tx.execute(
+                "INSERT INTO iam_users (user_id, account, name, path, arn, created) \
+                 VALUES (?1, ?2, ?3, '/', ?4, ?5)",
+                params![
+                    user_id,
+                    account,
+                    name,
+                    entity_arn(account, ArnKind::User, "/", &name),
+                    user_keys[0].4
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO iam_attachments (policy_id, account, user_id) VALUES (?1, ?2, ?3)",
+                params![ADMINISTRATOR_ACCESS.policy_id, account, user_id],
+            )?;
+            for (slot, (id, _, _, sealed, created)) in user_keys.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO iam_access_keys (access_key_id, user_id, slot, status, sealed_secret, created) \
+                     VALUES (?1, ?2, ?3, 'Active', ?4, ?5)",
+                    params![id, user_id, slot as i64 + 1, sealed, created],
+                )?;
+            }
+        }
+        chunk_start += same_owner;
     }
     Ok(())
 }

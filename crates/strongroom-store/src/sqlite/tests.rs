@@ -23,6 +23,7 @@ fn secret(name: &str) -> Secret {
         last_accessed: None,
         deleted: None,
         purge_after: None,
+        resource_policy: None,
         tags: Some(vec![Tag {
             key: "k".into(),
             value: "v".into(),
@@ -267,3 +268,5 @@ async fn futures_join(stores: Vec<Arc<dyn Store>>) -> Vec<bool> {
     }
     out
 }
+
+mod iam;

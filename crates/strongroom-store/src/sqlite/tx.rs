@@ -11,7 +11,7 @@ pub struct SqliteTx<'c> {
 }
 
 const SECRET_COLUMNS: &str = "pk, arn, account, region, name, description, kms_key_id, secret_type, created, \
-     last_changed, last_accessed, deleted, purge_after, tagged";
+     last_changed, last_accessed, deleted, purge_after, tagged, resource_policy";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
@@ -35,6 +35,7 @@ fn secret_row(r: &Row<'_>) -> rusqlite::Result<(i64, bool, Secret)> {
             last_accessed: ts(r.get(10)?),
             deleted: ts(r.get(11)?),
             purge_after: ts(r.get(12)?),
+            resource_policy: r.get(14)?,
             tags: None,
             versions: Vec::new(),
             stages: BTreeMap::new(),
@@ -304,24 +305,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError> {
-        let err = db_err("loading access keys");
-        self.conn
-            .prepare_cached(
-                "SELECT access_key_id, account, principal, sealed_secret, created FROM access_keys",
-            )
-            .map_err(&err)?
-            .query_map([], |r| {
-                Ok(AccessKeyRecord {
-                    access_key_id: r.get(0)?,
-                    account: r.get(1)?,
-                    principal: r.get(2)?,
-                    sealed_secret: r.get(3)?,
-                    created: r.get(4)?,
-                })
-            })
-            .map_err(&err)?
-            .collect::<Result<_, _>>()
-            .map_err(&err)
+        self.load_access_keys(None)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -340,8 +324,8 @@ impl WriteTx for SqliteTx<'_> {
         self.exec(
             "inserting a secret",
             "INSERT INTO secrets (arn, account, region, name, description, kms_key_id, secret_type, created, \
-             last_changed, last_accessed, deleted, purge_after, tagged) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             last_changed, last_accessed, deleted, purge_after, tagged, resource_policy) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 s.arn,
                 s.account,
@@ -356,6 +340,7 @@ impl WriteTx for SqliteTx<'_> {
                 s.deleted.map(|t| t.0),
                 s.purge_after.map(|t| t.0),
                 s.tags.is_some() as i64,
+                s.resource_policy,
             ],
         )?;
         if let Some(tags) = &s.tags {
@@ -368,7 +353,7 @@ impl WriteTx for SqliteTx<'_> {
         self.exec(
             "updating a secret",
             "UPDATE secrets SET description = ?2, kms_key_id = ?3, secret_type = ?4, last_changed = ?5, \
-             last_accessed = ?6, deleted = ?7, purge_after = ?8, tagged = ?9 WHERE arn = ?1",
+             last_accessed = ?6, deleted = ?7, purge_after = ?8, tagged = ?9, resource_policy = ?10 WHERE arn = ?1",
             params![
                 s.arn,
                 s.description,
@@ -379,6 +364,7 @@ impl WriteTx for SqliteTx<'_> {
                 s.deleted.map(|t| t.0),
                 s.purge_after.map(|t| t.0),
                 s.tags.is_some() as i64,
+                s.resource_policy,
             ],
         )?;
         Ok(())
@@ -479,12 +465,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_access_key(&mut self, k: &AccessKeyRecord) -> Result<(), StoreError> {
-        self.exec(
-            "inserting an access key",
-            "INSERT INTO access_keys (access_key_id, account, principal, sealed_secret, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![k.access_key_id, k.account, k.principal, k.sealed_secret, k.created],
-        )?;
-        Ok(())
+        self.insert_access_key_row(k)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {

@@ -1,0 +1,84 @@
+//! AWS STS (2011-06-15) over the Query protocol: the endpoint enum (one
+//! variant per operation, parsed from the form's `Action`) and one handler
+//! module per operation. Each handler reads its members from the form,
+//! checks the model's constraints, calls the service (which authorizes and
+//! applies) and writes its `{Action}Result` members; [`dispatch`] wraps them
+//! in the response envelope.
+//!
+//! Operations not listed here (AssumeRole, GetSessionToken, …) are not
+//! routed, so clients get `InvalidAction` for them, as for any unknown one.
+
+mod get_caller_identity;
+
+use crate::ApiError;
+use crate::protocol::query::{self, QueryRequest};
+use crate::protocol::xml::XmlWriter;
+use crate::route::AwsService;
+use strongroom_service::{RequestContext, Service};
+
+/// The API version of STS's model, the `Version` its clients send.
+pub const API_VERSION: &str = "2011-06-15";
+
+/// Generates the endpoint enum, its name table and the dispatch to the
+/// handler modules from one list, so the three cannot drift apart.
+macro_rules! endpoints {
+    ($($variant:ident => $module:ident),+ $(,)?) => {
+        /// The STS operations this server implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Endpoint {
+            $($variant),+
+        }
+
+        impl Endpoint {
+            /// The operation named by a request's `Action`.
+            pub fn from_name(name: &str) -> Option<Endpoint> {
+                match name {
+                    $(stringify!($variant) => Some(Endpoint::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The operation's AWS name, e.g. `GetCallerIdentity`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Endpoint::$variant => stringify!($variant),)+
+                }
+            }
+        }
+
+        /// Runs one operation and returns its XML response body.
+        pub async fn dispatch(
+            endpoint: Endpoint,
+            service: &Service,
+            ctx: &RequestContext,
+            form: &QueryRequest,
+        ) -> Result<Vec<u8>, ApiError> {
+            let mut result = XmlWriter::new();
+            match endpoint {
+                $(Endpoint::$variant => $module::handle(service, ctx, form, &mut result).await?,)+
+            }
+            Ok(query::response(AwsService::Sts, endpoint.name(), &ctx.request_id, result))
+        }
+    };
+}
+
+endpoints! {
+    GetCallerIdentity => get_caller_identity,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(
+            Endpoint::from_name("GetCallerIdentity"),
+            Some(Endpoint::GetCallerIdentity)
+        );
+        assert_eq!(Endpoint::GetCallerIdentity.name(), "GetCallerIdentity");
+        assert_eq!(Endpoint::from_name("getcalleridentity"), None);
+        // Not implemented yet: unknown, so InvalidAction.
+        assert_eq!(Endpoint::from_name("AssumeRole"), None);
+    }
+}

@@ -1,0 +1,411 @@
+//! `Action`/`NotAction` (wildcards, case-insensitive) and `Resource`/`NotResource`
+//! (ARN fields, wildcards, case-sensitive, policy variables) in identity policies.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{GET, SECRET, context, identity_allows};
+
+/// `(statement elements other than Effect, action, resource, context, expected)`.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    bool,
+);
+
+fn check(version: &str, rows: &[Row]) {
+    for (i, (elements, action, resource, setup, expected)) in rows.iter().enumerate() {
+        let json =
+            format!(r#"{{"Version":"{version}","Statement":[{{"Effect":"Allow",{elements}}}]}}"#);
+        let got = identity_allows(&json, action, resource, &context(setup));
+        assert_eq!(
+            got, *expected,
+            "row {i}: {elements} / {action} on {resource}"
+        );
+    }
+}
+
+#[test]
+fn actions() {
+    check(
+        "2012-10-17",
+        &[
+            (
+                r#""Action":"secretsmanager:GetSecretValue","Resource":"*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"secretsmanager:GetSecretValue","Resource":"*""#,
+                "SecretsManager:getsecretvalue",
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"SECRETSMANAGER:GETSECRETVALUE","Resource":"*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"secretsmanager:GetSecretValue","Resource":"*""#,
+                "secretsmanager:PutSecretValue",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"secretsmanager:Get*","Resource":"*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"secretsmanager:Get*","Resource":"*""#,
+                "secretsmanager:DescribeSecret",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"secretsmanager:*Secret*","Resource":"*""#,
+                "secretsmanager:PutSecretValue",
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"secretsmanager:?etSecretValue","Resource":"*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"secretsmanager:?etSecretValue","Resource":"*""#,
+                "secretsmanager:GetSecretValues",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"*""#,
+                "kms:Decrypt",
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"secretsmanager:*","Resource":"*""#,
+                "kms:Decrypt",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"secretsmanager:*","Resource":"*""#,
+                "secretsmanagerx:Get",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":["kms:*","secretsmanager:Describe*"],"Resource":"*""#,
+                "secretsmanager:DescribeSecret",
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":["kms:*","secretsmanager:Describe*"],"Resource":"*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""NotAction":"secretsmanager:DeleteSecret","Resource":"*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""NotAction":"secretsmanager:DeleteSecret","Resource":"*""#,
+                "secretsmanager:DeleteSecret",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""NotAction":"secretsmanager:DeleteSecret","Resource":"*""#,
+                "SECRETSMANAGER:deletesecret",
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""NotAction":["secretsmanager:*"],"Resource":"*""#,
+                "kms:Decrypt",
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""NotAction":["secretsmanager:*","kms:*"],"Resource":"*""#,
+                "kms:Decrypt",
+                SECRET,
+                &[],
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn resources() {
+    check(
+        "2012-10-17",
+        &[
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:dev/*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:Prod/*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:111122223333:secret:*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:*:secret:prod/db-??????""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:*:secret:prod/db-?????""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:secret:*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-west-2:111122223333:secret:*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:444455556666:secret:*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"*""#,
+                "secretsmanager:ListSecrets",
+                "*",
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*""#,
+                "secretsmanager:ListSecrets",
+                "*",
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":["arn:aws:kms:*","arn:aws:secretsmanager:*:*:secret:prod/*"]"#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","NotResource":"arn:aws:secretsmanager:*:*:secret:prod/*""#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","NotResource":"arn:aws:secretsmanager:*:*:secret:dev/*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","NotResource":["arn:aws:kms:*","arn:aws:secretsmanager:*:*:secret:prod/*"]"#,
+                GET,
+                SECRET,
+                &[],
+                false,
+            ),
+        ],
+    );
+}
+
+const U: &str = "aws:username";
+
+#[test]
+fn resource_policy_variables() {
+    check(
+        "2012-10-17",
+        &[
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:*:secret:${aws:username}/*""#,
+                GET,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:alice/x-1",
+                &[(U, "alice")],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:*:secret:${aws:username}/*""#,
+                GET,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:alice/x-1",
+                &[(U, "bob")],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:*:secret:${aws:username}/*""#,
+                GET,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:alice/x-1",
+                &[],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:*:secret:${aws:username,'shared'}/*""#,
+                GET,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:shared/x-1",
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:*:secret:${aws:PrincipalTag/team}/*""#,
+                GET,
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:blue/x-1",
+                &[("aws:principaltag/Team", "blue")],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:secretsmanager:*:${aws:PrincipalAccount}:secret:*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:s3:::b/${*}""#,
+                "s3:GetObject",
+                "arn:aws:s3:::b/*",
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:s3:::b/${*}""#,
+                "s3:GetObject",
+                "arn:aws:s3:::b/x",
+                &[],
+                false,
+            ),
+            // A substituted `*` is literal.
+            (
+                r#""Action":"*","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/p}""#,
+                "s3:GetObject",
+                "arn:aws:s3:::b/x",
+                &[("aws:PrincipalTag/p", "*")],
+                false,
+            ),
+            // An unresolvable NotResource entry excludes nothing.
+            (
+                r#""Action":"*","NotResource":"arn:aws:secretsmanager:*:*:secret:${aws:username}/*""#,
+                GET,
+                SECRET,
+                &[],
+                true,
+            ),
+            (
+                r#""Action":"*","NotResource":"arn:aws:secretsmanager:*:*:secret:${aws:username}/*""#,
+                GET,
+                SECRET,
+                &[(U, "prod")],
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn resource_variables_are_text_in_2008_policies() {
+    check(
+        "2008-10-17",
+        &[
+            (
+                r#""Action":"*","Resource":"arn:aws:s3:::b/${aws:username}""#,
+                "s3:GetObject",
+                "arn:aws:s3:::b/alice",
+                &[(U, "alice")],
+                false,
+            ),
+            (
+                r#""Action":"*","Resource":"arn:aws:s3:::b/${aws:username}""#,
+                "s3:GetObject",
+                "arn:aws:s3:::b/${aws:username}",
+                &[(U, "alice")],
+                true,
+            ),
+        ],
+    );
+}

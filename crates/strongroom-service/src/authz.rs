@@ -1,0 +1,271 @@
+//! Authorization: the one place where a request is allowed or denied.
+//!
+//! Every operation describes what it asks for as an [`Access`] (action,
+//! resource ARN, the resource's policy, the request's condition keys);
+//! [`authorize`] adds the global condition keys of the request context and
+//! evaluates the caller's identity policies, the resource policy and any
+//! session policy with the policy engine (`strongroom-policy`).
+//!
+//! Architecture Invariant: authorization comes before existence. An
+//! operation on a secret resolves it and authorizes in the same step
+//! ([`resolve_authorized`]); a secret that does not exist is authorized
+//! as its name, so a caller without permission learns nothing about it.
+
+use crate::{RequestContext, ServiceError};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use strongroom_domain::{Error, Secret, SecretRef, Tag};
+use strongroom_policy::{Context, Decision, Policies, Policy, PolicyKind, Request};
+use strongroom_store::ReadTx;
+
+/// What one operation asks to do.
+pub struct Access<'a> {
+    /// `service:Operation`, e.g. `secretsmanager:GetSecretValue`.
+    pub action: &'static str,
+    /// The resource ARN policies match against; `*` for actions without one.
+    pub resource: &'a str,
+    /// The account owning the resource (the caller's for `*`).
+    pub resource_account: &'a str,
+    /// The resource's own policy (a secret's resource policy).
+    pub resource_policy: Option<&'a Policy>,
+    /// How a denial names the resource: the id as the caller gave it.
+    pub shown_as: &'a str,
+    /// The request's and the resource's condition keys.
+    pub keys: Context,
+}
+
+/// Allows or denies `access` for the caller of `ctx`: the one place every
+/// decision is made (Secrets Manager's operations call it through the
+/// helpers below; IAM and STS handlers call it directly).
+pub fn authorize(ctx: &RequestContext, mut access: Access<'_>) -> Result<(), ServiceError> {
+    let principal = &ctx.principal;
+    add_global_keys(ctx, &mut access.keys);
+    access
+        .keys
+        .set("aws:ResourceAccount", access.resource_account);
+    let identity: Vec<&Policy> = principal.policies.iter().map(Arc::as_ref).collect();
+    let request = Request {
+        principal: strongroom_policy::Principal {
+            arn: &principal.arn,
+            account: &principal.account,
+            role_arn: principal.session.as_ref().map(|s| s.role_arn.as_str()),
+        },
+        action: access.action,
+        resource: access.resource,
+        resource_account: access.resource_account,
+        context: &access.keys,
+    };
+    let policies = Policies {
+        identity: &identity,
+        resource: access.resource_policy,
+        session: principal.session_policy.as_deref(),
+    };
+    match strongroom_policy::authorize(&request, &policies) {
+        Decision::Allow => Ok(()),
+        Decision::Deny(reason) => Err(ServiceError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {} on resource: {} {}",
+            principal.arn,
+            access.action,
+            access.shown_as,
+            reason.message(access.action)
+        ))),
+    }
+}
+
+/// The global condition keys every request carries.
+fn add_global_keys(ctx: &RequestContext, keys: &mut Context) {
+    let p = &ctx.principal;
+    keys.set("aws:PrincipalArn", principal_arn_key(ctx));
+    keys.set("aws:PrincipalAccount", p.account.as_str());
+    keys.set("aws:PrincipalType", p.kind.condition_value());
+    keys.set("aws:userid", p.id.as_str());
+    if let Some(name) = &p.user_name {
+        keys.set("aws:username", name.as_str());
+    }
+    for tag in &p.tags {
+        keys.set(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
+    }
+    if let Some(ip) = ctx.source_ip {
+        keys.set("aws:SourceIp", ip.to_string());
+    }
+    let seconds = ctx.time.millis().div_euclid(1000);
+    keys.set("aws:EpochTime", seconds.to_string());
+    if let Ok(t) = jiff::Timestamp::from_second(seconds) {
+        keys.set("aws:CurrentTime", t.to_string());
+    }
+    keys.set(
+        "aws:SecureTransport",
+        if ctx.secure_transport {
+            "true"
+        } else {
+            "false"
+        },
+    );
+}
+
+/// `aws:PrincipalArn` is the role's ARN for a role session (AWS documents
+/// it so), the principal's own ARN otherwise.
+fn principal_arn_key(ctx: &RequestContext) -> &str {
+    match &ctx.principal.session {
+        Some(s) => &s.role_arn,
+        None => &ctx.principal.arn,
+    }
+}
+
+/// `aws:RequestTag/*` and `aws:TagKeys` for tags a request sets.
+pub fn add_request_tags(keys: &mut Context, tags: &[Tag]) {
+    for tag in tags {
+        keys.set(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
+    }
+    keys.set_multi("aws:TagKeys", tags.iter().map(|t| t.key.clone()).collect());
+}
+
+/// The condition keys a secret itself contributes.
+pub(crate) fn secret_keys(secret: &Secret) -> Context {
+    let mut keys = Context::new();
+    keys.set("secretsmanager:SecretId", secret.arn.as_str());
+    keys.set("secretsmanager:SecretPrimaryRegion", secret.region.as_str());
+    for tag in secret.tags.as_deref().unwrap_or_default() {
+        keys.set(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+        keys.set(
+            &format!("secretsmanager:ResourceTag/{}", tag.key),
+            tag.value.as_str(),
+        );
+    }
+    keys
+}
+
+/// Parsed resource policies, by their text: a secret's policy is parsed
+/// once, not on every request that reads the secret.
+#[derive(Default)]
+pub(crate) struct PolicyCache {
+    parsed: RwLock<HashMap<String, Arc<Policy>>>,
+}
+
+/// Policies kept before the cache starts over.
+const MAX_CACHED_POLICIES: usize = 4096;
+
+impl PolicyCache {
+    /// The parsed form of a stored resource policy. A stored policy was
+    /// validated when it was put; one that no longer parses (a stricter
+    /// parser after an upgrade) grants nothing rather than failing reads.
+    pub fn resource_policy(&self, text: &str) -> Option<Arc<Policy>> {
+        if let Some(p) = self.parsed.read().ok()?.get(text) {
+            return Some(p.clone());
+        }
+        let policy = Arc::new(Policy::parse(text, PolicyKind::Resource).ok()?);
+        if let Ok(mut map) = self.parsed.write() {
+            if map.len() >= MAX_CACHED_POLICIES {
+                map.clear();
+            }
+            map.insert(text.to_owned(), policy.clone());
+        }
+        Some(policy)
+    }
+}
+
+/// Authorizes `action` on an existing secret, with the operation's own
+/// condition keys added to the secret's.
+pub(crate) fn authorize_on_secret(
+    ctx: &RequestContext,
+    policies: &PolicyCache,
+    secret: &Secret,
+    shown_as: &str,
+    action: &'static str,
+    request_keys: impl FnOnce(&mut Context),
+) -> Result<(), ServiceError> {
+    let mut keys = secret_keys(secret);
+    request_keys(&mut keys);
+    let resource_policy = secret
+        .resource_policy
+        .as_deref()
+        .and_then(|t| policies.resource_policy(t));
+    authorize(
+        ctx,
+        Access {
+            action,
+            resource: &secret.arn,
+            resource_account: &secret.account,
+            resource_policy: resource_policy.as_deref(),
+            shown_as,
+            keys,
+        },
+    )?;
+    if secret.account != ctx.account() && secret.kms_key_id.is_none() {
+        // The AWS managed key cannot be used from another account.
+        return Err(Error::CrossAccountDefaultKey.into());
+    }
+    Ok(())
+}
+
+/// Authorizes `action` on a secret that does not exist (or that the caller
+/// may not see), named as the caller named it. Allowed, the caller learns
+/// it does not exist; denied, nothing more.
+pub(crate) fn authorize_on_missing(
+    ctx: &RequestContext,
+    secret_id: &str,
+    action: &'static str,
+    request_keys: impl FnOnce(&mut Context),
+) -> Result<(), ServiceError> {
+    let arn = match SecretRef::parse(secret_id) {
+        Ok(SecretRef::Arn { full, .. }) => full,
+        // A name: the ARN a secret of that name would have, minus the suffix.
+        _ => strongroom_domain::build_arn(&ctx.region, ctx.account(), secret_id, ""),
+    };
+    let mut keys = Context::new();
+    keys.set("secretsmanager:SecretId", arn.as_str());
+    request_keys(&mut keys);
+    authorize(
+        ctx,
+        Access {
+            action,
+            resource: &arn,
+            resource_account: ctx.account(),
+            resource_policy: None,
+            shown_as: secret_id,
+            keys,
+        },
+    )
+}
+
+/// Resolves `secret_id` and authorizes `action` on it: the resolve and
+/// authorize steps of every operation on one secret.
+pub(crate) fn resolve_authorized(
+    tx: &dyn ReadTx,
+    ctx: &RequestContext,
+    policies: &PolicyCache,
+    secret_id: &str,
+    action: &'static str,
+    request_keys: impl FnOnce(&mut Context),
+) -> Result<Secret, ServiceError> {
+    match crate::resolve(tx, ctx, secret_id) {
+        Ok(secret) => {
+            authorize_on_secret(ctx, policies, &secret, secret_id, action, request_keys)?;
+            Ok(secret)
+        }
+        Err(ServiceError::Domain(Error::SecretNotFound)) => {
+            authorize_on_missing(ctx, secret_id, action, request_keys)?;
+            Err(Error::SecretNotFound.into())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Authorizes an action that names no resource (`ListSecrets`,
+/// `GetRandomPassword`): AWS authorizes those on `*`.
+pub(crate) fn authorize_on_any(
+    ctx: &RequestContext,
+    action: &'static str,
+) -> Result<(), ServiceError> {
+    authorize(
+        ctx,
+        Access {
+            action,
+            resource: "*",
+            resource_account: ctx.account(),
+            resource_policy: None,
+            shown_as: "*",
+            keys: Context::new(),
+        },
+    )
+}
