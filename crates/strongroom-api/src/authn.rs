@@ -116,6 +116,12 @@ impl Authenticator {
                 &self.signing_keys,
             )?;
         }
+        // GetSessionToken's credentials cannot call IAM (AWS requires MFA
+        // for that, which this server does not have): IAM does not
+        // recognize them.
+        if service == AwsService::Iam && signer.principal.kind == PrincipalKind::UserSession {
+            return Err(AuthError::UnrecognizedClient.into());
+        }
         if signer.long_term
             && let Err(e) = self
                 .iam

@@ -24,6 +24,10 @@ pub enum ApiError {
     /// API `Version` it gives (`NO_VERSION_SPECIFIED` when it gives none).
     #[error("Could not find operation {action} for version {version}")]
     InvalidAction { action: String, version: String },
+    /// AssumeRole's session policy and tags do not fit in a session token
+    /// (STS's limit: 2048 characters of policy, packed).
+    #[error("Packed policy consumes {percent}% of allotted space, please use smaller policy.")]
+    PackedPolicyTooLarge { percent: usize },
     /// A Query request without an `Action`.
     #[error("The request must contain the parameter Action.")]
     MissingAction,
@@ -73,6 +77,7 @@ impl ApiError {
             // Query-only failures: the Query codes (JSON never sees them).
             ApiError::InvalidAction { .. } => "InvalidAction",
             ApiError::MissingAction => "MissingAction",
+            ApiError::PackedPolicyTooLarge { .. } => "PackedPolicyTooLarge",
             ApiError::DuplicateParameter(_) => "InvalidQueryParameter",
             ApiError::Internal => "InternalServiceError",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",

@@ -151,9 +151,7 @@ async fn process(
         (Route::SecretsManager(endpoint), _) => {
             secretsmanager::dispatch(endpoint, &state.service, ctx, &bytes).await
         }
-        (Route::Sts(endpoint), Some(form)) => {
-            sts::dispatch(endpoint, &state.service, ctx, form).await
-        }
+        (Route::Sts(endpoint), Some(form)) => sts::dispatch(endpoint, &state.iam, ctx, form).await,
         // Only Route::from_query yields an STS route, and only with a form.
         (Route::Sts(_), None) => Err(ApiError::Internal),
     }

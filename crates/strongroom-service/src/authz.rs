@@ -15,7 +15,7 @@ use crate::{RequestContext, ServiceError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use strongroom_domain::{Error, Secret, SecretRef, Tag};
-use strongroom_policy::{Context, Decision, Policies, Policy, PolicyKind, Request};
+use strongroom_policy::{Context, Decision, DenyReason, Policies, Policy, PolicyKind, Request};
 use strongroom_store::ReadTx;
 
 /// What one operation asks to do.
@@ -269,3 +269,83 @@ pub(crate) fn authorize_on_any(
         },
     )
 }
+
+/// Authorizes `action` (`sts:AssumeRole`, `sts:TagSession`) on a role whose
+/// trust policy is `trust`.
+///
+/// A role is stricter than other resources: its trust policy must always
+/// allow the caller, even within the role's own account. A trust statement
+/// that names the caller (or its role) directly is enough on its own; one
+/// that names only the caller's account delegates to that account, whose
+/// identity policies must then allow the action too. An explicit deny in
+/// any policy wins.
+pub fn authorize_assume_role(
+    ctx: &RequestContext,
+    role_arn: &str,
+    role_account: &str,
+    trust: &Policy,
+    action: &'static str,
+    keys: Context,
+) -> Result<(), ServiceError> {
+    let principal = &ctx.principal;
+    let mut keys = keys;
+    add_global_keys(ctx, &mut keys);
+    keys.set("aws:ResourceAccount", role_account);
+    let identity: Vec<&Policy> = principal.policies.iter().map(Arc::as_ref).collect();
+    let session = principal.session_policy.as_deref();
+    let decide = |identity: &[&Policy], resource_account: &str| {
+        strongroom_policy::authorize(
+            &Request {
+                principal: strongroom_policy::Principal {
+                    arn: &principal.arn,
+                    account: &principal.account,
+                    role_arn: principal.session.as_ref().map(|s| s.role_arn.as_str()),
+                },
+                action,
+                resource: role_arn,
+                resource_account,
+                context: &keys,
+            },
+            &Policies {
+                identity,
+                resource: Some(trust),
+                session,
+            },
+        )
+    };
+    let denied = |reason: Option<strongroom_policy::DenyReason>| {
+        let because = reason
+            .map(|r| format!(" {}", r.message(action)))
+            .unwrap_or_default();
+        ServiceError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {role_arn}{because}",
+            principal.arn
+        ))
+    };
+    // Explicit denies, as for any request.
+    if let Decision::Deny(reason) = decide(&identity, role_account)
+        && matches!(
+            reason,
+            DenyReason::ExplicitDenyIdentity
+                | DenyReason::ExplicitDenyResource
+                | DenyReason::ExplicitDenySession
+        )
+    {
+        return Err(denied(Some(reason)));
+    }
+    // The trust policy names the caller itself: no identity policy needed
+    // (but a session policy still narrows a role session).
+    let direct = decide(&[], &principal.account).is_allowed();
+    // Otherwise both sides must allow, as across accounts: evaluated as if
+    // the role were in another account, which is exactly that rule.
+    let delegated = || decide(&identity, CROSS_ACCOUNT_SENTINEL).is_allowed();
+    if direct || delegated() {
+        Ok(())
+    } else {
+        Err(denied(None))
+    }
+}
+
+/// An account id no principal has (not 12 digits), used to evaluate a role's
+/// trust with the cross-account rule (both identity and trust must allow).
+const CROSS_ACCOUNT_SENTINEL: &str = "trust-delegation";

@@ -22,7 +22,7 @@ mod tags;
 mod values;
 mod versions;
 
-pub use authz::{Access, add_request_tags, authorize};
+pub use authz::{Access, add_request_tags, authorize, authorize_assume_role};
 pub use clock::{Clock, SystemClock};
 pub use context::{Principal, PrincipalKind, RequestContext, RoleSession};
 pub use error::ServiceError;

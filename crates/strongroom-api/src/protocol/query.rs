@@ -312,6 +312,7 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
             ("InvalidAction", BAD_REQUEST)
         }
         ApiError::MissingAction => ("MissingAction", BAD_REQUEST),
+        ApiError::PackedPolicyTooLarge { .. } => ("PackedPolicyTooLarge", BAD_REQUEST),
         ApiError::DuplicateParameter(_) => ("InvalidQueryParameter", BAD_REQUEST),
         ApiError::Serialization(_) | ApiError::BodyRead => ("MalformedInput", BAD_REQUEST),
         ApiError::BodyTooLarge(_) => ("RequestEntityTooLarge", StatusCode::PAYLOAD_TOO_LARGE),

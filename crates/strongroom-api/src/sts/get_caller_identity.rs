@@ -4,13 +4,14 @@
 use crate::ApiError;
 use crate::protocol::query::QueryRequest;
 use crate::protocol::xml::XmlWriter;
-use strongroom_service::{RequestContext, Service};
+use strongroom_iam::Iam;
+use strongroom_service::RequestContext;
 
 /// Needs no permission, as in AWS: a denial would tell the caller the same
 /// facts (its ARN is in every AccessDenied message), so there is nothing
 /// to authorize. The operation has no input members.
 pub(super) async fn handle(
-    _service: &Service,
+    _iam: &Iam,
     ctx: &RequestContext,
     _form: &QueryRequest,
     out: &mut XmlWriter,

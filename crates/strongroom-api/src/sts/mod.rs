@@ -5,16 +5,20 @@
 //! applies) and writes its `{Action}Result` members; [`dispatch`] wraps them
 //! in the response envelope.
 //!
-//! Operations not listed here (AssumeRole, GetSessionToken, …) are not
+//! Operations not listed here (AssumeRoleWithWebIdentity, …) are not
 //! routed, so clients get `InvalidAction` for them, as for any unknown one.
 
+mod assume_role;
+mod convert;
 mod get_caller_identity;
+mod get_session_token;
 
 use crate::ApiError;
 use crate::protocol::query::{self, QueryRequest};
 use crate::protocol::xml::XmlWriter;
 use crate::route::AwsService;
-use strongroom_service::{RequestContext, Service};
+use strongroom_iam::Iam;
+use strongroom_service::RequestContext;
 
 /// The API version of STS's model, the `Version` its clients send.
 pub const API_VERSION: &str = "2011-06-15";
@@ -49,13 +53,13 @@ macro_rules! endpoints {
         /// Runs one operation and returns its XML response body.
         pub async fn dispatch(
             endpoint: Endpoint,
-            service: &Service,
+            iam: &Iam,
             ctx: &RequestContext,
             form: &QueryRequest,
         ) -> Result<Vec<u8>, ApiError> {
             let mut result = XmlWriter::new();
             match endpoint {
-                $(Endpoint::$variant => $module::handle(service, ctx, form, &mut result).await?,)+
+                $(Endpoint::$variant => $module::handle(iam, ctx, form, &mut result).await?,)+
             }
             Ok(query::response(AwsService::Sts, endpoint.name(), &ctx.request_id, result))
         }
@@ -63,7 +67,9 @@ macro_rules! endpoints {
 }
 
 endpoints! {
+    AssumeRole => assume_role,
     GetCallerIdentity => get_caller_identity,
+    GetSessionToken => get_session_token,
 }
 
 #[cfg(test)]
@@ -78,7 +84,11 @@ mod tests {
         );
         assert_eq!(Endpoint::GetCallerIdentity.name(), "GetCallerIdentity");
         assert_eq!(Endpoint::from_name("getcalleridentity"), None);
-        // Not implemented yet: unknown, so InvalidAction.
-        assert_eq!(Endpoint::from_name("AssumeRole"), None);
+        assert_eq!(
+            Endpoint::from_name("AssumeRole"),
+            Some(Endpoint::AssumeRole)
+        );
+        // Not implemented: unknown, so InvalidAction.
+        assert_eq!(Endpoint::from_name("AssumeRoleWithWebIdentity"), None);
     }
 }
