@@ -363,11 +363,14 @@ def make_client(
     secret_key: str,
     validate: bool = True,
     service: str = "secretsmanager",
+    session_token: str | None = None,
 ):
-    """A boto3 client (Secrets Manager unless `service` says otherwise) with retries off."""
+    """A boto3 client (Secrets Manager unless `service` says otherwise) with
+    retries off; `session_token` for temporary credentials."""
     session = boto3.session.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
+        aws_session_token=session_token,
         region_name=region,
     )
     config = Config(
@@ -653,10 +656,19 @@ class AwsCli:
         CliError, carrying stderr, when the command fails."""
         return self.run("secretsmanager", *args, timeout=timeout)
 
-    def run(self, service: str, *args: str, timeout: float = 60, secret_key: str | None = None) -> Any:
+    def run(
+        self,
+        service: str,
+        *args: str,
+        timeout: float = 60,
+        secret_key: str | None = None,
+        access_key: str | None = None,
+        session_token: str | None = None,
+    ) -> Any:
         """Runs `aws --endpoint-url ... --output json SERVICE ARGS` (e.g.
-        `run("sts", "get-caller-identity")`); `secret_key` replaces the
-        server's, to sign wrongly on purpose."""
+        `run("sts", "get-caller-identity")`) with the server's admin key, or
+        `access_key`/`secret_key`/`session_token` when given (a wrong
+        `secret_key` alone signs wrongly on purpose)."""
         argv = [
             aws_cli_path(),
             "--endpoint-url",
@@ -669,7 +681,7 @@ class AwsCli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             {
-                "AWS_ACCESS_KEY_ID": self.server.access_key or "",
+                "AWS_ACCESS_KEY_ID": access_key or self.server.access_key or "",
                 "AWS_SECRET_ACCESS_KEY": secret_key or self.server.secret_key or "",
                 "AWS_DEFAULT_REGION": self.region,
                 "AWS_CONFIG_FILE": os.devnull,
@@ -679,6 +691,8 @@ class AwsCli:
                 "AWS_RETRY_MODE": "standard",
             }
         )
+        if session_token:
+            env["AWS_SESSION_TOKEN"] = session_token
         proc = subprocess.run(
             argv, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
         )

@@ -199,14 +199,14 @@ def test_client_text_is_escaped_in_errors(server):
     assert err.message == "Could not find operation <b>&x for version 2011-06-15"
 
 
-def test_not_yet_implemented_sts_operation_with_boto3(server):
+def test_unimplemented_sts_operation_with_boto3(server):
     sts = server.sts_client()
-    msg = "Could not find operation AssumeRole for version 2011-06-15"
+    msg = "Could not find operation GetFederationToken for version 2011-06-15"
     with expect_error("InvalidAction", msg, status=400):
-        sts.assume_role(RoleArn=f"arn:aws:iam::{server.account_id}:role/r", RoleSessionName="session")
+        sts.get_federation_token(Name="someone")
 
 
-def test_iam_actions_are_unknown_in_iams_namespace(server):
+def test_unimplemented_iam_actions_are_unknown_in_iams_namespace(server):
     iam = make_client(
         server.endpoint or "",
         region=REGION,
@@ -214,7 +214,8 @@ def test_iam_actions_are_unknown_in_iams_namespace(server):
         secret_key=server.secret_key or "",
         service="iam",
     )
-    with expect_error("InvalidAction", "Could not find operation ListUsers for version 2010-05-08", status=400):
-        iam.list_users()
-    err = xml_error(query(server, "Action=ListUsers&Version=2010-05-08", service="iam"), 400)
+    msg = "Could not find operation ListMFADevices for version 2010-05-08"
+    with expect_error("InvalidAction", msg, status=400):
+        iam.list_mfa_devices()
+    err = xml_error(query(server, "Action=ListMFADevices&Version=2010-05-08", service="iam"), 400)
     assert err.namespace == IAM_NS

@@ -31,6 +31,11 @@ pub enum ApiError {
     /// A Query request without an `Action`.
     #[error("The request must contain the parameter Action.")]
     MissingAction,
+    /// An IAM operation whose UserName defaults to the caller's user, called
+    /// without one by a caller that is not an IAM user (IAM's
+    /// ValidationError, worded as IAM words it).
+    #[error("Must specify userName when calling with non-User credentials")]
+    UserNameRequired,
     /// A Query request gives a parameter more than once.
     #[error("The parameter {0} must not be given more than once.")]
     DuplicateParameter(String),
@@ -77,6 +82,7 @@ impl ApiError {
             // Query-only failures: the Query codes (JSON never sees them).
             ApiError::InvalidAction { .. } => "InvalidAction",
             ApiError::MissingAction => "MissingAction",
+            ApiError::UserNameRequired => "ValidationError",
             ApiError::PackedPolicyTooLarge { .. } => "PackedPolicyTooLarge",
             ApiError::DuplicateParameter(_) => "InvalidQueryParameter",
             ApiError::Internal => "InternalServiceError",
@@ -91,6 +97,7 @@ impl ApiError {
             ApiError::Service(ServiceError::Store(_)) | ApiError::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            ApiError::Iam(e) if e.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             _ => StatusCode::BAD_REQUEST,

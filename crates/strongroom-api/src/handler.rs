@@ -15,7 +15,7 @@ use crate::protocol::Protocol;
 use crate::protocol::query::QueryRequest;
 use crate::record::{CallRecord, Recorder};
 use crate::route::{AwsService, Route};
-use crate::{ApiError, secretsmanager, sts};
+use crate::{ApiError, iam, secretsmanager, sts};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -152,8 +152,9 @@ async fn process(
             secretsmanager::dispatch(endpoint, &state.service, ctx, &bytes).await
         }
         (Route::Sts(endpoint), Some(form)) => sts::dispatch(endpoint, &state.iam, ctx, form).await,
-        // Only Route::from_query yields an STS route, and only with a form.
-        (Route::Sts(_), None) => Err(ApiError::Internal),
+        (Route::Iam(endpoint), Some(form)) => iam::dispatch(endpoint, &state.iam, ctx, form).await,
+        // Only Route::from_query yields STS and IAM routes, and only with a form.
+        (Route::Sts(_) | Route::Iam(_), None) => Err(ApiError::Internal),
     }
 }
 

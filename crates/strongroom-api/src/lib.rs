@@ -1,5 +1,5 @@
 //! The wire layer: one HTTP listener serving AWS services, each as its SDKs
-//! call it: Secrets Manager over AWS JSON 1.1, STS (and IAM) over the AWS
+//! call it: Secrets Manager over AWS JSON 1.1, STS and IAM over the AWS
 //! Query protocol ([`protocol`]).
 //!
 //! Every request takes the same pipeline ([`handler`]): body limit → SigV4
@@ -16,6 +16,7 @@
 mod authn;
 mod error;
 mod handler;
+mod iam;
 mod protocol;
 mod record;
 mod route;

@@ -7,7 +7,7 @@
 //! signature, before it is authenticated, and its operation only after.
 
 use crate::protocol::query::QueryRequest;
-use crate::{ApiError, secretsmanager, sts};
+use crate::{ApiError, iam, secretsmanager, sts};
 use strongroom_auth::AuthError;
 
 /// The AWS services served on this listener.
@@ -51,7 +51,7 @@ impl AwsService {
         match self {
             AwsService::SecretsManager => "2017-10-17",
             AwsService::Sts => sts::API_VERSION,
-            AwsService::Iam => "2010-05-08",
+            AwsService::Iam => iam::API_VERSION,
         }
     }
 
@@ -89,6 +89,7 @@ impl AwsService {
 pub enum Route {
     SecretsManager(secretsmanager::Endpoint),
     Sts(sts::Endpoint),
+    Iam(iam::Endpoint),
 }
 
 impl Route {
@@ -121,9 +122,9 @@ impl Route {
             AwsService::Sts => sts::Endpoint::from_name(action)
                 .map(Route::Sts)
                 .ok_or_else(invalid),
-            // IAM's endpoint enum (`iam::Endpoint::from_name`) plugs in here;
-            // until it exists every IAM action is unknown, not stubbed.
-            AwsService::Iam => Err(invalid()),
+            AwsService::Iam => iam::Endpoint::from_name(action)
+                .map(Route::Iam)
+                .ok_or_else(invalid),
             // Secrets Manager speaks JSON 1.1 only.
             AwsService::SecretsManager => Err(invalid()),
         }
@@ -133,6 +134,7 @@ impl Route {
         match self {
             Route::SecretsManager(_) => AwsService::SecretsManager,
             Route::Sts(_) => AwsService::Sts,
+            Route::Iam(_) => AwsService::Iam,
         }
     }
 
@@ -141,6 +143,7 @@ impl Route {
         match self {
             Route::SecretsManager(e) => e.name(),
             Route::Sts(e) => e.name(),
+            Route::Iam(e) => e.name(),
         }
     }
 }
@@ -202,13 +205,32 @@ mod tests {
             invalid_action(query(AwsService::Sts, "Action=GetCallerIdentity")),
             "Could not find operation GetCallerIdentity for version NO_VERSION_SPECIFIED"
         );
-        // No IAM operation is implemented yet: all are unknown.
+        assert_eq!(
+            query(AwsService::Iam, "Action=ListUsers&Version=2010-05-08").unwrap(),
+            Route::Iam(iam::Endpoint::ListUsers)
+        );
+        // An IAM operation this server does not implement, and an STS one
+        // sent to IAM, are unknown.
         assert_eq!(
             invalid_action(query(
                 AwsService::Iam,
-                "Action=ListUsers&Version=2010-05-08"
+                "Action=UpdateUser&Version=2010-05-08"
             )),
-            "Could not find operation ListUsers for version 2010-05-08"
+            "Could not find operation UpdateUser for version 2010-05-08"
+        );
+        assert_eq!(
+            invalid_action(query(
+                AwsService::Iam,
+                "Action=GetCallerIdentity&Version=2010-05-08"
+            )),
+            "Could not find operation GetCallerIdentity for version 2010-05-08"
+        );
+        assert_eq!(
+            invalid_action(query(
+                AwsService::Iam,
+                "Action=ListUsers&Version=2011-06-15"
+            )),
+            "Could not find operation ListUsers for version 2011-06-15"
         );
         assert!(matches!(
             query(AwsService::Sts, "Version=2011-06-15"),

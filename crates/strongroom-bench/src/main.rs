@@ -16,6 +16,12 @@
 //!   Every request has a timeout, so the tool always terminates.
 //! - Latencies of HTTP 200 responses are kept per task in a `Vec` and merged;
 //!   anything else (non-200, transport error, timeout) counts as an error.
+//! - `--callers admin,policy` runs every scenario as each caller in turn:
+//!   the account's admin, and a least-privilege IAM user whose access comes
+//!   from a 10-statement policy plus the secret's resource policy
+//!   ([`policy_caller`]), so the cost of authorization shows in one run.
+
+mod policy_caller;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,6 +91,26 @@ struct Args {
     /// Leave the secrets created by the run in place.
     #[arg(long)]
     no_cleanup: bool,
+    /// Who calls: `admin` (the credentials given), `policy` (an IAM user
+    /// the run creates, with a 10-statement policy and the secret's
+    /// resource policy), or both, each scenario run once per caller.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "admin")]
+    callers: Vec<Caller>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Caller {
+    Admin,
+    Policy,
+}
+
+impl Caller {
+    fn name(self) -> &'static str {
+        match self {
+            Caller::Admin => "admin",
+            Caller::Policy => "policy",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -112,6 +138,7 @@ impl Op {
 }
 
 /// Where to connect, and the `Host` header value to sign.
+#[derive(Clone)]
 struct Endpoint {
     host: String,
     port: u16,
@@ -181,6 +208,7 @@ impl Prepared {
 }
 
 /// Everything the tasks share: where to go, how to sign, what to send.
+#[derive(Clone)]
 struct Ctx {
     endpoint: Endpoint,
     access_key: String,
@@ -496,6 +524,7 @@ async fn worker(
 /// The summary of one scenario.
 struct Report {
     op: Op,
+    caller: Caller,
     requests: u64,
     errors: u64,
     rps: f64,
@@ -519,6 +548,7 @@ async fn run_scenario(
     ctx: &Arc<Ctx>,
     args: &Args,
     op: Op,
+    caller: Caller,
     created: &mut Vec<String>,
 ) -> Result<Report> {
     let replay = if op.replayed() {
@@ -547,6 +577,7 @@ async fn run_scenario(
     let s = &all.latencies_ns;
     Ok(Report {
         op,
+        caller,
         requests: ok + all.errors,
         errors: all.errors,
         rps: ok as f64 / elapsed.as_secs_f64(),
@@ -620,13 +651,22 @@ async fn cleanup(
 
 fn print_table(reports: &[Report]) {
     println!(
-        "{:<16} {:>10} {:>8} {:>11} {:>9} {:>9} {:>9} {:>9}",
-        "operation", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
+        "{:<16} {:<7} {:>10} {:>8} {:>11} {:>9} {:>9} {:>9} {:>9}",
+        "operation",
+        "caller",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms"
     );
     for r in reports {
         println!(
-            "{:<16} {:>10} {:>8} {:>11.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            "{:<16} {:<7} {:>10} {:>8} {:>11.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
             r.op.name(),
+            r.caller.name(),
             r.requests,
             r.errors,
             r.rps,
@@ -645,6 +685,7 @@ fn print_json(args: &Args, reports: &[Report]) -> Result<()> {
         .map(|r| {
             json!({
                 "operation": r.op.name(),
+                "caller": r.caller.name(),
                 "signing": if r.op.replayed() { "presigned-replayed" } else { "signed-per-request-in-batches" },
                 "requests": r.requests,
                 "errors": r.errors,
@@ -725,28 +766,62 @@ async fn main() -> Result<()> {
     }
     let mut created = vec![secret.clone()];
     eprintln!("setup: created {secret}");
+    let secret_arn = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("ARN")?.as_str().map(str::to_owned))
+        .context("setup CreateSecret answered without an ARN")?;
+
+    // The least-privilege caller, if asked for.
+    let mut policy_caller = None;
+    let mut callers: Vec<(Caller, Arc<Ctx>)> = Vec::new();
+    for &caller in &args.callers {
+        if callers.iter().any(|(c, _)| *c == caller) {
+            continue;
+        }
+        let caller_ctx = match caller {
+            Caller::Admin => ctx.clone(),
+            Caller::Policy => {
+                let user = policy_caller::setup(&ctx, &secret_arn).await?;
+                eprintln!(
+                    "setup: IAM user {} with a 10-statement policy and the secret's resource policy",
+                    user.user_name
+                );
+                let mut as_user = Ctx::clone(&ctx);
+                as_user.access_key = user.access_key.clone();
+                as_user.secret_key = user.secret_key.clone();
+                policy_caller = Some(user);
+                Arc::new(as_user)
+            }
+        };
+        callers.push((caller, caller_ctx));
+    }
 
     let mut reports = Vec::new();
     let mut failure = None;
-    for &op in &args.ops {
+    'scenarios: for &op in &args.ops {
         let how = if op.replayed() {
             "one request pre-signed before the window, replayed by every connection"
         } else {
             "fresh body per request, signed by each connection in batches outside latency timing"
         };
-        eprintln!("running {} ({how})", op.name());
-        match run_scenario(&ctx, &args, op, &mut created).await {
-            Ok(report) => {
-                if let Some(e) = &report.first_error {
-                    eprintln!("  {} errors; first: {e}", report.errors);
+        for (caller, caller_ctx) in &callers {
+            eprintln!("running {} as {} ({how})", op.name(), caller.name());
+            match run_scenario(caller_ctx, &args, op, *caller, &mut created).await {
+                Ok(report) => {
+                    if let Some(e) = &report.first_error {
+                        eprintln!("  {} errors; first: {e}", report.errors);
+                    }
+                    reports.push(report);
                 }
-                reports.push(report);
-            }
-            Err(e) => {
-                failure = Some(e.context(format!("scenario {}", op.name())));
-                break;
+                Err(e) => {
+                    failure = Some(e.context(format!("scenario {}", op.name())));
+                    break 'scenarios;
+                }
             }
         }
+    }
+    if let Some(user) = &policy_caller {
+        policy_caller::teardown(&ctx, user).await;
     }
 
     // Best-effort cleanup, even if a scenario failed.

@@ -35,6 +35,7 @@ mod inline;
 mod lookup;
 mod managed;
 mod model;
+mod resources;
 mod roles;
 mod sessions;
 mod tagging;

@@ -316,12 +316,12 @@ async fn unknown_and_unimplemented_actions() {
     let raw = Raw::new(&sr);
 
     let msg = raw
-        .call("sts", "Action=AssumeRole&Version=2011-06-15&RoleArn=x")
+        .call("sts", "Action=GetFederationToken&Version=2011-06-15&Name=x")
         .await
         .assert_error(400, "InvalidAction", STS_NS);
     assert_eq!(
         msg,
-        "Could not find operation AssumeRole for version 2011-06-15"
+        "Could not find operation GetFederationToken for version 2011-06-15"
     );
 
     let reply = raw
@@ -343,11 +343,13 @@ async fn unknown_and_unimplemented_actions() {
         "Could not find operation GetCallerIdentity for version NO_VERSION_SPECIFIED"
     );
 
-    // IAM answers in its own namespace; no IAM operation exists yet.
-    let reply = raw.call("iam", "Action=ListUsers&Version=2010-05-08").await;
+    // IAM answers in its own namespace, for an operation it does not implement.
+    let reply = raw
+        .call("iam", "Action=ListMFADevices&Version=2010-05-08")
+        .await;
     assert_eq!(
         reply.assert_error(400, "InvalidAction", IAM_NS),
-        "Could not find operation ListUsers for version 2010-05-08"
+        "Could not find operation ListMFADevices for version 2010-05-08"
     );
 
     let reply = raw.call("sts", "Version=2011-06-15").await;

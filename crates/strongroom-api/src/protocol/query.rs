@@ -78,10 +78,6 @@ impl QueryRequest {
     }
 
     /// The operation's input members.
-    #[allow(
-        dead_code,
-        reason = "for the operations with input (AssumeRole, IAM), next"
-    )]
     pub fn fields(&self) -> Fields<'_> {
         Fields {
             params: &self.params,
@@ -94,10 +90,6 @@ impl QueryRequest {
 /// The members of one structure in a Query request: the operation's input,
 /// or one item of a list of structures.
 #[derive(Debug, Clone)]
-#[allow(
-    dead_code,
-    reason = "for the operations with input (AssumeRole, IAM), next"
-)]
 pub struct Fields<'a> {
     params: &'a BTreeMap<String, String>,
     /// The wire prefix of this structure's members, e.g. `Tags.member.2.`.
@@ -106,10 +98,6 @@ pub struct Fields<'a> {
     path: String,
 }
 
-#[allow(
-    dead_code,
-    reason = "for the operations with input (AssumeRole, IAM), next"
-)]
 impl<'a> Fields<'a> {
     /// A member's value, if the request has it.
     pub fn optional(&self, name: &str) -> Option<&'a str> {
@@ -312,6 +300,7 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
             ("InvalidAction", BAD_REQUEST)
         }
         ApiError::MissingAction => ("MissingAction", BAD_REQUEST),
+        ApiError::UserNameRequired => ("ValidationError", BAD_REQUEST),
         ApiError::PackedPolicyTooLarge { .. } => ("PackedPolicyTooLarge", BAD_REQUEST),
         ApiError::DuplicateParameter(_) => ("InvalidQueryParameter", BAD_REQUEST),
         ApiError::Serialization(_) | ApiError::BodyRead => ("MalformedInput", BAD_REQUEST),

@@ -42,7 +42,6 @@ impl XmlWriter {
     }
 
     /// [`XmlWriter::text`] if there is a value; AWS leaves absent members out.
-    #[allow(dead_code, reason = "for AssumeRole's and IAM's answers, next")]
     pub fn optional(&mut self, name: &str, text: Option<&str>) {
         if let Some(text) = text {
             self.text(name, text);
@@ -51,7 +50,6 @@ impl XmlWriter {
 
     /// `<name><member>…</member>…</name>`: a list as IAM and STS write it
     /// (not flattened), each item written by `item`.
-    #[allow(dead_code, reason = "for AssumeRole's and IAM's answers, next")]
     pub fn list<T>(
         &mut self,
         name: &str,

@@ -1,0 +1,41 @@
+//! DeleteGroupPolicy: deletes one of a group's inline policies.
+
+use super::convert;
+use super::{Operation, Target};
+use crate::ApiError;
+use crate::protocol::query::Fields;
+use crate::protocol::xml::XmlWriter;
+use strongroom_iam::{Iam, InlinePolicyInput};
+use strongroom_service::RequestContext;
+
+/// Authorized on the group's ARN.
+pub(super) struct DeleteGroupPolicy;
+
+impl Operation for DeleteGroupPolicy {
+    type Input = InlinePolicyInput;
+
+    fn read(fields: &Fields<'_>, _ctx: &RequestContext) -> Result<InlinePolicyInput, ApiError> {
+        Ok(InlinePolicyInput {
+            holder_name: convert::string(fields, "GroupName")?,
+            policy_name: convert::string(fields, "PolicyName")?,
+        })
+    }
+
+    fn target(
+        input: &InlinePolicyInput,
+        ctx: &RequestContext,
+        iam: &Iam,
+    ) -> Result<Target, ApiError> {
+        Target::group(iam, ctx, &input.holder_name)
+    }
+
+    async fn call(
+        iam: &Iam,
+        account: &str,
+        input: InlinePolicyInput,
+        _out: &mut XmlWriter,
+    ) -> Result<(), ApiError> {
+        iam.delete_group_policy(account, input).await?;
+        Ok(())
+    }
+}

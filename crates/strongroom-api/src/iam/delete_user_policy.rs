@@ -1,0 +1,41 @@
+//! DeleteUserPolicy: deletes one of a user's inline policies.
+
+use super::convert;
+use super::{Operation, Target};
+use crate::ApiError;
+use crate::protocol::query::Fields;
+use crate::protocol::xml::XmlWriter;
+use strongroom_iam::{Iam, InlinePolicyInput};
+use strongroom_service::RequestContext;
+
+/// Authorized on the user's ARN.
+pub(super) struct DeleteUserPolicy;
+
+impl Operation for DeleteUserPolicy {
+    type Input = InlinePolicyInput;
+
+    fn read(fields: &Fields<'_>, _ctx: &RequestContext) -> Result<InlinePolicyInput, ApiError> {
+        Ok(InlinePolicyInput {
+            holder_name: convert::string(fields, "UserName")?,
+            policy_name: convert::string(fields, "PolicyName")?,
+        })
+    }
+
+    fn target(
+        input: &InlinePolicyInput,
+        ctx: &RequestContext,
+        iam: &Iam,
+    ) -> Result<Target, ApiError> {
+        Target::user(iam, ctx, &input.holder_name)
+    }
+
+    async fn call(
+        iam: &Iam,
+        account: &str,
+        input: InlinePolicyInput,
+        _out: &mut XmlWriter,
+    ) -> Result<(), ApiError> {
+        iam.delete_user_policy(account, input).await?;
+        Ok(())
+    }
+}

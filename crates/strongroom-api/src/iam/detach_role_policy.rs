@@ -1,0 +1,41 @@
+//! DetachRolePolicy: detaches a managed policy from a role.
+
+use super::convert;
+use super::{Operation, Target};
+use crate::ApiError;
+use crate::protocol::query::Fields;
+use crate::protocol::xml::XmlWriter;
+use strongroom_iam::{AttachPolicyInput, Iam};
+use strongroom_service::RequestContext;
+
+/// Authorized on the role's ARN, with the policy's ARN as `iam:PolicyARN`.
+pub(super) struct DetachRolePolicy;
+
+impl Operation for DetachRolePolicy {
+    type Input = AttachPolicyInput;
+
+    fn read(fields: &Fields<'_>, _ctx: &RequestContext) -> Result<AttachPolicyInput, ApiError> {
+        Ok(AttachPolicyInput {
+            holder_name: convert::string(fields, "RoleName")?,
+            policy_arn: convert::string(fields, "PolicyArn")?,
+        })
+    }
+
+    fn target(
+        input: &AttachPolicyInput,
+        ctx: &RequestContext,
+        iam: &Iam,
+    ) -> Result<Target, ApiError> {
+        Ok(Target::role(iam, ctx, &input.holder_name)?.with_policy_arn(&input.policy_arn))
+    }
+
+    async fn call(
+        iam: &Iam,
+        account: &str,
+        input: AttachPolicyInput,
+        _out: &mut XmlWriter,
+    ) -> Result<(), ApiError> {
+        iam.detach_role_policy(account, input).await?;
+        Ok(())
+    }
+}

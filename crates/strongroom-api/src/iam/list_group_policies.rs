@@ -1,0 +1,48 @@
+//! ListGroupPolicies: the names of a group's inline policies, in order.
+
+use super::convert;
+use super::{Operation, Target};
+use crate::ApiError;
+use crate::protocol::query::Fields;
+use crate::protocol::xml::XmlWriter;
+use strongroom_iam::{Iam, ListInlinePoliciesInput};
+use strongroom_service::RequestContext;
+
+/// Authorized on the group's ARN.
+pub(super) struct ListGroupPolicies;
+
+impl Operation for ListGroupPolicies {
+    type Input = ListInlinePoliciesInput;
+
+    fn read(
+        fields: &Fields<'_>,
+        _ctx: &RequestContext,
+    ) -> Result<ListInlinePoliciesInput, ApiError> {
+        let (marker, max_items) = convert::paging(fields)?;
+        Ok(ListInlinePoliciesInput {
+            holder_name: convert::string(fields, "GroupName")?,
+            marker,
+            max_items,
+        })
+    }
+
+    fn target(
+        input: &ListInlinePoliciesInput,
+        ctx: &RequestContext,
+        iam: &Iam,
+    ) -> Result<Target, ApiError> {
+        Target::group(iam, ctx, &input.holder_name)
+    }
+
+    async fn call(
+        iam: &Iam,
+        account: &str,
+        input: ListInlinePoliciesInput,
+        out: &mut XmlWriter,
+    ) -> Result<(), ApiError> {
+        let page = iam.list_group_policies(account, input).await?;
+        convert::policy_names(out, &page.items);
+        convert::page_end(out, &page);
+        Ok(())
+    }
+}

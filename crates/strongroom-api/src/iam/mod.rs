@@ -1,0 +1,375 @@
+//! AWS IAM (2010-05-08) over the Query protocol: the endpoint enum (one
+//! variant per operation, parsed from the form's `Action`) and one handler
+//! module per operation.
+//!
+//! Every handler module implements [`Operation`]: it reads its input
+//! members from the form ([`Operation::read`]), names the resource and
+//! condition keys the operation is authorized on ([`Operation::target`]),
+//! and calls its one use case on [`Iam`] and writes the `{Action}Result`
+//! members ([`Operation::call`]). [`run`] is the one place that puts the
+//! three together, so no operation can reach `Iam` unauthorized: read →
+//! authorize (`iam:{Action}` on the target) → call. IAM's rules (model
+//! constraints, quotas, existence) live in `strongroom-iam`; this module only
+//! knows wire names.
+//!
+//! Operations not listed here (UpdateUser, ListPolicyVersions, …) are not
+//! routed, so clients get `InvalidAction` for them, as for any unknown one.
+
+mod convert;
+
+mod add_user_to_group;
+mod attach_group_policy;
+mod attach_role_policy;
+mod attach_user_policy;
+mod create_access_key;
+mod create_group;
+mod create_policy;
+mod create_policy_version;
+mod create_role;
+mod create_user;
+mod delete_access_key;
+mod delete_group;
+mod delete_group_policy;
+mod delete_policy;
+mod delete_role;
+mod delete_role_policy;
+mod delete_user;
+mod delete_user_policy;
+mod detach_group_policy;
+mod detach_role_policy;
+mod detach_user_policy;
+mod get_access_key_last_used;
+mod get_group;
+mod get_group_policy;
+mod get_policy;
+mod get_policy_version;
+mod get_role;
+mod get_role_policy;
+mod get_user;
+mod get_user_policy;
+mod list_access_keys;
+mod list_attached_group_policies;
+mod list_attached_role_policies;
+mod list_attached_user_policies;
+mod list_group_policies;
+mod list_groups;
+mod list_groups_for_user;
+mod list_policies;
+mod list_role_policies;
+mod list_role_tags;
+mod list_roles;
+mod list_user_policies;
+mod list_user_tags;
+mod list_users;
+mod put_group_policy;
+mod put_role_policy;
+mod put_user_policy;
+mod remove_user_from_group;
+mod set_default_policy_version;
+mod tag_role;
+mod tag_user;
+mod untag_role;
+mod untag_user;
+mod update_access_key;
+mod update_assume_role_policy;
+
+use crate::ApiError;
+use crate::protocol::query::{self, Fields, QueryRequest};
+use crate::protocol::xml::XmlWriter;
+use crate::route::AwsService;
+use strongroom_domain::Tag;
+use strongroom_domain::iam::{ArnKind, entity_arn};
+use strongroom_iam::{EntityKind, Iam};
+use strongroom_policy::Context;
+use strongroom_service::{Access, RequestContext, add_request_tags, authorize};
+
+/// The API version of IAM's model, the `Version` its clients send.
+pub const API_VERSION: &str = "2010-05-08";
+
+/// What an operation is authorized on: the resource ARN, as AWS's Service
+/// Authorization Reference lists it for the action, and the request's
+/// condition keys (the global ones are added by `authorize`).
+pub(super) struct Target {
+    resource: String,
+    keys: Context,
+}
+
+impl Target {
+    /// An action without a resource (the List operations over a whole
+    /// account): AWS authorizes those on `*`.
+    pub(super) fn any() -> Target {
+        Target::on(String::from("*"))
+    }
+
+    /// A resource named by its ARN (a managed policy's, a new entity's).
+    pub(super) fn on(resource: String) -> Target {
+        Target {
+            resource,
+            keys: Context::new(),
+        }
+    }
+
+    /// A new user, group, role or managed policy, at the path the request
+    /// gives (`/` without one).
+    pub(super) fn new_entity(
+        ctx: &RequestContext,
+        kind: ArnKind,
+        path: Option<&str>,
+        name: &str,
+    ) -> Target {
+        Target::on(entity_arn(ctx.account(), kind, path.unwrap_or("/"), name))
+    }
+
+    /// An existing user of the caller's account, by name.
+    pub(super) fn user(iam: &Iam, ctx: &RequestContext, name: &str) -> Result<Target, ApiError> {
+        Target::existing(iam, ctx, EntityKind::User, name)
+    }
+
+    /// An existing group of the caller's account, by name.
+    pub(super) fn group(iam: &Iam, ctx: &RequestContext, name: &str) -> Result<Target, ApiError> {
+        Target::existing(iam, ctx, EntityKind::Group, name)
+    }
+
+    /// An existing role of the caller's account, by name.
+    pub(super) fn role(iam: &Iam, ctx: &RequestContext, name: &str) -> Result<Target, ApiError> {
+        Target::existing(iam, ctx, EntityKind::Role, name)
+    }
+
+    /// The entity's own ARN, path included, so that policies scoped to a
+    /// path (`user/admins/*`), denies above all, apply to it as in AWS. One
+    /// that does not exist is authorized at path `/`, the ARN its name would
+    /// have there: authorization comes before existence, and a caller
+    /// without permission learns nothing from the answer.
+    fn existing(
+        iam: &Iam,
+        ctx: &RequestContext,
+        kind: EntityKind,
+        name: &str,
+    ) -> Result<Target, ApiError> {
+        let arn = match iam.entity_arn(ctx.account(), kind, name)? {
+            Some(arn) => arn,
+            None => {
+                let kind = match kind {
+                    EntityKind::User => ArnKind::User,
+                    EntityKind::Group => ArnKind::Group,
+                    EntityKind::Role => ArnKind::Role,
+                };
+                entity_arn(ctx.account(), kind, "/", name)
+            }
+        };
+        Ok(Target::on(arn))
+    }
+
+    /// `aws:RequestTag/*` and `aws:TagKeys` for the tags a request sets
+    /// (none when it sets none, as in AWS).
+    pub(super) fn with_tags(mut self, tags: &[Tag]) -> Target {
+        if !tags.is_empty() {
+            add_request_tags(&mut self.keys, tags);
+        }
+        self
+    }
+
+    /// `aws:TagKeys` for the tags a request removes.
+    pub(super) fn with_tag_keys(mut self, keys: &[String]) -> Target {
+        if !keys.is_empty() {
+            self.keys.set_multi("aws:TagKeys", keys.to_vec());
+        }
+        self
+    }
+
+    /// `iam:PolicyARN` of Attach/Detach{User,Group,Role}Policy.
+    pub(super) fn with_policy_arn(mut self, arn: &str) -> Target {
+        self.keys.set("iam:PolicyARN", arn);
+        self
+    }
+}
+
+/// One IAM operation, implemented by its handler module.
+pub(super) trait Operation {
+    /// The use case's input, as read from the form.
+    type Input;
+
+    /// Reads the input members (`ctx` for members that default to the
+    /// caller, such as GetUser's UserName); a missing required member is a
+    /// ValidationError. The model's other constraints are the use case's.
+    fn read(fields: &Fields<'_>, ctx: &RequestContext) -> Result<Self::Input, ApiError>;
+
+    /// What the operation is authorized on.
+    fn target(input: &Self::Input, ctx: &RequestContext, iam: &Iam) -> Result<Target, ApiError>;
+
+    /// Runs the use case for the caller's `account` and writes the
+    /// `{Action}Result` members (nothing for operations without output).
+    async fn call(
+        iam: &Iam,
+        account: &str,
+        input: Self::Input,
+        out: &mut XmlWriter,
+    ) -> Result<(), ApiError>;
+}
+
+/// Read → authorize → call: the one path from a form to a use case.
+async fn run<O: Operation>(
+    action: &'static str,
+    iam: &Iam,
+    ctx: &RequestContext,
+    form: &QueryRequest,
+    out: &mut XmlWriter,
+) -> Result<(), ApiError> {
+    let input = O::read(&form.fields(), ctx)?;
+    let target = O::target(&input, ctx, iam)?;
+    authorize(
+        ctx,
+        Access {
+            action,
+            resource: &target.resource,
+            // Every IAM resource a caller can name is its own account's, or
+            // an AWS managed policy, which every account may read and attach.
+            resource_account: ctx.account(),
+            resource_policy: None,
+            shown_as: &target.resource,
+            keys: target.keys,
+        },
+    )?;
+    O::call(iam, ctx.account(), input, out).await
+}
+
+/// Generates the endpoint enum, its name and action tables and the dispatch
+/// to the handler modules from one list, so they cannot drift apart. Each
+/// module's [`Operation`] is the type named like its variant.
+macro_rules! endpoints {
+    ($($variant:ident => $module:ident),+ $(,)?) => {
+        /// The IAM operations this server implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Endpoint {
+            $($variant),+
+        }
+
+        impl Endpoint {
+            /// The operation named by a request's `Action`.
+            pub fn from_name(name: &str) -> Option<Endpoint> {
+                match name {
+                    $(stringify!($variant) => Some(Endpoint::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The operation's AWS name, e.g. `CreateUser`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Endpoint::$variant => stringify!($variant),)+
+                }
+            }
+
+            /// The action that authorizes the operation: for every IAM
+            /// operation, `iam:` and its name.
+            pub fn action(self) -> &'static str {
+                match self {
+                    $(Endpoint::$variant => concat!("iam:", stringify!($variant)),)+
+                }
+            }
+        }
+
+        /// Runs one operation and returns its XML response body.
+        pub async fn dispatch(
+            endpoint: Endpoint,
+            iam: &Iam,
+            ctx: &RequestContext,
+            form: &QueryRequest,
+        ) -> Result<Vec<u8>, ApiError> {
+            let mut result = XmlWriter::new();
+            let action = endpoint.action();
+            match endpoint {
+                $(Endpoint::$variant => {
+                    run::<$module::$variant>(action, iam, ctx, form, &mut result).await?
+                })+
+            }
+            Ok(query::response(AwsService::Iam, endpoint.name(), &ctx.request_id, result))
+        }
+
+        #[cfg(test)]
+        const ALL: &[Endpoint] = &[$(Endpoint::$variant),+];
+    };
+}
+
+endpoints! {
+    // Users
+    CreateUser => create_user,
+    GetUser => get_user,
+    ListUsers => list_users,
+    DeleteUser => delete_user,
+    TagUser => tag_user,
+    UntagUser => untag_user,
+    ListUserTags => list_user_tags,
+    // Groups
+    CreateGroup => create_group,
+    GetGroup => get_group,
+    ListGroups => list_groups,
+    DeleteGroup => delete_group,
+    AddUserToGroup => add_user_to_group,
+    RemoveUserFromGroup => remove_user_from_group,
+    ListGroupsForUser => list_groups_for_user,
+    // Roles
+    CreateRole => create_role,
+    GetRole => get_role,
+    ListRoles => list_roles,
+    DeleteRole => delete_role,
+    UpdateAssumeRolePolicy => update_assume_role_policy,
+    TagRole => tag_role,
+    UntagRole => untag_role,
+    ListRoleTags => list_role_tags,
+    // Access keys
+    CreateAccessKey => create_access_key,
+    ListAccessKeys => list_access_keys,
+    UpdateAccessKey => update_access_key,
+    DeleteAccessKey => delete_access_key,
+    GetAccessKeyLastUsed => get_access_key_last_used,
+    // Inline policies
+    PutUserPolicy => put_user_policy,
+    GetUserPolicy => get_user_policy,
+    DeleteUserPolicy => delete_user_policy,
+    ListUserPolicies => list_user_policies,
+    PutGroupPolicy => put_group_policy,
+    GetGroupPolicy => get_group_policy,
+    DeleteGroupPolicy => delete_group_policy,
+    ListGroupPolicies => list_group_policies,
+    PutRolePolicy => put_role_policy,
+    GetRolePolicy => get_role_policy,
+    DeleteRolePolicy => delete_role_policy,
+    ListRolePolicies => list_role_policies,
+    // Managed policies
+    CreatePolicy => create_policy,
+    GetPolicy => get_policy,
+    GetPolicyVersion => get_policy_version,
+    ListPolicies => list_policies,
+    DeletePolicy => delete_policy,
+    CreatePolicyVersion => create_policy_version,
+    SetDefaultPolicyVersion => set_default_policy_version,
+    // Attached managed policies
+    AttachUserPolicy => attach_user_policy,
+    DetachUserPolicy => detach_user_policy,
+    ListAttachedUserPolicies => list_attached_user_policies,
+    AttachGroupPolicy => attach_group_policy,
+    DetachGroupPolicy => detach_group_policy,
+    ListAttachedGroupPolicies => list_attached_group_policies,
+    AttachRolePolicy => attach_role_policy,
+    DetachRolePolicy => detach_role_policy,
+    ListAttachedRolePolicies => list_attached_role_policies,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(ALL.len(), 55);
+        for endpoint in ALL {
+            assert_eq!(Endpoint::from_name(endpoint.name()), Some(*endpoint));
+            assert_eq!(endpoint.action(), format!("iam:{}", endpoint.name()));
+        }
+        assert_eq!(Endpoint::from_name("createuser"), None);
+        // Not implemented: unknown, so InvalidAction.
+        assert_eq!(Endpoint::from_name("UpdateUser"), None);
+        assert_eq!(Endpoint::from_name("GetCallerIdentity"), None);
+    }
+}

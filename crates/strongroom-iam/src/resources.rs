@@ -1,0 +1,49 @@
+//! The ARNs that authorization needs before an operation runs: the wire
+//! layer authorizes every IAM operation on its resource's ARN, which for an
+//! existing user, group or role includes the path the request does not give
+//! (a policy or a deny scoped to `user/admins/*` must apply to them), and
+//! for GetAccessKeyLastUsed is the key's owner.
+//!
+//! These are plain reads, not authorized themselves: they only choose what
+//! the authorization step evaluates, and their answer never reaches the
+//! client unless the caller is allowed.
+
+use crate::Iam;
+use crate::error::{EntityKind, IamError};
+
+impl Iam {
+    /// The ARN (with its path) of the user, group or role `name` of
+    /// `account` (names ignore case), or `None` if there is none.
+    pub fn entity_arn(
+        &self,
+        account: &str,
+        kind: EntityKind,
+        name: &str,
+    ) -> Result<Option<String>, IamError> {
+        self.store.read(|tx| {
+            Ok(match kind {
+                EntityKind::User => tx.find_user(account, name)?.map(|u| u.arn),
+                EntityKind::Group => tx.find_group(account, name)?.map(|g| g.arn),
+                EntityKind::Role => tx.find_role(account, name)?.map(|r| r.arn),
+            })
+        })
+    }
+
+    /// The ARN of the user that owns access key `access_key_id`, if the key
+    /// exists in `account` (another account's keys are as good as missing).
+    pub fn access_key_owner_arn(
+        &self,
+        account: &str,
+        access_key_id: &str,
+    ) -> Result<Option<String>, IamError> {
+        self.store.read(|tx| {
+            let Some(key) = tx.access_key(access_key_id)? else {
+                return Ok(None);
+            };
+            if key.account != account {
+                return Ok(None);
+            }
+            Ok(tx.find_user_by_id(&key.user_id)?.map(|u| u.arn))
+        })
+    }
+}
