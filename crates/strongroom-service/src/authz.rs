@@ -146,6 +146,11 @@ pub(crate) struct PolicyCache {
 const MAX_CACHED_POLICIES: usize = 4096;
 
 impl PolicyCache {
+    /// The parsed resource policy of `secret`, if it has one.
+    pub fn of_secret(&self, secret: &Secret) -> Option<Arc<Policy>> {
+        self.resource_policy(secret.resource_policy.as_deref()?)
+    }
+
     /// The parsed form of a stored resource policy. A stored policy was
     /// validated when it was put; one that no longer parses (a stricter
     /// parser after an upgrade) grants nothing rather than failing reads.
@@ -174,19 +179,36 @@ pub(crate) fn authorize_on_secret(
     action: &'static str,
     request_keys: impl FnOnce(&mut Context),
 ) -> Result<(), ServiceError> {
+    let resource_policy = policies.of_secret(secret);
+    authorize_on_parsed_secret(
+        ctx,
+        secret,
+        resource_policy.as_deref(),
+        shown_as,
+        action,
+        request_keys,
+    )
+}
+
+/// [`authorize_on_secret`] for a secret whose resource policy is already
+/// parsed (the read caches keep it with the secret).
+pub(crate) fn authorize_on_parsed_secret(
+    ctx: &RequestContext,
+    secret: &Secret,
+    resource_policy: Option<&Policy>,
+    shown_as: &str,
+    action: &'static str,
+    request_keys: impl FnOnce(&mut Context),
+) -> Result<(), ServiceError> {
     let mut keys = secret_keys(secret);
     request_keys(&mut keys);
-    let resource_policy = secret
-        .resource_policy
-        .as_deref()
-        .and_then(|t| policies.resource_policy(t));
     authorize(
         ctx,
         Access {
             action,
             resource: &secret.arn,
             resource_account: &secret.account,
-            resource_policy: resource_policy.as_deref(),
+            resource_policy,
             shown_as,
             keys,
         },

@@ -65,7 +65,14 @@ struct Caches {
     /// GetSecretValue results (metadata + ciphertext) by request.
     values: ReadCache<values::ValueKey, values::ValueEntry>,
     /// DescribeSecret results by (account, region, SecretId).
-    describe: ReadCache<(String, String, String), Secret>,
+    describe: ReadCache<(String, String, String), DescribeEntry>,
+}
+
+/// A DescribeSecret result and its parsed resource policy (parsed once per
+/// cache fill, not per request).
+struct DescribeEntry {
+    secret: Secret,
+    policy: Option<Arc<strongroom_policy::Policy>>,
 }
 
 impl Caches {

@@ -1,6 +1,8 @@
 //! CreateSecret, UpdateSecret, DescribeSecret, DeleteSecret, RestoreSecret.
 
-use crate::authz::{Access, add_request_tags, authorize, authorize_on_secret, resolve_authorized};
+use crate::authz::{
+    Access, add_request_tags, authorize, authorize_on_parsed_secret, resolve_authorized,
+};
 use crate::keys::{DEFAULT_KEY_ALIAS, seal_value};
 use crate::values::same_value;
 use crate::{RequestContext, Service, ServiceError};
@@ -268,16 +270,21 @@ impl Service {
         );
         let action = "secretsmanager:DescribeSecret";
         if let Some(hit) = self.caches.describe.get(&key) {
-            authorize_on_secret(ctx, &self.policies, &hit, secret_id, action, |_| {})?;
-            return Ok(Secret::clone(&hit));
+            let policy = hit.policy.as_deref();
+            authorize_on_parsed_secret(ctx, &hit.secret, policy, secret_id, action, |_| {})?;
+            return Ok(hit.secret.clone());
         }
         let generation = self.caches.describe.generation();
         let secret = self
             .store
             .read(|tx| resolve_authorized(tx, ctx, &self.policies, secret_id, action, |_| {}))?;
+        let entry = crate::DescribeEntry {
+            policy: self.policies.of_secret(&secret),
+            secret: secret.clone(),
+        };
         self.caches
             .describe
-            .insert(generation, key, std::sync::Arc::new(secret.clone()));
+            .insert(generation, key, std::sync::Arc::new(entry));
         Ok(secret)
     }
 

@@ -1,7 +1,7 @@
 //! GetSecretValue, PutSecretValue and BatchGetSecretValue.
 
 use crate::authz::{
-    authorize_on_any, authorize_on_missing, authorize_on_secret, resolve_authorized,
+    authorize_on_any, authorize_on_missing, authorize_on_parsed_secret, resolve_authorized,
 };
 use crate::keys::{Kek, open_value, seal_value};
 use crate::listing::page_of_secrets;
@@ -145,6 +145,8 @@ fn value_key(ctx: &RequestContext, input: &GetSecretValueInput) -> ValueKey {
 /// What a GetSecretValue read transaction found (still encrypted).
 pub(crate) struct ValueEntry {
     secret: Secret,
+    /// The secret's resource policy, parsed once per cache fill.
+    policy: Option<Arc<strongroom_policy::Policy>>,
     version: Version,
     stored: StoredValue,
 }
@@ -168,7 +170,8 @@ impl Service {
         let (action, id) = ("secretsmanager:GetSecretValue", input.secret_id.as_str());
         let key = value_key(ctx, input);
         if let Some(hit) = self.caches.values.get(&key) {
-            authorize_on_secret(ctx, &self.policies, &hit.secret, id, action, request_keys)?;
+            let policy = hit.policy.as_deref();
+            authorize_on_parsed_secret(ctx, &hit.secret, policy, id, action, request_keys)?;
             return Ok(hit);
         }
         let generation = self.caches.values.generation();
@@ -181,7 +184,8 @@ impl Service {
                 }
                 Err(e) => return Err(e),
             };
-            authorize_on_secret(ctx, &self.policies, &secret, id, action, request_keys)?;
+            let policy = self.policies.of_secret(&secret);
+            authorize_on_parsed_secret(ctx, &secret, policy.as_deref(), id, action, request_keys)?;
             secret.ensure_not_deleted()?;
             let version = select_version(&secret, input)?.clone();
             let stored = tx
@@ -189,6 +193,7 @@ impl Service {
                 .ok_or_else(|| Error::VersionNotFound(version.id.clone()))?;
             Ok::<_, ServiceError>(Arc::new(ValueEntry {
                 secret,
+                policy,
                 version,
                 stored,
             }))
