@@ -23,6 +23,11 @@ OPERATIONS = {
     "UntagResource": ["SecretId", "TagKeys"],
     "GetRandomPassword": ["PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "IncludeSpace", "RequireEachIncludedType"],
     "BatchGetSecretValue": ["SecretIdList", "Filters", "MaxResults", "NextToken"],
+    "PutResourcePolicy": ["SecretId", "ResourcePolicy", "PolicyName", "BlockPublicPolicy"],
+    "GetResourcePolicy": ["SecretId", "PolicyName"],
+    "DeleteResourcePolicy": ["SecretId", "PolicyName"],
+    "ListResourcePolicies": ["SecretId", "MaxResults", "NextToken"],
+    "ValidateResourcePolicy": ["SecretId", "ResourcePolicy"],
 }
 
 ODD_VALUES = [

@@ -13,6 +13,38 @@
 //! Architecture Invariant: authentication runs before the body is parsed or
 //! any store read happens.
 
+/// The endpoint enum of one AWS service: a variant per operation, parsed
+/// from the operation's AWS name (`X-Amz-Target`'s suffix or the Query
+/// `Action`) and named back. Each service's `endpoints!` list generates it
+/// together with the dispatch to its handler modules, so the two cannot
+/// drift apart.
+macro_rules! endpoint_enum {
+    ($service:literal, $($variant:ident),+) => {
+        #[doc = concat!("The ", $service, " operations this server implements.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Endpoint {
+            $($variant),+
+        }
+
+        impl Endpoint {
+            /// The operation of this AWS name (exact case), if implemented.
+            pub fn from_name(name: &str) -> Option<Endpoint> {
+                match name {
+                    $(stringify!($variant) => Some(Endpoint::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The operation's AWS name (CloudTrail's `eventName`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Endpoint::$variant => stringify!($variant),)+
+                }
+            }
+        }
+    };
+}
+
 mod authn;
 mod error;
 mod handler;

@@ -13,7 +13,7 @@ use crate::ApiError;
 use crate::protocol::query::Fields;
 use crate::protocol::xml::XmlWriter;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use strongroom_domain::{Error, Tag, Timestamp};
+use strongroom_domain::{Error, Tag};
 use strongroom_iam::{
     AccessKeyMetadata, AttachedPolicy, Group, ManagedPolicy, Page, PolicyVersion, Role, User,
 };
@@ -141,12 +141,8 @@ pub(super) const NO_PERMISSIONS_BOUNDARIES: &str =
 // Writing shapes
 // ---------------------------------------------------------------------------
 
-/// ISO 8601 UTC with seconds, as IAM writes dates.
-pub(super) fn date(t: Timestamp) -> String {
-    jiff::Timestamp::from_millisecond(t.millis())
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
+/// ISO 8601 with seconds, as IAM writes dates.
+pub(super) use crate::protocol::query::iso_date as date;
 
 /// RFC 3986's unreserved characters stay; everything else is `%XX` of its
 /// UTF-8 bytes.
@@ -301,6 +297,7 @@ fn bool_text(b: bool) -> &'static str {
 mod tests {
     use super::*;
     use crate::protocol::query::QueryRequest;
+    use strongroom_domain::Timestamp;
 
     fn form(body: &str) -> QueryRequest {
         QueryRequest::parse(body.as_bytes()).unwrap()

@@ -238,27 +238,9 @@ async fn run<O: Operation>(
 /// module's [`Operation`] is the type named like its variant.
 macro_rules! endpoints {
     ($($variant:ident => $module:ident),+ $(,)?) => {
-        /// The IAM operations this server implements.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Endpoint {
-            $($variant),+
-        }
+        endpoint_enum!("IAM", $($variant),+);
 
         impl Endpoint {
-            /// The operation named by a request's `Action`.
-            pub fn from_name(name: &str) -> Option<Endpoint> {
-                match name {
-                    $(stringify!($variant) => Some(Endpoint::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The operation's AWS name, e.g. `CreateUser`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Endpoint::$variant => stringify!($variant),)+
-                }
-            }
 
             /// The action that authorizes the operation: for every IAM
             /// operation, `iam:` and its name.

@@ -200,6 +200,14 @@ fn lower_first(name: &str) -> String {
     }
 }
 
+/// A date as the Query services write it: ISO 8601, UTC, whole seconds
+/// (`2026-12-01T15:33:22Z`).
+pub fn iso_date(t: strongroom_domain::Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(t.millis())
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
 /// The namespace of an answer from `service`, when it is known. Before it
 /// is (a request without a signature names no service) STS's is used.
 fn namespace(service: Option<AwsService>) -> &'static str {

@@ -38,28 +38,7 @@ pub const TARGET_PREFIX: &str = "secretsmanager.";
 /// handler modules from one list, so the three cannot drift apart.
 macro_rules! endpoints {
     ($($variant:ident => $module:ident),+ $(,)?) => {
-        /// The Secrets Manager operations this server implements.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Endpoint {
-            $($variant),+
-        }
-
-        impl Endpoint {
-            /// The operation named by `X-Amz-Target` (without the prefix).
-            pub fn from_name(name: &str) -> Option<Endpoint> {
-                match name {
-                    $(stringify!($variant) => Some(Endpoint::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The operation's AWS name, e.g. `GetSecretValue`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Endpoint::$variant => stringify!($variant),)+
-                }
-            }
-        }
+        endpoint_enum!("Secrets Manager", $($variant),+);
 
         /// Runs one operation and returns its JSON response body.
         pub async fn dispatch(

@@ -4,7 +4,6 @@ use crate::ApiError;
 use crate::protocol::query::Fields;
 use crate::protocol::xml::XmlWriter;
 use crate::validate;
-use strongroom_domain::Timestamp;
 use strongroom_iam::TemporaryCredentials;
 
 /// An optional integer member within `min..=max`.
@@ -54,12 +53,7 @@ pub(super) fn name_member(
     Ok(())
 }
 
-/// ISO 8601 with seconds, as STS writes dates.
-pub(super) fn iso_date(t: Timestamp) -> String {
-    jiff::Timestamp::from_millisecond(t.millis())
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
+pub(super) use crate::protocol::query::iso_date;
 
 /// The `Credentials` structure.
 pub(super) fn credentials(out: &mut XmlWriter, creds: &TemporaryCredentials) {

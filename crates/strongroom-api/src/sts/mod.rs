@@ -27,28 +27,7 @@ pub const API_VERSION: &str = "2011-06-15";
 /// handler modules from one list, so the three cannot drift apart.
 macro_rules! endpoints {
     ($($variant:ident => $module:ident),+ $(,)?) => {
-        /// The STS operations this server implements.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Endpoint {
-            $($variant),+
-        }
-
-        impl Endpoint {
-            /// The operation named by a request's `Action`.
-            pub fn from_name(name: &str) -> Option<Endpoint> {
-                match name {
-                    $(stringify!($variant) => Some(Endpoint::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The operation's AWS name, e.g. `GetCallerIdentity`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Endpoint::$variant => stringify!($variant),)+
-                }
-            }
-        }
+        endpoint_enum!("STS", $($variant),+);
 
         /// Runs one operation and returns its XML response body.
         pub async fn dispatch(
