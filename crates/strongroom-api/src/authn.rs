@@ -236,6 +236,7 @@ impl Authenticator {
                     }),
                     policies: role.policies.clone(),
                     session_policy,
+                    condition_keys: Default::default(),
                 });
                 let secret = Arc::new(Zeroizing::new(claims.secret_access_key.clone()));
                 Ok(remember(
@@ -295,6 +296,7 @@ fn user_principal(identity: &Identity, kind: PrincipalKind, access_key_id: &str)
         session: None,
         policies: identity.policies.clone(),
         session_policy: None,
+        condition_keys: Default::default(),
     }
 }
 

@@ -8,12 +8,37 @@
 //! and never allocate. A request carries a dozen keys or so, which a vector scans
 //! faster than a hash map hashes.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 /// Condition-key values of one request; keys compare case-insensitively.
+///
+/// A context may sit on a shared `base` (for example the keys of the
+/// principal, built once per principal rather than per request): lookups
+/// try the context's own keys first, then the base's.
 #[derive(Default, Clone, Debug)]
 pub struct Context {
-    /// Lower-cased key → values. Single-valued keys hold one value; a multivalued key
-    /// may hold none ("present but empty", which differs from absent for the set operators).
-    entries: Vec<(Box<str>, Vec<String>)>,
+    /// Lower-cased key → values. A multivalued key may hold none ("present
+    /// but empty", which differs from absent for the set operators).
+    entries: Vec<(Cow<'static, str>, Values)>,
+    /// Keys shared by many requests, looked at after `entries`.
+    base: Option<Arc<Context>>,
+}
+
+/// One key's values: a single value needs no vector of its own.
+#[derive(Clone, Debug)]
+enum Values {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Values {
+    fn as_slice(&self) -> &[String] {
+        match self {
+            Values::One(v) => std::slice::from_ref(v),
+            Values::Many(v) => v,
+        }
+    }
 }
 
 impl Context {
@@ -22,20 +47,47 @@ impl Context {
         Context::default()
     }
 
+    /// An empty context on top of `base`, whose keys it inherits (and may
+    /// override).
+    pub fn with_base(base: Arc<Context>) -> Context {
+        Context {
+            entries: Vec::with_capacity(16),
+            base: Some(base),
+        }
+    }
+
+    /// Puts `base` under this context's own keys (replacing any earlier base).
+    pub fn set_base(&mut self, base: Arc<Context>) {
+        self.base = Some(base);
+    }
+
     /// Sets a single-valued key, replacing any earlier value. Values are strings:
     /// booleans `"true"`/`"false"`, numbers in decimal, dates either ISO 8601
     /// (`2026-12-01T15:00:00Z`) or epoch seconds (both compare as dates).
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        self.set_multi(key, vec![value.into()]);
+        self.put(Cow::Owned(key.to_lowercase()), Values::One(value.into()));
+    }
+
+    /// [`set`](Self::set) for a key written in lower case in the program
+    /// text (`"aws:principalarn"`): no allocation for the key.
+    pub fn set_static(&mut self, lowercase_key: &'static str, value: impl Into<String>) {
+        debug_assert!(
+            !lowercase_key.bytes().any(|b| b.is_ascii_uppercase()),
+            "set_static takes lower-case keys: {lowercase_key}"
+        );
+        self.put(Cow::Borrowed(lowercase_key), Values::One(value.into()));
     }
 
     /// Sets a multivalued key (e.g. `aws:TagKeys`), replacing any earlier value.
     /// An empty list means "present but empty".
     pub fn set_multi(&mut self, key: &str, values: Vec<String>) {
-        let key = key.to_lowercase();
-        match self.entries.iter_mut().find(|(k, _)| **k == *key) {
+        self.put(Cow::Owned(key.to_lowercase()), Values::Many(values));
+    }
+
+    fn put(&mut self, key: Cow<'static, str>, values: Values) {
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => *v = values,
-            None => self.entries.push((key.into_boxed_str(), values)),
+            None => self.entries.push((key, values)),
         }
     }
 
@@ -50,10 +102,10 @@ impl Context {
 
     /// Lookup for keys already lower-cased (every key in a parsed policy is).
     pub(crate) fn get_lowercase(&self, key: &str) -> Option<&[String]> {
-        self.entries
-            .iter()
-            .find(|(k, _)| **k == *key)
-            .map(|(_, v)| v.as_slice())
+        match self.entries.iter().find(|(k, _)| *k == key) {
+            Some((_, v)) => Some(v.as_slice()),
+            None => self.base.as_deref()?.get_lowercase(key),
+        }
     }
 }
 
@@ -72,5 +124,22 @@ mod tests {
         c.set_multi("aws:TagKeys", vec![]);
         assert_eq!(c.get("aws:tagkeys").unwrap().len(), 0);
         assert!(c.get("aws:SourceIp").is_none());
+    }
+
+    #[test]
+    fn a_base_is_inherited_and_can_be_overridden() {
+        let mut base = Context::new();
+        base.set("aws:PrincipalArn", "arn:aws:iam::1:user/a");
+        base.set("aws:username", "a");
+        let mut c = Context::with_base(Arc::new(base));
+        c.set_static("aws:username", "b");
+        c.set_static("aws:sourceip", "10.0.0.1");
+        assert_eq!(
+            c.get("aws:principalarn").unwrap(),
+            ["arn:aws:iam::1:user/a"]
+        );
+        assert_eq!(c.get("aws:UserName").unwrap(), ["b"]);
+        assert_eq!(c.get("aws:SourceIp").unwrap(), ["10.0.0.1"]);
+        assert!(c.get("aws:TagKeys").is_none());
     }
 }

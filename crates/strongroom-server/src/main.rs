@@ -271,6 +271,7 @@ async fn dev_admin(iam: &Iam, account: &str) -> anyhow::Result<Principal> {
         session: None,
         policies: vec![Arc::new(policy)],
         session_policy: None,
+        condition_keys: Default::default(),
     })
 }
 

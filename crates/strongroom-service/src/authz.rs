@@ -42,7 +42,7 @@ pub fn authorize(ctx: &RequestContext, mut access: Access<'_>) -> Result<(), Ser
     add_global_keys(ctx, &mut access.keys);
     access
         .keys
-        .set("aws:ResourceAccount", access.resource_account);
+        .set_static("aws:resourceaccount", access.resource_account);
     let identity: Vec<&Policy> = principal.policies.iter().map(Arc::as_ref).collect();
     let request = Request {
         principal: strongroom_policy::Principal {
@@ -72,35 +72,68 @@ pub fn authorize(ctx: &RequestContext, mut access: Access<'_>) -> Result<(), Ser
     }
 }
 
-/// The global condition keys every request carries.
+/// The global condition keys every request carries: the principal's (built
+/// once per principal) under the request's own (source, time, transport).
+/// Keys are written in lower case: names are case-insensitive, and the
+/// context then stores them without allocating.
 fn add_global_keys(ctx: &RequestContext, keys: &mut Context) {
-    let p = &ctx.principal;
-    keys.set("aws:PrincipalArn", principal_arn_key(ctx));
-    keys.set("aws:PrincipalAccount", p.account.as_str());
-    keys.set("aws:PrincipalType", p.kind.condition_value());
-    keys.set("aws:userid", p.id.as_str());
-    if let Some(name) = &p.user_name {
-        keys.set("aws:username", name.as_str());
-    }
-    for tag in &p.tags {
-        keys.set(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
-    }
+    let principal = ctx
+        .principal
+        .condition_keys
+        .get_or_init(|| Arc::new(principal_keys(ctx)))
+        .clone();
+    keys.set_base(principal);
     if let Some(ip) = ctx.source_ip {
-        keys.set("aws:SourceIp", ip.to_string());
+        keys.set_static("aws:sourceip", ip.to_string());
     }
-    let seconds = ctx.time.millis().div_euclid(1000);
-    keys.set("aws:EpochTime", seconds.to_string());
-    if let Ok(t) = jiff::Timestamp::from_second(seconds) {
-        keys.set("aws:CurrentTime", t.to_string());
-    }
-    keys.set(
-        "aws:SecureTransport",
+    let (epoch, iso) = time_keys(ctx.time.millis().div_euclid(1000));
+    keys.set_static("aws:epochtime", epoch);
+    keys.set_static("aws:currenttime", iso);
+    keys.set_static(
+        "aws:securetransport",
         if ctx.secure_transport {
             "true"
         } else {
             "false"
         },
     );
+}
+
+/// The keys that depend on the principal alone.
+fn principal_keys(ctx: &RequestContext) -> Context {
+    let p = &ctx.principal;
+    let mut keys = Context::new();
+    keys.set_static("aws:principalarn", principal_arn_key(ctx));
+    keys.set_static("aws:principalaccount", p.account.as_str());
+    keys.set_static("aws:principaltype", p.kind.condition_value());
+    keys.set_static("aws:userid", p.id.as_str());
+    if let Some(name) = &p.user_name {
+        keys.set_static("aws:username", name.as_str());
+    }
+    for tag in &p.tags {
+        keys.set(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
+    }
+    keys
+}
+
+thread_local! {
+    /// The last second's `aws:EpochTime` and `aws:CurrentTime`, formatted:
+    /// requests in the same second share them.
+    static TIME_KEYS: std::cell::RefCell<(i64, String, String)> =
+        const { std::cell::RefCell::new((i64::MIN, String::new(), String::new())) };
+}
+
+fn time_keys(seconds: i64) -> (String, String) {
+    TIME_KEYS.with_borrow_mut(|(at, epoch, iso)| {
+        if *at != seconds {
+            *at = seconds;
+            *epoch = seconds.to_string();
+            *iso = jiff::Timestamp::from_second(seconds)
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+        }
+        (epoch.clone(), iso.clone())
+    })
 }
 
 /// `aws:PrincipalArn` is the role's ARN for a role session (AWS documents
@@ -123,8 +156,8 @@ pub fn add_request_tags(keys: &mut Context, tags: &[Tag]) {
 /// The condition keys a secret itself contributes.
 pub(crate) fn secret_keys(secret: &Secret) -> Context {
     let mut keys = Context::new();
-    keys.set("secretsmanager:SecretId", secret.arn.as_str());
-    keys.set("secretsmanager:SecretPrimaryRegion", secret.region.as_str());
+    keys.set_static("secretsmanager:secretid", secret.arn.as_str());
+    keys.set_static("secretsmanager:secretprimaryregion", secret.region.as_str());
     for tag in secret.tags.as_deref().unwrap_or_default() {
         keys.set(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
         keys.set(
@@ -312,7 +345,7 @@ pub fn authorize_assume_role(
     let principal = &ctx.principal;
     let mut keys = keys;
     add_global_keys(ctx, &mut keys);
-    keys.set("aws:ResourceAccount", role_account);
+    keys.set_static("aws:resourceaccount", role_account);
     let identity: Vec<&Policy> = principal.policies.iter().map(Arc::as_ref).collect();
     let session = principal.session_policy.as_deref();
     let decide = |identity: &[&Policy], resource_account: &str| {

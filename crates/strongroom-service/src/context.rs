@@ -3,7 +3,7 @@
 //! (resolve → authorize → apply → record).
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use strongroom_domain::{Tag, Timestamp};
 
 /// The kind of principal, as `aws:PrincipalType` names it.
@@ -63,6 +63,10 @@ pub struct Principal {
     pub policies: Vec<Arc<strongroom_policy::Policy>>,
     /// An assumed-role session's session policy, which narrows `policies`.
     pub session_policy: Option<Arc<strongroom_policy::Policy>>,
+    /// The principal's own condition keys (`aws:PrincipalArn`, `aws:userid`,
+    /// `aws:PrincipalTag/…`, …), built on first use and shared by all its
+    /// requests (`authz.rs`); leave it `Default::default()`.
+    pub condition_keys: OnceLock<Arc<strongroom_policy::Context>>,
 }
 
 /// One request's facts, as the pipeline's steps and the audit record need them.

@@ -57,6 +57,7 @@ fn user(name: &str, policy: &str, tags: &[(&str, &str)]) -> RequestContext {
                 Policy::parse(policy, PolicyKind::Identity).expect("policy"),
             )],
             session_policy: None,
+            condition_keys: Default::default(),
         }),
         region: "us-east-1".into(),
         source_ip: None,

@@ -53,6 +53,7 @@ fn caller_in(region: &str) -> RequestContext {
                 .expect("policy"),
             )],
             session_policy: None,
+            condition_keys: Default::default(),
         }),
         region: region.into(),
         source_ip: None,
