@@ -21,16 +21,10 @@ const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 const START_MS: i64 = 1_800_000_000_000;
 
-/// One clock for the service and IAM, moved by hand.
+/// The clock of the service and IAM, moved by hand.
 struct TestClock(AtomicI64);
 
 impl strongroom_service::Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        Timestamp(self.0.load(Ordering::SeqCst))
-    }
-}
-
-impl strongroom_iam::Clock for TestClock {
     fn now(&self) -> Timestamp {
         Timestamp(self.0.load(Ordering::SeqCst))
     }

@@ -8,6 +8,7 @@
 //! SQL or the JSON wire names. Every user-facing failure is an [`Error`]
 //! variant whose `Display` is the message AWS sends.
 
+pub mod clock;
 pub mod error;
 pub mod filter;
 pub mod iam;

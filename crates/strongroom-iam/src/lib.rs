@@ -27,7 +27,6 @@ mod access_keys;
 mod accounts;
 mod attach;
 mod cache;
-mod clock;
 mod error;
 mod groups;
 mod identity;
@@ -47,7 +46,6 @@ pub use access_keys::{
     UpdateAccessKeyInput,
 };
 pub use attach::{AttachPolicyInput, ListAttachedPoliciesInput};
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{
     ConstraintViolation, DeleteBlocker, EntityKind, IamError, Limit, ValidationErrors,
 };
@@ -75,6 +73,7 @@ pub use sessions::{
 };
 pub use strongroom_domain::Tag;
 pub use strongroom_domain::Timestamp;
+pub use strongroom_domain::clock::{Clock, ManualClock, SystemClock};
 pub use strongroom_domain::iam::AccessKeyStatus;
 pub use users::{
     CreateUserInput, DeleteUserInput, GetUserInput, ListUserTagsInput, ListUsersInput,

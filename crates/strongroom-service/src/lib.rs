@@ -10,7 +10,6 @@
 
 mod authz;
 mod cache;
-mod clock;
 mod context;
 mod error;
 mod keys;
@@ -23,7 +22,6 @@ mod values;
 mod versions;
 
 pub use authz::{Access, add_request_tags, authorize, authorize_assume_role};
-pub use clock::{Clock, SystemClock};
 pub use context::{Principal, PrincipalKind, RequestContext, RoleSession};
 pub use error::ServiceError;
 pub use keys::ensure_account;
@@ -33,6 +31,7 @@ pub use secrets::{
     CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput,
     UpdateSecretOutput,
 };
+pub use strongroom_domain::clock::{Clock, ManualClock, SystemClock};
 pub use values::{
     BatchGetInput, BatchGetOutput, GetSecretValueInput, PutSecretValueInput, PutSecretValueOutput,
     SecretValueOutput,

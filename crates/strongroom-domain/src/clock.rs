@@ -1,11 +1,12 @@
-//! Where IAM operations get "now" from. The crate's own trait, so it does
-//! not depend on `strongroom-service`; the server can implement both on one
-//! clock.
+//! Where the use cases (Secrets Manager's and IAM's) get "now" from. The
+//! rules themselves take `now` as a value; [`SystemClock`], the one reader
+//! of the outside world here, is wired in only by the server, and tests use
+//! [`ManualClock`].
 
+use crate::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
-use strongroom_domain::Timestamp;
 
-/// The time source of an [`crate::Iam`].
+/// A time source.
 pub trait Clock: Send + Sync {
     /// The current time.
     fn now(&self) -> Timestamp;
