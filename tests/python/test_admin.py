@@ -87,8 +87,8 @@ def test_admin_refuses_a_directory_that_is_not_a_data_dir(tmp_path):
     assert "not a Strongroom data directory" in proc.stderr
 
 
-@pytest.mark.parametrize("mode", [0o600])
-def test_admin_socket_is_private(fresh_server, mode):
-    sock = fresh_server.data_dir / "admin.sock"
+def test_admin_socket_is_private(fresh_server):
+    sock = fresh_server.data_dir / "admin" / "admin.sock"
     assert sock.exists()
-    assert sock.stat().st_mode & 0o777 == mode
+    assert sock.stat().st_mode & 0o777 == 0o600
+    assert sock.parent.stat().st_mode & 0o777 == 0o700

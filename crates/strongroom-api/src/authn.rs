@@ -200,12 +200,16 @@ impl Authenticator {
         match &claims.subject {
             SessionSubject::Role {
                 role_name,
+                role_id,
                 session_name,
                 policy,
             } => {
+                // The role must still exist, and be the same role (not one
+                // created again under its name).
                 let role = self
                     .iam
                     .role_identity(&claims.account, role_name)?
+                    .filter(|role| role.role_id == *role_id)
                     .ok_or(AuthError::UnrecognizedClient)?;
                 if let Some(hit) = cached(&self.sessions, token, &role, false) {
                     return Ok(hit);
@@ -237,6 +241,7 @@ impl Authenticator {
                     policies: role.policies.clone(),
                     session_policy,
                     condition_keys: Default::default(),
+                    token_issued: Some(claims.issued()),
                 });
                 let secret = Arc::new(Zeroizing::new(claims.secret_access_key.clone()));
                 Ok(remember(
@@ -259,11 +264,10 @@ impl Authenticator {
                     .identity_for_access_key(parent_access_key_id)?
                     .filter(|i| i.access_key_status == AccessKeyStatus::Active)
                     .ok_or(AuthError::UnrecognizedClient)?;
-                let principal = Arc::new(user_principal(
-                    &identity,
-                    PrincipalKind::UserSession,
-                    access_key_id,
-                ));
+                let mut principal =
+                    user_principal(&identity, PrincipalKind::UserSession, access_key_id);
+                principal.token_issued = Some(claims.issued());
+                let principal = Arc::new(principal);
                 Ok(Signer {
                     principal,
                     secret: Arc::new(Zeroizing::new(claims.secret_access_key.clone())),
@@ -297,6 +301,7 @@ fn user_principal(identity: &Identity, kind: PrincipalKind, access_key_id: &str)
         policies: identity.policies.clone(),
         session_policy: None,
         condition_keys: Default::default(),
+        token_issued: None,
     }
 }
 

@@ -340,6 +340,13 @@ async fn tampered_tokens_and_deleted_roles_end_sessions() {
         .await;
     assert_eq!(gone.status, 403);
     assert!(gone.body.contains("InvalidClientTokenId"), "{}", gone.body);
+    // A role created again under the same name is another role: the old
+    // sessions stay dead.
+    env.role("temp").await;
+    let still_gone = env
+        .sts(&creds, "Action=GetCallerIdentity&Version=2011-06-15")
+        .await;
+    assert_eq!(still_gone.status, 403, "{}", still_gone.body);
 }
 
 #[tokio::test]
@@ -375,6 +382,22 @@ async fn assume_role_is_refused_without_trust_and_for_missing_roles() {
             reply.body
         );
     }
+    // The denial names the role as asked for, whether or not a role by that
+    // name (in another case, at another path) exists.
+    let odd = format!("arn:aws:iam::{ACCOUNT}:role/zz/UNTRUSTING");
+    let form = format!(
+        "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName=s1",
+        form_encode(&odd)
+    );
+    let reply = env.sts(&env.admin, &form).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains(&format!("sts:AssumeRole on resource: {odd}</Message>")),
+        "{}",
+        reply.body
+    );
     // Too long for the role.
     env.role("short").await;
     let reply = assume(&env, "short", "&DurationSeconds=7200").await;
@@ -418,4 +441,121 @@ async fn user_sessions_act_as_the_user_but_cannot_call_iam() {
         .await;
     assert_eq!(iam.status, 403, "{}", iam.body);
     assert!(iam.body.contains("InvalidClientTokenId"), "{}", iam.body);
+}
+
+#[tokio::test]
+async fn sessions_issued_before_a_cutoff_can_be_revoked() {
+    let env = env().await;
+    env.role("revocable").await;
+    let creds = session_creds(&assume(&env, "revocable", "").await);
+    let created = env
+        .secrets(
+            &env.admin,
+            "CreateSecret",
+            r#"{"Name":"kept","SecretString":"v","ClientRequestToken":"00000000-0000-0000-0000-000000000002"}"#,
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let read = env
+        .secrets(&creds, "GetSecretValue", r#"{"SecretId":"kept"}"#)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    // AWS's "revoke active sessions": deny tokens issued before a cutoff.
+    let cutoff = jiff::Timestamp::from_millisecond(START_MS + 1000).expect("time");
+    env.iam
+        .put_role_policy(
+            ACCOUNT,
+            PutInlinePolicyInput {
+                holder_name: "revocable".into(),
+                policy_name: "revoke".into(),
+                policy_document: format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"*","Resource":"*","Condition":{{"DateLessThan":{{"aws:TokenIssueTime":"{cutoff}"}}}}}}]}}"#
+                ),
+            },
+        )
+        .await
+        .expect("revoke policy");
+    let read = env
+        .secrets(&creds, "GetSecretValue", r#"{"SecretId":"kept"}"#)
+        .await;
+    assert_eq!(read.status, 400, "{}", read.body);
+    assert!(read.body.contains("explicit deny"), "{}", read.body);
+    // A session issued after the cutoff works; long-term keys are untouched.
+    env.clock.0.fetch_add(2000, Ordering::SeqCst);
+    let fresh = session_creds(&assume(&env, "revocable", "").await);
+    let read = env
+        .secrets(&fresh, "GetSecretValue", r#"{"SecretId":"kept"}"#)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+}
+
+#[tokio::test]
+async fn across_accounts_the_callers_own_account_must_allow_assume_role() {
+    const OTHER: &str = "210987654321";
+    let env = env().await;
+    let other_admin = env.iam.create_account(OTHER).await.expect("account");
+    env.iam
+        .create_user(
+            OTHER,
+            strongroom_iam::CreateUserInput {
+                user_name: "intern".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("user");
+    let key = env
+        .iam
+        .create_access_key_for(OTHER, "intern")
+        .await
+        .expect("key");
+    let intern = Creds {
+        id: key.access_key_id.clone(),
+        secret: key.secret_access_key.as_str().to_owned(),
+        token: None,
+    };
+    // A role of the first account whose trust policy names the intern.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{OTHER}:user/intern"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    env.iam
+        .create_role(
+            ACCOUNT,
+            CreateRoleInput {
+                role_name: "ops".into(),
+                assume_role_policy_document: trust,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("role");
+    let form = format!(
+        "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName=xx",
+        form_encode(&format!("arn:aws:iam::{ACCOUNT}:role/ops"))
+    );
+    // The intern's own account grants nothing: refused.
+    let reply = env.sts(&intern, &form).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    // Its account's admin may do anything there, but is not trusted.
+    let admin_b = Creds {
+        id: other_admin.access_key_id.clone(),
+        secret: other_admin.secret_access_key.as_str().to_owned(),
+        token: None,
+    };
+    let reply = env.sts(&admin_b, &form).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    // Once its own account allows it, the intern gets in.
+    env.iam
+        .put_user_policy(
+            OTHER,
+            PutInlinePolicyInput {
+                holder_name: "intern".into(),
+                policy_name: "assume".into(),
+                policy_document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#.into(),
+            },
+        )
+        .await
+        .expect("policy");
+    let reply = env.sts(&intern, &form).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }

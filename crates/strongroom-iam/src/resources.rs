@@ -10,6 +10,8 @@
 
 use crate::Iam;
 use crate::error::{EntityKind, IamError};
+use strongroom_domain::Tag;
+use strongroom_store::iam::TagOwner;
 
 impl Iam {
     /// The ARN (with its path) of the user, group or role `name` of
@@ -20,11 +22,30 @@ impl Iam {
         kind: EntityKind,
         name: &str,
     ) -> Result<Option<String>, IamError> {
+        Ok(self
+            .entity_arn_and_tags(account, kind, name)?
+            .map(|(arn, _)| arn))
+    }
+
+    /// [`entity_arn`](Self::entity_arn) with the entity's tags (users and
+    /// roles have tags; groups none), for `aws:ResourceTag/…` conditions.
+    pub fn entity_arn_and_tags(
+        &self,
+        account: &str,
+        kind: EntityKind,
+        name: &str,
+    ) -> Result<Option<(String, Vec<Tag>)>, IamError> {
         self.store.read(|tx| {
             Ok(match kind {
-                EntityKind::User => tx.find_user(account, name)?.map(|u| u.arn),
-                EntityKind::Group => tx.find_group(account, name)?.map(|g| g.arn),
-                EntityKind::Role => tx.find_role(account, name)?.map(|r| r.arn),
+                EntityKind::User => match tx.find_user(account, name)? {
+                    Some(u) => Some((u.arn, tx.iam_tags(TagOwner::User(&u.user_id))?)),
+                    None => None,
+                },
+                EntityKind::Group => tx.find_group(account, name)?.map(|g| (g.arn, Vec::new())),
+                EntityKind::Role => match tx.find_role(account, name)? {
+                    Some(r) => Some((r.arn, tx.iam_tags(TagOwner::Role(&r.role_id))?)),
+                    None => None,
+                },
             })
         })
     }

@@ -25,10 +25,10 @@ use strongroom_domain::{Tag, Timestamp};
 use zeroize::Zeroizing;
 
 /// Associated data of every sealed session token (and its format version).
-const TOKEN_CONTEXT: &[u8] = b"sts-session:v1";
+const TOKEN_CONTEXT: &[u8] = b"sts-session:v2";
 /// What every token we issue starts with, so a foreign token is refused
 /// before any decryption.
-const TOKEN_PREFIX: &str = "SRv1";
+const TOKEN_PREFIX: &str = "SRv2";
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -38,6 +38,10 @@ pub enum SessionSubject {
     /// An assumed role: `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
     Role {
         role_name: String,
+        /// The role's unique id (`AROA…`): a role deleted and created again
+        /// under the same name is another role, and its predecessor's
+        /// sessions must not come back to life.
+        role_id: String,
         session_name: String,
         /// The session policy (AssumeRole's `Policy`), as given.
         policy: Option<String>,
@@ -84,6 +88,11 @@ impl Drop for SessionClaims {
 impl SessionClaims {
     pub fn expires(&self) -> Timestamp {
         Timestamp(self.expires_ms)
+    }
+
+    /// When the session was issued (`aws:TokenIssueTime`).
+    pub fn issued(&self) -> Timestamp {
+        Timestamp(self.issued_ms)
     }
 
     /// The session tags as tags.
@@ -212,6 +221,7 @@ mod tests {
             account: "123456789012".into(),
             subject: SessionSubject::Role {
                 role_name: "r".into(),
+                role_id: "AROAEXAMPLE".into(),
                 session_name: "s".into(),
                 policy: None,
             },

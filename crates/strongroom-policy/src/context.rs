@@ -84,6 +84,14 @@ impl Context {
         self.put(Cow::Owned(key.to_lowercase()), Values::Many(values));
     }
 
+    /// Copies `other`'s own keys (not its base) into this context,
+    /// replacing keys of the same name.
+    pub fn extend(&mut self, other: &Context) {
+        for (key, values) in &other.entries {
+            self.put(key.clone(), values.clone());
+        }
+    }
+
     fn put(&mut self, key: Cow<'static, str>, values: Values) {
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => *v = values,

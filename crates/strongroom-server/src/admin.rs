@@ -4,9 +4,11 @@
 //! Only one process can open the store (it holds `strongroom.lock`), so a
 //! command first tries to open the data directory itself; if a server has
 //! it open, the command is sent to that server over the Unix socket
-//! `DATA_DIR/admin.sock`, and the server runs it — so it takes effect in
-//! the running server at once. The socket is created mode 0600 inside the
-//! 0700 data directory: whoever can use it can already read `root.key`.
+//! `DATA_DIR/admin/admin.sock`, and the server runs it — so it takes effect
+//! in the running server at once. The socket sits in its own 0700 directory
+//! (so it is never reachable by others, whatever the umask or the data
+//! directory's mode), and the server answers only peers running as the
+//! data directory's owner: whoever can use it can already read `root.key`.
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -16,8 +18,9 @@ use strongroom_iam::{Iam, IamError, NewAccessKey};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
-/// The socket's name inside the data directory.
-pub const SOCKET_NAME: &str = "admin.sock";
+/// The socket's private directory inside the data directory, and its name.
+const SOCKET_DIR: &str = "admin";
+const SOCKET_NAME: &str = "admin.sock";
 
 /// One operator command.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,7 +91,27 @@ pub async fn execute(
 }
 
 pub fn socket_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(SOCKET_NAME)
+    data_dir.join(SOCKET_DIR).join(SOCKET_NAME)
+}
+
+/// Creates (or tightens) the socket's directory: mode 0700, ours.
+fn private_dir(data_dir: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let dir = data_dir.join(SOCKET_DIR);
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(dir)
+}
+
+/// The uid that owns `path`.
+fn owner_of(path: &Path) -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata(path)?.uid())
 }
 
 /// Serves admin commands on `DATA_DIR/admin.sock` until `shutdown`.
@@ -99,12 +122,16 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let path = socket_path(&data_dir);
-    // A socket left by a server that was killed; we hold the store lock,
-    // so no live server owns it.
-    let _ = std::fs::remove_file(&path);
-    let listener = match bind_private(&path) {
-        Ok(l) => l,
-        Err(e) => {
+    let bound = private_dir(&data_dir).and_then(|_| {
+        // A socket left by a server that was killed; we hold the store
+        // lock, so no live server owns it.
+        let _ = std::fs::remove_file(&path);
+        bind_private(&path)
+    });
+    let owner = owner_of(&data_dir);
+    let (listener, owner) = match (bound, owner) {
+        (Ok(l), Ok(owner)) => (l, owner),
+        (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(path = %path.display(), error = %e, "admin socket unavailable; `strongroom admin` will not reach this server");
             return;
         }
@@ -120,6 +147,21 @@ pub async fn serve(
                 }
             },
         };
+        // Only the data directory's owner may run admin commands.
+        match stream.peer_cred() {
+            Ok(cred) if cred.uid() == owner => {}
+            Ok(cred) => {
+                tracing::warn!(
+                    uid = cred.uid(),
+                    "admin socket: refused a peer that does not own the data directory"
+                );
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "admin socket: could not identify the peer");
+                continue;
+            }
+        }
         let (iam, account) = (iam.clone(), default_account.clone());
         tokio::spawn(async move {
             if let Err(e) = answer(stream, &iam, &account).await {
@@ -130,8 +172,8 @@ pub async fn serve(
     let _ = std::fs::remove_file(&path);
 }
 
-/// Binds the socket with mode 0600 (set through the umask, so there is no
-/// moment when it is open to others).
+/// Binds the socket and makes it 0600 (its 0700 directory already keeps
+/// others out while it is being created).
 fn bind_private(path: &Path) -> std::io::Result<tokio::net::UnixListener> {
     let listener = tokio::net::UnixListener::bind(path)?;
     use std::os::unix::fs::PermissionsExt;

@@ -272,6 +272,7 @@ async fn dev_admin(iam: &Iam, account: &str) -> anyhow::Result<Principal> {
         policies: vec![Arc::new(policy)],
         session_policy: None,
         condition_keys: Default::default(),
+        token_issued: None,
     })
 }
 

@@ -97,6 +97,7 @@ fn add_global_keys(ctx: &RequestContext, keys: &mut Context) {
             "false"
         },
     );
+    keys.set_static("aws:requestedregion", ctx.region.as_str());
 }
 
 /// The keys that depend on the principal alone.
@@ -110,10 +111,34 @@ fn principal_keys(ctx: &RequestContext) -> Context {
     if let Some(name) = &p.user_name {
         keys.set_static("aws:username", name.as_str());
     }
-    for tag in &p.tags {
-        keys.set(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
+    set_tags(&mut keys, "aws:PrincipalTag/", &p.tags);
+    if let Some(issued) = p.token_issued
+        && let Ok(t) = jiff::Timestamp::from_millisecond(issued.millis())
+    {
+        keys.set_static("aws:tokenissuetime", t.to_string());
     }
     keys
+}
+
+/// `{prefix}{key}` for each tag. Tag keys are case-sensitive but condition
+/// keys are not, so keys differing only in case share one condition key
+/// holding all their values: a Deny on any of them still applies (one tag
+/// cannot hide another by its spelling).
+fn set_tags(keys: &mut Context, prefix: &str, tags: &[Tag]) {
+    let mut merged: Vec<(String, Vec<String>)> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let key = format!("{prefix}{}", tag.key).to_lowercase();
+        match merged.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(tag.value.clone()),
+            None => merged.push((key, vec![tag.value.clone()])),
+        }
+    }
+    for (key, values) in merged {
+        match <[String; 1]>::try_from(values) {
+            Ok([one]) => keys.set(&key, one),
+            Err(many) => keys.set_multi(&key, many),
+        }
+    }
 }
 
 thread_local! {
@@ -147,9 +172,7 @@ fn principal_arn_key(ctx: &RequestContext) -> &str {
 
 /// `aws:RequestTag/*` and `aws:TagKeys` for tags a request sets.
 pub fn add_request_tags(keys: &mut Context, tags: &[Tag]) {
-    for tag in tags {
-        keys.set(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-    }
+    set_tags(keys, "aws:RequestTag/", tags);
     keys.set_multi("aws:TagKeys", tags.iter().map(|t| t.key.clone()).collect());
 }
 
@@ -158,13 +181,9 @@ pub(crate) fn secret_keys(secret: &Secret) -> Context {
     let mut keys = Context::new();
     keys.set_static("secretsmanager:secretid", secret.arn.as_str());
     keys.set_static("secretsmanager:secretprimaryregion", secret.region.as_str());
-    for tag in secret.tags.as_deref().unwrap_or_default() {
-        keys.set(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-        keys.set(
-            &format!("secretsmanager:ResourceTag/{}", tag.key),
-            tag.value.as_str(),
-        );
-    }
+    let tags = secret.tags.as_deref().unwrap_or_default();
+    set_tags(&mut keys, "aws:ResourceTag/", tags);
+    set_tags(&mut keys, "secretsmanager:ResourceTag/", tags);
     keys
 }
 
@@ -174,6 +193,9 @@ pub(crate) fn secret_keys(secret: &Secret) -> Context {
 pub(crate) struct PolicyCache {
     parsed: RwLock<HashMap<String, Arc<Policy>>>,
 }
+
+/// What a stored resource policy that no longer parses is replaced with.
+const UNREADABLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":["secretsmanager:PutResourcePolicy","secretsmanager:DeleteResourcePolicy"],"Resource":"*"}]}"#;
 
 /// Policies kept before the cache starts over.
 const MAX_CACHED_POLICIES: usize = 4096;
@@ -186,12 +208,20 @@ impl PolicyCache {
 
     /// The parsed form of a stored resource policy. A stored policy was
     /// validated when it was put; one that no longer parses (a stricter
-    /// parser after an upgrade) grants nothing rather than failing reads.
+    /// parser after an upgrade) fails closed: everything is denied but
+    /// replacing or deleting the policy, since its Deny statements cannot be
+    /// honoured any more.
     pub fn resource_policy(&self, text: &str) -> Option<Arc<Policy>> {
         if let Some(p) = self.parsed.read().ok()?.get(text) {
             return Some(p.clone());
         }
-        let policy = Arc::new(Policy::parse(text, PolicyKind::Resource).ok()?);
+        let policy = match Policy::parse(text, PolicyKind::Resource) {
+            Ok(p) => Arc::new(p),
+            Err(e) => {
+                tracing::error!(error = %e, "a stored resource policy no longer parses; denying all but Put/DeleteResourcePolicy");
+                Arc::new(Policy::parse(UNREADABLE_POLICY, PolicyKind::Resource).ok()?)
+            }
+        };
         if let Ok(mut map) = self.parsed.write() {
             if map.len() >= MAX_CACHED_POLICIES {
                 map.clear();
@@ -233,9 +263,11 @@ pub(crate) fn authorize_on_parsed_secret(
     action: &'static str,
     request_keys: impl FnOnce(&mut Context),
 ) -> Result<(), ServiceError> {
+    let mut request = Context::new();
+    request_keys(&mut request);
     let mut keys = secret_keys(secret);
-    request_keys(&mut keys);
-    authorize(
+    keys.extend(&request);
+    let decision = authorize(
         ctx,
         Access {
             action,
@@ -245,7 +277,18 @@ pub(crate) fn authorize_on_parsed_secret(
             shown_as,
             keys,
         },
-    )?;
+    );
+    if let Err(denied) = decision {
+        // Would the caller be denied if the secret did not exist? Then say
+        // what it would be told then: the reason must not reveal that the
+        // secret exists (e.g. "explicit deny in a resource-based policy").
+        return Err(
+            match authorize_on_missing(ctx, shown_as, action, |k| k.extend(&request)) {
+                Err(as_if_missing) => as_if_missing,
+                Ok(()) => denied,
+            },
+        );
+    }
     if secret.account != ctx.account() && secret.kms_key_id.is_none() {
         // The AWS managed key cannot be used from another account.
         return Err(Error::CrossAccountDefaultKey.into());
@@ -267,6 +310,10 @@ pub(crate) fn authorize_on_missing(
         // A name: the ARN a secret of that name would have, minus the suffix.
         _ => strongroom_domain::build_arn(&ctx.region, ctx.account(), secret_id, ""),
     };
+    // An ARN names its account: a missing secret of another account is
+    // judged as across accounts, exactly like an existing one would be, so
+    // the answer does not tell the two apart.
+    let account = arn.split(':').nth(4).unwrap_or(ctx.account()).to_owned();
     let mut keys = Context::new();
     keys.set("secretsmanager:SecretId", arn.as_str());
     request_keys(&mut keys);
@@ -275,7 +322,7 @@ pub(crate) fn authorize_on_missing(
         Access {
             action,
             resource: &arn,
-            resource_account: ctx.account(),
+            resource_account: &account,
             resource_policy: None,
             shown_as: secret_id,
             keys,
@@ -333,7 +380,12 @@ pub(crate) fn authorize_on_any(
 /// that names the caller (or its role) directly is enough on its own; one
 /// that names only the caller's account delegates to that account, whose
 /// identity policies must then allow the action too. An explicit deny in
-/// any policy wins.
+/// any policy wins. Across accounts the caller's own account must always
+/// allow too.
+///
+/// A denial names the role as the caller gave it (`shown_as`) and gives no
+/// reason: whether the role exists, its path, or what its trust policy says
+/// must not be learnt from the answer (AWS answers the same way).
 pub fn authorize_assume_role(
     ctx: &RequestContext,
     role_arn: &str,
@@ -341,6 +393,7 @@ pub fn authorize_assume_role(
     trust: &Policy,
     action: &'static str,
     keys: Context,
+    shown_as: &str,
 ) -> Result<(), ServiceError> {
     let principal = &ctx.principal;
     let mut keys = keys;
@@ -368,12 +421,9 @@ pub fn authorize_assume_role(
             },
         )
     };
-    let denied = |reason: Option<strongroom_policy::DenyReason>| {
-        let because = reason
-            .map(|r| format!(" {}", r.message(action)))
-            .unwrap_or_default();
+    let denied = || {
         ServiceError::AccessDenied(format!(
-            "User: {} is not authorized to perform: {action} on resource: {role_arn}{because}",
+            "User: {} is not authorized to perform: {action} on resource: {shown_as}",
             principal.arn
         ))
     };
@@ -386,21 +436,66 @@ pub fn authorize_assume_role(
                 | DenyReason::ExplicitDenySession
         )
     {
-        return Err(denied(Some(reason)));
+        return Err(denied());
     }
-    // The trust policy names the caller itself: no identity policy needed
-    // (but a session policy still narrows a role session).
-    let direct = decide(&[], &principal.account).is_allowed();
+    // Within the role's account, a trust policy that names the caller
+    // itself needs no identity policy (a session policy still narrows a
+    // role session). Across accounts this shortcut does not exist.
+    let direct = role_account == principal.account && decide(&[], role_account).is_allowed();
     // Otherwise both sides must allow, as across accounts: evaluated as if
     // the role were in another account, which is exactly that rule.
     let delegated = || decide(&identity, CROSS_ACCOUNT_SENTINEL).is_allowed();
     if direct || delegated() {
         Ok(())
     } else {
-        Err(denied(None))
+        Err(denied())
     }
 }
 
 /// An account id no principal has (not 12 digits), used to evaluate a role's
 /// trust with the cross-account rule (both identity and trust must allow).
 const CROSS_ACCOUNT_SENTINEL: &str = "trust-delegation";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored policy that no longer parses denies all but replacing or
+    /// deleting it (its Deny statements cannot be honoured any more).
+    #[test]
+    fn an_unreadable_stored_policy_fails_closed() {
+        let cache = PolicyCache::default();
+        let policy = cache
+            .resource_policy("{not json")
+            .expect("a stand-in policy");
+        let context = Context::new();
+        let decide = |action| {
+            strongroom_policy::authorize(
+                &Request {
+                    principal: strongroom_policy::Principal {
+                        arn: "arn:aws:iam::123456789012:user/admin",
+                        account: "123456789012",
+                        role_arn: None,
+                    },
+                    action,
+                    resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-abcdef",
+                    resource_account: "123456789012",
+                    context: &context,
+                },
+                &Policies {
+                    identity: &[],
+                    resource: Some(&policy),
+                    session: None,
+                },
+            )
+        };
+        assert_eq!(
+            decide("secretsmanager:GetSecretValue"),
+            Decision::Deny(DenyReason::ExplicitDenyResource)
+        );
+        assert!(matches!(
+            decide("secretsmanager:PutResourcePolicy"),
+            Decision::Deny(DenyReason::NoIdentityAllow)
+        ));
+    }
+}

@@ -63,6 +63,9 @@ pub struct Principal {
     pub policies: Vec<Arc<strongroom_policy::Policy>>,
     /// An assumed-role session's session policy, which narrows `policies`.
     pub session_policy: Option<Arc<strongroom_policy::Policy>>,
+    /// When the temporary credentials the request is signed with were issued
+    /// (`aws:TokenIssueTime`); `None` for long-term keys.
+    pub token_issued: Option<Timestamp>,
     /// The principal's own condition keys (`aws:PrincipalArn`, `aws:userid`,
     /// `aws:PrincipalTag/…`, …), built on first use and shared by all its
     /// requests (`authz.rs`); leave it `Default::default()`.

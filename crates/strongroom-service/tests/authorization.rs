@@ -58,6 +58,7 @@ fn user(name: &str, policy: &str, tags: &[(&str, &str)]) -> RequestContext {
             )],
             session_policy: None,
             condition_keys: Default::default(),
+            token_issued: None,
         }),
         region: "us-east-1".into(),
         source_ip: None,
@@ -281,4 +282,84 @@ async fn actions_without_a_resource_are_authorized_on_star() {
         .get_random_password(&nothing, &Default::default())
         .expect_err("GetRandomPassword not allowed");
     assert!(matches!(e, ServiceError::AccessDenied(_)));
+}
+
+#[tokio::test]
+async fn a_tag_spelt_differently_cannot_hide_another() {
+    let (_dir, service) = setup();
+    let tag = |k: &str, v: &str| Tag {
+        key: k.into(),
+        value: v.into(),
+    };
+    create(
+        &service,
+        "classified",
+        Some(vec![tag("classification", "restricted")]),
+    )
+    .await;
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:TagResource"],"Resource":"*"},
+        {"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"*",
+         "Condition":{"StringEquals":{"aws:ResourceTag/classification":"restricted"}}}]}"#;
+    let caller = user("sneaky", policy, &[]);
+    let e = service
+        .get_secret_value(&caller, &get("classified"))
+        .await
+        .expect_err("restricted");
+    assert!(matches!(e, ServiceError::AccessDenied(_)));
+    // Tag keys are case-sensitive, condition keys are not: the new tag
+    // joins the old one instead of replacing it, so the Deny still holds.
+    service
+        .tag_resource(&caller, "classified", vec![tag("Classification", "public")])
+        .await
+        .expect("tagging is allowed");
+    let e = service
+        .get_secret_value(&caller, &get("classified"))
+        .await
+        .expect_err("still restricted");
+    assert!(matches!(e, ServiceError::AccessDenied(_)));
+}
+
+#[tokio::test]
+async fn a_denial_does_not_reveal_that_the_secret_exists() {
+    let (_dir, service) = setup();
+    create(&service, "guarded", None).await;
+    service
+        .put_resource_policy(
+            &admin(),
+            "guarded",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::123456789012:user/nobody"},"Action":"secretsmanager:*","Resource":"*"}]}"#.into(),
+            None,
+            false,
+        )
+        .await
+        .expect("policy");
+    // No identity policy at all: for a missing secret the caller is told
+    // "no identity-based policy allows"; for this one the resource policy's
+    // explicit deny also applies, but the answer must be the same.
+    let nobody = user(
+        "nobody",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+        &[],
+    );
+    let existing = denied_message(
+        service
+            .get_secret_value(&nobody, &get("guarded"))
+            .await
+            .expect_err("denied"),
+    );
+    let missing = denied_message(
+        service
+            .get_secret_value(&nobody, &get("unguarded"))
+            .await
+            .expect_err("denied"),
+    );
+    assert_eq!(
+        existing.replace("guarded", "X"),
+        missing.replace("unguarded", "X")
+    );
+    assert!(
+        existing.contains("because no identity-based policy allows"),
+        "{existing}"
+    );
 }

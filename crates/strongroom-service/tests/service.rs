@@ -54,6 +54,7 @@ fn caller_in(region: &str) -> RequestContext {
             )],
             session_policy: None,
             condition_keys: Default::default(),
+            token_issued: None,
         }),
         region: region.into(),
         source_ip: None,

@@ -32,9 +32,9 @@ impl Operation for GetAccessKeyLastUsed {
         iam: &Iam,
     ) -> Result<Target, ApiError> {
         let owner = iam.access_key_owner_arn(ctx.account(), &input.access_key_id)?;
-        Ok(Target::on(owner.unwrap_or_else(|| {
-            entity_arn(ctx.account(), ArnKind::User, "/", "*")
-        })))
+        // A denial must not tell who owns the key (or whether it exists).
+        let anyone = entity_arn(ctx.account(), ArnKind::User, "/", "*");
+        Ok(Target::on(owner.unwrap_or_else(|| anyone.clone())).shown_as(anyone))
     }
 
     async fn call(

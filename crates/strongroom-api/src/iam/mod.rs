@@ -91,6 +91,9 @@ pub const API_VERSION: &str = "2010-05-08";
 /// condition keys (the global ones are added by `authorize`).
 pub(super) struct Target {
     resource: String,
+    /// How a denial names the resource: as the caller named it, so that a
+    /// denial never reveals whether an entity exists or where (its path).
+    shown: String,
     keys: Context,
 }
 
@@ -104,9 +107,16 @@ impl Target {
     /// A resource named by its ARN (a managed policy's, a new entity's).
     pub(super) fn on(resource: String) -> Target {
         Target {
+            shown: resource.clone(),
             resource,
             keys: Context::new(),
         }
+    }
+
+    /// Names the resource differently in a denial than it is authorized on.
+    pub(super) fn shown_as(mut self, shown: String) -> Target {
+        self.shown = shown;
+        self
     }
 
     /// A new user, group, role or managed policy, at the path the request
@@ -146,18 +156,30 @@ impl Target {
         kind: EntityKind,
         name: &str,
     ) -> Result<Target, ApiError> {
-        let arn = match iam.entity_arn(ctx.account(), kind, name)? {
-            Some(arn) => arn,
-            None => {
-                let kind = match kind {
-                    EntityKind::User => ArnKind::User,
-                    EntityKind::Group => ArnKind::Group,
-                    EntityKind::Role => ArnKind::Role,
-                };
-                entity_arn(ctx.account(), kind, "/", name)
-            }
+        let arn_kind = match kind {
+            EntityKind::User => ArnKind::User,
+            EntityKind::Group => ArnKind::Group,
+            EntityKind::Role => ArnKind::Role,
         };
-        Ok(Target::on(arn))
+        let as_named = entity_arn(ctx.account(), arn_kind, "/", name);
+        match iam.entity_arn_and_tags(ctx.account(), kind, name)? {
+            Some((arn, tags)) => {
+                // Users' and roles' tags: `aws:ResourceTag/…` and
+                // `iam:ResourceTag/…`, for tag-based access to IAM itself.
+                let mut target = Target::on(arn).shown_as(as_named);
+                for tag in &tags {
+                    let value = tag.value.as_str();
+                    target
+                        .keys
+                        .set(&format!("aws:ResourceTag/{}", tag.key), value);
+                    target
+                        .keys
+                        .set(&format!("iam:ResourceTag/{}", tag.key), value);
+                }
+                Ok(target)
+            }
+            None => Ok(Target::on(as_named)),
+        }
     }
 
     /// `aws:RequestTag/*` and `aws:TagKeys` for the tags a request sets
@@ -226,7 +248,7 @@ async fn run<O: Operation>(
             // an AWS managed policy, which every account may read and attach.
             resource_account: ctx.account(),
             resource_policy: None,
-            shown_as: &target.resource,
+            shown_as: &target.shown,
             keys: target.keys,
         },
     )?;

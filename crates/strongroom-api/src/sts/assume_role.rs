@@ -93,6 +93,7 @@ pub(super) async fn handle(
         &role.trust_policy,
         "sts:AssumeRole",
         keys.clone(),
+        role_arn,
     )?;
     if !tags.is_empty() {
         authorize_assume_role(
@@ -102,6 +103,7 @@ pub(super) async fn handle(
             &role.trust_policy,
             "sts:TagSession",
             keys,
+            role_arn,
         )?;
     }
 
@@ -132,6 +134,7 @@ pub(super) async fn handle(
         account: role.account.clone(),
         subject: SessionSubject::Role {
             role_name: role.role_name.clone(),
+            role_id: role.role_id.clone(),
             session_name: session_name.to_owned(),
             policy: session_policy
                 .is_some()
