@@ -145,6 +145,14 @@ impl Service {
     }
 }
 
+/// The account whose secret `secret_id` names: an ARN's, else the caller's.
+pub(crate) fn owner_account<'a>(ctx: &'a RequestContext, secret_id: &'a str) -> &'a str {
+    match secret_id.strip_prefix("arn:") {
+        Some(_) => secret_id.split(':').nth(4).unwrap_or(ctx.account()),
+        None => ctx.account(),
+    }
+}
+
 /// Finds the secret a `SecretId` names: exact ARN (in the request's region,
 /// in any account: whether another account's secret may be used is for
 /// authorization to say), else partial ARN or name in the caller's account.

@@ -187,9 +187,10 @@ impl Service {
             return Err(Error::MissingClientRequestToken.into());
         }
         check_kms_key(input.kms_key_id.as_deref())?;
-        let kek = self
-            .existing_default_kek(ctx.account(), &ctx.region)
-            .await?;
+        // The key of the account that owns the secret (another account's,
+        // when the caller names its secret by ARN).
+        let owner = crate::owner_account(ctx, &input.secret_id).to_owned();
+        let kek = self.existing_default_kek(&owner, &ctx.region).await?;
         let now = self.now();
         let ctx = ctx.clone();
         let policies = self.policies.clone();
@@ -204,8 +205,11 @@ impl Service {
             };
             let action = "secretsmanager:UpdateSecret";
             let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, keys)?;
-            // Every region with a secret has its key.
-            let kek = kek.ok_or(ServiceError::Encryption)?;
+            // Every region with a secret has its key, and the secret found
+            // is the one whose account was looked at.
+            let kek = kek
+                .filter(|_| before.account == owner)
+                .ok_or(ServiceError::Encryption)?;
             before.ensure_not_deleted()?;
             let mut after = before.clone();
             let mut changed = false;

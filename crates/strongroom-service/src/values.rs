@@ -258,17 +258,21 @@ impl Service {
             .client_request_token
             .ok_or(Error::MissingClientRequestToken)?;
         let value = input.value.ok_or(Error::NoSecretValue)?;
-        let kek = self
-            .existing_default_kek(ctx.account(), &ctx.region)
-            .await?;
+        // The key of the account that owns the secret (another account's,
+        // when the caller names its secret by ARN).
+        let owner = crate::owner_account(ctx, &input.secret_id).to_owned();
+        let kek = self.existing_default_kek(&owner, &ctx.region).await?;
         let now = self.now();
         let ctx = ctx.clone();
         let policies = self.policies.clone();
         self.write(move |tx| {
             let action = "secretsmanager:PutSecretValue";
             let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, |_| {})?;
-            // Every region with a secret has its key.
-            let kek = kek.ok_or(ServiceError::Encryption)?;
+            // Every region with a secret has its key, and the secret found
+            // is the one whose account was looked at.
+            let kek = kek
+                .filter(|_| before.account == owner)
+                .ok_or(ServiceError::Encryption)?;
             before.ensure_not_deleted()?;
             if before.version(&token).is_some() {
                 if same_value(tx, &kek, &before, &token, &value)? {
