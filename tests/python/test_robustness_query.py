@@ -34,6 +34,10 @@ IMPLEMENTED = {
         "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies", "AttachGroupPolicy",
         "DetachGroupPolicy", "ListAttachedGroupPolicies", "AttachRolePolicy", "DetachRolePolicy",
         "ListAttachedRolePolicies", "TagUser", "UntagUser", "ListUserTags", "TagRole", "UntagRole", "ListRoleTags",
+        "UpdateUser", "UpdateGroup", "UpdateRole", "UpdateRoleDescription", "ListInstanceProfilesForRole",
+        "ListPolicyVersions", "DeletePolicyVersion", "TagPolicy", "UntagPolicy", "ListPolicyTags", "ListMFADevices",
+        "ListVirtualMFADevices", "ListSSHPublicKeys", "ListSigningCertificates", "ListServiceSpecificCredentials",
+        "DeleteLoginProfile",
     ],
 }
 ODD = ["", " ", "x" * 5000, "\u0000", "é☃😀", "-1", "0", "99999999999999999999", "1.5", "true", "arn:", "arn:aws:iam::",

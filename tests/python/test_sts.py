@@ -214,8 +214,8 @@ def test_unimplemented_iam_actions_are_unknown_in_iams_namespace(server):
         secret_key=server.secret_key or "",
         service="iam",
     )
-    msg = "Could not find operation ListMFADevices for version 2010-05-08"
+    msg = "Could not find operation CreateInstanceProfile for version 2010-05-08"
     with expect_error("InvalidAction", msg, status=400):
-        iam.list_mfa_devices()
-    err = xml_error(query(server, "Action=ListMFADevices&Version=2010-05-08", service="iam"), 400)
+        iam.create_instance_profile(InstanceProfileName="profile")
+    err = xml_error(query(server, "Action=CreateInstanceProfile&Version=2010-05-08", service="iam"), 400)
     assert err.namespace == IAM_NS

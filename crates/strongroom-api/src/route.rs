@@ -214,9 +214,9 @@ mod tests {
         assert_eq!(
             invalid_action(query(
                 AwsService::Iam,
-                "Action=UpdateUser&Version=2010-05-08"
+                "Action=CreateLoginProfile&Version=2010-05-08"
             )),
-            "Could not find operation UpdateUser for version 2010-05-08"
+            "Could not find operation CreateLoginProfile for version 2010-05-08"
         );
         assert_eq!(
             invalid_action(query(

@@ -8,14 +8,16 @@
 //!   "The role with name … cannot be found." (prowler#2872), "The role
 //!   policy with name … cannot be found." (aws-cli#6139), "Policy arn:… does
 //!   not exist or is not attachable." (moto#6482, pulumi#7419), "The Access
-//!   Key with id … cannot be found." (paws' IAM docs, moto);
+//!   Key with id … cannot be found." (paws' IAM docs, moto), "Login Profile
+//!   for User … cannot be found." (ansible#43197);
 //! - EntityAlreadyExists: "User with name … already exists."
 //!   (ucopacme/aws-orgs#12), "A policy called … already exists. Duplicate
 //!   names are not allowed." (awsKeyTools#13);
 //! - DeleteConflict: "Cannot delete entity, must …" (aws-nuke#281,
 //!   terraform#29147, cloud-custodian#7484, aws-orbit-workbench#633),
 //!   "Cannot delete a policy attached to entities." (serverless/components#312),
-//!   "This policy has more than one version. …" (aws-nuke#1);
+//!   "This policy has more than one version. …" (aws-nuke#1), "Cannot
+//!   delete the default version of a policy." (moto, which copies AWS);
 //! - LimitExceeded: "Maximum policy size of 2048 bytes exceeded for user …"
 //!   (mapsnap#483, data-store#1963, aws-cdk#12403), "Cannot exceed quota for
 //!   PolicySize: 6144" (docker/docs#6218), "… ACLSizePerRole: 2048"
@@ -89,6 +91,9 @@ pub enum DeleteBlocker {
     /// A managed policy still attached to a user, group or role.
     #[error("Cannot delete a policy attached to entities.")]
     PolicyAttached,
+    /// DeletePolicyVersion on the default version.
+    #[error("Cannot delete the default version of a policy.")]
+    DefaultPolicyVersion,
     /// A managed policy with versions besides the default.
     #[error(
         "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."
@@ -218,6 +223,10 @@ pub enum IamError {
     /// NoSuchEntity: no such access key (for that user, in that account).
     #[error("The Access Key with id {0} cannot be found.")]
     NoSuchAccessKey(String),
+    /// NoSuchEntity: the user has no login profile (console password).
+    /// Strongroom keeps none, so every existing user answers this.
+    #[error("Login Profile for User {0} cannot be found.")]
+    NoSuchLoginProfile(String),
 
     /// EntityAlreadyExists: the name is taken (names ignore case).
     #[error("{} with name {name} already exists.", kind.title())]
@@ -301,7 +310,8 @@ impl IamError {
             | IamError::NoSuchPolicy(_)
             | IamError::PolicyNotAttachable(_)
             | IamError::NoSuchPolicyVersion { .. }
-            | IamError::NoSuchAccessKey(_) => "NoSuchEntity",
+            | IamError::NoSuchAccessKey(_)
+            | IamError::NoSuchLoginProfile(_) => "NoSuchEntity",
             IamError::EntityAlreadyExists { .. }
             | IamError::PolicyAlreadyExists(_)
             | IamError::AccountAlreadyExists(_) => "EntityAlreadyExists",

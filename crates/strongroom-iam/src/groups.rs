@@ -1,5 +1,5 @@
-//! Groups and membership: CreateGroup, GetGroup, ListGroups, DeleteGroup,
-//! AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser.
+//! Groups and membership: CreateGroup, GetGroup, ListGroups, UpdateGroup,
+//! DeleteGroup, AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser.
 
 use crate::error::{DeleteBlocker, EntityKind, IamError, Limit};
 use crate::model::{GetGroupOutput, Group, Page, User, max_items};
@@ -40,6 +40,18 @@ pub struct ListGroupsInput {
     pub marker: Option<String>,
     /// Items per page, 1..=1000; 100 when absent.
     pub max_items: Option<i64>,
+}
+
+/// UpdateGroup's input: a new name, a new path, or both (neither changes
+/// nothing).
+#[derive(Debug, Clone, Default)]
+pub struct UpdateGroupInput {
+    /// The group's current name (GroupName).
+    pub group_name: String,
+    /// The new path (NewPath); the current one when absent.
+    pub new_path: Option<String>,
+    /// The new name (NewGroupName); the current one when absent.
+    pub new_group_name: Option<String>,
 }
 
 /// DeleteGroup's input.
@@ -145,6 +157,39 @@ impl Iam {
             )
         })?;
         Ok(Page::cut(groups, max, |g| g.name.clone()).map(Group::from))
+    }
+
+    /// UpdateGroup: renames the group and/or moves it to another path; its
+    /// ARN follows, its members and policies stay with it. The new name must
+    /// not be another group's, ignoring case.
+    pub async fn update_group(
+        &self,
+        account: &str,
+        input: UpdateGroupInput,
+    ) -> Result<(), IamError> {
+        Checks::new()
+            .string("groupName", &input.group_name, &GROUP_NAME)
+            .optional("newPath", input.new_path.as_deref(), &PATH)
+            .optional("newGroupName", input.new_group_name.as_deref(), &GROUP_NAME)
+            .finish()?;
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let group = lookup::group(&*tx, &account, &input.group_name)?;
+            let name = input.new_group_name.unwrap_or_else(|| group.name.clone());
+            let path = input.new_path.unwrap_or_else(|| group.path.clone());
+            if let Some(other) = tx.find_group(&account, &name)?
+                && other.group_id != group.group_id
+            {
+                return Err(IamError::EntityAlreadyExists {
+                    kind: EntityKind::Group,
+                    name,
+                });
+            }
+            let arn = entity_arn(&account, ArnKind::Group, &path, &name);
+            tx.rename_group(&group.group_id, &name, &path, &arn)?;
+            Ok(())
+        })
+        .await
     }
 
     /// DeleteGroup: refused while it has members or policies.

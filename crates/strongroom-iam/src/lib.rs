@@ -1,5 +1,9 @@
 //! IAM use cases: accounts, users, groups, roles, managed and inline
 //! policies, access keys; one async function per IAM operation on [`Iam`].
+//! The credential kinds Strongroom does not keep (MFA devices, login
+//! profiles, SSH keys, signing certificates, service-specific credentials,
+//! instance profiles) are answered as IAM answers for an entity without
+//! them (`absent.rs`), so tools that clean them up before a delete work.
 //!
 //! Each operation takes the caller's account id and a plain input struct,
 //! checks the input against botocore's IAM model (ValidationError), applies
@@ -23,6 +27,7 @@
 //! under the root key (associated data `access-key:{id}`) and leaves this
 //! crate only in [`NewAccessKey`] (once, at creation) and [`Identity`].
 
+mod absent;
 mod access_keys;
 mod accounts;
 mod attach;
@@ -41,6 +46,10 @@ mod tagging;
 mod users;
 mod validate;
 
+pub use absent::{
+    DeleteLoginProfileInput, ListInstanceProfilesForRoleInput, ListServiceSpecificCredentialsInput,
+    ListUserCredentialsInput, ListVirtualMfaDevicesInput,
+};
 pub use access_keys::{
     CreateAccessKeyInput, DeleteAccessKeyInput, GetAccessKeyLastUsedInput, ListAccessKeysInput,
     UpdateAccessKeyInput,
@@ -51,22 +60,24 @@ pub use error::{
 };
 pub use groups::{
     CreateGroupInput, DeleteGroupInput, GetGroupInput, GroupMembershipInput,
-    ListGroupsForUserInput, ListGroupsInput,
+    ListGroupsForUserInput, ListGroupsInput, UpdateGroupInput,
 };
 pub use identity::{Identity, RoleIdentity};
 pub use inline::{InlinePolicyInput, ListInlinePoliciesInput, PutInlinePolicyInput};
 pub use managed::{
-    CreatePolicyInput, CreatePolicyVersionInput, GetPolicyVersionInput, ListPoliciesInput,
-    PolicyArnInput, SetDefaultPolicyVersionInput,
+    CreatePolicyInput, CreatePolicyVersionInput, DeletePolicyVersionInput, GetPolicyVersionInput,
+    ListPoliciesInput, ListPolicyTagsInput, ListPolicyVersionsInput, PolicyArnInput,
+    SetDefaultPolicyVersionInput, TagPolicyInput, UntagPolicyInput,
 };
 pub use model::{
-    AccessKeyLastUsed, AccessKeyMetadata, AttachedPolicy, GetAccessKeyLastUsedOutput,
+    Absent, AccessKeyLastUsed, AccessKeyMetadata, AttachedPolicy, GetAccessKeyLastUsedOutput,
     GetGroupOutput, Group, InlinePolicy, ManagedPolicy, NewAccessKey, Page, PolicyVersion, Role,
     User,
 };
 pub use roles::{
     CreateRoleInput, DeleteRoleInput, GetRoleInput, ListRoleTagsInput, ListRolesInput,
-    TagRoleInput, UntagRoleInput, UpdateAssumeRolePolicyInput,
+    TagRoleInput, UntagRoleInput, UpdateAssumeRolePolicyInput, UpdateRoleDescriptionInput,
+    UpdateRoleInput,
 };
 pub use sessions::{
     NewSession, SessionClaims, SessionSubject, SessionTokenError, TemporaryCredentials,
@@ -77,7 +88,7 @@ pub use strongroom_domain::clock::{Clock, ManualClock, SystemClock};
 pub use strongroom_domain::iam::AccessKeyStatus;
 pub use users::{
     CreateUserInput, DeleteUserInput, GetUserInput, ListUserTagsInput, ListUsersInput,
-    TagUserInput, UntagUserInput,
+    TagUserInput, UntagUserInput, UpdateUserInput,
 };
 
 use cache::IdentityCache;

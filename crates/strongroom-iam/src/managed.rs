@@ -1,10 +1,11 @@
 //! Managed policies: CreatePolicy, GetPolicy, GetPolicyVersion,
-//! ListPolicies, DeletePolicy, CreatePolicyVersion, SetDefaultPolicyVersion.
+//! ListPolicies, DeletePolicy, CreatePolicyVersion, SetDefaultPolicyVersion,
+//! ListPolicyVersions, DeletePolicyVersion, TagPolicy, UntagPolicy,
+//! ListPolicyTags.
 //!
 //! AWS managed policies (`arn:aws:iam::aws:policy/…`) are visible to every
-//! account and attachable, but nobody may delete or version them.
+//! account and attachable, but nobody may delete, version or tag them.
 
-use crate::Iam;
 use crate::error::{DeleteBlocker, IamError, Limit};
 use crate::lookup::{check_policy_arn, visible_policy};
 use crate::model::{
@@ -14,6 +15,7 @@ use crate::validate::{
     ARN, Checks, POLICY_DESCRIPTION, POLICY_DOCUMENT, POLICY_NAME, POLICY_PATH, VERSION_ID,
     distinct_tag_keys,
 };
+use crate::{Iam, tagging};
 use strongroom_domain::Tag;
 use strongroom_domain::iam::{ArnKind, IdKind, entity_arn, new_unique_id};
 use strongroom_policy::{Policy, PolicyKind, size_without_whitespace};
@@ -91,6 +93,55 @@ pub struct SetDefaultPolicyVersionInput {
     pub policy_arn: String,
     /// `vN`.
     pub version_id: String,
+}
+
+/// ListPolicyVersions' input.
+#[derive(Debug, Clone, Default)]
+pub struct ListPolicyVersionsInput {
+    /// The managed policy's ARN (PolicyArn).
+    pub policy_arn: String,
+    /// The previous page's `marker`, to continue after it.
+    pub marker: Option<String>,
+    /// Items per page, 1..=1000; 100 when absent.
+    pub max_items: Option<i64>,
+}
+
+/// DeletePolicyVersion's input.
+#[derive(Debug, Clone, Default)]
+pub struct DeletePolicyVersionInput {
+    /// The managed policy's ARN (PolicyArn).
+    pub policy_arn: String,
+    /// `vN`.
+    pub version_id: String,
+}
+
+/// TagPolicy's input.
+#[derive(Debug, Clone, Default)]
+pub struct TagPolicyInput {
+    /// The customer managed policy's ARN (PolicyArn).
+    pub policy_arn: String,
+    /// Tags, in the order given.
+    pub tags: Vec<Tag>,
+}
+
+/// UntagPolicy's input.
+#[derive(Debug, Clone, Default)]
+pub struct UntagPolicyInput {
+    /// The customer managed policy's ARN (PolicyArn).
+    pub policy_arn: String,
+    /// Keys of the tags to remove (ignoring case).
+    pub tag_keys: Vec<String>,
+}
+
+/// ListPolicyTags' input.
+#[derive(Debug, Clone, Default)]
+pub struct ListPolicyTagsInput {
+    /// The managed policy's ARN (PolicyArn).
+    pub policy_arn: String,
+    /// The previous page's `marker`, to continue after it.
+    pub marker: Option<String>,
+    /// Items per page, 1..=1000; 100 when absent.
+    pub max_items: Option<i64>,
 }
 
 /// A managed policy document IAM would accept: an identity policy that
@@ -359,6 +410,148 @@ impl Iam {
             Ok(())
         })
         .await
+    }
+}
+
+impl Iam {
+    /// ListPolicyVersions: newest first, as IAM lists them, without their
+    /// documents (GetPolicyVersion has those). AWS managed policies' too.
+    /// The marker is the last version id seen; one that is no version id
+    /// resumes nowhere (an empty page).
+    pub async fn list_policy_versions(
+        &self,
+        account: &str,
+        input: ListPolicyVersionsInput,
+    ) -> Result<Page<PolicyVersion>, IamError> {
+        Checks::new()
+            .string("policyArn", &input.policy_arn, &ARN)
+            .paging(input.marker.as_deref(), input.max_items)
+            .finish()?;
+        check_policy_arn(&input.policy_arn)?;
+        let (policy, mut versions) = self.store.read(|tx| {
+            let policy = found_policy(tx, account, &input.policy_arn)?;
+            let versions = tx.policy_versions(&policy.policy_id)?;
+            Ok::<_, IamError>((policy, versions))
+        })?;
+        versions.reverse();
+        let before = match input.marker.as_deref() {
+            Some(m) => version_number(m).unwrap_or(0),
+            None => u32::MAX,
+        };
+        let max = max_items(input.max_items);
+        let rest: Vec<PolicyVersionRecord> = versions
+            .into_iter()
+            .filter(|v| v.version < before)
+            .take(max.saturating_add(1))
+            .collect();
+        Ok(
+            Page::cut(rest, max, |v| version_id(v.version)).map(|v| PolicyVersion {
+                is_default_version: v.version == policy.default_version,
+                version_id: version_id(v.version),
+                document: v.document,
+                create_date: v.created,
+            }),
+        )
+    }
+
+    /// DeletePolicyVersion: any version but the default one, which goes
+    /// only with the policy (DeletePolicy).
+    pub async fn delete_policy_version(
+        &self,
+        account: &str,
+        input: DeletePolicyVersionInput,
+    ) -> Result<(), IamError> {
+        Checks::new()
+            .string("policyArn", &input.policy_arn, &ARN)
+            .string("versionId", &input.version_id, &VERSION_ID)
+            .finish()?;
+        check_policy_arn(&input.policy_arn)?;
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let policy = own_policy(&*tx, &account, &input.policy_arn)?;
+            let version = match version_number(&input.version_id) {
+                Some(n) => tx.policy_version(&policy.policy_id, n)?,
+                None => None,
+            }
+            .ok_or_else(|| IamError::NoSuchPolicyVersion {
+                arn: input.policy_arn.clone(),
+                version_id: input.version_id.clone(),
+            })?;
+            if version.version == policy.default_version
+                || !tx.delete_policy_version(&policy.policy_id, version.version)?
+            {
+                return Err(IamError::DeleteConflict(
+                    DeleteBlocker::DefaultPolicyVersion,
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// TagPolicy: adds tags to a customer managed policy, replacing those
+    /// with the same keys (ignoring case); at most 50.
+    pub async fn tag_policy(&self, account: &str, input: TagPolicyInput) -> Result<(), IamError> {
+        Checks::new()
+            .string("policyArn", &input.policy_arn, &ARN)
+            .tags(&input.tags)
+            .finish()?;
+        distinct_tag_keys(&input.tags)?;
+        check_policy_arn(&input.policy_arn)?;
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let policy = own_policy(&*tx, &account, &input.policy_arn)?;
+            let owner = TagOwner::Policy(&policy.policy_id);
+            let tags = tagging::merged(tx.iam_tags(owner)?, &input.tags)?;
+            tx.replace_iam_tags(owner, &tags)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// UntagPolicy: removes the tags with these keys; keys that match none
+    /// are ignored.
+    pub async fn untag_policy(
+        &self,
+        account: &str,
+        input: UntagPolicyInput,
+    ) -> Result<(), IamError> {
+        Checks::new()
+            .string("policyArn", &input.policy_arn, &ARN)
+            .tag_keys(&input.tag_keys)
+            .finish()?;
+        check_policy_arn(&input.policy_arn)?;
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let policy = own_policy(&*tx, &account, &input.policy_arn)?;
+            let owner = TagOwner::Policy(&policy.policy_id);
+            let tags = tagging::without(tx.iam_tags(owner)?, &input.tag_keys);
+            tx.replace_iam_tags(owner, &tags)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// ListPolicyTags: by key (AWS managed policies have none).
+    pub async fn list_policy_tags(
+        &self,
+        account: &str,
+        input: ListPolicyTagsInput,
+    ) -> Result<Page<Tag>, IamError> {
+        Checks::new()
+            .string("policyArn", &input.policy_arn, &ARN)
+            .paging(input.marker.as_deref(), input.max_items)
+            .finish()?;
+        check_policy_arn(&input.policy_arn)?;
+        let tags = self.store.read(|tx| {
+            let policy = found_policy(tx, account, &input.policy_arn)?;
+            Ok::<_, IamError>(tx.iam_tags(TagOwner::Policy(&policy.policy_id))?)
+        })?;
+        Ok(tagging::page(
+            tags,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        ))
     }
 }
 

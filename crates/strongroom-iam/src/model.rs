@@ -260,6 +260,14 @@ pub struct InlinePolicy {
     pub policy_document: String,
 }
 
+/// An item of the lists Strongroom always answers empty, because it keeps
+/// none of what they list: instance profiles, MFA devices (virtual or not),
+/// SSH public keys, signing certificates, service-specific credentials.
+/// No value of this type exists, so a `Page<Absent>` is empty by
+/// construction, and the wire layer needs no shape for its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absent {}
+
 /// One page of a list, with IAM's `IsTruncated` and `Marker`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -296,6 +304,15 @@ impl<T> Page<T> {
             items,
             is_truncated,
             marker,
+        }
+    }
+
+    /// A page without items, and nothing after it.
+    pub(crate) fn empty() -> Page<T> {
+        Page {
+            items: Vec::new(),
+            is_truncated: false,
+            marker: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Roles: CreateRole, GetRole, ListRoles, DeleteRole,
-//! UpdateAssumeRolePolicy, TagRole, UntagRole, ListRoleTags.
+//! UpdateAssumeRolePolicy, UpdateRole, UpdateRoleDescription, TagRole,
+//! UntagRole, ListRoleTags.
 
 use crate::error::{DeleteBlocker, EntityKind, IamError, Limit};
 use crate::model::{Page, Role, max_items};
@@ -68,6 +69,26 @@ pub struct UpdateAssumeRolePolicyInput {
     pub role_name: String,
     /// The policy document, JSON (PolicyDocument).
     pub policy_document: String,
+}
+
+/// UpdateRole's input: what is absent stays as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRoleInput {
+    /// The role's name (RoleName).
+    pub role_name: String,
+    /// The new description.
+    pub description: Option<String>,
+    /// The new maximum session duration, in seconds, 3600..=43200.
+    pub max_session_duration: Option<i64>,
+}
+
+/// UpdateRoleDescription's input.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRoleDescriptionInput {
+    /// The role's name (RoleName).
+    pub role_name: String,
+    /// The new description.
+    pub description: String,
 }
 
 /// TagRole's input.
@@ -238,6 +259,64 @@ impl Iam {
             let role = lookup::role(&*tx, &account, &input.role_name)?;
             tx.set_role_trust_policy(&role.role_id, &input.policy_document)?;
             Ok(())
+        })
+        .await
+    }
+
+    /// UpdateRole: a new description and/or maximum session duration.
+    /// (The model's text says an absent MaxSessionDuration means one hour;
+    /// here, as for the description, absent means unchanged, so that an
+    /// UpdateRole that only sets the description keeps the duration.)
+    pub async fn update_role(&self, account: &str, input: UpdateRoleInput) -> Result<(), IamError> {
+        Checks::new()
+            .string("roleName", &input.role_name, &ROLE_NAME)
+            .optional(
+                "description",
+                input.description.as_deref(),
+                &ROLE_DESCRIPTION,
+            )
+            .range(
+                "maxSessionDuration",
+                input.max_session_duration,
+                SESSION_DURATION,
+            )
+            .finish()?;
+        // Within 3600..=43200 once checked, so it fits.
+        let duration = input
+            .max_session_duration
+            .and_then(|s| u32::try_from(s).ok());
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let role = lookup::role(&*tx, &account, &input.role_name)?;
+            if let Some(description) = input.description.as_deref() {
+                tx.set_role_description(&role.role_id, Some(description))?;
+            }
+            if let Some(seconds) = duration {
+                tx.set_role_max_session_duration(&role.role_id, seconds)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// UpdateRoleDescription: a new description; answers the role as it
+    /// now is, with its tags.
+    pub async fn update_role_description(
+        &self,
+        account: &str,
+        input: UpdateRoleDescriptionInput,
+    ) -> Result<Role, IamError> {
+        Checks::new()
+            .string("roleName", &input.role_name, &ROLE_NAME)
+            .string("description", &input.description, &ROLE_DESCRIPTION)
+            .finish()?;
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let mut role = lookup::role(&*tx, &account, &input.role_name)?;
+            tx.set_role_description(&role.role_id, Some(&input.description))?;
+            role.description = Some(input.description);
+            let tags = tx.iam_tags(TagOwner::Role(&role.role_id))?;
+            Ok(Role::from_record(role, tags))
         })
         .await
     }

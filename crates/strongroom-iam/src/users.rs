@@ -1,5 +1,5 @@
-//! Users: CreateUser, GetUser, ListUsers, DeleteUser, TagUser, UntagUser,
-//! ListUserTags.
+//! Users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, TagUser,
+//! UntagUser, ListUserTags.
 
 use crate::error::{DeleteBlocker, EntityKind, IamError};
 use crate::model::{Page, User, max_items};
@@ -46,6 +46,18 @@ pub struct ListUsersInput {
     pub marker: Option<String>,
     /// 1..=1000, 100 when absent.
     pub max_items: Option<i64>,
+}
+
+/// UpdateUser's input: a new name, a new path, or both (neither changes
+/// nothing).
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUserInput {
+    /// The user's current name (UserName).
+    pub user_name: String,
+    /// The new path (NewPath); the current one when absent.
+    pub new_path: Option<String>,
+    /// The new name (NewUserName); the current one when absent.
+    pub new_user_name: Option<String>,
 }
 
 /// TagUser's input.
@@ -146,6 +158,36 @@ impl Iam {
             )
         })?;
         Ok(Page::cut(users, max, |u| u.name.clone()).map(|u| User::from_record(u, Vec::new())))
+    }
+
+    /// UpdateUser: renames the user and/or moves it to another path; its
+    /// ARN follows. Its id, keys, policies, memberships and tags stay with
+    /// it (they refer to the id). The new name must not be another user's,
+    /// ignoring case (the user's own name in another case is fine).
+    pub async fn update_user(&self, account: &str, input: UpdateUserInput) -> Result<(), IamError> {
+        Checks::new()
+            .string("userName", &input.user_name, &EXISTING_USER_NAME)
+            .optional("newPath", input.new_path.as_deref(), &PATH)
+            .optional("newUserName", input.new_user_name.as_deref(), &USER_NAME)
+            .finish()?;
+        let account = account.to_owned();
+        self.write(move |tx| {
+            let user = lookup::user(&*tx, &account, &input.user_name)?;
+            let name = input.new_user_name.unwrap_or_else(|| user.name.clone());
+            let path = input.new_path.unwrap_or_else(|| user.path.clone());
+            if let Some(other) = tx.find_user(&account, &name)?
+                && other.user_id != user.user_id
+            {
+                return Err(IamError::EntityAlreadyExists {
+                    kind: EntityKind::User,
+                    name,
+                });
+            }
+            let arn = entity_arn(&account, ArnKind::User, &path, &name);
+            tx.rename_user(&user.user_id, &name, &path, &arn)?;
+            Ok(())
+        })
+        .await
     }
 
     /// DeleteUser: refused while the user has access keys, policies or

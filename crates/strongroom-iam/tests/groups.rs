@@ -1,4 +1,4 @@
-//! CreateGroup, GetGroup, ListGroups, DeleteGroup, AddUserToGroup,
+//! CreateGroup, GetGroup, ListGroups, UpdateGroup, DeleteGroup, AddUserToGroup,
 //! RemoveUserFromGroup, ListGroupsForUser.
 
 mod common;
@@ -385,5 +385,151 @@ async fn delete_group_refuses_while_it_has_members_or_policies() {
         delete().await,
         "NoSuchEntity",
         "The group with name devs cannot be found.",
+    );
+}
+
+fn rename(group: &str, new_name: Option<&str>, new_path: Option<&str>) -> UpdateGroupInput {
+    UpdateGroupInput {
+        group_name: group.into(),
+        new_group_name: new_name.map(Into::into),
+        new_path: new_path.map(Into::into),
+    }
+}
+
+async fn get(env: &Env, name: &str) -> Result<GetGroupOutput, IamError> {
+    env.iam
+        .get_group(
+            ACCOUNT,
+            GetGroupInput {
+                group_name: name.into(),
+                ..Default::default()
+            },
+        )
+        .await
+}
+
+#[tokio::test]
+async fn update_group_renames_and_moves_keeping_members_and_policies() {
+    let env = env().await;
+    let devs = group(&env, "devs", Some("/eng/")).await;
+    user(&env, "bob").await;
+    env.iam
+        .add_user_to_group(ACCOUNT, join("devs", "bob"))
+        .await
+        .expect("join");
+    env.iam
+        .put_group_policy(
+            ACCOUNT,
+            PutInlinePolicyInput {
+                holder_name: "devs".into(),
+                policy_name: "read".into(),
+                policy_document: READ_SECRETS.into(),
+            },
+        )
+        .await
+        .expect("policy");
+
+    env.iam
+        .update_group(ACCOUNT, rename("DEVS", Some("builders"), Some("/ops/")))
+        .await
+        .expect("rename");
+    let got = get(&env, "builders").await.expect("renamed");
+    assert_eq!(got.group.group_id, devs.group_id);
+    assert_eq!(got.group.path, "/ops/");
+    assert_eq!(
+        got.group.arn,
+        "arn:aws:iam::123456789012:group/ops/builders"
+    );
+    assert_eq!(
+        got.users
+            .items
+            .iter()
+            .map(|u| u.user_name.as_str())
+            .collect::<Vec<_>>(),
+        ["bob"]
+    );
+    assert_iam_error(
+        get(&env, "devs").await,
+        "NoSuchEntity",
+        "The group with name devs cannot be found.",
+    );
+    let names = env
+        .iam
+        .list_group_policies(
+            ACCOUNT,
+            ListInlinePoliciesInput {
+                holder_name: "builders".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("policies");
+    assert_eq!(names.items, ["read"]);
+    // The user's groups show the new name.
+    let groups = env
+        .iam
+        .list_groups_for_user(
+            ACCOUNT,
+            ListGroupsForUserInput {
+                user_name: "bob".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("groups");
+    assert_eq!(groups.items[0].group_name, "builders");
+
+    // Only the path, then only the name in another case.
+    env.iam
+        .update_group(ACCOUNT, rename("builders", None, Some("/")))
+        .await
+        .expect("move");
+    env.iam
+        .update_group(ACCOUNT, rename("builders", Some("Builders"), None))
+        .await
+        .expect("case");
+    let got = get(&env, "builders").await.expect("get");
+    assert_eq!(got.group.arn, "arn:aws:iam::123456789012:group/Builders");
+}
+
+#[tokio::test]
+async fn update_group_errors() {
+    let env = env().await;
+    group(&env, "devs", None).await;
+    group(&env, "ops", None).await;
+    assert_iam_error(
+        env.iam
+            .update_group(ACCOUNT, rename("ops", Some("Devs"), None))
+            .await,
+        "EntityAlreadyExists",
+        "Group with name Devs already exists.",
+    );
+    assert_iam_error(
+        env.iam
+            .update_group(ACCOUNT, rename("nobody", Some("x"), None))
+            .await,
+        "NoSuchEntity",
+        "The group with name nobody cannot be found.",
+    );
+    assert_iam_error(
+        env.iam
+            .update_group(OTHER, rename("ops", Some("x"), None))
+            .await,
+        "NoSuchEntity",
+        "The group with name ops cannot be found.",
+    );
+    assert_iam_error(
+        env.iam
+            .update_group(ACCOUNT, rename("ops", Some("a b"), None))
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value 'a b' at 'newGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+    );
+    assert_iam_error(
+        env.iam
+            .update_group(ACCOUNT, rename("ops", None, Some("/x")))
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value '/x' at 'newPath' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
     );
 }

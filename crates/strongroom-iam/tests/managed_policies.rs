@@ -1,5 +1,6 @@
 //! CreatePolicy, GetPolicy, GetPolicyVersion, ListPolicies, DeletePolicy,
-//! CreatePolicyVersion, SetDefaultPolicyVersion, and Attach/Detach/
+//! CreatePolicyVersion, SetDefaultPolicyVersion, ListPolicyVersions,
+//! DeletePolicyVersion, Tag/Untag/ListPolicyTags, and Attach/Detach/
 //! ListAttached {User,Group,Role}Policies.
 
 mod common;
@@ -902,5 +903,452 @@ async fn attach_errors_and_the_ten_policy_quota() {
         listed.items.len(),
         10,
         "the refused attachment was rolled back"
+    );
+}
+
+fn versions_of(policy_arn: &str) -> ListPolicyVersionsInput {
+    ListPolicyVersionsInput {
+        policy_arn: policy_arn.into(),
+        ..Default::default()
+    }
+}
+
+fn delete_version(policy_arn: &str, version_id: &str) -> DeletePolicyVersionInput {
+    DeletePolicyVersionInput {
+        policy_arn: policy_arn.into(),
+        version_id: version_id.into(),
+    }
+}
+
+fn ids(page: &Page<PolicyVersion>) -> Vec<(&str, bool)> {
+    page.items
+        .iter()
+        .map(|v| (v.version_id.as_str(), v.is_default_version))
+        .collect()
+}
+
+#[tokio::test]
+async fn list_policy_versions_newest_first_and_paged() {
+    let env = env().await;
+    let policy = env
+        .iam
+        .create_policy(ACCOUNT, create("Reader"))
+        .await
+        .expect("create");
+    env.clock.advance(1000);
+    env.iam
+        .create_policy_version(ACCOUNT, new_version(&policy.arn, true))
+        .await
+        .expect("v2");
+    env.iam
+        .create_policy_version(ACCOUNT, new_version(&policy.arn, false))
+        .await
+        .expect("v3");
+    let all = env
+        .iam
+        .list_policy_versions(ACCOUNT, versions_of(&policy.arn))
+        .await
+        .expect("list");
+    assert_eq!(ids(&all), [("v3", false), ("v2", true), ("v1", false)]);
+    assert!(!all.is_truncated && all.marker.is_none());
+    assert_eq!(all.items[2].create_date, START);
+    assert_eq!(all.items[2].document, READ_SECRETS);
+
+    let first = env
+        .iam
+        .list_policy_versions(
+            ACCOUNT,
+            ListPolicyVersionsInput {
+                max_items: Some(2),
+                ..versions_of(&policy.arn)
+            },
+        )
+        .await
+        .expect("page");
+    assert_eq!(ids(&first), [("v3", false), ("v2", true)]);
+    assert!(first.is_truncated);
+    assert_eq!(first.marker.as_deref(), Some("v2"));
+    let rest = env
+        .iam
+        .list_policy_versions(
+            ACCOUNT,
+            ListPolicyVersionsInput {
+                marker: first.marker.clone(),
+                max_items: Some(2),
+                ..versions_of(&policy.arn)
+            },
+        )
+        .await
+        .expect("rest");
+    assert_eq!(ids(&rest), [("v1", false)]);
+    assert!(!rest.is_truncated);
+
+    // AWS managed policies' versions are listed too.
+    let admin = env
+        .iam
+        .list_policy_versions(OTHER, versions_of(ADMIN_ARN))
+        .await
+        .expect("aws managed");
+    assert_eq!(ids(&admin), [("v1", true)]);
+}
+
+#[tokio::test]
+async fn list_policy_versions_errors() {
+    let env = env().await;
+    let policy = env
+        .iam
+        .create_policy(ACCOUNT, create("Reader"))
+        .await
+        .expect("create");
+    assert_iam_error(
+        env.iam
+            .list_policy_versions(OTHER, versions_of(&policy.arn))
+            .await,
+        "NoSuchEntity",
+        &format!("Policy {} was not found.", policy.arn),
+    );
+    assert_iam_error(
+        env.iam
+            .list_policy_versions(ACCOUNT, versions_of("not-an-arn-but-long-enough"))
+            .await,
+        "InvalidInput",
+        "ARN not-an-arn-but-long-enough is not valid.",
+    );
+    assert_iam_error(
+        env.iam
+            .list_policy_versions(
+                ACCOUNT,
+                ListPolicyVersionsInput {
+                    max_items: Some(0),
+                    ..versions_of(&policy.arn)
+                },
+            )
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+}
+
+#[tokio::test]
+async fn delete_policy_version_deletes_any_but_the_default() {
+    let env = env().await;
+    let policy = env
+        .iam
+        .create_policy(ACCOUNT, create("Reader"))
+        .await
+        .expect("create");
+    for _ in 0..4 {
+        env.iam
+            .create_policy_version(ACCOUNT, new_version(&policy.arn, false))
+            .await
+            .expect("version");
+    }
+    // Five versions: a sixth needs one deleted first.
+    assert_iam_error(
+        env.iam
+            .create_policy_version(ACCOUNT, new_version(&policy.arn, false))
+            .await,
+        "LimitExceeded",
+        "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
+    );
+    assert_iam_error(
+        env.iam
+            .delete_policy_version(ACCOUNT, delete_version(&policy.arn, "v1"))
+            .await,
+        "DeleteConflict",
+        "Cannot delete the default version of a policy.",
+    );
+    env.iam
+        .delete_policy_version(ACCOUNT, delete_version(&policy.arn, "v2"))
+        .await
+        .expect("delete v2");
+    assert_iam_error(
+        env.iam
+            .delete_policy_version(ACCOUNT, delete_version(&policy.arn, "v2"))
+            .await,
+        "NoSuchEntity",
+        &format!(
+            "Policy {} version v2 does not exist or is not attachable.",
+            policy.arn
+        ),
+    );
+    assert_iam_error(
+        env.iam
+            .get_policy_version(
+                ACCOUNT,
+                GetPolicyVersionInput {
+                    policy_arn: policy.arn.clone(),
+                    version_id: "v2".into(),
+                },
+            )
+            .await,
+        "NoSuchEntity",
+        &format!(
+            "Policy {} version v2 does not exist or is not attachable.",
+            policy.arn
+        ),
+    );
+    // The freed slot takes a new version, numbered past the highest.
+    let v6 = env
+        .iam
+        .create_policy_version(ACCOUNT, new_version(&policy.arn, false))
+        .await
+        .expect("v6");
+    assert_eq!(v6.version_id, "v6");
+    // Once only the default is left, the policy can be deleted.
+    for v in ["v3", "v4", "v5", "v6"] {
+        env.iam
+            .delete_policy_version(ACCOUNT, delete_version(&policy.arn, v))
+            .await
+            .expect("delete");
+    }
+    let left = env
+        .iam
+        .list_policy_versions(ACCOUNT, versions_of(&policy.arn))
+        .await
+        .expect("list");
+    assert_eq!(ids(&left), [("v1", true)]);
+    env.iam
+        .delete_policy(ACCOUNT, arn(&policy.arn))
+        .await
+        .expect("delete policy");
+}
+
+#[tokio::test]
+async fn delete_policy_version_errors() {
+    let env = env().await;
+    let policy = env
+        .iam
+        .create_policy(ACCOUNT, create("Reader"))
+        .await
+        .expect("create");
+    env.iam
+        .create_policy_version(ACCOUNT, new_version(&policy.arn, false))
+        .await
+        .expect("v2");
+    // AWS managed policies cannot be changed.
+    assert_iam_error(
+        env.iam
+            .delete_policy_version(ACCOUNT, delete_version(ADMIN_ARN, "v1"))
+            .await,
+        "AccessDenied",
+        &format!("Policy {ADMIN_ARN} is an AWS managed policy and cannot be changed or deleted."),
+    );
+    // Another account's policy is as good as missing.
+    assert_iam_error(
+        env.iam
+            .delete_policy_version(OTHER, delete_version(&policy.arn, "v2"))
+            .await,
+        "NoSuchEntity",
+        &format!("Policy {} was not found.", policy.arn),
+    );
+    assert_iam_error(
+        env.iam
+            .delete_policy_version(ACCOUNT, delete_version(&policy.arn, "v0"))
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value 'v0' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+    );
+    assert_iam_error(
+        env.iam
+            .delete_policy_version(ACCOUNT, delete_version(&policy.arn, "v2.draft"))
+            .await,
+        "NoSuchEntity",
+        &format!(
+            "Policy {} version v2.draft does not exist or is not attachable.",
+            policy.arn
+        ),
+    );
+    // Nothing was deleted by the refusals.
+    let left = env
+        .iam
+        .list_policy_versions(ACCOUNT, versions_of(&policy.arn))
+        .await
+        .expect("list");
+    assert_eq!(ids(&left), [("v2", false), ("v1", true)]);
+}
+
+fn tag(k: &str, v: &str) -> Tag {
+    Tag {
+        key: k.into(),
+        value: v.into(),
+    }
+}
+
+fn policy_tags(policy_arn: &str) -> ListPolicyTagsInput {
+    ListPolicyTagsInput {
+        policy_arn: policy_arn.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn policy_tags_are_added_replaced_removed_and_listed() {
+    let env = env().await;
+    let policy = env
+        .iam
+        .create_policy(
+            ACCOUNT,
+            CreatePolicyInput {
+                tags: vec![tag("env", "dev")],
+                ..create("Reader")
+            },
+        )
+        .await
+        .expect("create");
+    env.iam
+        .tag_policy(
+            ACCOUNT,
+            TagPolicyInput {
+                policy_arn: policy.arn.clone(),
+                tags: vec![tag("ENV", "prod"), tag("team", "core"), tag("cost", "1")],
+            },
+        )
+        .await
+        .expect("tag");
+    let listed = env
+        .iam
+        .list_policy_tags(ACCOUNT, policy_tags(&policy.arn))
+        .await
+        .expect("list");
+    // By key, ignoring case; `ENV` replaced `env`.
+    assert_eq!(
+        listed.items,
+        vec![tag("cost", "1"), tag("ENV", "prod"), tag("team", "core")]
+    );
+    let got = env
+        .iam
+        .get_policy(ACCOUNT, arn(&policy.arn))
+        .await
+        .expect("get");
+    assert_eq!(
+        got.tags,
+        vec![tag("ENV", "prod"), tag("team", "core"), tag("cost", "1")]
+    );
+    let page = env
+        .iam
+        .list_policy_tags(
+            ACCOUNT,
+            ListPolicyTagsInput {
+                max_items: Some(2),
+                ..policy_tags(&policy.arn)
+            },
+        )
+        .await
+        .expect("page");
+    assert!(page.is_truncated);
+    let rest = env
+        .iam
+        .list_policy_tags(
+            ACCOUNT,
+            ListPolicyTagsInput {
+                marker: page.marker.clone(),
+                ..policy_tags(&policy.arn)
+            },
+        )
+        .await
+        .expect("rest");
+    assert_eq!(rest.items, vec![tag("team", "core")]);
+
+    env.iam
+        .untag_policy(
+            ACCOUNT,
+            UntagPolicyInput {
+                policy_arn: policy.arn.clone(),
+                tag_keys: vec!["env".into(), "COST".into(), "unknown".into()],
+            },
+        )
+        .await
+        .expect("untag");
+    let listed = env
+        .iam
+        .list_policy_tags(ACCOUNT, policy_tags(&policy.arn))
+        .await
+        .expect("list");
+    assert_eq!(listed.items, vec![tag("team", "core")]);
+    // AWS managed policies have no tags to list.
+    let aws = env
+        .iam
+        .list_policy_tags(ACCOUNT, policy_tags(ADMIN_ARN))
+        .await
+        .expect("aws managed");
+    assert!(aws.items.is_empty() && !aws.is_truncated);
+}
+
+#[tokio::test]
+async fn policy_tag_errors() {
+    let env = env().await;
+    let policy = env
+        .iam
+        .create_policy(ACCOUNT, create("Reader"))
+        .await
+        .expect("create");
+    let tag_with = |policy_arn: &str, tags: Vec<Tag>| TagPolicyInput {
+        policy_arn: policy_arn.into(),
+        tags,
+    };
+    assert_iam_error(
+        env.iam
+            .tag_policy(
+                ACCOUNT,
+                tag_with(&policy.arn, vec![tag("k", "1"), tag("K", "2")]),
+            )
+            .await,
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    );
+    assert_iam_error(
+        env.iam
+            .tag_policy(ACCOUNT, tag_with(ADMIN_ARN, vec![tag("k", "1")]))
+            .await,
+        "AccessDenied",
+        &format!("Policy {ADMIN_ARN} is an AWS managed policy and cannot be changed or deleted."),
+    );
+    assert_iam_error(
+        env.iam
+            .tag_policy(OTHER, tag_with(&policy.arn, vec![tag("k", "1")]))
+            .await,
+        "NoSuchEntity",
+        &format!("Policy {} was not found.", policy.arn),
+    );
+    assert_iam_error(
+        env.iam
+            .tag_policy(ACCOUNT, tag_with(&policy.arn, vec![tag("bad*key", "1")]))
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value 'bad*key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+    );
+    // At most 50 tags on a policy, counted after the merge.
+    let fifty: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect();
+    env.iam
+        .tag_policy(ACCOUNT, tag_with(&policy.arn, fifty))
+        .await
+        .expect("fifty");
+    assert_iam_error(
+        env.iam
+            .tag_policy(ACCOUNT, tag_with(&policy.arn, vec![tag("one-more", "v")]))
+            .await,
+        "LimitExceeded",
+        "The number of tags has reached the maximum limit.",
+    );
+    assert_iam_error(
+        env.iam
+            .untag_policy(
+                ACCOUNT,
+                UntagPolicyInput {
+                    policy_arn: ADMIN_ARN.into(),
+                    tag_keys: vec!["k".into()],
+                },
+            )
+            .await,
+        "AccessDenied",
+        &format!("Policy {ADMIN_ARN} is an AWS managed policy and cannot be changed or deleted."),
+    );
+    assert_iam_error(
+        env.iam
+            .list_policy_tags(OTHER, policy_tags(&policy.arn))
+            .await,
+        "NoSuchEntity",
+        &format!("Policy {} was not found.", policy.arn),
     );
 }

@@ -1,5 +1,5 @@
-//! CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy and
-//! the role tag operations.
+//! CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy,
+//! UpdateRole, UpdateRoleDescription and the role tag operations.
 
 mod common;
 
@@ -605,5 +605,182 @@ async fn role_tags() {
     assert!(
         matches!(&err, Err(e) if e.code() == "ValidationError" && e.to_string().contains("at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50")),
         "{err:?}"
+    );
+}
+
+async fn get_role(env: &Env, name: &str) -> Role {
+    env.iam
+        .get_role(
+            ACCOUNT,
+            GetRoleInput {
+                role_name: name.into(),
+            },
+        )
+        .await
+        .expect("get role")
+}
+
+#[tokio::test]
+async fn update_role_sets_what_it_is_given_and_keeps_the_rest() {
+    let env = env().await;
+    env.iam
+        .create_role(
+            ACCOUNT,
+            CreateRoleInput {
+                description: Some("first".into()),
+                tags: vec![tag("team", "ops")],
+                ..role_input("deployer")
+            },
+        )
+        .await
+        .expect("create");
+    env.iam
+        .update_role(
+            ACCOUNT,
+            UpdateRoleInput {
+                role_name: "Deployer".into(),
+                max_session_duration: Some(43_200),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("duration only");
+    let role = get_role(&env, "deployer").await;
+    assert_eq!(role.max_session_duration, 43_200);
+    assert_eq!(role.description.as_deref(), Some("first"));
+    env.iam
+        .update_role(
+            ACCOUNT,
+            UpdateRoleInput {
+                role_name: "deployer".into(),
+                description: Some("second".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("description only");
+    let role = get_role(&env, "deployer").await;
+    assert_eq!(role.description.as_deref(), Some("second"));
+    assert_eq!(role.max_session_duration, 43_200);
+    assert_eq!(role.tags, vec![tag("team", "ops")]);
+    assert_eq!(role.assume_role_policy_document, TRUST_ACCOUNT);
+
+    // UpdateRoleDescription answers the role as it now is, tags included.
+    let described = env
+        .iam
+        .update_role_description(
+            ACCOUNT,
+            UpdateRoleDescriptionInput {
+                role_name: "DEPLOYER".into(),
+                description: "third".into(),
+            },
+        )
+        .await
+        .expect("describe");
+    assert_eq!(described.description.as_deref(), Some("third"));
+    assert_eq!(described.role_name, "deployer");
+    assert_eq!(described, get_role(&env, "deployer").await);
+    // An empty description is a description (the model allows length 0).
+    env.iam
+        .update_role_description(
+            ACCOUNT,
+            UpdateRoleDescriptionInput {
+                role_name: "deployer".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .expect("empty");
+    assert_eq!(
+        get_role(&env, "deployer").await.description.as_deref(),
+        Some("")
+    );
+}
+
+#[tokio::test]
+async fn update_role_errors() {
+    let env = env().await;
+    env.iam
+        .create_role(ACCOUNT, role_input("deployer"))
+        .await
+        .expect("create");
+    for (seconds, constraint) in [
+        (3599, "greater than or equal to 3600"),
+        (43_201, "less than or equal to 43200"),
+    ] {
+        assert_iam_error(
+            env.iam
+                .update_role(
+                    ACCOUNT,
+                    UpdateRoleInput {
+                        role_name: "deployer".into(),
+                        max_session_duration: Some(seconds),
+                        ..Default::default()
+                    },
+                )
+                .await,
+            "ValidationError",
+            &format!(
+                "1 validation error detected: Value '{seconds}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value {constraint}"
+            ),
+        );
+    }
+    assert_eq!(get_role(&env, "deployer").await.max_session_duration, 3600);
+    assert_iam_error(
+        env.iam
+            .update_role(
+                ACCOUNT,
+                UpdateRoleInput {
+                    role_name: "nobody".into(),
+                    max_session_duration: Some(7200),
+                    ..Default::default()
+                },
+            )
+            .await,
+        "NoSuchEntity",
+        "The role with name nobody cannot be found.",
+    );
+    assert_iam_error(
+        env.iam
+            .update_role_description(
+                OTHER,
+                UpdateRoleDescriptionInput {
+                    role_name: "deployer".into(),
+                    description: "x".into(),
+                },
+            )
+            .await,
+        "NoSuchEntity",
+        "The role with name deployer cannot be found.",
+    );
+    let long = "d".repeat(1001);
+    assert_iam_error(
+        env.iam
+            .update_role_description(
+                ACCOUNT,
+                UpdateRoleDescriptionInput {
+                    role_name: "deployer".into(),
+                    description: long.clone(),
+                },
+            )
+            .await,
+        "ValidationError",
+        &format!(
+            "1 validation error detected: Value '{long}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000"
+        ),
+    );
+    assert_iam_error(
+        env.iam
+            .update_role(
+                ACCOUNT,
+                UpdateRoleInput {
+                    role_name: "deployer".into(),
+                    description: Some("emoji \u{1F600}".into()),
+                    ..Default::default()
+                },
+            )
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value 'emoji \u{1F600}' at 'description' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
     );
 }

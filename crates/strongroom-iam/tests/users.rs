@@ -1,4 +1,4 @@
-//! CreateUser, GetUser, ListUsers, DeleteUser and the user tag operations.
+//! CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser and the user tag operations.
 
 mod common;
 
@@ -633,5 +633,193 @@ async fn user_tag_errors() {
             .await,
         "NoSuchEntity",
         "The user with name nobody cannot be found.",
+    );
+}
+
+fn rename(user: &str, new_name: Option<&str>, new_path: Option<&str>) -> UpdateUserInput {
+    UpdateUserInput {
+        user_name: user.into(),
+        new_user_name: new_name.map(Into::into),
+        new_path: new_path.map(Into::into),
+    }
+}
+
+async fn get(env: &Env, name: &str) -> Result<User, IamError> {
+    env.iam
+        .get_user(
+            ACCOUNT,
+            GetUserInput {
+                user_name: name.into(),
+            },
+        )
+        .await
+}
+
+#[tokio::test]
+async fn update_user_renames_and_moves_keeping_id_keys_tags_and_groups() {
+    let env = env().await;
+    let bob = env
+        .iam
+        .create_user(
+            ACCOUNT,
+            CreateUserInput {
+                user_name: "bob".into(),
+                path: Some("/eng/".into()),
+                tags: vec![tag("team", "core")],
+            },
+        )
+        .await
+        .expect("create");
+    let key = env
+        .iam
+        .create_access_key(
+            ACCOUNT,
+            CreateAccessKeyInput {
+                user_name: "bob".into(),
+            },
+        )
+        .await
+        .expect("key");
+    env.iam
+        .create_group(
+            ACCOUNT,
+            CreateGroupInput {
+                group_name: "devs".into(),
+                path: None,
+            },
+        )
+        .await
+        .expect("group");
+    env.iam
+        .add_user_to_group(
+            ACCOUNT,
+            GroupMembershipInput {
+                group_name: "devs".into(),
+                user_name: "bob".into(),
+            },
+        )
+        .await
+        .expect("join");
+    // Authentication caches the identity; the rename must show through.
+    let before = env
+        .iam
+        .identity_for_access_key(&key.access_key_id)
+        .expect("identity")
+        .expect("known");
+    assert_eq!(before.user_arn, "arn:aws:iam::123456789012:user/eng/bob");
+
+    env.iam
+        .update_user(ACCOUNT, rename("BOB", Some("robert"), Some("/ops/")))
+        .await
+        .expect("rename and move");
+    let robert = get(&env, "robert").await.expect("renamed");
+    assert_eq!(robert.user_id, bob.user_id);
+    assert_eq!(robert.path, "/ops/");
+    assert_eq!(robert.arn, "arn:aws:iam::123456789012:user/ops/robert");
+    assert_eq!(robert.tags, vec![tag("team", "core")]);
+    assert_eq!(robert.create_date, bob.create_date);
+    assert_iam_error(
+        get(&env, "bob").await,
+        "NoSuchEntity",
+        "The user with name bob cannot be found.",
+    );
+    let after = env
+        .iam
+        .identity_for_access_key(&key.access_key_id)
+        .expect("identity")
+        .expect("the key follows the user");
+    assert_eq!(after.user_name, "robert");
+    assert_eq!(after.user_arn, "arn:aws:iam::123456789012:user/ops/robert");
+    let groups = env
+        .iam
+        .list_groups_for_user(
+            ACCOUNT,
+            ListGroupsForUserInput {
+                user_name: "Robert".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("groups");
+    assert_eq!(groups.items.len(), 1);
+
+    // Only the path; only the name (its own name in another case is fine);
+    // neither (a no-op).
+    env.iam
+        .update_user(ACCOUNT, rename("robert", None, Some("/")))
+        .await
+        .expect("move");
+    assert_eq!(
+        get(&env, "robert").await.expect("get").arn,
+        "arn:aws:iam::123456789012:user/robert"
+    );
+    env.iam
+        .update_user(ACCOUNT, rename("robert", Some("Robert"), None))
+        .await
+        .expect("case only");
+    let same = get(&env, "robert").await.expect("get");
+    assert_eq!(
+        (same.user_name.as_str(), same.path.as_str()),
+        ("Robert", "/")
+    );
+    env.iam
+        .update_user(ACCOUNT, rename("robert", None, None))
+        .await
+        .expect("nothing to change");
+    assert_eq!(get(&env, "robert").await.expect("get"), same);
+}
+
+#[tokio::test]
+async fn update_user_errors() {
+    let env = env().await;
+    create(&env, "alice", None).await;
+    create(&env, "bob", Some("/eng/")).await;
+    // Another user's name, in any case.
+    assert_iam_error(
+        env.iam
+            .update_user(ACCOUNT, rename("bob", Some("ALICE"), None))
+            .await,
+        "EntityAlreadyExists",
+        "User with name ALICE already exists.",
+    );
+    assert_eq!(
+        get(&env, "bob").await.expect("unchanged").arn,
+        "arn:aws:iam::123456789012:user/eng/bob"
+    );
+    assert_iam_error(
+        env.iam
+            .update_user(ACCOUNT, rename("nobody", Some("x"), None))
+            .await,
+        "NoSuchEntity",
+        "The user with name nobody cannot be found.",
+    );
+    // Another account's user of that name does not exist here.
+    assert_iam_error(
+        env.iam
+            .update_user(OTHER, rename("bob", Some("x"), None))
+            .await,
+        "NoSuchEntity",
+        "The user with name bob cannot be found.",
+    );
+    // The model: NewUserName up to 64, NewPath a path; every violation.
+    assert_iam_error(
+        env.iam
+            .update_user(
+                ACCOUNT,
+                rename("bob", Some(&"x".repeat(65)), Some("no-slashes")),
+            )
+            .await,
+        "ValidationError",
+        &format!(
+            "2 validation errors detected: Value 'no-slashes' at 'newPath' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F); Value '{}' at 'newUserName' failed to satisfy constraint: Member must have length less than or equal to 64",
+            "x".repeat(65)
+        ),
+    );
+    assert_iam_error(
+        env.iam
+            .update_user(ACCOUNT, rename("bob", Some("bad name"), None))
+            .await,
+        "ValidationError",
+        "1 validation error detected: Value 'bad name' at 'newUserName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
     );
 }

@@ -345,11 +345,11 @@ async fn unknown_and_unimplemented_actions() {
 
     // IAM answers in its own namespace, for an operation it does not implement.
     let reply = raw
-        .call("iam", "Action=ListMFADevices&Version=2010-05-08")
+        .call("iam", "Action=CreateLoginProfile&Version=2010-05-08")
         .await;
     assert_eq!(
         reply.assert_error(400, "InvalidAction", IAM_NS),
-        "Could not find operation ListMFADevices for version 2010-05-08"
+        "Could not find operation CreateLoginProfile for version 2010-05-08"
     );
 
     let reply = raw.call("sts", "Version=2011-06-15").await;

@@ -336,11 +336,31 @@ pub trait IamWriteTx: IamReadTx {
     /// Deletes a user and its tags; refused while it has access keys,
     /// policies or group memberships.
     fn delete_user(&mut self, user_id: &str) -> Result<(), StoreError>;
+    /// Gives a user a new name and path, and the ARN that goes with them;
+    /// refused if another user of the account has the name (ignoring case).
+    /// Everything that refers to the user does so by unique id, so keys,
+    /// policies and memberships follow it.
+    fn rename_user(
+        &mut self,
+        user_id: &str,
+        name: &str,
+        path: &str,
+        arn: &str,
+    ) -> Result<(), StoreError>;
 
     /// Inserts a group; refused if the name is taken in the account.
     fn insert_group(&mut self, group: &GroupRecord) -> Result<(), StoreError>;
     /// Deletes a group; refused while it has members or policies.
     fn delete_group(&mut self, group_id: &str) -> Result<(), StoreError>;
+    /// Gives a group a new name and path, and the ARN that goes with them;
+    /// refused if another group of the account has the name (ignoring case).
+    fn rename_group(
+        &mut self,
+        group_id: &str,
+        name: &str,
+        path: &str,
+        arn: &str,
+    ) -> Result<(), StoreError>;
     /// Returns false if the user already was a member.
     fn add_group_member(&mut self, group_id: &str, user_id: &str) -> Result<bool, StoreError>;
     /// Returns false if the user was not a member.
@@ -352,6 +372,19 @@ pub trait IamWriteTx: IamReadTx {
     fn delete_role(&mut self, role_id: &str) -> Result<(), StoreError>;
     /// Replaces a role's trust policy.
     fn set_role_trust_policy(&mut self, role_id: &str, document: &str) -> Result<(), StoreError>;
+    /// Replaces a role's description (`None`: none).
+    fn set_role_description(
+        &mut self,
+        role_id: &str,
+        description: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Sets a role's maximum session duration, in seconds; refused by the
+    /// database outside 3600..=43200.
+    fn set_role_max_session_duration(
+        &mut self,
+        role_id: &str,
+        seconds: u32,
+    ) -> Result<(), StoreError>;
 
     /// Replaces all of an owner's tags, keeping the given order.
     fn replace_iam_tags(&mut self, owner: TagOwner<'_>, tags: &[Tag]) -> Result<(), StoreError>;
@@ -388,6 +421,11 @@ pub trait IamWriteTx: IamReadTx {
         document: &str,
         created: Timestamp,
     ) -> Result<u32, StoreError>;
+    /// Deletes version `version` of a policy, unless it is the default one
+    /// (the statement itself checks, so a concurrent SetDefaultPolicyVersion
+    /// cannot make it delete the default). Returns false, and deletes
+    /// nothing, if there is no such version or it is the default.
+    fn delete_policy_version(&mut self, policy_id: &str, version: u32) -> Result<bool, StoreError>;
     /// Makes version `version` the default and records when.
     fn set_default_policy_version(
         &mut self,

@@ -15,7 +15,8 @@ use crate::protocol::xml::XmlWriter;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use strongroom_domain::{Error, Tag};
 use strongroom_iam::{
-    AccessKeyMetadata, AttachedPolicy, Group, ManagedPolicy, Page, PolicyVersion, Role, User,
+    Absent, AccessKeyMetadata, AttachedPolicy, Group, ManagedPolicy, Page, PolicyVersion, Role,
+    User,
 };
 use strongroom_service::RequestContext;
 
@@ -281,6 +282,13 @@ pub(super) fn policy_names(out: &mut XmlWriter, names: &[String]) {
             w.text("member", name);
         }
     });
+}
+
+/// A list of what Strongroom keeps none of (`<name/>` with no members),
+/// then its page end.
+pub(super) fn absent_list(out: &mut XmlWriter, name: &str, page: &Page<Absent>) {
+    out.list(name, &page.items, |_, never| match *never {});
+    page_end(out, page);
 }
 
 /// `IsTruncated` and, when it is true, `Marker`: the end of every list.

@@ -12,8 +12,12 @@
 //! constraints, quotas, existence) live in `strongroom-iam`; this module only
 //! knows wire names.
 //!
-//! Operations not listed here (UpdateUser, ListPolicyVersions, …) are not
-//! routed, so clients get `InvalidAction` for them, as for any unknown one.
+//! Operations not listed here (CreateInstanceProfile, CreateLoginProfile,
+//! …) are not routed, so clients get `InvalidAction` for them, as for any
+//! unknown one. Those that only list or remove credential kinds Strongroom
+//! does not keep (MFA devices, SSH keys, …) are routed and answer as IAM
+//! does for a user or role without any (`strongroom_iam`'s `absent.rs`):
+//! tools call them before deleting a user or role.
 
 mod convert;
 
@@ -30,7 +34,9 @@ mod create_user;
 mod delete_access_key;
 mod delete_group;
 mod delete_group_policy;
+mod delete_login_profile;
 mod delete_policy;
+mod delete_policy_version;
 mod delete_role;
 mod delete_role_policy;
 mod delete_user;
@@ -54,24 +60,38 @@ mod list_attached_user_policies;
 mod list_group_policies;
 mod list_groups;
 mod list_groups_for_user;
+mod list_instance_profiles_for_role;
+mod list_mfa_devices;
 mod list_policies;
+mod list_policy_tags;
+mod list_policy_versions;
 mod list_role_policies;
 mod list_role_tags;
 mod list_roles;
+mod list_service_specific_credentials;
+mod list_signing_certificates;
+mod list_ssh_public_keys;
 mod list_user_policies;
 mod list_user_tags;
 mod list_users;
+mod list_virtual_mfa_devices;
 mod put_group_policy;
 mod put_role_policy;
 mod put_user_policy;
 mod remove_user_from_group;
 mod set_default_policy_version;
+mod tag_policy;
 mod tag_role;
 mod tag_user;
+mod untag_policy;
 mod untag_role;
 mod untag_user;
 mod update_access_key;
 mod update_assume_role_policy;
+mod update_group;
+mod update_role;
+mod update_role_description;
+mod update_user;
 
 use crate::ApiError;
 use crate::protocol::query::{self, Fields, QueryRequest};
@@ -95,6 +115,9 @@ pub(super) struct Target {
     /// denial never reveals whether an entity exists or where (its path).
     shown: String,
     keys: Context,
+    /// Further resources the action is authorized on, with how a denial
+    /// names each: the ARN an entity will have after a rename.
+    also: Vec<(String, String)>,
 }
 
 impl Target {
@@ -110,6 +133,7 @@ impl Target {
             shown: resource.clone(),
             resource,
             keys: Context::new(),
+            also: Vec::new(),
         }
     }
 
@@ -182,6 +206,31 @@ impl Target {
         }
     }
 
+    /// Also authorizes the action on the ARN the entity will have after
+    /// UpdateUser or UpdateGroup gives it `new_path` and/or `new_name`: IAM
+    /// requires permission on both the source and the target of a rename
+    /// (policies scoped to a path must not let an entity be moved out of or
+    /// into it by someone allowed only on one side). What the request does
+    /// not change is kept; a denial names the target at the path the request
+    /// gives (`/` without one), not at the entity's current path.
+    pub(super) fn and_renamed(
+        mut self,
+        ctx: &RequestContext,
+        kind: ArnKind,
+        new_path: Option<&str>,
+        new_name: Option<&str>,
+    ) -> Target {
+        if new_path.is_none() && new_name.is_none() {
+            return self;
+        }
+        let (path, name) = path_and_name(&self.resource);
+        let name = new_name.unwrap_or(name);
+        let resource = entity_arn(ctx.account(), kind, new_path.unwrap_or(path), name);
+        let shown = entity_arn(ctx.account(), kind, new_path.unwrap_or("/"), name);
+        self.also.push((resource, shown));
+        self
+    }
+
     /// `aws:RequestTag/*` and `aws:TagKeys` for the tags a request sets
     /// (none when it sets none, as in AWS).
     pub(super) fn with_tags(mut self, tags: &[Tag]) -> Target {
@@ -206,6 +255,17 @@ impl Target {
     }
 }
 
+/// The path (`/` or `/a/b/`) and name of a user's, group's or role's ARN
+/// (`arn:aws:iam::{account}:{kind}{path}{name}`); `/` and the whole
+/// resource for anything else, which [`Target`] never holds.
+fn path_and_name(arn: &str) -> (&str, &str) {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    match (resource.find('/'), resource.rfind('/')) {
+        (Some(first), Some(last)) => (&resource[first..=last], &resource[last + 1..]),
+        _ => ("/", resource),
+    }
+}
+
 /// One IAM operation, implemented by its handler module.
 pub(super) trait Operation {
     /// The use case's input, as read from the form.
@@ -218,6 +278,12 @@ pub(super) trait Operation {
 
     /// What the operation is authorized on.
     fn target(input: &Self::Input, ctx: &RequestContext, iam: &Iam) -> Result<Target, ApiError>;
+
+    /// Whether the answer has an `{Action}Result` element even when the
+    /// operation writes nothing into it: true only for an operation whose
+    /// model output is a structure without members (UpdateRole). Operations
+    /// without output have no such element.
+    const EMPTY_RESULT_ELEMENT: bool = false;
 
     /// Runs the use case for the caller's `account` and writes the
     /// `{Action}Result` members (nothing for operations without output).
@@ -239,19 +305,27 @@ async fn run<O: Operation>(
 ) -> Result<(), ApiError> {
     let input = O::read(&form.fields(), ctx)?;
     let target = O::target(&input, ctx, iam)?;
-    authorize(
-        ctx,
-        Access {
-            action,
-            resource: &target.resource,
-            // Every IAM resource a caller can name is its own account's, or
-            // an AWS managed policy, which every account may read and attach.
-            resource_account: ctx.account(),
-            resource_policy: None,
-            shown_as: &target.shown,
-            keys: target.keys,
-        },
-    )?;
+    let resources = std::iter::once((&target.resource, &target.shown)).chain(
+        target
+            .also
+            .iter()
+            .map(|(resource, shown)| (resource, shown)),
+    );
+    for (resource, shown) in resources {
+        authorize(
+            ctx,
+            Access {
+                action,
+                resource,
+                // Every IAM resource a caller can name is its own account's, or
+                // an AWS managed policy, which every account may read and attach.
+                resource_account: ctx.account(),
+                resource_policy: None,
+                shown_as: shown,
+                keys: target.keys.clone(),
+            },
+        )?;
+    }
     O::call(iam, ctx.account(), input, out).await
 }
 
@@ -282,12 +356,18 @@ macro_rules! endpoints {
         ) -> Result<Vec<u8>, ApiError> {
             let mut result = XmlWriter::new();
             let action = endpoint.action();
-            match endpoint {
+            let empty_result_element = match endpoint {
                 $(Endpoint::$variant => {
-                    run::<$module::$variant>(action, iam, ctx, form, &mut result).await?
+                    run::<$module::$variant>(action, iam, ctx, form, &mut result).await?;
+                    <$module::$variant as Operation>::EMPTY_RESULT_ELEMENT
                 })+
-            }
-            Ok(query::response(AwsService::Iam, endpoint.name(), &ctx.request_id, result))
+            };
+            let (service, name, id) = (AwsService::Iam, endpoint.name(), &ctx.request_id);
+            Ok(if empty_result_element {
+                query::response_with_empty_result(service, name, id, result)
+            } else {
+                query::response(service, name, id, result)
+            })
         }
 
         #[cfg(test)]
@@ -301,13 +381,22 @@ endpoints! {
     GetUser => get_user,
     ListUsers => list_users,
     DeleteUser => delete_user,
+    UpdateUser => update_user,
     TagUser => tag_user,
     UntagUser => untag_user,
     ListUserTags => list_user_tags,
+    // Credentials Strongroom does not keep: empty, or NoSuchEntity
+    ListMFADevices => list_mfa_devices,
+    ListVirtualMFADevices => list_virtual_mfa_devices,
+    ListSSHPublicKeys => list_ssh_public_keys,
+    ListSigningCertificates => list_signing_certificates,
+    ListServiceSpecificCredentials => list_service_specific_credentials,
+    DeleteLoginProfile => delete_login_profile,
     // Groups
     CreateGroup => create_group,
     GetGroup => get_group,
     ListGroups => list_groups,
+    UpdateGroup => update_group,
     DeleteGroup => delete_group,
     AddUserToGroup => add_user_to_group,
     RemoveUserFromGroup => remove_user_from_group,
@@ -318,6 +407,9 @@ endpoints! {
     ListRoles => list_roles,
     DeleteRole => delete_role,
     UpdateAssumeRolePolicy => update_assume_role_policy,
+    UpdateRole => update_role,
+    UpdateRoleDescription => update_role_description,
+    ListInstanceProfilesForRole => list_instance_profiles_for_role,
     TagRole => tag_role,
     UntagRole => untag_role,
     ListRoleTags => list_role_tags,
@@ -348,6 +440,11 @@ endpoints! {
     DeletePolicy => delete_policy,
     CreatePolicyVersion => create_policy_version,
     SetDefaultPolicyVersion => set_default_policy_version,
+    ListPolicyVersions => list_policy_versions,
+    DeletePolicyVersion => delete_policy_version,
+    TagPolicy => tag_policy,
+    UntagPolicy => untag_policy,
+    ListPolicyTags => list_policy_tags,
     // Attached managed policies
     AttachUserPolicy => attach_user_policy,
     DetachUserPolicy => detach_user_policy,
@@ -366,14 +463,28 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        assert_eq!(ALL.len(), 55);
+        assert_eq!(ALL.len(), 71);
         for endpoint in ALL {
             assert_eq!(Endpoint::from_name(endpoint.name()), Some(*endpoint));
             assert_eq!(endpoint.action(), format!("iam:{}", endpoint.name()));
         }
         assert_eq!(Endpoint::from_name("createuser"), None);
         // Not implemented: unknown, so InvalidAction.
-        assert_eq!(Endpoint::from_name("UpdateUser"), None);
+        assert_eq!(Endpoint::from_name("CreateLoginProfile"), None);
+        assert_eq!(Endpoint::from_name("ListEntitiesForPolicy"), None);
         assert_eq!(Endpoint::from_name("GetCallerIdentity"), None);
+    }
+
+    #[test]
+    fn entity_arns_split_into_path_and_name() {
+        assert_eq!(
+            path_and_name("arn:aws:iam::123456789012:user/eng/web/Bob"),
+            ("/eng/web/", "Bob")
+        );
+        assert_eq!(
+            path_and_name("arn:aws:iam::123456789012:group/ops"),
+            ("/", "ops")
+        );
+        assert_eq!(path_and_name("*"), ("/", "*"));
     }
 }

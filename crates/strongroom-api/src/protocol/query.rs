@@ -220,12 +220,34 @@ fn namespace(service: Option<AwsService>) -> &'static str {
 /// A successful answer: `result` holds the `{Action}Result` members. An
 /// operation without output has no Result element, as AWS sends it.
 pub fn response(service: AwsService, action: &str, request_id: &str, result: XmlWriter) -> Vec<u8> {
+    wrapped_response(service, action, request_id, result, false)
+}
+
+/// As [`response`], but with the `{Action}Result` element even when the
+/// result is empty: for an operation whose model output is a structure
+/// without members (IAM's UpdateRole), which SDKs look for.
+pub fn response_with_empty_result(
+    service: AwsService,
+    action: &str,
+    request_id: &str,
+    result: XmlWriter,
+) -> Vec<u8> {
+    wrapped_response(service, action, request_id, result, true)
+}
+
+fn wrapped_response(
+    service: AwsService,
+    action: &str,
+    request_id: &str,
+    result: XmlWriter,
+    always_wrap: bool,
+) -> Vec<u8> {
     let mut w = XmlWriter::new();
     w.root(
         &format!("{action}Response"),
         namespace(Some(service)),
         |w| {
-            if !result.is_empty() {
+            if always_wrap || !result.is_empty() {
                 w.element(&format!("{action}Result"), |w| w.append(result));
             }
             w.element("ResponseMetadata", |w| w.text("RequestId", request_id));

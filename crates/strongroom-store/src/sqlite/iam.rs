@@ -666,6 +666,21 @@ impl IamWriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn rename_user(
+        &mut self,
+        user_id: &str,
+        name: &str,
+        path: &str,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        self.change(
+            "renaming a user",
+            "UPDATE iam_users SET name = ?2, path = ?3, arn = ?4 WHERE user_id = ?1",
+            params![user_id, name, path, arn],
+        )?;
+        Ok(())
+    }
+
     fn insert_group(&mut self, g: &GroupRecord) -> Result<(), StoreError> {
         self.change(
             "inserting a group",
@@ -680,6 +695,21 @@ impl IamWriteTx for SqliteTx<'_> {
             "deleting a group",
             "DELETE FROM iam_groups WHERE group_id = ?1",
             params![group_id],
+        )?;
+        Ok(())
+    }
+
+    fn rename_group(
+        &mut self,
+        group_id: &str,
+        name: &str,
+        path: &str,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        self.change(
+            "renaming a group",
+            "UPDATE iam_groups SET name = ?2, path = ?3, arn = ?4 WHERE group_id = ?1",
+            params![group_id, name, path, arn],
         )?;
         Ok(())
     }
@@ -737,6 +767,32 @@ impl IamWriteTx for SqliteTx<'_> {
             "updating a trust policy",
             "UPDATE iam_roles SET trust_policy = ?2 WHERE role_id = ?1",
             params![role_id, document],
+        )?;
+        Ok(())
+    }
+
+    fn set_role_description(
+        &mut self,
+        role_id: &str,
+        description: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.change(
+            "updating a role's description",
+            "UPDATE iam_roles SET description = ?2 WHERE role_id = ?1",
+            params![role_id, description],
+        )?;
+        Ok(())
+    }
+
+    fn set_role_max_session_duration(
+        &mut self,
+        role_id: &str,
+        seconds: u32,
+    ) -> Result<(), StoreError> {
+        self.change(
+            "updating a role's maximum session duration",
+            "UPDATE iam_roles SET max_session_duration = ?2 WHERE role_id = ?1",
+            params![role_id, seconds],
         )?;
         Ok(())
     }
@@ -866,6 +922,16 @@ impl IamWriteTx for SqliteTx<'_> {
             params![policy_id, version, document, created.0],
         )?;
         Ok(version)
+    }
+
+    fn delete_policy_version(&mut self, policy_id: &str, version: u32) -> Result<bool, StoreError> {
+        let removed = self.change(
+            "deleting a policy version",
+            "DELETE FROM iam_policy_versions WHERE policy_id = ?1 AND version = ?2 AND version <> \
+             (SELECT default_version FROM iam_managed_policies WHERE policy_id = ?1)",
+            params![policy_id, version],
+        )?;
+        Ok(removed == 1)
     }
 
     fn set_default_policy_version(

@@ -197,6 +197,50 @@ async fn accounts_and_users(store: &Arc<dyn Store>) {
             .expect("list")
             .is_empty()
     );
+
+    // A rename keeps names unique regardless of case, in the database.
+    let taken = write(store, |tx| {
+        tx.rename_user(
+            "AIDAUSERCAROL",
+            "ALICE",
+            "/",
+            "arn:aws:iam::123456789012:user/ALICE",
+        )
+    })
+    .await;
+    assert!(taken.is_err(), "another user's name");
+    write(store, |tx| {
+        tx.rename_user(
+            "AIDAUSERCAROL",
+            "Carol",
+            "/ops/",
+            "arn:aws:iam::123456789012:user/ops/Carol",
+        )
+    })
+    .await
+    .expect("own name in another case, another path");
+    let renamed = store
+        .read(|tx| tx.find_user_by_id("AIDAUSERCAROL"))
+        .expect("read")
+        .expect("still there");
+    assert_eq!(
+        (
+            renamed.name.as_str(),
+            renamed.path.as_str(),
+            renamed.arn.as_str()
+        ),
+        ("Carol", "/ops/", "arn:aws:iam::123456789012:user/ops/Carol")
+    );
+    write(store, |tx| {
+        tx.rename_user(
+            "AIDAUSERCAROL",
+            "carol",
+            "/eng/web/",
+            "arn:aws:iam::123456789012:user/eng/web/carol",
+        )
+    })
+    .await
+    .expect("back");
 }
 
 async fn groups_and_membership(store: &Arc<dyn Store>) {
@@ -267,6 +311,38 @@ async fn groups_and_membership(store: &Arc<dyn Store>) {
             .await
             .expect("rm")
     );
+    // Renaming is refused onto another group's name, in any case.
+    assert!(
+        write(store, |tx| tx.rename_group(
+            "AGPAOPS",
+            "DEVS",
+            "/",
+            "arn:aws:iam::123456789012:group/DEVS"
+        ))
+        .await
+        .is_err()
+    );
+    write(store, |tx| {
+        tx.rename_group(
+            "AGPAOPS",
+            "ops",
+            "/x/",
+            "arn:aws:iam::123456789012:group/x/ops",
+        )
+    })
+    .await
+    .expect("rename");
+    assert_eq!(
+        store
+            .read(|tx| tx.find_group(ACCOUNT, "OPS"))
+            .expect("read")
+            .map(|g| (g.name, g.path, g.arn)),
+        Some((
+            "ops".to_owned(),
+            "/x/".to_owned(),
+            "arn:aws:iam::123456789012:group/x/ops".to_owned()
+        ))
+    );
     write(store, |tx| tx.delete_group("AGPAOPS"))
         .await
         .expect("empty group deletes");
@@ -305,6 +381,33 @@ async fn roles(store: &Arc<dyn Store>) {
     })
     .await
     .expect("trust");
+    // The session-duration CHECK holds for updates too.
+    assert!(
+        write(store, |tx| tx
+            .set_role_max_session_duration("AROADEPLOY", 60))
+        .await
+        .is_err()
+    );
+    write(store, |tx| {
+        tx.set_role_max_session_duration("AROADEPLOY", 7200)?;
+        tx.set_role_description("AROADEPLOY", None)
+    })
+    .await
+    .expect("update");
+    let updated = store
+        .read(|tx| tx.find_role(ACCOUNT, "deploy"))
+        .expect("read")
+        .expect("role");
+    assert_eq!(
+        (updated.max_session_duration, updated.description),
+        (7200, None)
+    );
+    write(store, |tx| {
+        tx.set_role_max_session_duration("AROADEPLOY", 3600)?;
+        tx.set_role_description("AROADEPLOY", Some("d"))
+    })
+    .await
+    .expect("update");
     let found = store
         .read(|tx| tx.find_role(ACCOUNT, "Deploy"))
         .expect("read")
@@ -471,6 +574,31 @@ async fn managed_policies(store: &Arc<dyn Store>) {
     })
     .await
     .expect("default");
+    // The default version cannot be deleted, others can, once.
+    assert!(
+        !write(store, |tx| tx.delete_policy_version("ANPAMINE", 3))
+            .await
+            .expect("delete")
+    );
+    assert!(
+        write(store, |tx| tx.delete_policy_version("ANPAMINE", 5))
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !write(store, |tx| tx.delete_policy_version("ANPAMINE", 5))
+            .await
+            .expect("delete")
+    );
+    // Its slot is free again; numbers go on from the highest ever given.
+    assert_eq!(
+        write(store, |tx| {
+            tx.insert_policy_version("ANPAMINE", "{\"m\":2}", Timestamp(9))
+        })
+        .await
+        .expect("version"),
+        6
+    );
 
     // Attachments count per account; attaching twice is one attachment.
     let bob = PolicyHolder::User("AIDAUSERBOB");
