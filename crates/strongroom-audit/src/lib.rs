@@ -1,0 +1,111 @@
+//! The audit trail's storage: a durable, tamper-evident, append-only log of
+//! JSON records, one line each, in a directory of JSON Lines segments.
+//!
+//! Records are opaque JSON values here; the caller guarantees they hold no
+//! secrets. This crate knows nothing of CloudTrail, HTTP or the store.
+//!
+//! # On disk
+//!
+//! `dir/000000000001.jsonl`, `dir/000000000002.jsonl`, … (the segment
+//! number, zero padded to 12 digits), plus `dir/audit.lock`. Each segment
+//! starts with a header line, then one line per record:
+//!
+//! ```text
+//! {"strongroom_audit":1,"segment":2,"first_seq":5001,"prev_mac":"<64 hex>","mac":"<64 hex>"}
+//! {"seq":5001,"mac":"<64 hex>","record":{...}}
+//! ```
+//!
+//! - `record` is the record's compact JSON, and exactly those bytes are MACed.
+//! - Record MAC: `HMAC-SHA-256(key, prev_mac ‖ seq as u64 big-endian ‖ record bytes)`,
+//!   `prev_mac` being the previous record's MAC, in this segment or the one
+//!   before (32 zero bytes before record 1). Sequence numbers start at 1 and
+//!   have no gaps.
+//! - Header MAC: `HMAC-SHA-256(key, "strongroom audit segment header v1\0" ‖
+//!   segment u64 BE ‖ first_seq u64 BE ‖ prev_mac)`. The header repeats where
+//!   the chain continues from, so that once retention has deleted the older
+//!   segments, the oldest remaining one can still be verified (its header is
+//!   authenticated) and is told apart from a segment missing in the middle.
+//! - The key is [`AuditKey::derive`]d from the root key (HKDF-SHA256), so
+//!   rewriting the chain takes the root key, not just write access to the files.
+//!
+//! # Writing
+//!
+//! [`AuditLog::append`] queues the record to one writer thread, which takes
+//! everything queued, chains it, writes it with one `write` and one
+//! fdatasync (group commit), and then resolves every append of the batch.
+//! A failed batch fails all its appends and is cut back out of the file; the
+//! next batch tries again. Segments rotate once they reach
+//! [`AuditOptions::segment_size`]; [`Retention`] deletes the oldest ones.
+//!
+//! # Checking
+//!
+//! [`verify`] walks every segment and names the first problem by file, line
+//! and kind ([`Tamper`]). What a chain cannot show is spelled out there:
+//! removing the newest lines or segments leaves an intact, shorter chain.
+
+#![warn(missing_docs)]
+
+mod error;
+mod format;
+mod key;
+mod log;
+mod read;
+mod scan;
+mod verify;
+
+pub use error::AuditError;
+pub use key::AuditKey;
+pub use log::{Appended, AuditLog};
+pub use read::{Entries, Entry, read_entries};
+pub use verify::{Tamper, TamperKind, VerifyReport, verify};
+
+use std::time::Duration;
+
+/// A record's position in the chain: 1 for the first record ever written,
+/// then one more per record, across segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sequence(pub u64);
+
+impl std::fmt::Display for Sequence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How the log rotates, retains and syncs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// A segment that has reached this many bytes is closed, and the next
+    /// batch starts a new one (a segment can exceed it by one batch).
+    /// Default: 64 MiB.
+    pub segment_size: u64,
+    /// Which old segments to delete. Default: keep all.
+    pub retention: Retention,
+    /// Fdatasync each batch (and the directory after creating a segment)
+    /// before acknowledging it. Default: true. Without it an append is
+    /// acknowledged once written to the OS: it survives a crash of the
+    /// process, not of the machine.
+    pub sync: bool,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            segment_size: 64 << 20,
+            retention: Retention::default(),
+            sync: true,
+        }
+    }
+}
+
+/// Which old segments are deleted, after each rotation and when the log is
+/// opened. Only ever the oldest, never the active one; either limit alone
+/// deletes a segment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Keep at most this many segments, the active one included (at least 1).
+    pub max_segments: Option<usize>,
+    /// Delete segments last written longer ago than this (by the file's
+    /// modification time).
+    pub max_age: Option<Duration>,
+}

@@ -1,0 +1,673 @@
+//! The appending side: [`AuditLog`], its single writer thread (group
+//! commit), rotation, retention, and recovery when a log is opened.
+//!
+//! Architecture Invariant: an append resolves `Ok` only after its line is
+//! written and (with `sync`) fdatasynced; every append of a batch resolves
+//! with the batch's one outcome, and the bytes of a failed batch are taken
+//! back out of the file before anything else is written, so a record whose
+//! append failed is not followed by records whose appends succeeded.
+//!
+//! Architecture Invariant: one writer per directory (an exclusive lock on
+//! `audit.lock`), and the chain state (next sequence number, last MAC) lives
+//! only on the writer thread, advanced only after a batch is durable.
+
+use crate::error::AuditError;
+use crate::format;
+use crate::key::{AuditKey, GENESIS_MAC, Mac};
+use crate::scan;
+use crate::{AuditOptions, Sequence};
+use serde::Serialize;
+use std::fs::{self, File, OpenOptions};
+use std::future::Future;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+use tokio::sync::oneshot;
+
+/// Most records committed together: bounds the first one's wait.
+const MAX_BATCH: usize = 4096;
+/// Most bytes of records committed together (one `write`).
+const MAX_BATCH_BYTES: usize = 16 << 20;
+/// The lock file inside the audit directory.
+const LOCK_FILE: &str = "audit.lock";
+
+/// What the writer thread receives.
+enum Msg {
+    /// A record to append.
+    Append(Job),
+    /// Commit what came before, then stop.
+    Shutdown,
+}
+
+/// One queued append.
+struct Job {
+    /// The record's compact JSON, without newline.
+    record: Vec<u8>,
+    /// Where its outcome goes.
+    done: oneshot::Sender<Result<Sequence, AuditError>>,
+}
+
+/// A durable, tamper-evident, append-only log of JSON records in a
+/// directory of JSON Lines segments (see the crate docs for the format).
+///
+/// Appends from any number of tasks are queued to one writer thread, which
+/// writes each batch with one `write` and one fdatasync and only then
+/// resolves every append of the batch. Dropping the log (or [`close`])
+/// commits what is queued and stops the writer.
+///
+/// [`close`]: AuditLog::close
+pub struct AuditLog {
+    /// The audit directory.
+    dir: PathBuf,
+    /// The writer's queue. `Sender` is `Sync`, so appends take no lock.
+    sender: mpsc::Sender<Msg>,
+    /// The writer thread, until `close` joins it.
+    writer: Mutex<Option<JoinHandle<()>>>,
+    /// The highest sequence number known durable (0: none yet).
+    durable: Arc<AtomicU64>,
+    /// The exclusive lock on `audit.lock`, held until `close` has stopped the writer.
+    lock: Mutex<Option<File>>,
+}
+
+impl AuditLog {
+    /// Opens (creating if needed, mode 0700) the audit directory `dir` and
+    /// starts its writer.
+    ///
+    /// Recovery: the newest segment's chain is checked. A torn last line
+    /// (a batch cut short by a crash: none of its appends resolved) is
+    /// truncated, and a newest segment without a complete header (a rotation
+    /// cut short) is removed; the chain continues from the last intact
+    /// record. Any other damage in the newest segment is refused with
+    /// [`AuditError::Damaged`] rather than built upon. Retention is applied.
+    pub fn open(dir: &Path, key: AuditKey, options: AuditOptions) -> Result<AuditLog, AuditError> {
+        create_dir(dir)?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(AuditError::io("creating", &lock_path))?;
+        lock.try_lock().map_err(|e| match e {
+            fs::TryLockError::WouldBlock => AuditError::Locked {
+                dir: dir.to_owned(),
+            },
+            fs::TryLockError::Error(e) => AuditError::io("locking", &lock_path)(e),
+        })?;
+        let recovered = recover(dir, &key, options.sync)?;
+        let durable = Arc::new(AtomicU64::new(recovered.next_seq - 1));
+        let writer = Writer {
+            dir: dir.to_owned(),
+            key,
+            options,
+            active: recovered.active,
+            next_segment: recovered.next_segment,
+            next_seq: recovered.next_seq,
+            last_mac: recovered.last_mac,
+            buf: Vec::with_capacity(1 << 16),
+            durable: Arc::clone(&durable),
+        };
+        writer.apply_retention();
+        let (sender, receiver) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("strongroom-audit-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(AuditError::io("starting the writer thread for", dir))?;
+        Ok(AuditLog {
+            dir: dir.to_owned(),
+            sender,
+            writer: Mutex::new(Some(handle)),
+            durable,
+            lock: Mutex::new(Some(lock)),
+        })
+    }
+
+    /// Appends `record`; resolves to its sequence number once it is durable,
+    /// or to the error that failed its batch (then it is not in the log).
+    ///
+    /// The record is queued when `append` is called, so appends made one
+    /// after the other by one task get increasing sequence numbers; the
+    /// future only waits for the outcome, and dropping it does not withdraw
+    /// the record.
+    pub fn append(&self, record: serde_json::Value) -> Appended {
+        self.append_json(&record)
+    }
+
+    /// [`append`](Self::append) for any serializable record, without
+    /// building a `serde_json::Value` first.
+    pub fn append_json<T: Serialize + ?Sized>(&self, record: &T) -> Appended {
+        // Serialized here, on the caller's thread, so that the one writer
+        // thread only MACs and copies bytes.
+        match encode(record).and_then(|bytes| self.enqueue(bytes)) {
+            Ok(outcome) => Appended(AppendedState::Queued(outcome)),
+            Err(err) => Appended(AppendedState::Failed(Some(err))),
+        }
+    }
+
+    fn enqueue(
+        &self,
+        record: Vec<u8>,
+    ) -> Result<oneshot::Receiver<Result<Sequence, AuditError>>, AuditError> {
+        let (done, outcome) = oneshot::channel();
+        self.sender
+            .send(Msg::Append(Job { record, done }))
+            .map_err(|_| AuditError::Closed)?;
+        Ok(outcome)
+    }
+
+    /// The highest sequence number whose append is durable, if any: a reader
+    /// of the files (an index) should not go beyond it, since a batch being
+    /// written may still fail and be taken back out.
+    pub fn last_durable(&self) -> Option<Sequence> {
+        match self.durable.load(Ordering::Acquire) {
+            0 => None,
+            n => Some(Sequence(n)),
+        }
+    }
+
+    /// The audit directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Commits what is queued, stops the writer, waits for it and releases
+    /// the directory. Appends made afterwards fail with [`AuditError::Closed`].
+    pub fn close(&self) {
+        let _ = self.sender.send(Msg::Shutdown);
+        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        // Only now may another log open the directory.
+        if let Ok(mut lock) = self.lock.lock() {
+            lock.take();
+        }
+    }
+}
+
+/// The outcome of one [`AuditLog::append`]: resolves once its batch is
+/// durable (or failed). Holds no borrow of the log.
+#[derive(Debug)]
+#[must_use = "the record is queued either way; await this to know it is durable"]
+pub struct Appended(AppendedState);
+
+#[derive(Debug)]
+enum AppendedState {
+    /// Queued; the writer answers here.
+    Queued(oneshot::Receiver<Result<Sequence, AuditError>>),
+    /// Refused before queueing (taken when polled).
+    Failed(Option<AuditError>),
+}
+
+impl Future for Appended {
+    type Output = Result<Sequence, AuditError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.0 {
+            // A dropped sender means the writer stopped without answering.
+            AppendedState::Queued(outcome) => Pin::new(outcome)
+                .poll(cx)
+                .map(|r| r.unwrap_or(Err(AuditError::Closed))),
+            AppendedState::Failed(err) => {
+                Poll::Ready(Err(err.take().unwrap_or(AuditError::Closed)))
+            }
+        }
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("dir", &self.dir)
+            .field("last_durable", &self.last_durable())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A record's bytes as they will be MACed and stored.
+fn encode<T: Serialize + ?Sized>(record: &T) -> Result<Vec<u8>, AuditError> {
+    let bytes = serde_json::to_vec(record).map_err(|e| AuditError::InvalidRecord {
+        reason: e.to_string(),
+    })?;
+    // Compact serde_json output escapes every control character, but a
+    // `RawValue` inside `T` is copied as is: one line per record is the
+    // format's one rule, so check it.
+    if bytes.contains(&b'\n') {
+        return Err(AuditError::InvalidRecord {
+            reason: "the serialized record contains a raw newline".to_owned(),
+        });
+    }
+    Ok(bytes)
+}
+
+fn create_dir(dir: &Path) -> Result<(), AuditError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // The trail says who did what: for the server's user only.
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(AuditError::io("creating the directory", dir))
+}
+
+/// Makes a new directory entry durable: without it, a new segment could
+/// vanish in a power loss even though its data was fdatasynced.
+fn sync_dir(dir: &Path) -> Result<(), AuditError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(AuditError::io("syncing the directory", dir))
+}
+
+/// Tells whether a path still names the file we wrote (not a copy put in
+/// its place).
+#[cfg(unix)]
+fn file_identity(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_identity(_meta: &fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// The segment being appended to.
+#[derive(Debug)]
+struct Active {
+    /// Its number.
+    number: u64,
+    /// Its path.
+    path: PathBuf,
+    /// Its length as far as the chain goes: everything up to here is ours
+    /// and acknowledged.
+    len: u64,
+    /// Records in it; a segment is rotated only once it holds one.
+    records: u64,
+    /// A failed batch may have left bytes past `len` (its truncation failed
+    /// too); they are cut before the next write.
+    dirty: bool,
+    /// (device, inode) of the file, to notice it being replaced.
+    identity: (u64, u64),
+}
+
+/// The writer thread's state: the only place the chain advances.
+struct Writer {
+    dir: PathBuf,
+    key: AuditKey,
+    options: AuditOptions,
+    /// The segment appended to; `None` when the next batch starts a new one
+    /// (empty directory, or the active one was removed or changed by someone else).
+    active: Option<Active>,
+    /// The number the next new segment gets: one above the newest we know.
+    next_segment: u64,
+    /// The sequence number of the next record.
+    next_seq: u64,
+    /// The MAC of the last durable record (the genesis MAC before any).
+    last_mac: Mac,
+    /// The batch being written, reused across batches.
+    buf: Vec<u8>,
+    /// Shared with [`AuditLog::last_durable`].
+    durable: Arc<AtomicU64>,
+}
+
+impl Writer {
+    fn run(mut self, receiver: mpsc::Receiver<Msg>) {
+        let mut jobs: Vec<Job> = Vec::with_capacity(256);
+        while let Ok(Msg::Append(first)) = receiver.recv() {
+            let mut bytes = first.record.len();
+            jobs.push(first);
+            let mut shutdown = false;
+            // Whatever queued up while the previous batch was syncing goes
+            // into this one: N concurrent appends, one fdatasync.
+            while jobs.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
+                match receiver.try_recv() {
+                    Ok(Msg::Append(job)) => {
+                        bytes += job.record.len();
+                        jobs.push(job);
+                    }
+                    Ok(Msg::Shutdown) => {
+                        shutdown = true;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.commit(&mut jobs);
+            if shutdown {
+                break;
+            }
+        }
+        // Appends still queued are dropped with the receiver; their callers
+        // see `AuditError::Closed`.
+    }
+
+    /// Writes `jobs` as one batch and resolves each with the outcome.
+    fn commit(&mut self, jobs: &mut Vec<Job>) {
+        match self.write_batch(jobs) {
+            Ok(first) => {
+                for (seq, job) in (first..).zip(jobs.drain(..)) {
+                    let _ = job.done.send(Ok(Sequence(seq)));
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, records = jobs.len(), "audit batch not written; its appends fail");
+                for job in jobs.drain(..) {
+                    let _ = job.done.send(Err(err.clone()));
+                }
+            }
+        }
+    }
+
+    /// Chains, writes and syncs one batch; returns the first sequence number.
+    /// The chain state advances only on success.
+    fn write_batch(&mut self, jobs: &[Job]) -> Result<u64, AuditError> {
+        let file = self.open_active()?;
+        let number = match (&file, &self.active) {
+            (Some(_), Some(active)) => active.number,
+            _ => self.next_segment,
+        };
+        let first_seq = self.next_seq;
+        let mut prev = self.last_mac;
+        self.buf.clear();
+        if file.is_none() {
+            let mac = self.key.header_mac(number, first_seq, &prev);
+            format::push_header(&mut self.buf, number, first_seq, &prev, &mac);
+        }
+        let mut seq = first_seq;
+        for job in jobs {
+            let mac = self.key.record_mac(&prev, seq, &job.record);
+            format::push_record(&mut self.buf, seq, &mac, &job.record);
+            prev = mac;
+            seq += 1;
+        }
+        let records = jobs.len() as u64;
+        match (file, self.active.as_mut()) {
+            (Some(file), Some(active)) => {
+                append_to_active(active, file, &self.buf, self.options.sync, records)?;
+            }
+            _ => self.start_segment(number, records)?,
+        }
+        self.next_seq = seq;
+        self.last_mac = prev;
+        self.durable.store(seq - 1, Ordering::Release);
+        Ok(first_seq)
+    }
+
+    /// Opens the active segment for this batch, or returns `None` when the
+    /// batch must start a new segment: none yet, the active one is full, or
+    /// it was removed or changed behind our back. A changed segment is left
+    /// as it is for `verify` to report, and the chain continues (from the
+    /// last MAC we wrote) in the next segment.
+    ///
+    /// Opening by path for every batch (rather than keeping a descriptor) is
+    /// what makes a segment made read-only, removed or replaced fail or
+    /// divert the next batch instead of being written through a stale
+    /// descriptor; it costs one `open` and `fstat` per batch, not per record.
+    fn open_active(&mut self) -> Result<Option<File>, AuditError> {
+        let segment_size = self.options.segment_size;
+        let sync = self.options.sync;
+        let Some(active) = self.active.as_mut() else {
+            return Ok(None);
+        };
+        if active.records > 0 && active.len >= segment_size {
+            return Ok(None);
+        }
+        let file = match OpenOptions::new().write(true).open(&active.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                tracing::warn!(path = %active.path.display(), "the active audit segment was removed; continuing the chain in a new segment");
+                self.active = None;
+                return Ok(None);
+            }
+            Err(e) => return Err(AuditError::io("opening", &active.path)(e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(AuditError::io("inspecting", &active.path))?;
+        let same_file = file_identity(&meta) == active.identity;
+        if same_file && active.dirty && meta.len() > active.len {
+            // The rest of a failed batch: none of its appends resolved Ok.
+            file.set_len(active.len).map_err(AuditError::io(
+                "truncating a failed batch from",
+                &active.path,
+            ))?;
+            if sync {
+                file.sync_data()
+                    .map_err(AuditError::io("syncing", &active.path))?;
+            }
+        } else if !same_file || meta.len() != active.len {
+            tracing::warn!(
+                path = %active.path.display(),
+                expected_len = active.len,
+                found_len = meta.len(),
+                "the active audit segment was changed by someone else; leaving it for verify and continuing the chain in a new segment"
+            );
+            self.active = None;
+            return Ok(None);
+        }
+        active.dirty = false;
+        Ok(Some(file))
+    }
+
+    /// Creates segment `number` holding the header and batch in `buf`,
+    /// syncs it and its directory entry, makes it the active segment and
+    /// applies retention. On failure the new file is removed if possible
+    /// (the next attempt overwrites it anyway).
+    fn start_segment(&mut self, number: u64, records: u64) -> Result<(), AuditError> {
+        let path = self.dir.join(format::segment_file_name(number));
+        let created = self.create_segment(&path);
+        let identity = match created {
+            Ok(identity) => identity,
+            Err(err) => {
+                let _ = fs::remove_file(&path);
+                return Err(err);
+            }
+        };
+        self.active = Some(Active {
+            number,
+            path,
+            len: self.buf.len() as u64,
+            records,
+            dirty: false,
+            identity,
+        });
+        self.next_segment = number + 1;
+        self.apply_retention();
+        Ok(())
+    }
+
+    fn create_segment(&self, path: &Path) -> Result<(u64, u64), AuditError> {
+        let mut options = OpenOptions::new();
+        // A file already at this path is ours: the remains of a failed
+        // attempt at this very segment (numbers only grow, and we hold the
+        // lock), so it is overwritten.
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options
+            .open(path)
+            .map_err(AuditError::io("creating", path))?;
+        file.write_all(&self.buf)
+            .map_err(AuditError::io("writing to", path))?;
+        if self.options.sync {
+            file.sync_data().map_err(AuditError::io("syncing", path))?;
+            sync_dir(&self.dir)?;
+        }
+        let meta = file
+            .metadata()
+            .map_err(AuditError::io("inspecting", path))?;
+        Ok(file_identity(&meta))
+    }
+
+    /// Deletes the oldest segments beyond `max_segments`, and those last
+    /// written longer than `max_age` ago, never the active one. Deletes only
+    /// from the oldest end and stops at the first failure, so the remaining
+    /// segments stay contiguous and `verify` sees a retention boundary, not
+    /// a gap. Failures are logged, not returned: the records are durable
+    /// either way.
+    fn apply_retention(&self) {
+        let retention = &self.options.retention;
+        if retention.max_segments.is_none() && retention.max_age.is_none() {
+            return;
+        }
+        let Some(active) = &self.active else { return };
+        let segments = match scan::list_segments(&self.dir) {
+            Ok(segments) => segments,
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %self.dir.display(), "audit retention: cannot list segments");
+                return;
+            }
+        };
+        let older: Vec<_> = segments
+            .iter()
+            .filter(|s| s.number.is_some_and(|n| n < active.number))
+            .collect();
+        let mut excess = retention
+            .max_segments
+            .map_or(0, |max| (older.len() + 1).saturating_sub(max.max(1)));
+        let now = SystemTime::now();
+        let mut removed = false;
+        for segment in older {
+            let too_old = retention.max_age.is_some_and(|max_age| {
+                fs::metadata(&segment.path)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > max_age))
+            });
+            if excess == 0 && !too_old {
+                break;
+            }
+            if let Err(e) = fs::remove_file(&segment.path) {
+                tracing::warn!(error = %e, path = %segment.path.display(), "audit retention: cannot delete segment");
+                break;
+            }
+            excess = excess.saturating_sub(1);
+            removed = true;
+        }
+        if removed && self.options.sync && sync_dir(&self.dir).is_err() {
+            tracing::warn!(dir = %self.dir.display(), "audit retention: cannot sync the directory");
+        }
+    }
+}
+
+/// Writes the batch `buf` at the end of the active segment and syncs it. On
+/// failure, cuts the batch back out (or leaves that to the next batch).
+fn append_to_active(
+    active: &mut Active,
+    mut file: File,
+    buf: &[u8],
+    sync: bool,
+    records: u64,
+) -> Result<(), AuditError> {
+    let written = file
+        .seek(SeekFrom::Start(active.len))
+        .and_then(|_| file.write_all(buf))
+        .map_err(AuditError::io("writing to", &active.path));
+    let synced = written.and_then(|()| {
+        if sync {
+            file.sync_data()
+                .map_err(AuditError::io("syncing", &active.path))
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(err) = synced {
+        active.dirty = true;
+        if file.set_len(active.len).is_ok() && (!sync || file.sync_data().is_ok()) {
+            active.dirty = false;
+        }
+        return Err(err);
+    }
+    active.len += buf.len() as u64;
+    active.records += records;
+    Ok(())
+}
+
+/// The writer's starting state, recovered from the newest segment.
+struct Recovered {
+    active: Option<Active>,
+    next_segment: u64,
+    next_seq: u64,
+    last_mac: Mac,
+}
+
+/// Finds where the chain ends (see [`AuditLog::open`]).
+fn recover(dir: &Path, key: &AuditKey, sync: bool) -> Result<Recovered, AuditError> {
+    let mut numbered: Vec<(u64, PathBuf)> = scan::list_segments(dir)
+        .map_err(AuditError::io("listing", dir))?
+        .into_iter()
+        .filter_map(|s| s.number.map(|n| (n, s.path)))
+        .collect();
+    while let Some((number, path)) = numbered.pop() {
+        let scan = scan::scan_segment(&path, number, key, None)?;
+        if scan.header.is_none() {
+            // A rotation cut short before its first write completed: no
+            // append in it resolved, and the previous segment still ends
+            // the chain. Without a previous segment, only segment 1 can
+            // start over from the genesis; a later one's continuation was
+            // in the header that is lost.
+            if numbered.is_empty() && number > 1 {
+                return Err(AuditError::Unrecoverable {
+                    dir: dir.to_owned(),
+                    reason: "the only segment left has no complete header",
+                });
+            }
+            fs::remove_file(&path)
+                .map_err(AuditError::io("removing the incomplete segment", &path))?;
+            if sync {
+                sync_dir(dir)?;
+            }
+            tracing::warn!(path = %path.display(), "removed an audit segment without a complete header (interrupted rotation)");
+            continue;
+        }
+        if let Some(line) = scan.torn_line {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(AuditError::io("opening", &path))?;
+            file.set_len(scan.valid_len)
+                .map_err(AuditError::io("truncating a torn line from", &path))?;
+            if sync {
+                file.sync_data().map_err(AuditError::io("syncing", &path))?;
+            }
+            tracing::warn!(path = %path.display(), line, "truncated a torn last line (a batch cut short; none of its appends was acknowledged)");
+        }
+        let meta = fs::metadata(&path).map_err(AuditError::io("inspecting", &path))?;
+        return Ok(Recovered {
+            active: Some(Active {
+                number,
+                path,
+                len: scan.valid_len,
+                records: scan.records,
+                dirty: false,
+                identity: file_identity(&meta),
+            }),
+            next_segment: number + 1,
+            next_seq: scan.last_seq + 1,
+            last_mac: scan.last_mac,
+        });
+    }
+    Ok(Recovered {
+        active: None,
+        next_segment: 1,
+        next_seq: 1,
+        last_mac: GENESIS_MAC,
+    })
+}
