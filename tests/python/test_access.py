@@ -498,3 +498,31 @@ def test_iam_denials_do_not_reveal_users_or_their_paths(server, iam):
     with expect_error("AccessDenied", status=403) as missing:
         me.get_user(UserName="NO-SUCH-USER-X")
     assert missing.value.response["Error"]["Message"] == message.replace(hidden.upper(), "NO-SUCH-USER-X")
+
+
+def test_tag_conditions_apply_to_managed_policies(server, iam):
+    caller = make_user(
+        server,
+        iam,
+        policy=doc(
+            allow("iam:*"),
+            {
+                "Effect": "Deny",
+                "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:ResourceTag/protected": "true"}},
+            },
+        ),
+    )
+    me = caller.client("iam")
+    document = doc(allow("secretsmanager:DescribeSecret"))
+    protected = me.create_policy(
+        PolicyName=f"guarded-{uuid.uuid4().hex[:8]}", PolicyDocument=document, Tags=[{"Key": "protected", "Value": "true"}]
+    )["Policy"]["Arn"]
+    plain = me.create_policy(PolicyName=f"plain-{uuid.uuid4().hex[:8]}", PolicyDocument=document)["Policy"]["Arn"]
+    with expect_error("AccessDenied", status=403):
+        me.create_policy_version(PolicyArn=protected, PolicyDocument=document, SetAsDefault=True)
+    with expect_error("AccessDenied", status=403):
+        me.delete_policy(PolicyArn=protected)
+    me.create_policy_version(PolicyArn=plain, PolicyDocument=document, SetAsDefault=True)
+

@@ -67,4 +67,17 @@ impl Iam {
             Ok(tx.find_user_by_id(&key.user_id)?.map(|u| u.arn))
         })
     }
+
+    /// The tags of managed policy `arn` if `account` may use it (its own;
+    /// AWS managed policies have none), for `aws:ResourceTag/…` conditions.
+    pub fn policy_tags(&self, account: &str, arn: &str) -> Result<Vec<Tag>, IamError> {
+        self.store.read(|tx| {
+            Ok(match crate::lookup::visible_policy(tx, account, arn)? {
+                Some(policy) if policy.account.is_some() => {
+                    tx.iam_tags(TagOwner::Policy(&policy.policy_id))?
+                }
+                _ => Vec::new(),
+            })
+        })
+    }
 }

@@ -101,6 +101,14 @@ fn private_dir(data_dir: &Path) -> std::io::Result<PathBuf> {
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Only a real directory (not a symlink to somewhere else) is
+            // tightened and used.
+            if !std::fs::symlink_metadata(&dir)?.file_type().is_dir() {
+                return Err(std::io::Error::other(format!(
+                    "{} exists and is not a directory",
+                    dir.display()
+                )));
+            }
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
         }
         Err(e) => return Err(e),
@@ -115,27 +123,53 @@ fn owner_of(path: &Path) -> std::io::Result<u32> {
 }
 
 /// Serves admin commands on `DATA_DIR/admin.sock` until `shutdown`.
-pub async fn serve(
-    data_dir: PathBuf,
-    iam: Arc<Iam>,
-    default_account: String,
-    shutdown: CancellationToken,
-) {
-    let path = socket_path(&data_dir);
-    let bound = private_dir(&data_dir).and_then(|_| {
+/// The bound admin socket and who may use it.
+pub struct AdminSocket {
+    listener: tokio::net::UnixListener,
+    path: PathBuf,
+    /// The data directory's owner and the user the server runs as.
+    allowed: (u32, u32),
+}
+
+/// Binds `DATA_DIR/admin/admin.sock` (before the server announces itself,
+/// so `strongroom admin` can reach it as soon as the server is up). `None`,
+/// with a warning, when it cannot be made.
+pub fn bind(data_dir: &Path) -> Option<AdminSocket> {
+    let path = socket_path(data_dir);
+    let bound = private_dir(data_dir).and_then(|_| {
         // A socket left by a server that was killed; we hold the store
         // lock, so no live server owns it.
         let _ = std::fs::remove_file(&path);
         bind_private(&path)
     });
-    let owner = owner_of(&data_dir);
-    let (listener, owner) = match (bound, owner) {
-        (Ok(l), Ok(owner)) => (l, owner),
+    // Who may run admin commands: the data directory's owner, and the user
+    // this server runs as (the owner of the socket it just created).
+    let owners = owner_of(data_dir).and_then(|dir| Ok((dir, owner_of(&path)?)));
+    match (bound, owners) {
+        (Ok(listener), Ok(allowed)) => Some(AdminSocket {
+            listener,
+            path,
+            allowed,
+        }),
         (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(path = %path.display(), error = %e, "admin socket unavailable; `strongroom admin` will not reach this server");
-            return;
+            None
         }
-    };
+    }
+}
+
+/// Serves admin commands on `socket` until `shutdown`.
+pub async fn serve(
+    socket: AdminSocket,
+    iam: Arc<Iam>,
+    default_account: String,
+    shutdown: CancellationToken,
+) {
+    let AdminSocket {
+        listener,
+        path,
+        allowed: (dir_owner, server_user),
+    } = socket;
     loop {
         let stream = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -149,7 +183,7 @@ pub async fn serve(
         };
         // Only the data directory's owner may run admin commands.
         match stream.peer_cred() {
-            Ok(cred) if cred.uid() == owner => {}
+            Ok(cred) if cred.uid() == dir_owner || cred.uid() == server_user => {}
             Ok(cred) => {
                 tracing::warn!(
                     uid = cred.uid(),

@@ -203,6 +203,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         recorder: Arc::new(LogRecorder),
     });
 
+    let admin_socket = admin::bind(&args.data_dir);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
@@ -220,12 +221,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     tasks.spawn(wait_for_signal(shutdown.clone()));
-    tasks.spawn(admin::serve(
-        args.data_dir.clone(),
-        iam.clone(),
-        account.clone(),
-        shutdown.clone(),
-    ));
+    if let Some(socket) = admin_socket {
+        tasks.spawn(admin::serve(
+            socket,
+            iam.clone(),
+            account.clone(),
+            shutdown.clone(),
+        ));
+    }
     tasks.close();
 
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

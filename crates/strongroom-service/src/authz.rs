@@ -13,7 +13,7 @@
 
 use crate::{RequestContext, ServiceError};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use strongroom_domain::{Error, Secret, SecretRef, Tag};
 use strongroom_policy::{Context, Decision, DenyReason, Policies, Policy, PolicyKind, Request};
 use strongroom_store::ReadTx;
@@ -197,6 +197,15 @@ pub(crate) struct PolicyCache {
 /// What a stored resource policy that no longer parses is replaced with.
 const UNREADABLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":["secretsmanager:PutResourcePolicy","secretsmanager:DeleteResourcePolicy"],"Resource":"*"}]}"#;
 
+/// [`UNREADABLE_POLICY`], parsed once. It is a constant the tests parse,
+/// so parsing it cannot fail at run time.
+static UNREADABLE_STAND_IN: LazyLock<Arc<Policy>> = LazyLock::new(|| {
+    Arc::new(
+        Policy::parse(UNREADABLE_POLICY, PolicyKind::Resource)
+            .expect("the stand-in for an unreadable policy parses"),
+    )
+});
+
 /// Policies kept before the cache starts over.
 const MAX_CACHED_POLICIES: usize = 4096;
 
@@ -212,22 +221,30 @@ impl PolicyCache {
     /// replacing or deleting the policy, since its Deny statements cannot be
     /// honoured any more.
     pub fn resource_policy(&self, text: &str) -> Option<Arc<Policy>> {
-        if let Some(p) = self.parsed.read().ok()?.get(text) {
-            return Some(p.clone());
+        // A poisoned lock only means another thread panicked while holding
+        // it; the map is still usable, and giving up here would drop the
+        // policy (and its Deny statements) silently.
+        let cached = self
+            .parsed
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(text)
+            .cloned();
+        if let Some(p) = cached {
+            return Some(p);
         }
         let policy = match Policy::parse(text, PolicyKind::Resource) {
             Ok(p) => Arc::new(p),
             Err(e) => {
                 tracing::error!(error = %e, "a stored resource policy no longer parses; denying all but Put/DeleteResourcePolicy");
-                Arc::new(Policy::parse(UNREADABLE_POLICY, PolicyKind::Resource).ok()?)
+                UNREADABLE_STAND_IN.clone()
             }
         };
-        if let Ok(mut map) = self.parsed.write() {
-            if map.len() >= MAX_CACHED_POLICIES {
-                map.clear();
-            }
-            map.insert(text.to_owned(), policy.clone());
+        let mut map = self.parsed.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_CACHED_POLICIES {
+            map.clear();
         }
+        map.insert(text.to_owned(), policy.clone());
         Some(policy)
     }
 }

@@ -27,10 +27,10 @@ impl Operation for CreatePolicyVersion {
 
     fn target(
         input: &CreatePolicyVersionInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
+        ctx: &RequestContext,
+        iam: &Iam,
     ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()))
+        Target::policy(iam, ctx, &input.policy_arn)
     }
 
     async fn call(

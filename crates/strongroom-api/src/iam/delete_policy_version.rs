@@ -25,10 +25,10 @@ impl Operation for DeletePolicyVersion {
 
     fn target(
         input: &DeletePolicyVersionInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
+        ctx: &RequestContext,
+        iam: &Iam,
     ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()))
+        Target::policy(iam, ctx, &input.policy_arn)
     }
 
     async fn call(

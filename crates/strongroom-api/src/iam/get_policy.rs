@@ -21,12 +21,8 @@ impl Operation for GetPolicy {
         })
     }
 
-    fn target(
-        input: &PolicyArnInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
-    ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()))
+    fn target(input: &PolicyArnInput, ctx: &RequestContext, iam: &Iam) -> Result<Target, ApiError> {
+        Target::policy(iam, ctx, &input.policy_arn)
     }
 
     async fn call(

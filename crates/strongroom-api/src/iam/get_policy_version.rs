@@ -23,10 +23,10 @@ impl Operation for GetPolicyVersion {
 
     fn target(
         input: &GetPolicyVersionInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
+        ctx: &RequestContext,
+        iam: &Iam,
     ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()))
+        Target::policy(iam, ctx, &input.policy_arn)
     }
 
     async fn call(

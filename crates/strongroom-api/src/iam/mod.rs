@@ -231,6 +231,23 @@ impl Target {
         self
     }
 
+    /// A managed policy, by the ARN the request gives, with its tags as
+    /// `aws:ResourceTag/…` and `iam:ResourceTag/…` (tag-based Denies on
+    /// policies must see them).
+    pub(super) fn policy(iam: &Iam, ctx: &RequestContext, arn: &str) -> Result<Target, ApiError> {
+        let mut target = Target::on(arn.to_owned());
+        for tag in iam.policy_tags(ctx.account(), arn)? {
+            let value = tag.value.as_str();
+            target
+                .keys
+                .set(&format!("aws:ResourceTag/{}", tag.key), value);
+            target
+                .keys
+                .set(&format!("iam:ResourceTag/{}", tag.key), value);
+        }
+        Ok(target)
+    }
+
     /// `aws:RequestTag/*` and `aws:TagKeys` for the tags a request sets
     /// (none when it sets none, as in AWS).
     pub(super) fn with_tags(mut self, tags: &[Tag]) -> Target {

@@ -26,10 +26,10 @@ impl Operation for SetDefaultPolicyVersion {
 
     fn target(
         input: &SetDefaultPolicyVersionInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
+        ctx: &RequestContext,
+        iam: &Iam,
     ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()))
+        Target::policy(iam, ctx, &input.policy_arn)
     }
 
     async fn call(

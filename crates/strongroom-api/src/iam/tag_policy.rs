@@ -21,12 +21,8 @@ impl Operation for TagPolicy {
         })
     }
 
-    fn target(
-        input: &TagPolicyInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
-    ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()).with_tags(&input.tags))
+    fn target(input: &TagPolicyInput, ctx: &RequestContext, iam: &Iam) -> Result<Target, ApiError> {
+        Ok(Target::policy(iam, ctx, &input.policy_arn)?.with_tags(&input.tags))
     }
 
     async fn call(

@@ -22,10 +22,10 @@ impl Operation for UntagPolicy {
 
     fn target(
         input: &UntagPolicyInput,
-        _ctx: &RequestContext,
-        _iam: &Iam,
+        ctx: &RequestContext,
+        iam: &Iam,
     ) -> Result<Target, ApiError> {
-        Ok(Target::on(input.policy_arn.clone()).with_tag_keys(&input.tag_keys))
+        Ok(Target::policy(iam, ctx, &input.policy_arn)?.with_tag_keys(&input.tag_keys))
     }
 
     async fn call(
