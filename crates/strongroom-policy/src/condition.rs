@@ -318,8 +318,9 @@ enum Parsed<'s> {
 }
 
 impl Condition {
-    /// The condition's verdict for one request.
-    pub(crate) fn evaluate(&self, env: &Env<'_>) -> bool {
+    /// The condition's verdict for one request, in a Deny statement (`deny`)
+    /// or an Allow one (which matters only for ambiguous keys).
+    pub(crate) fn evaluate(&self, env: &Env<'_>, deny: bool) -> bool {
         let found = env.get(&self.key);
         if self.op.family == Family::Null {
             // IAM treats a key present with no values as null too: the User Guide's
@@ -345,6 +346,15 @@ impl Condition {
         match self.op.qualifier {
             Qualifier::ForAllValues => found.iter().all(holds),
             Qualifier::ForAnyValue => found.iter().any(holds),
+            // Candidates for one value: as if each were the value alone, a
+            // Deny applies if any would trigger it, an Allow only if all do.
+            Qualifier::None if env.ambiguous(&self.key) => {
+                if deny {
+                    found.iter().any(holds)
+                } else {
+                    found.iter().all(holds)
+                }
+            }
             Qualifier::None if self.op.negated => found.iter().all(holds),
             Qualifier::None => found.iter().any(holds),
         }

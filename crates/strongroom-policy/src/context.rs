@@ -30,13 +30,19 @@ pub struct Context {
 enum Values {
     One(String),
     Many(Vec<String>),
+    /// Several values for what should be one: tags whose keys differ only
+    /// in case (tag keys are case-sensitive, condition keys are not). A
+    /// condition on such a key holds for a Deny if it would hold for any one
+    /// of them, and for an Allow only if it would hold for each, so that
+    /// no spelling can hide another.
+    Ambiguous(Vec<String>),
 }
 
 impl Values {
     fn as_slice(&self) -> &[String] {
         match self {
             Values::One(v) => std::slice::from_ref(v),
-            Values::Many(v) => v,
+            Values::Many(v) | Values::Ambiguous(v) => v,
         }
     }
 }
@@ -84,6 +90,13 @@ impl Context {
         self.put(Cow::Owned(key.to_lowercase()), Values::Many(values));
     }
 
+    /// Sets a single-valued key that has several candidate values (tags
+    /// whose keys differ only in case); see the evaluation rule on
+    /// ambiguous keys in the crate docs.
+    pub fn set_ambiguous(&mut self, key: &str, values: Vec<String>) {
+        self.put(Cow::Owned(key.to_lowercase()), Values::Ambiguous(values));
+    }
+
     /// Copies `other`'s own keys (not its base) into this context,
     /// replacing keys of the same name.
     pub fn extend(&mut self, other: &Context) {
@@ -105,6 +118,17 @@ impl Context {
             self.get_lowercase(&key.to_lowercase())
         } else {
             self.get_lowercase(key)
+        }
+    }
+
+    /// Whether the (lower-cased) key was set with [`set_ambiguous`](Self::set_ambiguous).
+    pub(crate) fn is_ambiguous_lowercase(&self, key: &str) -> bool {
+        match self.entries.iter().find(|(k, _)| *k == key) {
+            Some((_, v)) => matches!(v, Values::Ambiguous(_)),
+            None => self
+                .base
+                .as_deref()
+                .is_some_and(|b| b.is_ambiguous_lowercase(key)),
         }
     }
 

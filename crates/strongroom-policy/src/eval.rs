@@ -186,6 +186,11 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// Whether `key` holds the candidate values of an ambiguous key.
+    pub(crate) fn ambiguous(&self, key: &str) -> bool {
+        self.context.is_ambiguous_lowercase(key)
+    }
+
     /// The value a policy variable stands for: a key with exactly one value.
     pub(crate) fn single(&self, key: &str) -> Option<&'a str> {
         let values = self.get(key)?;
@@ -217,7 +222,8 @@ fn statement_matches(statement: &Statement, request: &Request<'_>, env: &Env<'_>
             .iter()
             .any(|p| resource_matches(p, request.resource, env)),
     };
-    resource_ok && statement.conditions.iter().all(|c| c.evaluate(env))
+    let deny = statement.effect == Effect::Deny;
+    resource_ok && statement.conditions.iter().all(|c| c.evaluate(env, deny))
 }
 
 fn resource_matches(pattern: &ResourcePattern, resource: &str, env: &Env<'_>) -> bool {

@@ -122,8 +122,8 @@ fn principal_keys(ctx: &RequestContext) -> Context {
 
 /// `{prefix}{key}` for each tag. Tag keys are case-sensitive but condition
 /// keys are not, so keys differing only in case share one condition key
-/// holding all their values: a Deny on any of them still applies (one tag
-/// cannot hide another by its spelling).
+/// holding all their values, marked ambiguous: one tag cannot hide another
+/// by its spelling, whichever operator a policy uses.
 fn set_tags(keys: &mut Context, prefix: &str, tags: &[Tag]) {
     let mut merged: Vec<(String, Vec<String>)> = Vec::with_capacity(tags.len());
     for tag in tags {
@@ -136,7 +136,9 @@ fn set_tags(keys: &mut Context, prefix: &str, tags: &[Tag]) {
     for (key, values) in merged {
         match <[String; 1]>::try_from(values) {
             Ok([one]) => keys.set(&key, one),
-            Err(many) => keys.set_multi(&key, many),
+            // Candidates for one key: the engine lets a Deny apply if any of
+            // them triggers it, and an Allow only if all satisfy it.
+            Err(many) => keys.set_ambiguous(&key, many),
         }
     }
 }

@@ -363,3 +363,33 @@ async fn a_denial_does_not_reveal_that_the_secret_exists() {
         "{existing}"
     );
 }
+
+#[tokio::test]
+async fn a_tag_spelt_differently_cannot_lift_a_negated_deny() {
+    let (_dir, service) = setup();
+    let tag = |k: &str, v: &str| Tag {
+        key: k.into(),
+        value: v.into(),
+    };
+    create(
+        &service,
+        "secretive",
+        Some(vec![tag("Classification", "secret")]),
+    )
+    .await;
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:TagResource"],"Resource":"*"},
+        {"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"*",
+         "Condition":{"StringNotEquals":{"aws:ResourceTag/Classification":"public"}}}]}"#;
+    let caller = user("sneaky", policy, &[]);
+    // Tag keys are case-sensitive (AWS keeps both), so this adds a tag.
+    service
+        .tag_resource(&caller, "secretive", vec![tag("classification", "public")])
+        .await
+        .expect("tagging is allowed");
+    let e = service
+        .get_secret_value(&caller, &get("secretive"))
+        .await
+        .expect_err("the Deny still applies");
+    assert!(matches!(e, ServiceError::AccessDenied(_)), "{e:?}");
+}
