@@ -299,12 +299,17 @@ pub enum IamError {
     /// ServiceFailure: a session token could not be sealed.
     #[error("We encountered an internal error. Please try again.")]
     SessionToken,
+    /// ConcurrentModification: the entity the request was authorized on
+    /// changed (renamed, moved) before the change could be made.
+    #[error("Cannot perform the operation due to concurrent modification of {0}; please retry.")]
+    ConcurrentModification(String),
 }
 
 impl IamError {
     /// IAM's error code, for the wire's `Code` element.
     pub fn code(&self) -> &'static str {
         match self {
+            IamError::ConcurrentModification(_) => "ConcurrentModification",
             IamError::NoSuchEntity { .. }
             | IamError::NoSuchInlinePolicy { .. }
             | IamError::NoSuchPolicy(_)
@@ -336,7 +341,10 @@ impl IamError {
     pub fn http_status(&self) -> u16 {
         match self.code() {
             "NoSuchEntity" => 404,
-            "EntityAlreadyExists" | "DeleteConflict" | "LimitExceeded" => 409,
+            "EntityAlreadyExists"
+            | "DeleteConflict"
+            | "LimitExceeded"
+            | "ConcurrentModification" => 409,
             "AccessDenied" => 403,
             "ServiceFailure" => 500,
             _ => 400,

@@ -33,6 +33,7 @@ mod accounts;
 mod attach;
 mod cache;
 mod error;
+mod expected;
 mod groups;
 mod identity;
 mod inline;
@@ -58,6 +59,7 @@ pub use attach::{AttachPolicyInput, ListAttachedPoliciesInput};
 pub use error::{
     ConstraintViolation, DeleteBlocker, EntityKind, IamError, Limit, ValidationErrors,
 };
+pub use expected::Expected;
 pub use groups::{
     CreateGroupInput, DeleteGroupInput, GetGroupInput, GroupMembershipInput,
     ListGroupsForUserInput, ListGroupsInput, UpdateGroupInput,
@@ -138,6 +140,17 @@ impl Iam {
         F: FnOnce(&mut dyn WriteTx) -> Result<T, IamError> + Send + 'static,
     {
         let cache = self.cache.clone();
-        self.store.write_then(f, move || cache.invalidate()).await
+        // The entity the operation was authorized on must still be the one
+        // its name means (see `expected.rs`).
+        let expected = expected::Expected::current();
+        let guarded = move |tx: &mut dyn WriteTx| {
+            if let Some(expected) = &expected {
+                expected.check(&*tx)?;
+            }
+            f(tx)
+        };
+        self.store
+            .write_then(guarded, move || cache.invalidate())
+            .await
     }
 }

@@ -99,7 +99,7 @@ use crate::protocol::xml::XmlWriter;
 use crate::route::AwsService;
 use strongroom_domain::Tag;
 use strongroom_domain::iam::{ArnKind, entity_arn};
-use strongroom_iam::{EntityKind, Iam};
+use strongroom_iam::{EntityKind, Expected, Iam};
 use strongroom_policy::Context;
 use strongroom_service::{Access, RequestContext, add_request_tags, authorize};
 
@@ -118,6 +118,9 @@ pub(super) struct Target {
     /// Further resources the action is authorized on, with how a denial
     /// names each: the ARN an entity will have after a rename.
     also: Vec<(String, String)>,
+    /// The existing user, group or role `resource` is (by kind and name):
+    /// the operation's writes check it still is (`Iam::expecting`).
+    entity: Option<(EntityKind, String)>,
 }
 
 impl Target {
@@ -132,6 +135,7 @@ impl Target {
         Target {
             shown: resource.clone(),
             resource,
+            entity: None,
             keys: Context::new(),
             also: Vec::new(),
         }
@@ -191,6 +195,7 @@ impl Target {
                 // Users' and roles' tags: `aws:ResourceTag/…` and
                 // `iam:ResourceTag/…`, for tag-based access to IAM itself.
                 let mut target = Target::on(arn).shown_as(as_named);
+                target.entity = Some((kind, name.to_owned()));
                 for tag in &tags {
                     let value = tag.value.as_str();
                     target
@@ -202,7 +207,11 @@ impl Target {
                 }
                 Ok(target)
             }
-            None => Ok(Target::on(as_named)),
+            None => {
+                let mut target = Target::on(as_named);
+                target.entity = Some((kind, name.to_owned()));
+                Ok(target)
+            }
         }
     }
 
@@ -343,7 +352,21 @@ async fn run<O: Operation>(
             },
         )?;
     }
-    O::call(iam, ctx.account(), input, out).await
+    let call = O::call(iam, ctx.account(), input, out);
+    match target.entity {
+        // The change must land on the entity that was authorized, not on
+        // whatever its name means by the time the write runs.
+        Some((kind, name)) => {
+            let expected = Expected {
+                account: ctx.account().to_owned(),
+                kind,
+                name,
+                arn: target.resource,
+            };
+            Iam::expecting(expected, call).await
+        }
+        None => call.await,
+    }
 }
 
 /// Generates the endpoint enum, its name and action tables and the dispatch
