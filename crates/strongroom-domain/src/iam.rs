@@ -40,6 +40,8 @@ pub enum IdKind {
     ManagedPolicy,
     /// An access key (`AKIA`).
     AccessKey,
+    /// The access key of temporary (STS) credentials (`ASIA`).
+    TemporaryAccessKey,
 }
 
 impl IdKind {
@@ -51,6 +53,7 @@ impl IdKind {
             IdKind::Role => "AROA",
             IdKind::ManagedPolicy => "ANPA",
             IdKind::AccessKey => "AKIA",
+            IdKind::TemporaryAccessKey => "ASIA",
         }
     }
 }

@@ -78,15 +78,19 @@ pub struct GetAccessKeyLastUsedInput {
     pub access_key_id: String,
 }
 
-/// A fresh key id (`AKIA…`) and secret.
-fn new_key_material() -> (String, Zeroizing<String>) {
+/// A fresh secret access key: 40 characters of base64's alphabet, as AWS's.
+pub(crate) fn new_secret_access_key() -> Zeroizing<String> {
     let mut rng = rand::rng();
-    let secret = Zeroizing::new(
+    Zeroizing::new(
         (0..SECRET_LEN)
             .map(|_| SECRET_ALPHABET[rng.random_range(0..SECRET_ALPHABET.len())] as char)
             .collect(),
-    );
-    (new_unique_id(IdKind::AccessKey), secret)
+    )
+}
+
+/// A fresh key id (`AKIA…`) and secret.
+fn new_key_material() -> (String, Zeroizing<String>) {
+    (new_unique_id(IdKind::AccessKey), new_secret_access_key())
 }
 
 /// A key sealed and ready to insert (its owner is set on insert), and its

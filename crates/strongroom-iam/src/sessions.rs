@@ -14,13 +14,14 @@
 //! be forged or altered without the root key; its secret half never
 //! leaves the token except in the AssumeRole/GetSessionToken answer.
 
+use crate::access_keys::new_secret_access_key;
 use crate::{Iam, IamError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use strongroom_crypto::{open, seal};
+use strongroom_domain::iam::{IdKind, new_unique_id};
 use strongroom_domain::{Tag, Timestamp};
 use zeroize::Zeroizing;
 
@@ -29,8 +30,6 @@ const TOKEN_CONTEXT: &[u8] = b"sts-session:v2";
 /// What every token we issue starts with, so a foreign token is refused
 /// before any decryption.
 const TOKEN_PREFIX: &str = "SRv2";
-const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Whose session it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,13 +141,6 @@ pub enum SessionTokenError {
     Expired,
 }
 
-fn random_string(alphabet: &[u8], len: usize) -> String {
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
-}
-
 impl Iam {
     /// Issues temporary credentials for `session`, valid from now for its
     /// duration.
@@ -157,8 +149,8 @@ impl Iam {
         let claims = SessionClaims {
             account: session.account,
             subject: session.subject,
-            access_key_id: format!("ASIA{}", random_string(ID_ALPHABET, 16)),
-            secret_access_key: random_string(SECRET_ALPHABET, 40),
+            access_key_id: new_unique_id(IdKind::TemporaryAccessKey),
+            secret_access_key: new_secret_access_key().to_string(),
             tags: session.tags.into_iter().map(|t| (t.key, t.value)).collect(),
             issued_ms: now.0,
             expires_ms: now.0 + i64::from(session.duration_seconds) * 1000,

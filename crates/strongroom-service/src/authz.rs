@@ -43,13 +43,9 @@ pub fn authorize(ctx: &RequestContext, mut access: Access<'_>) -> Result<(), Ser
     access
         .keys
         .set_static("aws:resourceaccount", access.resource_account);
-    let identity: Vec<&Policy> = principal.policies.iter().map(Arc::as_ref).collect();
+    let identity = principal.identity_policies();
     let request = Request {
-        principal: strongroom_policy::Principal {
-            arn: &principal.arn,
-            account: &principal.account,
-            role_arn: principal.session.as_ref().map(|s| s.role_arn.as_str()),
-        },
+        principal: principal.for_policies(),
         action: access.action,
         resource: access.resource,
         resource_account: access.resource_account,
@@ -418,16 +414,12 @@ pub fn authorize_assume_role(
     let mut keys = keys;
     add_global_keys(ctx, &mut keys);
     keys.set_static("aws:resourceaccount", role_account);
-    let identity: Vec<&Policy> = principal.policies.iter().map(Arc::as_ref).collect();
+    let identity = principal.identity_policies();
     let session = principal.session_policy.as_deref();
     let decide = |identity: &[&Policy], resource_account: &str| {
         strongroom_policy::authorize(
             &Request {
-                principal: strongroom_policy::Principal {
-                    arn: &principal.arn,
-                    account: &principal.account,
-                    role_arn: principal.session.as_ref().map(|s| s.role_arn.as_str()),
-                },
+                principal: principal.for_policies(),
                 action,
                 resource: role_arn,
                 resource_account,

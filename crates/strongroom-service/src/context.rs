@@ -72,6 +72,23 @@ pub struct Principal {
     pub condition_keys: OnceLock<Arc<strongroom_policy::Context>>,
 }
 
+impl Principal {
+    /// The principal as the policy engine matches it (a session matches
+    /// by its role's ARN too).
+    pub(crate) fn for_policies(&self) -> strongroom_policy::Principal<'_> {
+        strongroom_policy::Principal {
+            arn: &self.arn,
+            account: &self.account,
+            role_arn: self.session.as_ref().map(|s| s.role_arn.as_str()),
+        }
+    }
+
+    /// The identity-based policies, as the policy engine takes them.
+    pub(crate) fn identity_policies(&self) -> Vec<&strongroom_policy::Policy> {
+        self.policies.iter().map(Arc::as_ref).collect()
+    }
+}
+
 /// One request's facts, as the pipeline's steps and the audit record need them.
 #[derive(Debug, Clone)]
 pub struct RequestContext {

@@ -194,17 +194,8 @@ impl Target {
             Some((arn, tags)) => {
                 // Users' and roles' tags: `aws:ResourceTag/…` and
                 // `iam:ResourceTag/…`, for tag-based access to IAM itself.
-                let mut target = Target::on(arn).shown_as(as_named);
+                let mut target = Target::on(arn).shown_as(as_named).with_resource_tags(&tags);
                 target.entity = Some((kind, name.to_owned()));
-                for tag in &tags {
-                    let value = tag.value.as_str();
-                    target
-                        .keys
-                        .set(&format!("aws:ResourceTag/{}", tag.key), value);
-                    target
-                        .keys
-                        .set(&format!("iam:ResourceTag/{}", tag.key), value);
-                }
                 Ok(target)
             }
             None => {
@@ -244,17 +235,22 @@ impl Target {
     /// `aws:ResourceTag/…` and `iam:ResourceTag/…` (tag-based Denies on
     /// policies must see them).
     pub(super) fn policy(iam: &Iam, ctx: &RequestContext, arn: &str) -> Result<Target, ApiError> {
-        let mut target = Target::on(arn.to_owned());
-        for tag in iam.policy_tags(ctx.account(), arn)? {
+        let tags = iam.policy_tags(ctx.account(), arn)?;
+        Ok(Target::on(arn.to_owned()).with_resource_tags(&tags))
+    }
+
+    /// The resource's own tags as `aws:ResourceTag/…` and
+    /// `iam:ResourceTag/…` (IAM tag keys are unique without regard to case,
+    /// so each key is set once).
+    fn with_resource_tags(mut self, tags: &[Tag]) -> Target {
+        for tag in tags {
             let value = tag.value.as_str();
-            target
-                .keys
+            self.keys
                 .set(&format!("aws:ResourceTag/{}", tag.key), value);
-            target
-                .keys
+            self.keys
                 .set(&format!("iam:ResourceTag/{}", tag.key), value);
         }
-        Ok(target)
+        self
     }
 
     /// `aws:RequestTag/*` and `aws:TagKeys` for the tags a request sets
