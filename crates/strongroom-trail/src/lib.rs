@@ -1,0 +1,21 @@
+//! The CloudTrail view of the audit log.
+//!
+//! - [`event`]: the record format ([`TrailEvent`]), CloudTrail's
+//!   `eventVersion` 1.09, built by the wire layer for every call.
+//! - [`Trail`]: records events durably in the tamper-evident log of
+//!   `strongroom-audit`, optionally copies them to stdout for log shippers,
+//!   and keeps the LookupEvents index up to date.
+//! - the index (`index.rs`): a SQLite file beside the audit directory that
+//!   maps each lookup attribute (account, EventName, Username, ResourceName,
+//!   ResourceType, EventSource, ReadOnly, AccessKeyId, EventId) to the
+//!   events that have it, newest first; the events themselves are read back
+//!   from the segments. It is derived data: deleted, it is rebuilt from the
+//!   segments on the next start.
+
+
+pub mod event;
+
+pub use event::{
+    EVENT_VERSION, Resource, SessionAttributes, SessionContext, SessionIssuer, TrailEvent,
+    UserIdentity,
+};
