@@ -9,10 +9,14 @@
 #
 # BENCH_ENDPOINT=http://host:port  skips the server and benchmarks an existing
 # one; credentials then come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+# STRONGROOM_SERVE_ARGS="--audit-log off"  adds flags to the throwaway server.
+# BENCH_NO_BUILD=1  skips the build (scripts/bench-audit.sh builds once).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-cargo build --release -p strongroom-server -p strongroom-bench
+if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
+    cargo build --release -p strongroom-server -p strongroom-bench
+fi
 bench=target/release/strongroom-bench
 
 if [[ -n "${BENCH_ENDPOINT:-}" ]]; then
@@ -39,7 +43,7 @@ trap stop_server EXIT
 
 mkdir -m 700 "$tmp/data"
 target/release/strongroom serve --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-    --account-id 123456789012 >"$tmp/server.out" 2>"$tmp/server.err" &
+    --account-id 123456789012 ${STRONGROOM_SERVE_ARGS:-} >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 
 # Wait (up to 30 s) for "strongroom listening on http://127.0.0.1:PORT".

@@ -73,7 +73,9 @@ impl Authenticator {
 
     /// Authenticates a buffered request, whose signature `auth` is (from
     /// [`strongroom_auth::parse_auth`]), for `service` (the credential
-    /// scope's service must be it) at `now`.
+    /// scope's service must be it) at `now`. Once the key is known to belong
+    /// to a principal, `claimed` holds it, even if the request is then
+    /// refused (its audit record names whose key was used).
     ///
     /// The caller parses the signature first because a Query request's
     /// service is known only from its credential scope.
@@ -84,9 +86,14 @@ impl Authenticator {
         body: &[u8],
         service: AwsService,
         now: Timestamp,
+        claimed: &mut Option<Arc<Principal>>,
     ) -> Result<Authenticated, ApiError> {
         let signer = match (self.signer(auth, parts, now)?, &self.dev_admin) {
-            (Some(signer), _) => signer,
+            (Some(signer), _) => {
+                // Whose key it is, for the record of a refusal below.
+                *claimed = Some(signer.principal.clone());
+                signer
+            }
             (None, Some(admin)) => {
                 return Ok(Authenticated {
                     principal: admin.clone(),

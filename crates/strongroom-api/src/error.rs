@@ -17,6 +17,9 @@ pub enum ApiError {
     /// An IAM operation failed (its code and status are IAM's own).
     #[error(transparent)]
     Iam(#[from] strongroom_iam::IamError),
+    /// A CloudTrail operation's own failure.
+    #[error(transparent)]
+    CloudTrail(#[from] crate::cloudtrail::CloudTrailError),
     /// `X-Amz-Target` names no operation of this service.
     #[error("Operation {0} is not supported by this service.")]
     UnknownOperation(String),
@@ -54,6 +57,10 @@ pub enum ApiError {
     /// Only `POST /` is part of this protocol.
     #[error("Only POST requests to / are supported by this service.")]
     MethodNotAllowed,
+    /// The call's audit record could not be written: the answer is a 5xx,
+    /// and calls that change state are refused until it can be.
+    #[error("The audit trail cannot be written at the moment; try again later.")]
+    AuditUnavailable,
 }
 
 impl ApiError {
@@ -61,6 +68,7 @@ impl ApiError {
         match self {
             ApiError::Auth(e) => e.aws_code(),
             ApiError::Iam(e) => e.code(),
+            ApiError::CloudTrail(e) => e.code(),
             ApiError::Service(e) => match e {
                 ServiceError::Domain(d) => match d.kind() {
                     ErrorKind::Validation => "ValidationException",
@@ -85,7 +93,7 @@ impl ApiError {
             ApiError::UserNameRequired => "ValidationError",
             ApiError::PackedPolicyTooLarge { .. } => "PackedPolicyTooLarge",
             ApiError::DuplicateParameter(_) => "InvalidQueryParameter",
-            ApiError::Internal => "InternalServiceError",
+            ApiError::Internal | ApiError::AuditUnavailable => "InternalServiceError",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
             ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::MethodNotAllowed => "MethodNotAllowedException",
@@ -94,9 +102,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Service(ServiceError::Store(_)) | ApiError::Internal => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ApiError::Service(ServiceError::Store(_))
+            | ApiError::Internal
+            | ApiError::AuditUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Iam(e) if e.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

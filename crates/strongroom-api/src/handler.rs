@@ -3,30 +3,34 @@
 //!
 //! body limit → SigV4 (principal, region) → route (service, operation) →
 //! [`RequestContext`] → the operation's handler, whose service function
-//! resolves the resource, authorizes and applies → [`Recorder`] → response.
+//! resolves the resource, authorizes and applies → [`Recorder`] (the
+//! request log and the audit trail; the answer waits for its record to be
+//! durable) → response.
 //!
 //! The request's [`Protocol`] (JSON 1.1 or Query), known from its headers
 //! before anything else, decides how the service is found (`X-Amz-Target`
 //! or the credential scope), how the body is decoded, and how answers and
 //! errors are written; the steps themselves are the same for both.
 
+use crate::audit::event::read_only;
 use crate::authn::Authenticator;
 use crate::protocol::Protocol;
 use crate::protocol::query::QueryRequest;
-use crate::record::{CallRecord, Recorder};
+use crate::record::{CallRecord, Recorder, RequestBody};
 use crate::route::{AwsService, Route};
-use crate::{ApiError, iam, secretsmanager, sts};
+use crate::{ApiError, cloudtrail, iam, secretsmanager, sts};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use futures_util::FutureExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
-use strongroom_service::{Clock, RequestContext, Service};
+use strongroom_domain::Timestamp;
+use strongroom_service::{Clock, Principal, RequestContext, Service};
 
 /// Largest request body accepted. A maximal request (a 64 KiB binary value,
 /// base64-encoded, plus metadata) fits well within it.
@@ -40,6 +44,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub clock: Arc<dyn Clock>,
     pub recorder: Arc<dyn Recorder>,
+    /// The audit trail LookupEvents reads; `None` with `--audit-log off`.
+    pub trail: Option<Arc<strongroom_trail::Trail>>,
 }
 
 /// The router: every path and method reaches [`handle`], which answers
@@ -55,36 +61,55 @@ struct Progress {
     service: Option<AwsService>,
     route: Option<Route>,
     context: Option<RequestContext>,
+    /// The principal whose access key signed the request, once known, even
+    /// if it was then refused.
+    claimed: Option<Arc<Principal>>,
+    access_key_id: Option<String>,
+    body: Option<bytes::Bytes>,
+    form: Option<QueryRequest>,
+    user_agent: Option<String>,
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
+    let now = state.clock.now();
     // From the thread-local CSPRNG: no system call per request.
     let request_id = uuid::Builder::from_random_bytes(rand::random())
         .into_uuid()
         .to_string();
     let protocol = Protocol::of(request.headers());
-    let mut progress = Progress::default();
+    let source_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let mut progress = Progress {
+        user_agent: header_str_of(request.headers(), "user-agent").map(str::to_owned),
+        ..Progress::default()
+    };
     // A bug must cost one request a 500, not the connection an abrupt close.
     let result = AssertUnwindSafe(process(
         &state,
         &request_id,
         protocol,
         request,
+        now,
+        source_ip,
         &mut progress,
     ))
     .catch_unwind()
     .await
     .unwrap_or(Err(ApiError::Internal));
-    let error_code = result.as_ref().err().map(|e| protocol.error_code(e));
-    state.recorder.record(&CallRecord {
-        request_id: &request_id,
-        context: progress.context.as_ref(),
-        route: progress.route,
-        error: result.as_ref().err(),
-        error_code,
-        elapsed_us: started.elapsed().as_micros() as u64,
-    });
+    let result = record(
+        &state,
+        &request_id,
+        protocol,
+        now,
+        source_ip,
+        &progress,
+        result,
+        started,
+    )
+    .await;
     match result {
         Ok(body) => respond(protocol, StatusCode::OK, &request_id, None, body),
         Err(err) => {
@@ -93,9 +118,56 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
                 protocol,
                 protocol.error_status(&err),
                 &request_id,
-                error_code,
+                Some(protocol.error_code(&err)),
                 body,
             )
+        }
+    }
+}
+
+/// The record step: hands the outcome to the recorders and holds the
+/// answer until its audit record is durable. A record that cannot be
+/// written turns the answer into a 5xx.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    request_id: &str,
+    protocol: Protocol,
+    now: Timestamp,
+    source_ip: Option<IpAddr>,
+    progress: &Progress,
+    result: Result<Vec<u8>, ApiError>,
+    started: Instant,
+) -> Result<Vec<u8>, ApiError> {
+    let request = match (&progress.form, &progress.body) {
+        (Some(form), _) => RequestBody::Form(form),
+        (None, Some(body)) if protocol == Protocol::Json => RequestBody::Json(body),
+        _ => RequestBody::None,
+    };
+    let recording = state.recorder.record(&CallRecord {
+        request_id,
+        time: now,
+        service: progress.service,
+        context: progress.context.as_ref(),
+        claimed: progress.claimed.as_deref(),
+        access_key_id: progress.access_key_id.as_deref(),
+        source_ip,
+        user_agent: progress.user_agent.as_deref(),
+        route: progress.route,
+        request,
+        response: match (&result, protocol) {
+            (Ok(body), Protocol::Json) => Some(body),
+            _ => None,
+        },
+        error: result.as_ref().err(),
+        error_code: result.as_ref().err().map(|e| protocol.error_code(e)),
+        elapsed_us: started.elapsed().as_micros() as u64,
+    });
+    match recording.finish().await {
+        Ok(()) => result,
+        Err(error) => {
+            tracing::error!(request_id, %error, "the call's audit record could not be written; answering 500");
+            Err(ApiError::AuditUnavailable)
         }
     }
 }
@@ -105,16 +177,23 @@ async fn process(
     request_id: &str,
     protocol: Protocol,
     request: Request<Body>,
+    now: Timestamp,
+    source_ip: Option<IpAddr>,
     progress: &mut Progress,
 ) -> Result<Vec<u8>, ApiError> {
     let (parts, body) = request.into_parts();
     if parts.method != Method::POST || parts.uri.path() != "/" {
         return Err(ApiError::MethodNotAllowed);
     }
-    let bytes = read_body(&parts, body).await?;
     let target = header_str(&parts, "x-amz-target").unwrap_or_default();
-    let now = state.clock.now();
+    if protocol == Protocol::Json {
+        // Known before authentication, so that a refusal's record names it.
+        progress.service = Some(AwsService::for_target(target));
+        progress.route = Route::from_target(target).ok();
+    }
+    let bytes = progress.body.insert(read_body(&parts, body).await?).clone();
     let signature = strongroom_auth::parse_auth(&parts)?;
+    progress.access_key_id = Some(signature.access_key_id.clone());
     // JSON names the service in X-Amz-Target; Query only in the scope.
     let service = match protocol {
         Protocol::Json => AwsService::for_target(target),
@@ -123,39 +202,55 @@ async fn process(
     progress.service = Some(service);
     let caller = state
         .auth
-        .authenticate(&signature, &parts, &bytes, service, now)
+        .authenticate(
+            &signature,
+            &parts,
+            &bytes,
+            service,
+            now,
+            &mut progress.claimed,
+        )
         .await?;
-    // A Query request's operation is in its (now authenticated) body.
-    let form = match protocol {
-        Protocol::Json => None,
-        Protocol::Query => Some(QueryRequest::parse(&bytes)?),
-    };
-    let route = match &form {
-        None => Route::from_target(target)?,
-        Some(form) => Route::from_query(service, form)?,
-    };
-    progress.route = Some(route);
     let ctx = progress.context.insert(RequestContext {
         request_id: request_id.to_owned(),
         principal: caller.principal,
         region: caller.region,
-        source_ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip()),
-        user_agent: header_str(&parts, "user-agent").map(str::to_owned),
+        source_ip,
+        user_agent: progress.user_agent.clone(),
         secure_transport: false,
         time: now,
+        resources: Default::default(),
     });
-    match (route, &form) {
+    // A Query request's operation is in its (now authenticated) body.
+    if protocol == Protocol::Query {
+        progress.form = Some(QueryRequest::parse(&bytes)?);
+    }
+    let route = match &progress.form {
+        None => Route::from_target(target)?,
+        Some(form) => Route::from_query(service, form)?,
+    };
+    progress.route = Some(route);
+    // Fail closed: while the audit trail cannot be written, nothing that
+    // changes state runs (this call's own record then probes the trail).
+    if !read_only(route) && !state.recorder.accepts_changes() {
+        return Err(ApiError::AuditUnavailable);
+    }
+    match (route, &progress.form) {
         (Route::SecretsManager(endpoint), _) => {
             secretsmanager::dispatch(endpoint, &state.service, ctx, &bytes).await
+        }
+        (Route::CloudTrail(endpoint), _) => {
+            cloudtrail::dispatch(endpoint, state, ctx, &bytes).await
         }
         (Route::Sts(endpoint), Some(form)) => sts::dispatch(endpoint, &state.iam, ctx, form).await,
         (Route::Iam(endpoint), Some(form)) => iam::dispatch(endpoint, &state.iam, ctx, form).await,
         // Only Route::from_query yields STS and IAM routes, and only with a form.
         (Route::Sts(_) | Route::Iam(_), None) => Err(ApiError::Internal),
     }
+}
+
+fn header_str_of<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn header_str<'a>(parts: &'a http::request::Parts, name: &str) -> Option<&'a str> {

@@ -2,10 +2,13 @@
 //! call it: Secrets Manager over AWS JSON 1.1, STS and IAM over the AWS
 //! Query protocol ([`protocol`]).
 //!
+//! CloudTrail's LookupEvents (JSON 1.1) reads the audit trail.
+//!
 //! Every request takes the same pipeline ([`handler`]): body limit → SigV4
 //! → route to a typed endpoint ([`route`]) → `RequestContext` → the
 //! operation's handler module (decode, model constraints, the service
-//! function, encode) → [`Recorder`] → response, in the request's protocol.
+//! function, encode) → [`Recorder`] (request log, audit trail: [`audit`])
+//! → response, in the request's protocol.
 //!
 //! Architecture Invariant: only this crate knows wire names (PascalCase
 //! members, `__type`, base64 blobs, epoch-second dates, form fields, XML
@@ -45,7 +48,9 @@ macro_rules! endpoint_enum {
     };
 }
 
+pub mod audit;
 mod authn;
+mod cloudtrail;
 mod error;
 mod handler;
 mod iam;
@@ -59,5 +64,5 @@ mod validate;
 pub use authn::{Authenticated, Authenticator};
 pub use error::ApiError;
 pub use handler::{AppState, MAX_BODY_BYTES, router};
-pub use record::{CallRecord, LogRecorder, Recorder};
+pub use record::{CallRecord, LogRecorder, Recorder, Recorders, Recording, RequestBody};
 pub use route::{AwsService, Route};

@@ -1,18 +1,40 @@
 //! The last step of the pipeline: every call's outcome is handed to a
-//! [`Recorder`]. Today that is the request log; the audit trail plugs in
-//! here, once, for every service and operation.
+//! [`Recorder`], once, for every service and operation: the request log
+//! ([`LogRecorder`]) and the audit trail ([`crate::audit::AuditRecorder`]).
 
 use crate::ApiError;
-use crate::route::Route;
-use strongroom_service::RequestContext;
+use crate::protocol::query::QueryRequest;
+use crate::route::{AwsService, Route};
+use std::net::IpAddr;
+use std::sync::Arc;
+use strongroom_audit::{Appended, AuditError};
+use strongroom_domain::Timestamp;
+use strongroom_service::{Principal, RequestContext};
 
 /// What happened to one request.
 pub struct CallRecord<'a> {
     pub request_id: &'a str,
+    /// When the request arrived.
+    pub time: Timestamp,
+    /// The service the request was for, once known (before authentication
+    /// for JSON 1.1, from the credential scope for Query).
+    pub service: Option<AwsService>,
     /// Absent when the request was refused before it was authenticated.
     pub context: Option<&'a RequestContext>,
+    /// For a request refused at authentication: whose access key it was
+    /// signed with, when the key is known.
+    pub claimed: Option<&'a Principal>,
+    /// The access key id of the signature, once parsed.
+    pub access_key_id: Option<&'a str>,
+    pub source_ip: Option<IpAddr>,
+    pub user_agent: Option<&'a str>,
     /// Absent when the request could not be routed.
     pub route: Option<Route>,
+    /// The request's members as sent (for the audit record's
+    /// `requestParameters`, which redacts them).
+    pub request: RequestBody<'a>,
+    /// A successful JSON 1.1 answer's body.
+    pub response: Option<&'a [u8]>,
     /// The error the caller was answered with, if any.
     pub error: Option<&'a ApiError>,
     /// The error's code as the caller's protocol names it (the same failure
@@ -22,10 +44,49 @@ pub struct CallRecord<'a> {
     pub elapsed_us: u64,
 }
 
+/// A request's body, as far as it was decoded.
+#[derive(Clone, Copy)]
+pub enum RequestBody<'a> {
+    /// Not read, or not to be recorded (an unauthenticated request).
+    None,
+    /// A JSON 1.1 body.
+    Json(&'a [u8]),
+    /// A Query form.
+    Form(&'a QueryRequest),
+}
+
+/// A record being written: the answer waits for it.
+pub enum Recording {
+    /// Nothing to wait for (logged, or recorded without holding the answer).
+    Done,
+    /// Resolves once the record is durable.
+    Pending(Appended),
+}
+
+impl Recording {
+    /// Waits until the record is durable.
+    pub async fn finish(self) -> Result<(), AuditError> {
+        match self {
+            Recording::Done => Ok(()),
+            Recording::Pending(appended) => appended.await.map(|_| ()),
+        }
+    }
+}
+
 /// Receives every call's outcome, after the operation ran and before the
 /// answer is sent.
 pub trait Recorder: Send + Sync {
-    fn record(&self, call: &CallRecord<'_>);
+    /// Records `call`; the answer is held until the returned recording is
+    /// finished, and becomes a 5xx if it fails.
+    fn record(&self, call: &CallRecord<'_>) -> Recording;
+
+    /// Whether a call that changes state may run now: false while records
+    /// cannot be written (the call is then refused before it changes
+    /// anything, and its own record is the probe that finds the trail
+    /// writable again).
+    fn accepts_changes(&self) -> bool {
+        true
+    }
 }
 
 /// Records calls in the server log: failures at `info`/`error`, successes
@@ -33,7 +94,7 @@ pub trait Recorder: Send + Sync {
 pub struct LogRecorder;
 
 impl Recorder for LogRecorder {
-    fn record(&self, call: &CallRecord<'_>) {
+    fn record(&self, call: &CallRecord<'_>) -> Recording {
         let operation = call.route.map(Route::operation).unwrap_or_default();
         let principal = call
             .context
@@ -56,5 +117,25 @@ impl Recorder for LogRecorder {
                 );
             }
         }
+        Recording::Done
+    }
+}
+
+/// Both the log and the audit trail.
+pub struct Recorders(pub Vec<Arc<dyn Recorder>>);
+
+impl Recorder for Recorders {
+    fn record(&self, call: &CallRecord<'_>) -> Recording {
+        let mut pending = Recording::Done;
+        for recorder in &self.0 {
+            if let Recording::Pending(p) = recorder.record(call) {
+                pending = Recording::Pending(p);
+            }
+        }
+        pending
+    }
+
+    fn accepts_changes(&self) -> bool {
+        self.0.iter().all(|r| r.accepts_changes())
     }
 }

@@ -7,7 +7,7 @@
 //! signature, before it is authenticated, and its operation only after.
 
 use crate::protocol::query::QueryRequest;
-use crate::{ApiError, iam, secretsmanager, sts};
+use crate::{ApiError, cloudtrail, iam, secretsmanager, sts};
 use strongroom_auth::AuthError;
 
 /// The AWS services served on this listener.
@@ -16,6 +16,7 @@ pub enum AwsService {
     SecretsManager,
     Sts,
     Iam,
+    CloudTrail,
 }
 
 /// The services that speak the Query protocol, by signing name: a Query
@@ -34,6 +35,7 @@ impl AwsService {
             AwsService::SecretsManager => "secretsmanager",
             AwsService::Sts => "sts",
             AwsService::Iam => "iam",
+            AwsService::CloudTrail => "cloudtrail",
         }
     }
 
@@ -43,6 +45,7 @@ impl AwsService {
             AwsService::SecretsManager => "secretsmanager.amazonaws.com",
             AwsService::Sts => "sts.amazonaws.com",
             AwsService::Iam => "iam.amazonaws.com",
+            AwsService::CloudTrail => "cloudtrail.amazonaws.com",
         }
     }
 
@@ -52,25 +55,29 @@ impl AwsService {
             AwsService::SecretsManager => "2017-10-17",
             AwsService::Sts => sts::API_VERSION,
             AwsService::Iam => iam::API_VERSION,
+            AwsService::CloudTrail => "2013-11-01",
         }
     }
 
     /// The `xmlns` of a Query service's answers; JSON services have none.
     pub fn xml_namespace(self) -> Option<&'static str> {
         match self {
-            AwsService::SecretsManager => None,
+            AwsService::SecretsManager | AwsService::CloudTrail => None,
             AwsService::Sts => Some("https://sts.amazonaws.com/doc/2011-06-15/"),
             AwsService::Iam => Some("https://iam.amazonaws.com/doc/2010-05-08/"),
         }
     }
 
     /// The service a JSON 1.1 request is for, by its `X-Amz-Target` prefix.
-    /// Secrets Manager is the only JSON service so far, so it takes every
-    /// target, unknown ones included: those are refused by
-    /// [`Route::from_target`] once the request is authenticated. KMS
-    /// (`TrentService.`) and CloudTrail will be told apart here.
-    pub fn for_target(_target: &str) -> AwsService {
-        AwsService::SecretsManager
+    /// Secrets Manager takes every other target, unknown ones included:
+    /// those are refused by [`Route::from_target`] once the request is
+    /// authenticated. KMS (`TrentService.`) will be told apart here too.
+    pub fn for_target(target: &str) -> AwsService {
+        if target.starts_with(cloudtrail::TARGET_PREFIX) {
+            AwsService::CloudTrail
+        } else {
+            AwsService::SecretsManager
+        }
     }
 
     /// The service a Query request is for: the one its credential scope
@@ -90,6 +97,7 @@ pub enum Route {
     SecretsManager(secretsmanager::Endpoint),
     Sts(sts::Endpoint),
     Iam(iam::Endpoint),
+    CloudTrail(cloudtrail::Endpoint),
 }
 
 impl Route {
@@ -99,6 +107,11 @@ impl Route {
         if let Some(name) = target.strip_prefix(secretsmanager::TARGET_PREFIX) {
             return secretsmanager::Endpoint::from_name(name)
                 .map(Route::SecretsManager)
+                .ok_or_else(unknown);
+        }
+        if let Some(name) = target.strip_prefix(cloudtrail::TARGET_PREFIX) {
+            return cloudtrail::Endpoint::from_name(name)
+                .map(Route::CloudTrail)
                 .ok_or_else(unknown);
         }
         Err(unknown())
@@ -125,8 +138,8 @@ impl Route {
             AwsService::Iam => iam::Endpoint::from_name(action)
                 .map(Route::Iam)
                 .ok_or_else(invalid),
-            // Secrets Manager speaks JSON 1.1 only.
-            AwsService::SecretsManager => Err(invalid()),
+            // These speak JSON 1.1 only.
+            AwsService::SecretsManager | AwsService::CloudTrail => Err(invalid()),
         }
     }
 
@@ -135,6 +148,7 @@ impl Route {
             Route::SecretsManager(_) => AwsService::SecretsManager,
             Route::Sts(_) => AwsService::Sts,
             Route::Iam(_) => AwsService::Iam,
+            Route::CloudTrail(_) => AwsService::CloudTrail,
         }
     }
 
@@ -144,6 +158,7 @@ impl Route {
             Route::SecretsManager(e) => e.name(),
             Route::Sts(e) => e.name(),
             Route::Iam(e) => e.name(),
+            Route::CloudTrail(e) => e.name(),
         }
     }
 }
@@ -166,6 +181,19 @@ mod tests {
             Route::from_target("kms.Encrypt"),
             Err(ApiError::UnknownOperation(_))
         ));
+        assert_eq!(
+            Route::from_target(
+                "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+            )
+            .unwrap(),
+            Route::CloudTrail(cloudtrail::Endpoint::LookupEvents)
+        );
+        assert_eq!(
+            AwsService::for_target(
+                "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+            ),
+            AwsService::CloudTrail
+        );
     }
 
     fn query(service: AwsService, body: &str) -> Result<Route, ApiError> {

@@ -63,6 +63,7 @@ async fn env() -> Env {
         auth: Arc::new(Authenticator::new(iam.clone(), None)),
         clock: clock.clone(),
         recorder: Arc::new(LogRecorder),
+        trail: None,
     });
     Env {
         _dir: dir,

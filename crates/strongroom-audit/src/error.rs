@@ -28,9 +28,12 @@ pub enum AuditError {
         /// The audit directory.
         dir: PathBuf,
     },
-    /// The newest segment's chain is broken, so the log refuses to append
-    /// to it (run `verify` for the whole picture).
-    #[error("audit log cannot continue a damaged chain: {0}")]
+    /// The newest segment's chain is broken, or the chain ends before (or
+    /// differs from) what `HEAD` says was durable, so the log refuses to
+    /// append to it (run `verify` for the whole picture).
+    #[error(
+        "audit log cannot continue a damaged chain: {0} (run `strongroom admin audit verify` for the whole picture)"
+    )]
     Damaged(#[from] Tamper),
     /// The newest segment has no complete header and no older segment
     /// remains to continue the chain from.
@@ -63,6 +66,12 @@ pub enum AuditError {
 }
 
 impl AuditError {
+    /// True for an [`AuditError::Io`] whose file was not found (e.g. a
+    /// segment deleted by retention).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, AuditError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    }
+
     /// An [`AuditError::Io`] for `what` on `path`.
     pub(crate) fn io(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> AuditError {
         let path = path.to_owned();

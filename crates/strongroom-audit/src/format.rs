@@ -102,6 +102,72 @@ pub(crate) fn push_header(
     buf.extend_from_slice(b"\"}\n");
 }
 
+/// The chain head file's fixed size: the line, padded with spaces, and a
+/// newline. A constant size means every update is one overwrite of one
+/// sector at offset 0 and never changes the file's length (no metadata for
+/// a crash to lose half of).
+pub(crate) const HEAD_LEN: usize = 256;
+
+/// A parsed chain head (`HEAD`): the last durable record when it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// That record's sequence number (0: the chain had no record yet).
+    pub seq: u64,
+    /// Its MAC (the genesis MAC for seq 0).
+    pub mac: Mac,
+    /// The segment holding it (0 for seq 0).
+    pub segment: u64,
+    /// MAC over the three values above.
+    pub head_mac: Mac,
+}
+
+/// The chain head file's bytes: exactly [`HEAD_LEN`] of them.
+pub(crate) fn head_bytes(head: &Head) -> [u8; HEAD_LEN] {
+    let mut buf = Vec::with_capacity(HEAD_LEN);
+    buf.extend_from_slice(b"{\"seq\":");
+    push_u64(&mut buf, head.seq);
+    buf.extend_from_slice(b",\"mac\":\"");
+    push_hex(&mut buf, &head.mac);
+    buf.extend_from_slice(b"\",\"segment\":");
+    push_u64(&mut buf, head.segment);
+    buf.extend_from_slice(b",\"head_mac\":\"");
+    push_hex(&mut buf, &head.head_mac);
+    buf.extend_from_slice(b"\"}");
+    // At most 214 bytes (two 20-digit numbers): always fits.
+    let mut out = [b' '; HEAD_LEN];
+    let n = buf.len().min(HEAD_LEN - 1);
+    out[..n].copy_from_slice(&buf[..n]);
+    out[HEAD_LEN - 1] = b'\n';
+    out
+}
+
+/// Parses the chain head file's content.
+pub(crate) fn parse_head(bytes: &[u8]) -> Result<Head, &'static str> {
+    if bytes.len() != HEAD_LEN || bytes.last() != Some(&b'\n') {
+        return Err("HEAD is not the writer's fixed-size file");
+    }
+    let line = bytes[..HEAD_LEN - 1].trim_ascii_end();
+    let mut p = Parser(line);
+    p.literal(b"{\"seq\":", "HEAD: expected \"seq\"")?;
+    let seq = p.u64()?;
+    p.literal(b",\"mac\":\"", "HEAD: expected \"mac\"")?;
+    let mac = p.mac()?;
+    p.literal(b"\",\"segment\":", "HEAD: expected \"segment\"")?;
+    let segment = p.u64()?;
+    p.literal(b",\"head_mac\":\"", "HEAD: expected \"head_mac\"")?;
+    let head_mac = p.mac()?;
+    p.literal(b"\"}", "HEAD: unexpected bytes after \"head_mac\"")?;
+    if !p.0.is_empty() {
+        return Err("HEAD: unexpected bytes at the end of the line");
+    }
+    Ok(Head {
+        seq,
+        mac,
+        segment,
+        head_mac,
+    })
+}
+
 /// Appends one record line (with its newline). `record` must hold no `\n`.
 pub(crate) fn push_record(buf: &mut Vec<u8>, seq: u64, mac: &Mac, record: &[u8]) {
     debug_assert!(!record.contains(&b'\n'));
@@ -296,6 +362,22 @@ mod tests {
             })
         );
         assert_eq!(peek_seq(line), Some(120));
+    }
+
+    #[test]
+    fn head_round_trips_at_a_fixed_size() {
+        let head = Head {
+            seq: u64::MAX,
+            mac: [0xcd; 32],
+            segment: u64::MAX,
+            head_mac: [0x01; 32],
+        };
+        let bytes = head_bytes(&head);
+        assert_eq!(parse_head(&bytes), Ok(head));
+        let mut edited = bytes;
+        edited[8] = b'0';
+        assert_ne!(parse_head(&edited), Ok(head));
+        assert!(parse_head(&bytes[..HEAD_LEN - 1]).is_err());
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //!   where `prev_mac` is the previous record's MAC (32 zero bytes before
 //!   the first record ever written), across segment boundaries;
 //! - segment header: `HMAC-SHA-256(key, "strongroom audit segment header v1\0" ‖
-//!   segment as 8 bytes BE ‖ first_seq as 8 bytes BE ‖ prev_mac)`.
+//!   segment as 8 bytes BE ‖ first_seq as 8 bytes BE ‖ prev_mac)`;
+//! - chain head (`HEAD`): `HMAC-SHA-256(key, "strongroom audit head v1\0" ‖
+//!   seq as 8 bytes BE ‖ mac ‖ segment as 8 bytes BE)`.
 //!
-//! The two inputs cannot be confused: a record input starts with a MAC (a
-//! pseudo-random value nobody without the key chooses), a header input with
-//! a fixed ASCII label.
+//! The inputs cannot be confused: a record input starts with a MAC (a
+//! pseudo-random value nobody without the key chooses), a header or head
+//! input with its own fixed ASCII label.
 
 use aws_lc_rs::{constant_time, hkdf, hmac};
 use zeroize::Zeroizing;
@@ -21,6 +23,9 @@ pub(crate) const GENESIS_MAC: Mac = [0; 32];
 
 /// Prefix of a header's MAC input (domain separation from records).
 const HEADER_LABEL: &[u8] = b"strongroom audit segment header v1\0";
+
+/// Prefix of the chain head's MAC input.
+const HEAD_LABEL: &[u8] = b"strongroom audit head v1\0";
 
 /// The 256-bit key of the audit chain. Whoever holds it can rewrite the
 /// trail undetected, so it is derived from the root key and never stored.
@@ -82,6 +87,16 @@ impl AuditKey {
         ctx.update(&segment.to_be_bytes());
         ctx.update(&first_seq.to_be_bytes());
         ctx.update(prev);
+        to_mac(&ctx.sign())
+    }
+
+    /// The MAC of the chain head file: record `seq`, whose MAC is `mac`, in `segment`.
+    pub(crate) fn head_mac(&self, seq: u64, mac: &Mac, segment: u64) -> Mac {
+        let mut ctx = hmac::Context::with_key(&self.hmac);
+        ctx.update(HEAD_LABEL);
+        ctx.update(&seq.to_be_bytes());
+        ctx.update(mac);
+        ctx.update(&segment.to_be_bytes());
         to_mac(&ctx.sign())
     }
 
@@ -164,6 +179,18 @@ mod tests {
                     &2u64.to_be_bytes(),
                     &5u64.to_be_bytes(),
                     &prev
+                ]
+            )
+        );
+        assert_eq!(
+            key.head_mac(5, &prev, 2),
+            rustcrypto_hmac(
+                &[7u8; 32],
+                &[
+                    b"strongroom audit head v1\0",
+                    &5u64.to_be_bytes(),
+                    &prev,
+                    &2u64.to_be_bytes()
                 ]
             )
         );

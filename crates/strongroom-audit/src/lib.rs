@@ -7,8 +7,9 @@
 //! # On disk
 //!
 //! `dir/000000000001.jsonl`, `dir/000000000002.jsonl`, … (the segment
-//! number, zero padded to 12 digits), plus `dir/audit.lock`. Each segment
-//! starts with a header line, then one line per record:
+//! number, zero padded to 12 digits), plus `dir/audit.lock` and the chain
+//! head anchor `dir/HEAD`. Each segment starts with a header line, then one
+//! line per record:
 //!
 //! ```text
 //! {"strongroom_audit":1,"segment":2,"first_seq":5001,"prev_mac":"<64 hex>","mac":"<64 hex>"}
@@ -25,6 +26,13 @@
 //!   the chain continues from, so that once retention has deleted the older
 //!   segments, the oldest remaining one can still be verified (its header is
 //!   authenticated) and is told apart from a segment missing in the middle.
+//! - `HEAD` is one line, padded with spaces to 256 bytes:
+//!   `{"seq":N,"mac":"<64 hex>","segment":S,"head_mac":"<64 hex>"}`, naming
+//!   the last durable record (its seq, MAC and segment; 0, zeros and 0 before
+//!   the first), with `head_mac = HMAC-SHA-256(key, "strongroom audit head
+//!   v1\0" ‖ seq u64 BE ‖ mac ‖ segment u64 BE)`. The writer overwrites it in
+//!   place after every durable batch (not synced each time: it may lag the
+//!   data after a crash, never lead it) and syncs it on close.
 //! - The key is [`AuditKey::derive`]d from the root key (HKDF-SHA256), so
 //!   rewriting the chain takes the root key, not just write access to the files.
 //!
@@ -34,19 +42,28 @@
 //! everything queued, chains it, writes it with one `write` and one
 //! fdatasync (group commit), and then resolves every append of the batch.
 //! A failed batch fails all its appends and is cut back out of the file; the
-//! next batch tries again. Segments rotate once they reach
-//! [`AuditOptions::segment_size`]; [`Retention`] deletes the oldest ones.
+//! next batch tries again ([`AuditLog::is_healthy`] is false until one
+//! succeeds). Segments rotate once they reach [`AuditOptions::segment_size`];
+//! [`Retention`] deletes the oldest ones. Followers (an index) get each
+//! durable batch's records with their places through
+//! [`AuditLog::open_with_tap`], and read records back with [`read_at`] and
+//! [`read_entries_from`].
 //!
 //! # Checking
 //!
 //! [`verify`] walks every segment and names the first problem by file, line
-//! and kind ([`Tamper`]). What a chain cannot show is spelled out there:
-//! removing the newest lines or segments leaves an intact, shorter chain.
+//! and kind ([`Tamper`]). Removing the newest lines or segments leaves an
+//! intact, shorter chain; `HEAD` catches that
+//! ([`TamperKind::TruncatedBeforeHead`]), and [`AuditLog::open`] refuses to
+//! build on such a chain until the operator accepts it with
+//! [`AuditLog::reanchor`]. What no file in the directory can show (an older
+//! genuine `HEAD` put back together with the cut) is spelled out there.
 
 #![warn(missing_docs)]
 
 mod error;
 mod format;
+mod head;
 mod key;
 mod log;
 mod read;
@@ -55,8 +72,8 @@ mod verify;
 
 pub use error::AuditError;
 pub use key::AuditKey;
-pub use log::{Appended, AuditLog};
-pub use read::{Entries, Entry, read_entries};
+pub use log::{Appended, AuditLog, Committed};
+pub use read::{Entries, Entry, read_at, read_entries, read_entries_from, segment_numbers};
 pub use verify::{Tamper, TamperKind, VerifyReport, verify};
 
 use std::time::Duration;
@@ -84,7 +101,9 @@ pub struct AuditOptions {
     /// Fdatasync each batch (and the directory after creating a segment)
     /// before acknowledging it. Default: true. Without it an append is
     /// acknowledged once written to the OS: it survives a crash of the
-    /// process, not of the machine.
+    /// process, not of the machine; after a machine crash `HEAD` may name
+    /// records that were lost, and [`AuditLog::open`] then refuses until
+    /// [`AuditLog::reanchor`].
     pub sync: bool,
 }
 

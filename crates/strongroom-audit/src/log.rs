@@ -1,5 +1,6 @@
 //! The appending side: [`AuditLog`], its single writer thread (group
-//! commit), rotation, retention, and recovery when a log is opened.
+//! commit), rotation, retention, the chain head anchor (`HEAD`), the tap
+//! for followers, and recovery when a log is opened.
 //!
 //! Architecture Invariant: an append resolves `Ok` only after its line is
 //! written and (with `sync`) fdatasynced; every append of a batch resolves
@@ -10,9 +11,13 @@
 //! Architecture Invariant: one writer per directory (an exclusive lock on
 //! `audit.lock`), and the chain state (next sequence number, last MAC) lives
 //! only on the writer thread, advanced only after a batch is durable.
+//!
+//! Architecture Invariant: `HEAD` and the tap only ever name durable
+//! records: both are updated after the batch's fdatasync, never before.
 
 use crate::error::AuditError;
 use crate::format;
+use crate::head::{self, ChainEnd, HeadFile};
 use crate::key::{AuditKey, GENESIS_MAC, Mac};
 use crate::scan;
 use crate::{AuditOptions, Sequence};
@@ -22,7 +27,7 @@ use std::future::Future;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
@@ -42,6 +47,20 @@ enum Msg {
     Append(Job),
     /// Commit what came before, then stop.
     Shutdown,
+}
+
+/// One durable record, as the writer hands it to a follower (an index, a
+/// copy to stdout) through the tap of [`AuditLog::open_with_tap`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// Its sequence number.
+    pub seq: Sequence,
+    /// The segment holding it.
+    pub segment: u64,
+    /// The byte offset of its line in the segment file (for [`crate::read_at`]).
+    pub offset: u64,
+    /// The record's JSON, exactly as stored and MACed.
+    pub record: String,
 }
 
 /// One queued append.
@@ -70,6 +89,8 @@ pub struct AuditLog {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// The highest sequence number known durable (0: none yet).
     durable: Arc<AtomicU64>,
+    /// False from a failed batch until the next one succeeds.
+    healthy: Arc<AtomicBool>,
     /// The exclusive lock on `audit.lock`, held until `close` has stopped the writer.
     lock: Mutex<Option<File>>,
 }
@@ -83,8 +104,37 @@ impl AuditLog {
     /// truncated, and a newest segment without a complete header (a rotation
     /// cut short) is removed; the chain continues from the last intact
     /// record. Any other damage in the newest segment is refused with
-    /// [`AuditError::Damaged`] rather than built upon. Retention is applied.
+    /// [`AuditError::Damaged`] rather than built upon, and so is a chain
+    /// that ends before (or differs from) the record `HEAD` names, or
+    /// records without a valid `HEAD`: building on a cut-back chain would
+    /// launder the cut. `HEAD` is then rewritten to the recovered end (and
+    /// synced). Retention is applied.
     pub fn open(dir: &Path, key: AuditKey, options: AuditOptions) -> Result<AuditLog, AuditError> {
+        Self::open_inner(dir, key, options, None, false)
+    }
+
+    /// [`open`](Self::open), and after each durable batch the writer sends
+    /// its records to `tap`, in sequence order, without gaps from the first
+    /// record appended after opening. A send to a follower that is gone is
+    /// ignored. Records already in the log are not sent: read them with
+    /// [`crate::read_entries_from`] up to [`last_durable`](Self::last_durable)
+    /// as it is right after opening.
+    pub fn open_with_tap(
+        dir: &Path,
+        key: AuditKey,
+        options: AuditOptions,
+        tap: mpsc::Sender<Vec<Committed>>,
+    ) -> Result<AuditLog, AuditError> {
+        Self::open_inner(dir, key, options, Some(tap), false)
+    }
+
+    fn open_inner(
+        dir: &Path,
+        key: AuditKey,
+        options: AuditOptions,
+        tap: Option<mpsc::Sender<Vec<Committed>>>,
+        reanchor: bool,
+    ) -> Result<AuditLog, AuditError> {
         create_dir(dir)?;
         let lock_path = dir.join(LOCK_FILE);
         let lock = OpenOptions::new()
@@ -99,8 +149,50 @@ impl AuditLog {
             },
             fs::TryLockError::Error(e) => AuditError::io("locking", &lock_path)(e),
         })?;
+        // Read before recovery changes anything.
+        let head = head::read(dir, &key);
         let recovered = recover(dir, &key, options.sync)?;
+        let checked = head.and_then(|head| {
+            let (file, line) = match &recovered.active {
+                Some(active) => (active.path.as_path(), active.records + 1),
+                None => (dir, 0),
+            };
+            let end = ChainEnd {
+                last_seq: recovered.next_seq - 1,
+                last_mac: &recovered.last_mac,
+                file,
+                line,
+            };
+            head::check(dir, &key, head.as_ref(), &end)
+        });
+        if let Err(tamper) = checked {
+            if !reanchor {
+                return Err(AuditError::Damaged(tamper));
+            }
+            tracing::error!(finding = %tamper, "audit HEAD re-anchored at the end of the chain as it is, on the operator's request");
+        }
+        let head_file = HeadFile::open(dir, options.sync)?;
+        let head_segment = recovered.active.as_ref().map_or(0, |a| {
+            // A segment with a header only: the record is in the one before.
+            if a.records == 0 {
+                a.number - 1
+            } else {
+                a.number
+            }
+        });
+        head_file
+            .write(
+                &key,
+                recovered.next_seq - 1,
+                &recovered.last_mac,
+                head_segment,
+            )
+            .map_err(AuditError::io("writing", head_file.path()))?;
+        if options.sync {
+            head_file.sync()?;
+        }
         let durable = Arc::new(AtomicU64::new(recovered.next_seq - 1));
+        let healthy = Arc::new(AtomicBool::new(true));
         let writer = Writer {
             dir: dir.to_owned(),
             key,
@@ -111,6 +203,11 @@ impl AuditLog {
             last_mac: recovered.last_mac,
             buf: Vec::with_capacity(1 << 16),
             durable: Arc::clone(&durable),
+            healthy: Arc::clone(&healthy),
+            head: head_file,
+            head_failing: false,
+            offsets: Vec::new(),
+            tap,
         };
         writer.apply_retention();
         let (sender, receiver) = mpsc::channel();
@@ -123,6 +220,7 @@ impl AuditLog {
             sender,
             writer: Mutex::new(Some(handle)),
             durable,
+            healthy,
             lock: Mutex::new(Some(lock)),
         })
     }
@@ -160,6 +258,24 @@ impl AuditLog {
         Ok(outcome)
     }
 
+    /// Re-anchors `HEAD` at the end of the chain as it is, for a log that
+    /// [`open`](Self::open) refuses because the chain ends before `HEAD` (or
+    /// `HEAD` is missing or invalid): once the operator has run `verify` and
+    /// recorded its finding, this accepts the cut so that the log can be
+    /// opened again. Recovers like `open` (torn tail), logs the finding at
+    /// error level, and returns the sequence number anchored. Never called
+    /// by the log itself.
+    pub fn reanchor(
+        dir: &Path,
+        key: AuditKey,
+        options: AuditOptions,
+    ) -> Result<Option<Sequence>, AuditError> {
+        let log = Self::open_inner(dir, key, options, None, true)?;
+        let last = log.last_durable();
+        log.close();
+        Ok(last)
+    }
+
     /// The highest sequence number whose append is durable, if any: a reader
     /// of the files (an index) should not go beyond it, since a batch being
     /// written may still fail and be taken back out.
@@ -168,6 +284,12 @@ impl AuditLog {
             0 => None,
             n => Some(Sequence(n)),
         }
+    }
+
+    /// False once a batch has failed (nothing of it was acknowledged), true
+    /// again once a batch succeeds: for health checks and alerts.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Acquire)
     }
 
     /// The audit directory.
@@ -323,6 +445,16 @@ struct Writer {
     buf: Vec<u8>,
     /// Shared with [`AuditLog::last_durable`].
     durable: Arc<AtomicU64>,
+    /// Shared with [`AuditLog::is_healthy`].
+    healthy: Arc<AtomicBool>,
+    /// `dir/HEAD`, overwritten after each durable batch.
+    head: HeadFile,
+    /// HEAD's last update failed (logged once per streak).
+    head_failing: bool,
+    /// The byte offset of each record line of the batch (kept for the tap only).
+    offsets: Vec<u64>,
+    /// Where durable records go, if anyone follows.
+    tap: Option<mpsc::Sender<Vec<Committed>>>,
 }
 
 impl Writer {
@@ -352,6 +484,11 @@ impl Writer {
                 break;
             }
         }
+        // HEAD is overwritten unsynced per batch; a clean close leaves it
+        // on the disk.
+        if let Err(e) = self.head.sync() {
+            tracing::warn!(error = %e, "audit HEAD not synced on close");
+        }
         // Appends still queued are dropped with the receiver; their callers
         // see `AuditError::Closed`.
     }
@@ -360,16 +497,59 @@ impl Writer {
     fn commit(&mut self, jobs: &mut Vec<Job>) {
         match self.write_batch(jobs) {
             Ok(first) => {
-                for (seq, job) in (first..).zip(jobs.drain(..)) {
-                    let _ = job.done.send(Ok(Sequence(seq)));
+                self.healthy.store(true, Ordering::Release);
+                let segment = self.active.as_ref().map_or(0, |a| a.number);
+                // Before the appends resolve: once a caller is answered,
+                // HEAD covers its record (a verify run right after sees it).
+                self.update_head(segment);
+                let tapping = self.tap.is_some();
+                let mut committed = Vec::with_capacity(if tapping { jobs.len() } else { 0 });
+                for (i, job) in jobs.drain(..).enumerate() {
+                    let seq = Sequence(first + i as u64);
+                    let _ = job.done.send(Ok(seq));
+                    if let Some(&offset) = self.offsets.get(i).filter(|_| tapping) {
+                        committed.push(Committed {
+                            seq,
+                            segment,
+                            offset,
+                            // serde_json wrote it: UTF-8, so no copy is made.
+                            record: String::from_utf8(job.record).unwrap_or_else(|e| {
+                                String::from_utf8_lossy(e.as_bytes()).into_owned()
+                            }),
+                        });
+                    }
+                }
+                if let Some(tap) = &self.tap {
+                    // A follower that is gone does not concern the log.
+                    let _ = tap.send(committed);
                 }
             }
             Err(err) => {
+                self.healthy.store(false, Ordering::Release);
                 tracing::error!(error = %err, records = jobs.len(), "audit batch not written; its appends fail");
                 for job in jobs.drain(..) {
                     let _ = job.done.send(Err(err.clone()));
                 }
             }
+        }
+    }
+
+    /// Anchors HEAD at the batch just made durable. A failure is logged,
+    /// not returned: the batch is durable, and a HEAD left behind only
+    /// weakens the truncation check until the next update.
+    fn update_head(&mut self, segment: u64) {
+        let last = self.next_seq - 1;
+        match self.head.write(&self.key, last, &self.last_mac, segment) {
+            Ok(()) if self.head_failing => {
+                self.head_failing = false;
+                tracing::info!(seq = last, "audit HEAD updated again");
+            }
+            Ok(()) => {}
+            Err(e) if !self.head_failing => {
+                self.head_failing = true;
+                tracing::error!(error = %e, path = %self.head.path().display(), "audit HEAD not updated; it lags behind the chain until an update succeeds");
+            }
+            Err(_) => {}
         }
     }
 
@@ -384,12 +564,20 @@ impl Writer {
         let first_seq = self.next_seq;
         let mut prev = self.last_mac;
         self.buf.clear();
+        self.offsets.clear();
+        let base = match (&file, &self.active) {
+            (Some(_), Some(active)) => active.len,
+            _ => 0,
+        };
         if file.is_none() {
             let mac = self.key.header_mac(number, first_seq, &prev);
             format::push_header(&mut self.buf, number, first_seq, &prev, &mac);
         }
         let mut seq = first_seq;
         for job in jobs {
+            if self.tap.is_some() {
+                self.offsets.push(base + self.buf.len() as u64);
+            }
             let mac = self.key.record_mac(&prev, seq, &job.record);
             format::push_record(&mut self.buf, seq, &mac, &job.record);
             prev = mac;
@@ -616,7 +804,7 @@ fn recover(dir: &Path, key: &AuditKey, sync: bool) -> Result<Recovered, AuditErr
         .filter_map(|s| s.number.map(|n| (n, s.path)))
         .collect();
     while let Some((number, path)) = numbered.pop() {
-        let scan = scan::scan_segment(&path, number, key, None)?;
+        let scan = scan::scan_segment(&path, number, key, None, None)?;
         if scan.header.is_none() {
             // A rotation cut short before its first write completed: no
             // append in it resolved, and the previous segment still ends

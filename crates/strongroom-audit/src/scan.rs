@@ -66,6 +66,8 @@ pub(crate) struct SegmentScan {
     /// The number of a final line that ends without `\n`, if any: a write
     /// cut short (no append of it was acknowledged) or a truncation.
     pub torn_line: Option<u64>,
+    /// The line and MAC of the record asked for with `probe`, if reached.
+    pub probed: Option<(u64, Mac)>,
 }
 
 /// What the previous segment's chain ended with.
@@ -81,12 +83,15 @@ pub(crate) struct Link {
 /// the previous segment's end, when there is one) and every record's
 /// sequence number and MAC. Returns the first problem, or where the chain
 /// ends. A torn final line is reported in [`SegmentScan::torn_line`], not as
-/// an error: the verifier and recovery judge it differently.
+/// an error: the verifier and recovery judge it differently. The line and
+/// MAC of record `probe` are kept in [`SegmentScan::probed`] (for checking
+/// the chain head).
 pub(crate) fn scan_segment(
     path: &Path,
     number: u64,
     key: &AuditKey,
     link: Option<Link>,
+    probe: Option<u64>,
 ) -> Result<SegmentScan, Tamper> {
     let tamper = |line: u64, kind: TamperKind| Tamper {
         file: path.to_owned(),
@@ -117,6 +122,7 @@ pub(crate) fn scan_segment(
             last_mac: GENESIS_MAC,
             valid_len: 0,
             torn_line: Some(1),
+            probed: None,
         });
     }
     let header = format::parse_header(&line[..n - 1])
@@ -159,6 +165,7 @@ pub(crate) fn scan_segment(
         last_mac: header.prev_mac,
         valid_len: n as u64,
         torn_line: None,
+        probed: None,
         header: Some(header),
     };
     let mut line_no = 1u64;
@@ -185,6 +192,9 @@ pub(crate) fn scan_segment(
         let mac = key.record_mac(&scan.last_mac, rec.seq, rec.record);
         if !macs_equal(&mac, &rec.mac) {
             return Err(tamper(line_no, TamperKind::BadMac { seq: rec.seq }));
+        }
+        if probe == Some(rec.seq) {
+            scan.probed = Some((line_no, rec.mac));
         }
         scan.records += 1;
         scan.last_seq = rec.seq;

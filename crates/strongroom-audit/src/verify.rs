@@ -1,17 +1,24 @@
 //! Verifying a trail: every segment in order, every line's sequence number
-//! and MAC, every segment's link to the one before; the first problem is
-//! reported with its file, line and kind.
+//! and MAC, every segment's link to the one before, and the chain's end
+//! against the chain head anchor (`HEAD`); the first problem is reported
+//! with its file, line and kind.
 //!
 //! What the chain proves, and what it cannot: without the key nobody can
 //! modify, insert, remove or reorder a record, or remove a segment from the
 //! middle, without `verify` naming the place. Removing whole segments from
 //! the *old* end looks exactly like retention (by design: retention must
-//! verify), and removing whole lines from the *new* end (or the newest
-//! segments) leaves a shorter, intact chain: only a copy of the chain head
-//! kept elsewhere (the last sequence number and MAC) can catch that.
+//! verify). Removing whole lines from the *new* end (or the newest
+//! segments) leaves a shorter, intact chain; `HEAD`, rewritten after every
+//! durable batch and MACed, names the record the chain reached, so a chain
+//! ending before it (or holding another record there) is reported as
+//! [`TamperKind::TruncatedBeforeHead`] (or [`TamperKind::HeadMismatch`]),
+//! and a missing or forged `HEAD` beside records is reported too. What
+//! remains undetectable without a copy kept elsewhere: cutting the chain
+//! back *and* putting back an older genuine `HEAD` (from a backup, say).
 
 use crate::Sequence;
-use crate::key::AuditKey;
+use crate::head::{self, HEAD_FILE};
+use crate::key::{AuditKey, macs_equal};
 use crate::scan::{self, Link};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -24,16 +31,31 @@ use std::path::{Path, PathBuf};
 /// Without the key, nobody can modify, insert, remove or reorder a record,
 /// or remove a segment from the middle, without this naming the place.
 /// Removing whole segments from the old end looks exactly like retention
-/// (and is reported as [`VerifyReport::starts_at_retention_boundary`]);
-/// removing whole lines or segments from the new end leaves a shorter,
-/// intact chain, which only a copy of the chain head kept elsewhere (last
-/// sequence number and MAC) can catch.
+/// (and is reported as [`VerifyReport::starts_at_retention_boundary`]).
+/// Removing whole lines or segments from the new end is caught by `HEAD`
+/// (read first, so that a log appended to meanwhile only goes beyond it):
+/// a chain that ends before HEAD's record is
+/// [`TamperKind::TruncatedBeforeHead`], named at the line where it ends.
+/// A chain going beyond HEAD is fine (HEAD trails the data by at most a
+/// batch after a crash). Only an older genuine HEAD put back together with
+/// the cut escapes it.
 ///
 /// Run it on a quiet log:
 /// a batch being written shows as a torn last line. A torn last line left by
 /// a crash is reported as [`TamperKind::Truncated`] until the log is opened
 /// again (opening repairs it).
 pub fn verify(dir: &Path, key: &AuditKey) -> Result<VerifyReport, Tamper> {
+    // Read first, reported after the segments: with the wrong key, the
+    // first segment's header is the more telling place.
+    let head = head::read(dir, key);
+    let probe = match &head {
+        Ok(Some(h)) if h.seq > 0 => Some(h.seq),
+        _ => None,
+    };
+    // HEAD's record as found: file, line, MAC.
+    let mut probed = None;
+    // Where the chain ends: file, line, sequence number.
+    let mut end = (dir.to_owned(), 0, 0);
     let segments = scan::list_segments(dir).map_err(|e| Tamper {
         file: dir.to_owned(),
         line: 0,
@@ -63,7 +85,16 @@ pub fn verify(dir: &Path, key: &AuditKey) -> Result<VerifyReport, Tamper> {
                 },
             });
         }
-        let scan = scan::scan_segment(&segment.path, number, key, prev.map(|(_, link)| link))?;
+        let scan = scan::scan_segment(
+            &segment.path,
+            number,
+            key,
+            prev.map(|(_, link)| link),
+            probe,
+        )?;
+        if let Some((line, mac)) = scan.probed {
+            probed = Some((segment.path.clone(), line, mac));
+        }
         if let Some(line) = scan.torn_line {
             return Err(Tamper {
                 file: segment.path.clone(),
@@ -89,6 +120,7 @@ pub fn verify(dir: &Path, key: &AuditKey) -> Result<VerifyReport, Tamper> {
         }
         report.last_segment = Some(number);
         report.segments += 1;
+        end = (segment.path.clone(), scan.records + 1, scan.last_seq);
         report.records += scan.records;
         prev = Some((
             number,
@@ -97,6 +129,35 @@ pub fn verify(dir: &Path, key: &AuditKey) -> Result<VerifyReport, Tamper> {
                 last_mac: scan.last_mac,
             },
         ));
+    }
+    let head = head?;
+    let (end_file, end_line, end_seq) = end;
+    let tamper = |file: PathBuf, line: u64, kind: TamperKind| Err(Tamper { file, line, kind });
+    match head {
+        None if report.records > 0 => {
+            return tamper(dir.join(HEAD_FILE), 0, TamperKind::HeadMissing);
+        }
+        None => {}
+        Some(head) if head.seq == 0 => {}
+        Some(head) if end_seq < head.seq => {
+            return tamper(
+                end_file,
+                end_line,
+                TamperKind::TruncatedBeforeHead {
+                    head_seq: head.seq,
+                    last_seq: end_seq,
+                },
+            );
+        }
+        Some(head) => {
+            report.head_seq = Some(Sequence(head.seq));
+            // Not found: retention deleted HEAD's segment since; nothing to compare.
+            if let Some((file, line, mac)) = probed
+                && !macs_equal(&mac, &head.mac)
+            {
+                return tamper(file, line, TamperKind::HeadMismatch { seq: head.seq });
+            }
+        }
     }
     Ok(report)
 }
@@ -120,6 +181,9 @@ pub struct VerifyReport {
     /// were deleted (by retention, as far as the chain can tell), and the
     /// chain was checked from that segment's authenticated header on.
     pub starts_at_retention_boundary: bool,
+    /// The record `HEAD` names, which the chain reaches with the same MAC
+    /// (`None` without a `HEAD`, or one written before the first record).
+    pub head_seq: Option<Sequence>,
 }
 
 /// The first problem `verify` found, and where.
@@ -238,6 +302,37 @@ pub enum TamperKind {
         found: u64,
         /// The line that holds the due one.
         expected_at_line: u64,
+    },
+    /// Records exist but the chain head file `HEAD` does not (or is empty).
+    #[error(
+        "the chain head file is missing although records exist: it was deleted, possibly to hide records removed from the end"
+    )]
+    HeadMissing,
+    /// `HEAD` is not the writer's, or its MAC does not verify.
+    #[error("the chain head file is not valid: {reason}")]
+    BadHead {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The chain ends before the record `HEAD` names: the newest lines or
+    /// segments were removed. Named at the last intact line.
+    #[error(
+        "the chain ends at seq {last_seq}, but HEAD says seq {head_seq} was durable: the newest records (lines or whole segments) were removed"
+    )]
+    TruncatedBeforeHead {
+        /// The sequence number in `HEAD`.
+        head_seq: u64,
+        /// The last sequence number of the chain.
+        last_seq: u64,
+    },
+    /// The record at `HEAD`'s sequence number has another MAC than `HEAD`
+    /// says: the chain was cut back and written again from there.
+    #[error(
+        "record {seq} is not the one HEAD names (another MAC): the chain was cut back and continued with other records"
+    )]
+    HeadMismatch {
+        /// The sequence number in `HEAD`.
+        seq: u64,
     },
     /// A sequence number lower than due: a line repeated or moved back.
     #[error(

@@ -1,6 +1,7 @@
 //! `strongroom`: the server binary. Parses the command line, opens the data
-//! directory (root key, database), wires the layers together, serves HTTP and
-//! runs the background purge job until SIGTERM/SIGINT.
+//! directory (root key, database, audit trail), wires the layers together,
+//! serves HTTP and runs the background jobs (purge, flood summaries) until
+//! SIGTERM/SIGINT.
 
 mod admin;
 mod jobs;
@@ -12,12 +13,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use strongroom_api::{AppState, Authenticator, LogRecorder, router};
+use strongroom_api::audit::flood::FloodLimits;
+use strongroom_api::audit::{AuditRecorder, AuditSink};
+use strongroom_api::{AppState, Authenticator, LogRecorder, Recorder, Recorders, router};
+use strongroom_audit::{AuditKey, AuditOptions, Retention};
 use strongroom_iam::Iam;
 use strongroom_policy::PolicyKind;
 use strongroom_service::{Clock, Principal, PrincipalKind, Service, SystemClock, ensure_account};
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
+use strongroom_trail::{AuditMode, Trail, TrailOptions};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -72,6 +77,31 @@ enum AdminCommand {
         #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
         data_dir: PathBuf,
     },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit trail's chain: exits 0 when it is intact, 1 naming
+    /// the first modified, inserted, removed or reordered record (or the
+    /// truncated end). Needs the root key (`DATA_DIR/root.key`).
+    Verify {
+        #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Where the audit trail goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AuditLogMode {
+    /// JSON Lines segments under `DATA_DIR/audit/`, chained and durable.
+    File,
+    /// The same, and each record also on stdout (for log shippers).
+    Stdout,
+    /// No audit trail (benchmarks, throwaway `--dev` use).
+    Off,
 }
 
 #[derive(clap::Args)]
@@ -93,6 +123,19 @@ struct ServeArgs {
     /// window has ended.
     #[arg(long, default_value_t = 60)]
     purge_interval_secs: u64,
+    /// The audit trail: every call, chained and durable before it is
+    /// answered (`file`); also streamed to stdout (`stdout`); or none (`off`).
+    #[arg(long, env = "STRONGROOM_AUDIT_LOG", value_enum, default_value_t = AuditLogMode::File)]
+    audit_log: AuditLogMode,
+    /// An audit segment is closed once it reaches this many bytes.
+    #[arg(long, env = "STRONGROOM_AUDIT_SEGMENT_BYTES", default_value_t = 64 << 20)]
+    audit_segment_bytes: u64,
+    /// Keep at most this many audit segments (the oldest are deleted).
+    #[arg(long, env = "STRONGROOM_AUDIT_RETENTION_SEGMENTS")]
+    audit_retention_segments: Option<usize>,
+    /// Delete audit segments last written more than this many days ago.
+    #[arg(long, env = "STRONGROOM_AUDIT_RETENTION_DAYS")]
+    audit_retention_days: Option<u64>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -174,7 +217,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         root.clone(),
         Arc::new(strongroom_iam::SystemClock),
     ));
-    let service = Arc::new(Service::new(store, root, clock.clone()));
+    let service = Arc::new(Service::new(store, root.clone(), clock.clone()));
 
     let mut stdout = std::io::stdout();
     if let Some(key) = iam.bootstrap_account(&account).await? {
@@ -195,12 +238,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     let auth = Arc::new(Authenticator::new(iam.clone(), dev_admin));
+    let trail = open_trail(&args, &root)?;
+    let audit = trail.clone().map(|trail| {
+        Arc::new(AuditRecorder::new(
+            trail as Arc<dyn AuditSink>,
+            FloodLimits::default(),
+        ))
+    });
+    let recorder: Arc<dyn Recorder> = match &audit {
+        Some(audit) => Arc::new(Recorders(vec![Arc::new(LogRecorder), audit.clone()])),
+        None => Arc::new(LogRecorder),
+    };
     let state = Arc::new(AppState {
         service: service.clone(),
         iam: iam.clone(),
         auth,
-        clock,
-        recorder: Arc::new(LogRecorder),
+        clock: clock.clone(),
+        recorder,
+        trail: trail.clone(),
     });
 
     let admin_socket = admin::bind(&args.data_dir);
@@ -217,9 +272,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let tasks = TaskTracker::new();
     tasks.spawn(jobs::purge_loop(
         service.clone(),
+        audit.clone(),
+        clock.clone(),
         Duration::from_secs(args.purge_interval_secs.max(1)),
         shutdown.clone(),
     ));
+    if let Some(audit) = &audit {
+        tasks.spawn(jobs::flood_summary_loop(
+            audit.clone(),
+            clock.clone(),
+            FLOOD_FLUSH_INTERVAL,
+            shutdown.clone(),
+        ));
+    }
     tasks.spawn(wait_for_signal(shutdown.clone()));
     if let Some(socket) = admin_socket {
         tasks.spawn(admin::serve(
@@ -244,8 +309,95 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tasks.wait().await;
     drop(service);
     sqlite.close();
+    if let Some(trail) = trail {
+        // Commits what is queued and syncs the chain head.
+        trail.close();
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often ended flood windows are summarised in the audit trail.
+const FLOOD_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Opens the audit trail as `--audit-log` asks (`None` for `off`).
+fn open_trail(
+    args: &ServeArgs,
+    root: &strongroom_crypto::RootKey,
+) -> anyhow::Result<Option<Arc<Trail>>> {
+    let mode = match args.audit_log {
+        AuditLogMode::Off => {
+            tracing::warn!(
+                "--audit-log off: calls are NOT recorded in an audit trail, and LookupEvents has nothing to answer"
+            );
+            return Ok(None);
+        }
+        AuditLogMode::File => AuditMode::File,
+        AuditLogMode::Stdout => AuditMode::Stdout,
+    };
+    let options = TrailOptions {
+        mode,
+        audit: AuditOptions {
+            segment_size: args.audit_segment_bytes.max(1),
+            retention: Retention {
+                max_segments: args.audit_retention_segments.map(|n| n.max(1)),
+                max_age: args
+                    .audit_retention_days
+                    .map(|d| Duration::from_secs(d.saturating_mul(86_400))),
+            },
+            sync: true,
+        },
+    };
+    let trail = Trail::open(
+        &args.data_dir.join(AUDIT_DIR),
+        &args.data_dir.join(AUDIT_INDEX),
+        AuditKey::derive(root.0.as_bytes()),
+        options,
+    )
+    .context("opening the audit trail (DATA_DIR/audit)")?;
+    Ok(Some(Arc::new(trail)))
+}
+
+/// The audit trail's segments, under the data directory.
+const AUDIT_DIR: &str = "audit";
+/// The LookupEvents index (derived from the segments; rebuilt if deleted).
+const AUDIT_INDEX: &str = "audit-index.db";
+
+/// `strongroom admin audit verify`: prints what was checked, or the first
+/// problem; an error (exit 1) when the chain is not intact.
+fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
+    let root_path = data_dir.join("root.key");
+    if !root_path.is_file() {
+        bail!(
+            "{} is not a Strongroom data directory (no root.key)",
+            data_dir.display()
+        );
+    }
+    let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
+    let key = AuditKey::derive(root.0.as_bytes());
+    let dir = data_dir.join(AUDIT_DIR);
+    match strongroom_audit::verify(&dir, &key) {
+        Ok(report) => {
+            let seq = |s: Option<strongroom_audit::Sequence>| s.map_or(0, |s| s.0);
+            println!(
+                "audit trail intact: {} records (seq {}..={}) in {} segments{}",
+                report.records,
+                seq(report.first_seq),
+                seq(report.last_seq),
+                report.segments,
+                if report.starts_at_retention_boundary {
+                    "; older segments were removed by retention"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Err(tamper) => {
+            println!("audit trail NOT intact: {tamper}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Who an unknown access key acts as in `--dev` mode: the account's
@@ -283,6 +435,7 @@ async fn dev_admin(iam: &Iam, account: &str) -> anyhow::Result<Principal> {
 /// when a server has it open, through that server's admin socket.
 async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
     let (data_dir, request) = match command {
+        AdminCommand::Audit(AuditCommand::Verify { data_dir }) => return verify_audit(&data_dir),
         AdminCommand::CreateAccount {
             account_id,
             data_dir,

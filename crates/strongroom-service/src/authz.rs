@@ -308,6 +308,7 @@ pub(crate) fn authorize_on_parsed_secret(
         // The AWS managed key cannot be used from another account.
         return Err(Error::CrossAccountDefaultKey.into());
     }
+    ctx.note_resource(&secret.arn);
     Ok(())
 }
 

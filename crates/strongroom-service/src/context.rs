@@ -3,7 +3,7 @@
 //! (resolve → authorize → apply → record).
 
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use strongroom_domain::{Tag, Timestamp};
 
 /// The kind of principal, as `aws:PrincipalType` names it.
@@ -105,11 +105,57 @@ pub struct RequestContext {
     pub secure_transport: bool,
     /// When the request arrived (`aws:CurrentTime`, `aws:EpochTime`).
     pub time: Timestamp,
+    /// The resources the request was allowed to act on, for the audit
+    /// record; leave it `Default::default()`.
+    pub resources: Resources,
 }
 
 impl RequestContext {
     /// The caller's own account.
     pub fn account(&self) -> &str {
         &self.principal.account
+    }
+
+    /// Notes that the request was allowed to act on the existing (or
+    /// about to be created) resource `arn`: the audit record lists it.
+    /// Called by the authorize step only, so a denied or missing resource
+    /// never appears (its name stays in the request parameters).
+    pub fn note_resource(&self, arn: &str) {
+        let mut list = self
+            .resources
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // A BatchGetSecretValue can name many; the record keeps a bounded list.
+        if list.len() < MAX_NOTED_RESOURCES && !list.iter().any(|a| a == arn) {
+            list.push(arn.to_owned());
+        }
+    }
+
+    /// The resources noted so far, in the order they were authorized.
+    pub fn noted_resources(&self) -> Vec<String> {
+        self.resources
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// How many resources one audit record lists at most.
+const MAX_NOTED_RESOURCES: usize = 100;
+
+/// The resources one request acted on ([`RequestContext::note_resource`]).
+#[derive(Debug, Default)]
+pub struct Resources(Mutex<Vec<String>>);
+
+impl Clone for Resources {
+    fn clone(&self) -> Self {
+        Resources(Mutex::new(
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        ))
     }
 }

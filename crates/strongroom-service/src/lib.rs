@@ -22,7 +22,7 @@ mod values;
 mod versions;
 
 pub use authz::{Access, add_request_tags, authorize, authorize_assume_role};
-pub use context::{Principal, PrincipalKind, RequestContext, RoleSession};
+pub use context::{Principal, PrincipalKind, RequestContext, Resources, RoleSession};
 pub use error::ServiceError;
 pub use keys::ensure_account;
 pub use listing::{ListSecretsInput, Page, SortBy};

@@ -422,5 +422,6 @@ fn authorize_create(
     if input.tags.is_some() {
         authorize(ctx, access("secretsmanager:TagResource"))?;
     }
+    ctx.note_resource(arn);
     Ok(())
 }

@@ -65,6 +65,7 @@ fn user(name: &str, policy: &str, tags: &[(&str, &str)]) -> RequestContext {
         user_agent: None,
         secure_transport: false,
         time: Timestamp(1_700_000_000_000),
+        resources: Default::default(),
     }
 }
 

@@ -61,6 +61,7 @@ fn caller_in(region: &str) -> RequestContext {
         user_agent: None,
         secure_transport: false,
         time: Timestamp(0),
+        resources: Default::default(),
     }
 }
 

@@ -11,11 +11,20 @@
 //!   events that have it, newest first; the events themselves are read back
 //!   from the segments. It is derived data: deleted, it is rebuilt from the
 //!   segments on the next start.
+//! - [`Trail::lookup`] (`lookup.rs`): LookupEvents, newest first, paged
+//!   with an opaque NextToken bound to its query; every hit is re-read from
+//!   its segment and re-checked, so the index can narrow but never decide.
 
-
+mod attrs;
 pub mod event;
+mod index;
+mod lookup;
+mod trail;
 
 pub use event::{
     EVENT_VERSION, Resource, SessionAttributes, SessionContext, SessionIssuer, TrailEvent,
     UserIdentity,
 };
+pub use index::IndexError;
+pub use lookup::{LookedUpEvent, LookupAttributeKey, LookupError, LookupPage, LookupQuery};
+pub use trail::{AuditMode, Trail, TrailError, TrailOptions};

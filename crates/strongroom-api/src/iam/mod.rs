@@ -347,6 +347,7 @@ async fn run<O: Operation>(
                 keys: target.keys.clone(),
             },
         )?;
+        ctx.note_resource(resource);
     }
     let call = O::call(iam, ctx.account(), input, out);
     match target.entity {

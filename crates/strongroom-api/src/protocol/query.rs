@@ -77,6 +77,11 @@ impl QueryRequest {
         self.params.get("Version").map(String::as_str)
     }
 
+    /// Every parameter, by full name, in name order (for the audit record).
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The operation's input members.
     pub fn fields(&self) -> Fields<'_> {
         Fields {
@@ -336,7 +341,9 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
         ApiError::Serialization(_) | ApiError::BodyRead => ("MalformedInput", BAD_REQUEST),
         ApiError::BodyTooLarge(_) => ("RequestEntityTooLarge", StatusCode::PAYLOAD_TOO_LARGE),
         ApiError::MethodNotAllowed => ("MethodNotAllowed", StatusCode::METHOD_NOT_ALLOWED),
-        ApiError::Internal => ("InternalFailure", INTERNAL),
+        ApiError::Internal | ApiError::AuditUnavailable => ("InternalFailure", INTERNAL),
+        // CloudTrail speaks JSON 1.1 only; a Query request never gets here.
+        ApiError::CloudTrail(e) => (e.code(), BAD_REQUEST),
     }
 }
 

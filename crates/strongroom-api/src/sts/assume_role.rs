@@ -106,6 +106,7 @@ pub(super) async fn handle(
             role_arn,
         )?;
     }
+    ctx.note_resource(&role.role_arn);
 
     let max = if ctx.principal.kind == PrincipalKind::AssumedRole {
         CHAINED_MAX_DURATION

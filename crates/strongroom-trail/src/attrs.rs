@@ -1,0 +1,374 @@
+//! What the index knows of an event: its lookup attribute values, read
+//! from the stored JSON with a light parse, and the stable 64-bit keys
+//! postings are filed under. The indexer and the re-check of lookup hits
+//! use the same [`EventView::attributes`], so they cannot disagree.
+
+use crate::event::{Resource, UserIdentity};
+use crate::lookup::LookupAttributeKey;
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// The members of a stored [`crate::TrailEvent`] the index needs; the
+/// rest is skipped unparsed (this runs for every event on the hot path).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EventView<'a> {
+    #[serde(rename = "eventID", borrow)]
+    pub event_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub event_name: Cow<'a, str>,
+    #[serde(borrow)]
+    pub event_source: Cow<'a, str>,
+    #[serde(borrow)]
+    pub event_time: Cow<'a, str>,
+    pub read_only: bool,
+    #[serde(default)]
+    pub user_identity: UserIdentity,
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    #[serde(default)]
+    pub request_parameters: Option<serde_json::Value>,
+    #[serde(default, borrow)]
+    pub recipient_account_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> EventView<'a> {
+    /// Parses a stored record.
+    pub(crate) fn parse(record: &'a str) -> Result<EventView<'a>, serde_json::Error> {
+        serde_json::from_str(record)
+    }
+
+    /// `eventTime` as Unix seconds.
+    pub(crate) fn time(&self) -> Option<i64> {
+        parse_event_time(&self.event_time)
+    }
+
+    /// LookupEvents' `Username` (as [`crate::TrailEvent::username`]).
+    pub(crate) fn username(&self) -> Option<&str> {
+        username_of(&self.user_identity)
+    }
+
+    /// Every (attribute, value) LookupEvents matches this event by; a value
+    /// may come more than once.
+    pub(crate) fn attributes(&self) -> Vec<(LookupAttributeKey, &str)> {
+        use LookupAttributeKey as K;
+        let mut out = Vec::with_capacity(8 + 3 * self.resources.len());
+        out.push((K::EventId, &*self.event_id));
+        out.push((K::EventName, &*self.event_name));
+        out.push((K::EventSource, &*self.event_source));
+        out.push((K::ReadOnly, if self.read_only { "true" } else { "false" }));
+        if let Some(name) = self.username() {
+            out.push((K::Username, name));
+        }
+        if let Some(key) = &self.user_identity.access_key_id {
+            out.push((K::AccessKeyId, key));
+        }
+        for resource in &self.resources {
+            out.push((K::ResourceType, &resource.kind));
+            out.push((K::ResourceName, &resource.arn));
+            if let Some(name) = resource.short_name() {
+                out.push((K::ResourceName, name));
+            }
+        }
+        // A call on a missing or denied secret names it only here.
+        if let Some(serde_json::Value::String(id)) = self
+            .request_parameters
+            .as_ref()
+            .and_then(|p| p.get("secretId"))
+        {
+            out.push((K::ResourceName, id));
+        }
+        out
+    }
+
+    /// Whether the event has `value` for `attribute`.
+    pub(crate) fn matches(&self, attribute: LookupAttributeKey, value: &str) -> bool {
+        self.attributes()
+            .iter()
+            .any(|&(k, v)| k == attribute && v == value)
+    }
+}
+
+/// [`crate::TrailEvent::username`] on the identity alone (kept equal by a test).
+pub(crate) fn username_of(identity: &UserIdentity) -> Option<&str> {
+    if let Some(name) = &identity.user_name {
+        return Some(name);
+    }
+    if identity.kind == "AssumedRole" {
+        return identity.arn.as_deref().and_then(|a| a.rsplit('/').next());
+    }
+    identity.invoked_by.as_deref()
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (the only form [`crate::TrailEvent`] writes) as
+/// Unix seconds.
+pub(crate) fn parse_event_time(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        b[range].iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Tags that keep keys of different attributes apart.
+const TAG_ALL: u8 = 0;
+const TAG_EVENT_ID_BUCKET: u8 = 100;
+
+fn tag(attribute: LookupAttributeKey) -> u8 {
+    use LookupAttributeKey as K;
+    match attribute {
+        K::EventId => 1,
+        K::EventName => 2,
+        K::ReadOnly => 3,
+        K::Username => 4,
+        K::ResourceType => 5,
+        K::ResourceName => 6,
+        K::EventSource => 7,
+        K::AccessKeyId => 8,
+    }
+}
+
+/// A fixed 64-bit hash of `tag ‖ len(value) ‖ value ‖ account`, eight
+/// bytes at a time (little-endian words, multiply-rotate, Murmur3's final
+/// mix): fixed, so keys stay valid across restarts and builds, and cheap,
+/// since every event is hashed a dozen times. Collisions only cost a
+/// re-check: every hit is matched against the record itself.
+fn key_hash(tag: u8, value: &[u8], account: &str) -> u64 {
+    let len = u64::try_from(value.len()).unwrap_or(u64::MAX);
+    let mut h = mix(0x243f_6a88_85a3_08d3, u64::from(tag) | (len << 8));
+    h = mix_bytes(h, value);
+    h = mix_bytes(h, account.as_bytes());
+    fmix64(h)
+}
+
+fn mix(h: u64, word: u64) -> u64 {
+    (h ^ word)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .rotate_left(29)
+}
+
+fn mix_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = mix(h, u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    let mut word = [0u8; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    // The remainder's length in the top byte: "ab" and "ab\0" differ.
+    mix(h, u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56))
+}
+
+fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// SQLite integers are signed; the bits are what matter.
+fn as_key(h: u64) -> i64 {
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+/// Where a posting is filed, and for EventId the fingerprint that tells
+/// the bucket's entries apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PostingKey {
+    pub key: i64,
+    pub fingerprint: Option<u32>,
+}
+
+impl PostingKey {
+    /// All events of `account`.
+    pub(crate) fn all(account: &str) -> PostingKey {
+        PostingKey {
+            key: as_key(key_hash(TAG_ALL, b"", account)),
+            fingerprint: None,
+        }
+    }
+
+    /// Events of `account` with `value` for `attribute`. EventIds are
+    /// unique, so a row per event would cost an index insert per event:
+    /// they are filed in 256 buckets per account instead, each entry with a
+    /// 32-bit fingerprint of the id.
+    pub(crate) fn of(attribute: LookupAttributeKey, value: &str, account: &str) -> PostingKey {
+        let h = key_hash(tag(attribute), value.as_bytes(), account);
+        if attribute != LookupAttributeKey::EventId {
+            return PostingKey {
+                key: as_key(h),
+                fingerprint: None,
+            };
+        }
+        let bucket = h.to_be_bytes()[0];
+        PostingKey {
+            key: as_key(key_hash(TAG_EVENT_ID_BUCKET, &[bucket], account)),
+            fingerprint: Some((h & 0xffff_ffff) as u32),
+        }
+    }
+}
+
+impl std::hash::Hash for PostingKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Already a hash: one word for the map's hasher.
+        state.write_u64(self.key as u64 ^ u64::from(self.fingerprint.unwrap_or(0)));
+    }
+}
+
+/// A hasher for keys that are hashes already ([`PostingKey`]).
+#[derive(Default)]
+pub(crate) struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = mix_bytes(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// A fingerprint of arbitrary parts (for NextToken's query check).
+pub(crate) fn fingerprint(parts: &[&[u8]]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for part in parts {
+        h = key_hash(0, part, "") ^ h.rotate_left(17);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{SessionAttributes, SessionContext, SessionIssuer};
+
+    #[test]
+    fn event_times_parse_to_unix_seconds() {
+        assert_eq!(parse_event_time("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_event_time("2026-12-01T17:46:39Z"),
+            Some(1_796_147_199)
+        );
+        assert_eq!(parse_event_time("2000-02-29T12:00:00Z"), Some(951_825_600));
+        for bad in [
+            "2026-12-01 17:46:39Z",
+            "2026-13-01T00:00:00Z",
+            "2026-12-01T17:46:39",
+            "x",
+        ] {
+            assert_eq!(parse_event_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_are_stable_and_scoped() {
+        use LookupAttributeKey as K;
+        // Fixed values: the index on disk depends on them.
+        assert_eq!(
+            PostingKey::of(K::ResourceName, "db/prod", "000000000000").key,
+            as_key(0x861c_8860_12b8_33a0)
+        );
+        assert_eq!(
+            PostingKey::of(K::EventName, "a", "1"),
+            PostingKey::of(K::EventName, "a", "1")
+        );
+        assert_ne!(
+            PostingKey::of(K::EventName, "a", "1"),
+            PostingKey::of(K::EventName, "a", "2")
+        );
+        assert_ne!(
+            PostingKey::of(K::EventName, "a", "1"),
+            PostingKey::of(K::Username, "a", "1")
+        );
+        assert_ne!(PostingKey::all("1"), PostingKey::all("2"));
+        let id = PostingKey::of(K::EventId, "e1", "1");
+        assert!(id.fingerprint.is_some());
+    }
+
+    #[test]
+    fn username_matches_the_event_method() {
+        let identities = [
+            UserIdentity {
+                kind: "IAMUser".into(),
+                user_name: Some("alice".into()),
+                ..UserIdentity::default()
+            },
+            UserIdentity {
+                kind: "AssumedRole".into(),
+                arn: Some("arn:aws:sts::1:assumed-role/r/session".into()),
+                session_context: Some(SessionContext {
+                    session_issuer: Some(SessionIssuer::default()),
+                    attributes: SessionAttributes::default(),
+                }),
+                ..UserIdentity::default()
+            },
+            UserIdentity {
+                kind: "AWSService".into(),
+                invoked_by: Some("secretsmanager.amazonaws.com".into()),
+                ..UserIdentity::default()
+            },
+            UserIdentity::default(),
+        ];
+        for identity in identities {
+            let event = crate::TrailEvent {
+                event_version: "1.09".into(),
+                user_identity: identity.clone(),
+                event_time: "2026-01-01T00:00:00Z".into(),
+                event_source: "s".into(),
+                event_name: "n".into(),
+                aws_region: "r".into(),
+                source_ip_address: "i".into(),
+                user_agent: "u".into(),
+                error_code: None,
+                error_message: None,
+                request_parameters: None,
+                response_elements: None,
+                additional_event_data: None,
+                request_id: None,
+                event_id: "e".into(),
+                read_only: true,
+                resources: vec![],
+                event_type: "AwsApiCall".into(),
+                management_event: true,
+                recipient_account_id: None,
+                event_category: "Management".into(),
+            };
+            assert_eq!(username_of(&identity), event.username());
+        }
+    }
+}
