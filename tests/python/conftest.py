@@ -71,10 +71,12 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Factory for extra servers on new data dirs (stopped at teardown)."""
     made: list[Server] = []
 
-    def factory(*, dev: bool = False, start: bool = True, name: str | None = None) -> Server:
+    def factory(
+        *, dev: bool = False, start: bool = True, name: str | None = None, extra_args: list[str] | None = None
+    ) -> Server:
         base = tmp_path / (name or f"srv{len(made)}")
         base.mkdir(parents=True, exist_ok=True)
-        srv = Server(base / "data", dev=dev, log_path=base / "stderr.log")
+        srv = Server(base / "data", dev=dev, log_path=base / "stderr.log", extra_args=extra_args)
         made.append(srv)
         if start:
             _start(srv)

@@ -137,8 +137,11 @@ class Server:
         account_id: str = ACCOUNT_ID,
         binary: Path | None = None,
         log_path: Path | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        # More `strongroom serve` flags (e.g. `--audit-log stdout`).
+        self.extra_args = list(extra_args or [])
         self.dev = dev
         self.account_id = account_id
         self.binary = Path(binary) if binary else server_binary()
@@ -183,6 +186,7 @@ class Server:
         ]
         if self.dev:
             cmd.append("--dev")
+        cmd.extend(self.extra_args)
         self.stdout_lines = []
         self.printed_credentials = None
         self.proc = subprocess.Popen(

@@ -144,6 +144,18 @@ async fn record(
         (None, Some(body)) if protocol == Protocol::Json => RequestBody::Json(body),
         _ => RequestBody::None,
     };
+    // A Query request refused at authentication: its operation is named
+    // only in the (unauthenticated) form; the record names it if it is one.
+    let route = progress
+        .route
+        .or_else(|| match (protocol, progress.service, &progress.body) {
+            (Protocol::Query, Some(service), Some(body)) if progress.context.is_none() => {
+                QueryRequest::parse(body)
+                    .ok()
+                    .and_then(|form| Route::from_query(service, &form).ok())
+            }
+            _ => None,
+        });
     let recording = state.recorder.record(&CallRecord {
         request_id,
         time: now,
@@ -153,7 +165,7 @@ async fn record(
         access_key_id: progress.access_key_id.as_deref(),
         source_ip,
         user_agent: progress.user_agent.as_deref(),
-        route: progress.route,
+        route,
         request,
         response: match (&result, protocol) {
             (Ok(body), Protocol::Json) => Some(body),

@@ -146,16 +146,7 @@ impl RequestContext {
 const MAX_NOTED_RESOURCES: usize = 100;
 
 /// The resources one request acted on ([`RequestContext::note_resource`]).
-#[derive(Debug, Default)]
-pub struct Resources(Mutex<Vec<String>>);
-
-impl Clone for Resources {
-    fn clone(&self) -> Self {
-        Resources(Mutex::new(
-            self.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone(),
-        ))
-    }
-}
+/// Clones of a context share it: an operation that moves a copy of its
+/// context into its store transaction still notes into the request's.
+#[derive(Debug, Default, Clone)]
+pub struct Resources(Arc<Mutex<Vec<String>>>);
