@@ -114,16 +114,17 @@ impl AuditLog {
     }
 
     /// [`open`](Self::open), and after each durable batch the writer sends
-    /// its records to `tap`, in sequence order, without gaps from the first
-    /// record appended after opening. A send to a follower that is gone is
-    /// ignored. Records already in the log are not sent: read them with
+    /// its records to `tap`, in sequence order. The writer never waits for
+    /// the follower: a batch the (bounded) tap has no room for is dropped,
+    /// and the follower fills such a gap from the segments. A send to a
+    /// follower that is gone is ignored. Records already in the log are not sent: read them with
     /// [`crate::read_entries_from`] up to [`last_durable`](Self::last_durable)
     /// as it is right after opening.
     pub fn open_with_tap(
         dir: &Path,
         key: AuditKey,
         options: AuditOptions,
-        tap: mpsc::Sender<Vec<Committed>>,
+        tap: mpsc::SyncSender<Vec<Committed>>,
     ) -> Result<AuditLog, AuditError> {
         Self::open_inner(dir, key, options, Some(tap), false)
     }
@@ -132,7 +133,7 @@ impl AuditLog {
         dir: &Path,
         key: AuditKey,
         options: AuditOptions,
-        tap: Option<mpsc::Sender<Vec<Committed>>>,
+        tap: Option<mpsc::SyncSender<Vec<Committed>>>,
         reanchor: bool,
     ) -> Result<AuditLog, AuditError> {
         create_dir(dir)?;
@@ -425,6 +426,9 @@ struct Active {
     dirty: bool,
     /// (device, inode) of the file, to notice it being replaced.
     identity: (u64, u64),
+    /// The descriptor batches are written through, once the segment has
+    /// been opened and checked (see [`Writer::open_active`]).
+    file: Option<File>,
 }
 
 /// The writer thread's state: the only place the chain advances.
@@ -454,7 +458,7 @@ struct Writer {
     /// The byte offset of each record line of the batch (kept for the tap only).
     offsets: Vec<u64>,
     /// Where durable records go, if anyone follows.
-    tap: Option<mpsc::Sender<Vec<Committed>>>,
+    tap: Option<mpsc::SyncSender<Vec<Committed>>>,
 }
 
 impl Writer {
@@ -520,8 +524,11 @@ impl Writer {
                     }
                 }
                 if let Some(tap) = &self.tap {
-                    // A follower that is gone does not concern the log.
-                    let _ = tap.send(committed);
+                    // Never waits for the follower: a full tap drops the
+                    // batch, and the follower, seeing the gap, reads it
+                    // back from the segment. A follower that is gone does
+                    // not concern the log either.
+                    let _ = tap.try_send(committed);
                 }
             }
             Err(err) => {
@@ -602,10 +609,12 @@ impl Writer {
     /// as it is for `verify` to report, and the chain continues (from the
     /// last MAC we wrote) in the next segment.
     ///
-    /// Opening by path for every batch (rather than keeping a descriptor) is
-    /// what makes a segment made read-only, removed or replaced fail or
-    /// divert the next batch instead of being written through a stale
-    /// descriptor; it costs one `open` and `fstat` per batch, not per record.
+    /// The segment is opened by path and checked once (after a start, a
+    /// rotation or a failed batch), then its descriptor is kept: an open,
+    /// fstat and close per batch cost more than the batch's own write at
+    /// high rates. A segment removed or replaced behind the writer's back
+    /// afterwards is not noticed until the next failure or rotation; the
+    /// chain and `HEAD` make `verify` report it.
     fn open_active(&mut self) -> Result<Option<File>, AuditError> {
         let segment_size = self.options.segment_size;
         let sync = self.options.sync;
@@ -613,7 +622,13 @@ impl Writer {
             return Ok(None);
         };
         if active.records > 0 && active.len >= segment_size {
+            active.file = None;
             return Ok(None);
+        }
+        if !active.dirty
+            && let Some(file) = active.file.take()
+        {
+            return Ok(Some(file));
         }
         let file = match OpenOptions::new().write(true).open(&active.path) {
             Ok(file) => file,
@@ -673,6 +688,7 @@ impl Writer {
             records,
             dirty: false,
             identity,
+            file: None,
         });
         self.next_segment = number + 1;
         self.apply_retention();
@@ -785,6 +801,7 @@ fn append_to_active(
     }
     active.len += buf.len() as u64;
     active.records += records;
+    active.file = Some(file);
     Ok(())
 }
 
@@ -846,6 +863,7 @@ fn recover(dir: &Path, key: &AuditKey, sync: bool) -> Result<Recovered, AuditErr
                 records: scan.records,
                 dirty: false,
                 identity: file_identity(&meta),
+                file: None,
             }),
             next_segment: number + 1,
             next_seq: scan.last_seq + 1,

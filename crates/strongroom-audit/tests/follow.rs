@@ -16,7 +16,7 @@ use strongroom_audit::{
 async fn the_tap_gets_every_durable_record_with_its_place() {
     let tmp = tempfile::tempdir().unwrap();
     build_trail(tmp.path(), 2).await; // records before opening are not tapped
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(1024);
     let log = AuditLog::open_with_tap(tmp.path(), key(), small_segments(), tx).unwrap();
     // One batch each, so that segments rotate in between.
     append_range(&log, 3, 13).await;

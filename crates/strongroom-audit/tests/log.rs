@@ -393,30 +393,33 @@ async fn a_directory_is_opened_by_one_log_at_a_time_and_closed_logs_refuse() {
 }
 
 /// Makes appends fail without relying on permissions (tests run as root
-/// too): the active segment's path is taken by a directory, which cannot be
-/// opened for writing. Appends fail, none is written, and once the segment
-/// is back the next appends continue the same chain in the same file.
+/// too): with one record per segment, the next segment's path is taken by a
+/// directory, so the batch that must start it fails. Appends fail, none is
+/// written, and once the path is free the next appends continue the same
+/// chain in that segment.
 #[tokio::test]
 async fn appends_fail_closed_while_the_segment_cannot_be_written_and_recover() {
     let tmp = tempfile::tempdir().unwrap();
-    let log = AuditLog::open(tmp.path(), key(), AuditOptions::default()).unwrap();
+    let one_per_segment = AuditOptions {
+        segment_size: 1,
+        ..AuditOptions::default()
+    };
+    let log = AuditLog::open(tmp.path(), key(), one_per_segment).unwrap();
     append_range(&log, 1, 4).await;
-    let active = segments(tmp.path()).pop().unwrap();
-    let aside = tmp.path().join("aside");
-    std::fs::rename(&active, &aside).unwrap();
-    std::fs::create_dir(&active).unwrap();
+    let next = tmp.path().join("000000000004.jsonl");
+    std::fs::create_dir(&next).unwrap();
 
     let failed = await_all(vec![log.append(record(100)), log.append(record(101))]).await;
     for outcome in failed {
         assert!(matches!(outcome, Err(AuditError::Io { .. })), "{outcome:?}");
     }
     assert_eq!(log.last_durable(), Some(Sequence(3)));
+    assert!(!log.is_healthy());
 
-    std::fs::remove_dir(&active).unwrap();
-    std::fs::rename(&aside, &active).unwrap();
+    std::fs::remove_dir(&next).unwrap();
     assert_eq!(append_range(&log, 4, 6).await, [Sequence(4), Sequence(5)]);
+    assert!(log.is_healthy());
     log.close();
-    assert_eq!(segments(tmp.path()), [active]);
     let report = verify(tmp.path(), &key()).unwrap();
     assert_eq!(report.records, 5);
     let ids: Vec<_> = read_all(tmp.path())

@@ -347,6 +347,7 @@ fn open_trail(
             },
             sync: true,
         },
+        tap_batches: None,
     };
     let trail = Trail::open(
         &args.data_dir.join(AUDIT_DIR),

@@ -285,7 +285,8 @@ impl Indexer {
     /// and the trail have dropped their senders. An empty batch asks for an
     /// immediate flush (a lookup waiting).
     pub(crate) fn run(mut self, tap: Receiver<Vec<Committed>>, durable: u64) {
-        self.catch_up(durable);
+        lower_priority();
+        self.catch_up(durable, false);
         let mut first_pending: Option<Instant> = None;
         loop {
             let received = match first_pending {
@@ -320,7 +321,9 @@ impl Indexer {
 
     /// Indexes what became durable while no tap followed (the previous
     /// run's tail, or everything after a rebuild).
-    fn catch_up(&mut self, durable: u64) {
+    /// With `echo`, the records read are copied to stdout too (a gap the
+    /// tap dropped, in stdout mode).
+    fn catch_up(&mut self, durable: u64, echo: bool) {
         if self.last.seq >= durable {
             return;
         }
@@ -337,6 +340,12 @@ impl Indexer {
             match entry {
                 Ok(entry) if entry.seq.0 > durable => break,
                 Ok(entry) => {
+                    let fresh = entry.seq.0 > self.pending_last.map_or(self.last.seq, |l| l.seq);
+                    if echo && fresh && self.stdout {
+                        let mut line = entry.record.clone().into_bytes();
+                        line.push(b'\n');
+                        let _ = std::io::stdout().lock().write_all(&line);
+                    }
                     self.add(entry.seq.0, entry.segment, entry.offset, &entry.record);
                     if self.pending_events >= FLUSH_EVENTS {
                         self.flush();
@@ -356,8 +365,13 @@ impl Indexer {
 
     /// Takes a tapped batch; true for an empty one (a flush request).
     fn take_batch(&mut self, batch: Vec<Committed>) -> bool {
-        if batch.is_empty() {
+        let Some(first) = batch.first().map(|c| c.seq.0) else {
             return true;
+        };
+        // The tap dropped batches while this thread lagged: read them back.
+        let known = self.pending_last.map_or(self.last.seq, |l| l.seq);
+        if first > known + 1 {
+            self.catch_up(first - 1, true);
         }
         if self.stdout {
             let mut out = Vec::with_capacity(batch.iter().map(|c| c.record.len() + 1).sum());
@@ -612,9 +626,84 @@ fn get(bytes: &mut &[u8]) -> Option<u64> {
     None
 }
 
+/// Runs the follower at idle priority (Linux `SCHED_IDLE`): the index is
+/// derived data, and under full load the answers to callers come first.
+/// It catches up whenever the CPU has room (a lookup waits up to 2 s for
+/// it); the bounded tap means lagging costs no memory.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+            set_thread_priority_and_policy, thread_native_id,
+        };
+        if let Err(e) = set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        ) {
+            tracing::warn!(error = ?e, "audit index: could not lower the follower's priority");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A follower that lagged misses batches the bounded tap dropped: the
+    /// next batch it gets starts past what it has, and it reads the gap
+    /// back from the segments, so nothing goes unindexed.
+    #[tokio::test]
+    async fn a_gap_in_the_tap_is_read_back_from_the_segments() {
+        let tmp = tempfile::tempdir().unwrap();
+        let audit = tmp.path().join("audit");
+        let index = tmp.path().join("index.db");
+        let key = || strongroom_audit::AuditKey::from_bytes(&[7; 32]);
+        let log = strongroom_audit::AuditLog::open(&audit, key(), Default::default()).unwrap();
+        for i in 1..=10u32 {
+            let event = serde_json::json!({
+                "eventTime": format!("2026-12-01T00:00:{i:02}Z"),
+                "eventSource": "secretsmanager.amazonaws.com",
+                "eventName": "GetSecretValue",
+                "eventID": format!("e{i}"),
+                "readOnly": true,
+                "userIdentity": {"type": "IAMUser", "userName": "alice"},
+                "recipientAccountId": "111122223333",
+            });
+            log.append(event).await.unwrap();
+        }
+        log.close();
+        // The tap delivered only 8..=10: 1..=7 were dropped.
+        let batch: Vec<Committed> = read_entries_from(&audit, Sequence(8))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                Committed {
+                    seq: e.seq,
+                    segment: e.segment,
+                    offset: e.offset,
+                    record: e.record,
+                }
+            })
+            .collect();
+        assert_eq!(batch.len(), 3);
+        let progress = Arc::new(Progress::default());
+        let mut indexer = Indexer::open(&index, &audit, 0, false, progress).unwrap();
+        indexer.take_batch(batch);
+        indexer.flush();
+        let reader = open_reader(&index).unwrap();
+        let query = crate::LookupQuery {
+            max_results: 50,
+            ..Default::default()
+        };
+        let page = crate::lookup::lookup(&reader, &index, &audit, "111122223333", &query).unwrap();
+        let ids: Vec<_> = page.events.iter().map(|e| e.event_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["e10", "e9", "e8", "e7", "e6", "e5", "e4", "e3", "e2", "e1"]
+        );
+    }
 
     #[test]
     fn entries_round_trip() {

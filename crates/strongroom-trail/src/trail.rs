@@ -33,6 +33,10 @@ pub struct TrailOptions {
     pub mode: AuditMode,
     /// The audit log's rotation, retention and sync.
     pub audit: AuditOptions,
+    /// How many batches the tap holds for the index follower before it
+    /// drops them (the follower then reads them back from the segments);
+    /// `None`: 1024.
+    pub tap_batches: Option<usize>,
 }
 
 /// Why a trail could not be opened.
@@ -60,9 +64,13 @@ pub struct Trail {
     progress: Arc<Progress>,
     /// A sender on the follower's channel, to ask for a flush (an empty
     /// batch); dropped on close so that the follower ends.
-    nudge: Mutex<Option<mpsc::Sender<Vec<Committed>>>>,
+    nudge: Mutex<Option<mpsc::SyncSender<Vec<Committed>>>>,
     follower: Mutex<Option<JoinHandle<()>>>,
 }
+
+/// Batches the tap holds for the follower (a batch is one group commit,
+/// typically tens of records).
+const TAP_BATCHES: usize = 1024;
 
 impl Trail {
     /// Opens the trail: the audit log in `audit_dir` (`DATA_DIR/audit`) and
@@ -76,7 +84,10 @@ impl Trail {
         key: AuditKey,
         options: TrailOptions,
     ) -> Result<Trail, TrailError> {
-        let (tap, tapped) = mpsc::channel();
+        // Bounded: a follower that lags (it runs at idle priority) costs no
+        // memory beyond this; the batches it misses it reads back from the
+        // segments.
+        let (tap, tapped) = mpsc::sync_channel(options.tap_batches.unwrap_or(TAP_BATCHES));
         let log = AuditLog::open_with_tap(audit_dir, key, options.audit, tap.clone())?;
         let durable = log.last_durable().map_or(0, |s| s.0);
         let progress = Arc::new(Progress::default());
@@ -121,7 +132,7 @@ impl Trail {
             if let Ok(nudge) = self.nudge.lock()
                 && let Some(nudge) = nudge.as_ref()
             {
-                let _ = nudge.send(Vec::new());
+                let _ = nudge.try_send(Vec::new());
             }
             if !self.progress.wait_for(durable.0, CATCH_UP_WAIT) {
                 tracing::warn!(
