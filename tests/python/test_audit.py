@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from botocore.exceptions import ClientError
 
-from support import REGION, AwsCli, CliError, Server, expect_error, make_client, server_binary
+from support import REGION, AwsCli, CliError, Server, ServerError, expect_error, make_client, server_binary
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 SEGMENT_NAME = re.compile(r"^(\d{12})\.jsonl$")
@@ -594,6 +594,42 @@ def test_truncating_the_newest_segment_is_caught(segmented, tmp_path):
     assert len(newest.read_bytes().splitlines()) >= 4
     rewrite_lines(newest, lambda lines: lines[:-2])
     assert_not_intact(copy, newest.name)
+
+
+def test_a_truncated_trail_stops_the_server_until_reanchored(segmented, tmp_path):
+    copy = copy_data_dir(segmented.data_dir, tmp_path / "reanchor")
+    newest = segment_files(copy)[-1]
+    rewrite_lines(newest, lambda lines: lines[:-2])
+    srv = Server(copy, log_path=tmp_path / "reanchor.log", extra_args=["--audit-segment-bytes", "4096"])
+    srv.access_key, srv.secret_key = segmented.access_key, segmented.secret_key
+    # The server will not build on a cut-off chain.
+    with pytest.raises(ServerError):
+        srv.start()
+    assert "reanchor" in srv.log_text()
+
+    def reanchor(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(server_binary()), "admin", "audit", "reanchor", "--data-dir", str(copy), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    # Without --yes it only shows the finding.
+    refused = reanchor()
+    assert refused.returncode != 0, refused
+    assert "NOT intact" in refused.stdout and newest.name in refused.stdout, refused
+    done = reanchor("--yes")
+    assert done.returncode == 0, done
+    assert "re-anchored" in done.stdout, done
+    assert_intact(copy)
+    # The chain continues from the cut.
+    srv.start()
+    try:
+        generate_calls(srv, 3)
+    finally:
+        srv.stop()
+    assert_intact(copy)
 
 
 def test_deleting_the_newest_segment_is_caught(segmented, tmp_path):

@@ -16,7 +16,7 @@ use std::time::Duration;
 use strongroom_api::audit::flood::FloodLimits;
 use strongroom_api::audit::{AuditRecorder, AuditSink};
 use strongroom_api::{AppState, Authenticator, LogRecorder, Recorder, Recorders, router};
-use strongroom_audit::{AuditKey, AuditOptions, Retention};
+use strongroom_audit::{AuditKey, AuditLog, AuditOptions, Retention};
 use strongroom_iam::Iam;
 use strongroom_policy::PolicyKind;
 use strongroom_service::{Clock, Principal, PrincipalKind, Service, SystemClock, ensure_account};
@@ -90,6 +90,18 @@ enum AuditCommand {
     Verify {
         #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
         data_dir: PathBuf,
+    },
+    /// Accept a trail whose newest records were cut off (the server then
+    /// refuses to start, naming `verify`): prints verify's finding, then
+    /// anchors the chain head at the chain's end as it is, so that the
+    /// server starts and the chain continues. Run it only once the finding
+    /// is recorded elsewhere; with the server stopped.
+    Reanchor {
+        #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
+        data_dir: PathBuf,
+        /// Confirms that the finding printed by `verify` has been recorded.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -355,7 +367,9 @@ fn open_trail(
         AuditKey::derive(root.0.as_bytes()),
         options,
     )
-    .context("opening the audit trail (DATA_DIR/audit)")?;
+    .context(
+        "opening the audit trail (DATA_DIR/audit); if `strongroom admin audit verify` finds its newest records cut off, `strongroom admin audit reanchor` accepts the cut once it is recorded",
+    )?;
     Ok(Some(Arc::new(trail)))
 }
 
@@ -364,9 +378,8 @@ const AUDIT_DIR: &str = "audit";
 /// The LookupEvents index (derived from the segments; rebuilt if deleted).
 const AUDIT_INDEX: &str = "audit-index.db";
 
-/// `strongroom admin audit verify`: prints what was checked, or the first
-/// problem; an error (exit 1) when the chain is not intact.
-fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
+/// The audit chain's key, from the data directory's root key.
+fn audit_key(data_dir: &Path) -> anyhow::Result<AuditKey> {
     let root_path = data_dir.join("root.key");
     if !root_path.is_file() {
         bail!(
@@ -375,7 +388,36 @@ fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
         );
     }
     let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
-    let key = AuditKey::derive(root.0.as_bytes());
+    Ok(AuditKey::derive(root.0.as_bytes()))
+}
+
+/// `strongroom admin audit reanchor`: see [`AuditCommand::Reanchor`].
+fn reanchor_audit(data_dir: &Path, yes: bool) -> anyhow::Result<()> {
+    let key = audit_key(data_dir)?;
+    let dir = data_dir.join(AUDIT_DIR);
+    match strongroom_audit::verify(&dir, &key) {
+        Ok(_) => {
+            println!("audit trail intact; nothing to re-anchor");
+            return Ok(());
+        }
+        Err(tamper) => println!("audit trail NOT intact: {tamper}"),
+    }
+    if !yes {
+        bail!("record the finding above, then run again with --yes to accept the chain as it is");
+    }
+    let anchored = AuditLog::reanchor(&dir, key, AuditOptions::default())
+        .context("re-anchoring the audit trail (is the server stopped?)")?;
+    println!(
+        "audit HEAD re-anchored at record {}; the chain continues from there",
+        anchored.map_or(0, |s| s.0)
+    );
+    Ok(())
+}
+
+/// `strongroom admin audit verify`: prints what was checked, or the first
+/// problem; an error (exit 1) when the chain is not intact.
+fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
+    let key = audit_key(data_dir)?;
     let dir = data_dir.join(AUDIT_DIR);
     match strongroom_audit::verify(&dir, &key) {
         Ok(report) => {
@@ -437,6 +479,9 @@ async fn dev_admin(iam: &Iam, account: &str) -> anyhow::Result<Principal> {
 async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
     let (data_dir, request) = match command {
         AdminCommand::Audit(AuditCommand::Verify { data_dir }) => return verify_audit(&data_dir),
+        AdminCommand::Audit(AuditCommand::Reanchor { data_dir, yes }) => {
+            return reanchor_audit(&data_dir, yes);
+        }
         AdminCommand::CreateAccount {
             account_id,
             data_dir,
