@@ -90,3 +90,128 @@ pub async fn flood_summary_loop(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strongroom_api::audit::AuditSink;
+    use strongroom_audit::{AuditKey, read_entries};
+    use strongroom_crypto::{Key256, RootKey};
+    use strongroom_domain::{SecretValue, Timestamp};
+    use strongroom_policy::{Policy, PolicyKind};
+    use strongroom_service::{
+        CreateSecretInput, ManualClock, Principal, PrincipalKind, RequestContext,
+    };
+    use strongroom_store::sqlite::SqliteStore;
+    use strongroom_trail::{Trail, TrailOptions};
+
+    const DAY: i64 = 86_400_000;
+
+    fn admin() -> RequestContext {
+        let allow_all = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        RequestContext {
+            request_id: "test".into(),
+            principal: Arc::new(Principal {
+                account: "123456789012".into(),
+                arn: "arn:aws:iam::123456789012:user/admin".into(),
+                kind: PrincipalKind::User,
+                id: "AIDAADMIN".into(),
+                user_name: Some("admin".into()),
+                tags: Vec::new(),
+                access_key_id: "AKIATEST".into(),
+                session: None,
+                policies: vec![Arc::new(
+                    Policy::parse(allow_all, PolicyKind::Identity).expect("policy"),
+                )],
+                session_policy: None,
+                condition_keys: Default::default(),
+                token_issued: None,
+            }),
+            region: "us-east-1".into(),
+            source_ip: None,
+            user_agent: None,
+            secure_transport: false,
+            time: Timestamp(0),
+            resources: Default::default(),
+        }
+    }
+
+    /// A secret purged at the end of its recovery window is recorded as
+    /// `EndSecretDeletion`, by the service itself, once; nothing is purged
+    /// (or recorded) before the window ends.
+    #[tokio::test]
+    async fn a_purge_is_recorded_as_end_secret_deletion_by_the_service() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+        let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
+        let root = RootKey(Key256::generate().expect("key"));
+        let service = Service::new(store, root, clock.clone());
+        let trail = Arc::new(
+            Trail::open(
+                &dir.path().join("audit"),
+                &dir.path().join("audit-index.db"),
+                AuditKey::from_bytes(&[9; 32]),
+                TrailOptions::default(),
+            )
+            .expect("trail"),
+        );
+        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        let created = service
+            .create_secret(
+                &admin(),
+                CreateSecretInput {
+                    name: "db/old".into(),
+                    client_request_token: Some(format!("{:0>36}", 1)),
+                    value: Some(SecretValue::String("v".into())),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("create");
+        service
+            .delete_secret(&admin(), "db/old", Some(7), false)
+            .await
+            .expect("delete");
+
+        clock.advance(7 * DAY - 1);
+        assert_eq!(
+            purge_due(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("purge"),
+            0
+        );
+        clock.advance(1);
+        assert_eq!(
+            purge_due(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("purge"),
+            1
+        );
+        assert_eq!(
+            purge_due(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("purge"),
+            0
+        );
+        trail.close();
+
+        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
+            .expect("read")
+            .map(|e| e.expect("entry").value().expect("json"))
+            .collect();
+        assert_eq!(records.len(), 1, "{records:?}");
+        let r = &records[0];
+        assert_eq!(r["eventName"], "EndSecretDeletion");
+        assert_eq!(r["eventType"], "AwsServiceEvent");
+        assert_eq!(r["eventSource"], "secretsmanager.amazonaws.com");
+        assert_eq!(r["userIdentity"]["type"], "AWSService");
+        assert_eq!(
+            r["userIdentity"]["invokedBy"],
+            "secretsmanager.amazonaws.com"
+        );
+        assert_eq!(r["recipientAccountId"], "123456789012");
+        assert_eq!(r["resources"][0]["ARN"], created.arn.as_str());
+        assert_eq!(r["resources"][0]["type"], "AWS::SecretsManager::Secret");
+        assert_eq!(r["readOnly"], false);
+    }
+}
