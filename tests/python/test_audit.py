@@ -518,7 +518,7 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A stopped server whose trail spans several small segments, the newest
     holding at least 3 records. Tests tamper with copies of its data dir."""
     base = tmp_path_factory.mktemp("segmented")
-    srv = Server(base / "data", log_path=base / "stderr.log", extra_args=["--audit-segment-bytes", "4096"])
+    srv = Server(base / "data", log_path=base / "stderr.log", extra_args=["--audit-segment-bytes", "8192"])
     srv.start()
     try:
         generate_calls(srv, 100)
@@ -529,6 +529,7 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             generate_calls(srv, 1)
     finally:
         srv.stop()
+    assert len(segment_files(srv.data_dir)[-1].read_bytes().splitlines()) >= 4
     assert len(segment_files(srv.data_dir)) >= 5, segment_files(srv.data_dir)
     yield srv
 
@@ -600,7 +601,7 @@ def test_a_truncated_trail_stops_the_server_until_reanchored(segmented, tmp_path
     copy = copy_data_dir(segmented.data_dir, tmp_path / "reanchor")
     newest = segment_files(copy)[-1]
     rewrite_lines(newest, lambda lines: lines[:-2])
-    srv = Server(copy, log_path=tmp_path / "reanchor.log", extra_args=["--audit-segment-bytes", "4096"])
+    srv = Server(copy, log_path=tmp_path / "reanchor.log", extra_args=["--audit-segment-bytes", "8192"])
     srv.access_key, srv.secret_key = segmented.access_key, segmented.secret_key
     # The server will not build on a cut-off chain.
     with pytest.raises(ServerError):
