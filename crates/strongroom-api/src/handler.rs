@@ -65,6 +65,8 @@ struct Progress {
     /// if it was then refused.
     claimed: Option<Arc<Principal>>,
     access_key_id: Option<String>,
+    /// The credential scope's region, once the signature is parsed.
+    region: Option<String>,
     body: Option<bytes::Bytes>,
     form: Option<QueryRequest>,
     user_agent: Option<String>,
@@ -163,6 +165,7 @@ async fn record(
         context: progress.context.as_ref(),
         claimed: progress.claimed.as_deref(),
         access_key_id: progress.access_key_id.as_deref(),
+        region: progress.region.as_deref(),
         source_ip,
         user_agent: progress.user_agent.as_deref(),
         route,
@@ -206,6 +209,7 @@ async fn process(
     let bytes = progress.body.insert(read_body(&parts, body).await?).clone();
     let signature = strongroom_auth::parse_auth(&parts)?;
     progress.access_key_id = Some(signature.access_key_id.clone());
+    progress.region = Some(signature.region.clone());
     // JSON names the service in X-Amz-Target; Query only in the scope.
     let service = match protocol {
         Protocol::Json => AwsService::for_target(target),

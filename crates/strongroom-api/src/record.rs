@@ -26,6 +26,8 @@ pub struct CallRecord<'a> {
     pub claimed: Option<&'a Principal>,
     /// The access key id of the signature, once parsed.
     pub access_key_id: Option<&'a str>,
+    /// The credential scope's region, once the signature is parsed.
+    pub region: Option<&'a str>,
     pub source_ip: Option<IpAddr>,
     pub user_agent: Option<&'a str>,
     /// Absent when the request could not be routed.

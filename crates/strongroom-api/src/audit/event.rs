@@ -58,8 +58,12 @@ pub fn call_event(call: &CallRecord<'_>) -> TrailEvent {
         event_name: call.route.map_or("Unknown", Route::operation).to_owned(),
         aws_region: call
             .context
-            .map(|c| c.region.clone())
-            .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+            .map(|c| c.region.as_str())
+            .or(call.region)
+            .unwrap_or(DEFAULT_REGION)
+            .chars()
+            .take(64)
+            .collect(),
         source_ip_address: call.source_ip.map(|ip| ip.to_string()).unwrap_or_default(),
         user_agent: call
             .user_agent
