@@ -35,12 +35,23 @@
 //!   data after a crash, never lead it) and syncs it on close.
 //! - The key is [`AuditKey::derive`]d from the root key (HKDF-SHA256), so
 //!   rewriting the chain takes the root key, not just write access to the files.
+//! - A segment may end in NUL padding that the writer preallocated (zeros
+//!   written ahead of the data, so that a batch's fdatasync need not update
+//!   the file size); readers stop at the first NUL at the start of a line.
+//!   Only the segment being written has padding while the log is open; it
+//!   is cut off when the segment is closed by rotation and when the log is
+//!   closed, so after a crash only the newest segment may have it. The
+//!   data never contains a NUL: a NUL inside a line, or anything but NULs
+//!   after the padding starts, is damage ([`TamperKind::Malformed`]); a
+//!   line cut short by the padding is a torn line. Records overwritten with
+//!   zeros read as records removed from the end, which `HEAD` catches.
 //!
 //! # Writing
 //!
 //! [`AuditLog::append`] queues the record to one writer thread, which takes
-//! everything queued, chains it, writes it with one `write` and one
-//! fdatasync (group commit), and then resolves every append of the batch.
+//! everything queued, chains it, writes it with one positioned `write`
+//! (into the preallocated space, with `sync`) and one fdatasync (group
+//! commit), and then resolves every append of the batch.
 //! A failed batch fails all its appends and is cut back out of the file; the
 //! next batch tries again ([`AuditLog::is_healthy`] is false until one
 //! succeeds). Segments rotate once they reach [`AuditOptions::segment_size`];

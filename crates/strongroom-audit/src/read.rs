@@ -38,8 +38,10 @@ impl Entry {
 ///
 /// The segments are listed when this is called; one deleted by retention
 /// before it is reached is skipped. A final line without newline (a batch
-/// being written, or torn by a crash) ends its segment. A line that does not
-/// parse is yielded as [`AuditError::Malformed`] and skipped.
+/// being written, or torn by a crash) ends its segment, and so does a NUL
+/// byte at the start of a line (the space the writer preallocates at the
+/// end of the active segment). A line that does not parse is yielded as
+/// [`AuditError::Malformed`] and skipped.
 pub fn read_entries(dir: &Path) -> Result<Entries, AuditError> {
     Ok(Entries {
         segments: numbered_segments(dir)?.into(),
@@ -103,7 +105,12 @@ pub fn read_at(dir: &Path, segment: u64, offset: u64) -> Result<Entry, AuditErro
             .take(READ_AT_CHUNK as u64)
             .read_to_end(&mut buf)
             .map_err(AuditError::io("reading", &path))?;
-        if let Some(i) = buf[scanned..].iter().position(|&b| b == b'\n') {
+        // A record line holds no NUL: one is the padding after the last
+        // line (or damage), so the line is not complete.
+        if let Some(i) = buf[scanned..].iter().position(|&b| b == b'\n' || b == 0) {
+            if buf[scanned + i] == 0 {
+                return Err(malformed("no complete line at this offset"));
+            }
             break scanned + i;
         }
         if n == 0 || buf.len() > MAX_LINE {
@@ -192,6 +199,20 @@ impl Iterator for Entries {
             };
             self.line.clear();
             let offset = current.offset;
+            // A NUL where a line starts: the preallocated padding, the end
+            // of the data (it is never read into memory).
+            match current.reader.fill_buf() {
+                Ok([0, ..]) => {
+                    self.current = None;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let err = AuditError::io("reading", &current.path)(e);
+                    self.current = None;
+                    return Some(Err(err));
+                }
+            }
             match current.reader.read_until(b'\n', &mut self.line) {
                 Err(e) => {
                     let err = AuditError::io("reading", &current.path)(e);

@@ -61,8 +61,12 @@ pub(crate) struct SegmentScan {
     pub last_seq: u64,
     /// MAC of the last intact record (the header's `prev_mac` if none).
     pub last_mac: Mac,
-    /// Bytes of complete, intact lines: where a torn tail begins.
+    /// Bytes of complete, intact lines: where a torn tail or the NUL
+    /// padding begins.
     pub valid_len: u64,
+    /// The file goes on after `valid_len` (and after a torn line) in NUL
+    /// bytes only: space the writer preallocated.
+    pub padded: bool,
     /// The number of a final line that ends without `\n`, if any: a write
     /// cut short (no append of it was acknowledged) or a truncation.
     pub torn_line: Option<u64>,
@@ -83,7 +87,10 @@ pub(crate) struct Link {
 /// the previous segment's end, when there is one) and every record's
 /// sequence number and MAC. Returns the first problem, or where the chain
 /// ends. A torn final line is reported in [`SegmentScan::torn_line`], not as
-/// an error: the verifier and recovery judge it differently. The line and
+/// an error: the verifier and recovery judge it differently. The data ends
+/// at the first NUL byte: what follows must be NUL bytes only (the padding
+/// the writer preallocates), or the segment is [`TamperKind::Malformed`]; a
+/// line cut short by the padding is a torn line. The line and
 /// MAC of record `probe` are kept in [`SegmentScan::probed`] (for checking
 /// the chain head).
 pub(crate) fn scan_segment(
@@ -110,17 +117,26 @@ pub(crate) fn scan_segment(
     let mut reader = BufReader::with_capacity(READ_BUFFER, file);
     let mut line = Vec::with_capacity(4096);
 
-    let n = reader
-        .read_until(b'\n', &mut line)
-        .map_err(|e| unreadable(1, e))?;
-    if line.last() != Some(&b'\n') {
-        // Empty, or the header itself was cut short.
+    let end = read_line(&mut reader, &mut line).map_err(|e| unreadable(1, e))?;
+    let n = line.len();
+    if end != LineEnd::Newline {
+        let padded = end == LineEnd::Nul;
+        if padded && !rest_is_nul(&mut reader).map_err(|e| unreadable(1, e))? {
+            return Err(tamper(
+                1,
+                TamperKind::Malformed {
+                    reason: AFTER_PADDING,
+                },
+            ));
+        }
+        // Empty (or padding only), or the header itself was cut short.
         return Ok(SegmentScan {
             header: None,
             records: 0,
             last_seq: 0,
             last_mac: GENESIS_MAC,
             valid_len: 0,
+            padded,
             torn_line: Some(1),
             probed: None,
         });
@@ -164,21 +180,31 @@ pub(crate) fn scan_segment(
         last_seq: header.first_seq.wrapping_sub(1),
         last_mac: header.prev_mac,
         valid_len: n as u64,
+        padded: false,
         torn_line: None,
         probed: None,
         header: Some(header),
     };
     let mut line_no = 1u64;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| unreadable(line_no + 1, e))?;
+        let end = read_line(&mut reader, &mut line).map_err(|e| unreadable(line_no + 1, e))?;
+        let n = line.len();
+        if end == LineEnd::Nul {
+            if !rest_is_nul(&mut reader).map_err(|e| unreadable(line_no + 1, e))? {
+                return Err(tamper(
+                    line_no + 1,
+                    TamperKind::Malformed {
+                        reason: AFTER_PADDING,
+                    },
+                ));
+            }
+            scan.padded = true;
+        }
         if n == 0 {
             return Ok(scan);
         }
         line_no += 1;
-        if line.last() != Some(&b'\n') {
+        if end != LineEnd::Newline {
             scan.torn_line = Some(line_no);
             return Ok(scan);
         }
@@ -200,6 +226,73 @@ pub(crate) fn scan_segment(
         scan.last_seq = rec.seq;
         scan.last_mac = rec.mac;
         scan.valid_len += n as u64;
+    }
+}
+
+/// Why a segment whose data goes on after a NUL byte is malformed.
+const AFTER_PADDING: &str =
+    "a NUL byte inside a line, or data after the NUL padding at the end of the segment";
+
+/// How [`read_line`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineEnd {
+    /// At a newline (the last byte read).
+    Newline,
+    /// Before a NUL byte (not consumed): the padding, or damage.
+    Nul,
+    /// At the end of the file.
+    Eof,
+}
+
+/// Reads into `line` (cleared first) up to and including the next newline,
+/// or up to the next NUL byte (left unread), or to the end of the file.
+pub(crate) fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<LineEnd> {
+    line.clear();
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(LineEnd::Eof);
+        }
+        match buf.iter().position(|&b| b == b'\n' || b == 0) {
+            Some(i) if buf[i] == b'\n' => {
+                line.extend_from_slice(&buf[..=i]);
+                reader.consume(i + 1);
+                return Ok(LineEnd::Newline);
+            }
+            Some(i) => {
+                line.extend_from_slice(&buf[..i]);
+                reader.consume(i);
+                return Ok(LineEnd::Nul);
+            }
+            None => {
+                let len = buf.len();
+                line.extend_from_slice(buf);
+                reader.consume(len);
+            }
+        }
+    }
+}
+
+/// Reads the rest of the file; true when it is all NUL bytes.
+pub(crate) fn rest_is_nul(reader: &mut impl BufRead) -> io::Result<bool> {
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(true);
+        }
+        if buf.iter().any(|&b| b != 0) {
+            return Ok(false);
+        }
+        let len = buf.len();
+        reader.consume(len);
     }
 }
 

@@ -43,7 +43,10 @@ use std::path::{Path, PathBuf};
 /// Run it on a quiet log:
 /// a batch being written shows as a torn last line. A torn last line left by
 /// a crash is reported as [`TamperKind::Truncated`] until the log is opened
-/// again (opening repairs it).
+/// again (opening repairs it). NUL padding after the last complete line (the
+/// writer's preallocated space) is the end of the data, not a problem;
+/// anything but NULs after it, or a NUL inside a line, is
+/// [`TamperKind::Malformed`].
 pub fn verify(dir: &Path, key: &AuditKey) -> Result<VerifyReport, Tamper> {
     // Read first, reported after the segments: with the wrong key, the
     // first segment's header is the more telling place.
