@@ -52,7 +52,10 @@ async fn a_padded_segment_verifies_reads_back_and_recovers_after_a_crash() {
         padding > 0 && !nul_inside,
         "the open segment is preallocated"
     );
-    assert!(std::fs::metadata(&segment).unwrap().len() >= 64 << 10, "a chunk ahead");
+    assert!(
+        std::fs::metadata(&segment).unwrap().len() >= 64 << 10,
+        "a chunk ahead"
+    );
     copy_trail(live.path(), crashed.path());
     let dir = crashed.path();
 

@@ -3,13 +3,14 @@
 //! postings are filed under. The indexer and the re-check of lookup hits
 //! use the same [`EventView::attributes`], so they cannot disagree.
 
-use crate::event::{Resource, UserIdentity};
+use crate::event::{short_name_of, username_of};
 use crate::lookup::LookupAttributeKey;
 use serde::Deserialize;
 use std::borrow::Cow;
 
-/// The members of a stored [`crate::TrailEvent`] the index needs; the
-/// rest is skipped unparsed (this runs for every event on the hot path).
+/// The members of a stored [`crate::TrailEvent`] the index needs, borrowed
+/// from the record where they need no unescaping; the rest is skipped
+/// unparsed (this runs for every event).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EventView<'a> {
@@ -22,14 +23,46 @@ pub(crate) struct EventView<'a> {
     #[serde(borrow)]
     pub event_time: Cow<'a, str>,
     pub read_only: bool,
-    #[serde(default)]
-    pub user_identity: UserIdentity,
-    #[serde(default)]
-    pub resources: Vec<Resource>,
-    #[serde(default)]
-    pub request_parameters: Option<serde_json::Value>,
+    #[serde(default, borrow)]
+    pub user_identity: IdentityView<'a>,
+    #[serde(default, borrow)]
+    pub resources: Vec<ResourceView<'a>>,
+    #[serde(default, borrow)]
+    pub request_parameters: Option<ParametersView<'a>>,
     #[serde(default, borrow)]
     pub recipient_account_id: Option<Cow<'a, str>>,
+}
+
+/// `userIdentity`, as far as lookups need it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct IdentityView<'a> {
+    #[serde(rename = "type", default, borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub arn: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub access_key_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub user_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub invoked_by: Option<Cow<'a, str>>,
+}
+
+/// One of `resources`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ResourceView<'a> {
+    #[serde(rename = "ARN", borrow)]
+    pub arn: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+}
+
+/// `requestParameters`: only the secret a call named.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ParametersView<'a> {
+    #[serde(rename = "secretId", default, borrow)]
+    pub secret_id: Option<Cow<'a, str>>,
 }
 
 impl<'a> EventView<'a> {
@@ -45,7 +78,13 @@ impl<'a> EventView<'a> {
 
     /// LookupEvents' `Username` (as [`crate::TrailEvent::username`]).
     pub(crate) fn username(&self) -> Option<&str> {
-        username_of(&self.user_identity)
+        let identity = &self.user_identity;
+        username_of(
+            &identity.kind,
+            identity.user_name.as_deref(),
+            identity.arn.as_deref(),
+            identity.invoked_by.as_deref(),
+        )
     }
 
     /// Every (attribute, value) LookupEvents matches this event by; a value
@@ -66,15 +105,15 @@ impl<'a> EventView<'a> {
         for resource in &self.resources {
             out.push((K::ResourceType, &resource.kind));
             out.push((K::ResourceName, &resource.arn));
-            if let Some(name) = resource.short_name() {
+            if let Some(name) = short_name_of(&resource.kind, &resource.arn) {
                 out.push((K::ResourceName, name));
             }
         }
         // A call on a missing or denied secret names it only here.
-        if let Some(serde_json::Value::String(id)) = self
+        if let Some(id) = self
             .request_parameters
             .as_ref()
-            .and_then(|p| p.get("secretId"))
+            .and_then(|p| p.secret_id.as_deref())
         {
             out.push((K::ResourceName, id));
         }
@@ -87,17 +126,6 @@ impl<'a> EventView<'a> {
             .iter()
             .any(|&(k, v)| k == attribute && v == value)
     }
-}
-
-/// [`crate::TrailEvent::username`] on the identity alone (kept equal by a test).
-pub(crate) fn username_of(identity: &UserIdentity) -> Option<&str> {
-    if let Some(name) = &identity.user_name {
-        return Some(name);
-    }
-    if identity.kind == "AssumedRole" {
-        return identity.arn.as_deref().and_then(|a| a.rsplit('/').next());
-    }
-    identity.invoked_by.as_deref()
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (the only form [`crate::TrailEvent`] writes) as
@@ -275,7 +303,7 @@ pub(crate) fn fingerprint(parts: &[&[u8]]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{SessionAttributes, SessionContext, SessionIssuer};
+    use crate::event::{SessionAttributes, SessionContext, SessionIssuer, UserIdentity};
 
     #[test]
     fn event_times_parse_to_unix_seconds() {
@@ -368,7 +396,9 @@ mod tests {
                 recipient_account_id: None,
                 event_category: "Management".into(),
             };
-            assert_eq!(username_of(&identity), event.username());
+            let stored = serde_json::to_string(&event).unwrap();
+            let view = EventView::parse(&stored).unwrap();
+            assert_eq!(view.username(), event.username());
         }
     }
 }

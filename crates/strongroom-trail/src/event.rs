@@ -138,22 +138,27 @@ impl Resource {
     /// their ARNs always have one), for IAM entities the name after the
     /// last `/`.
     pub fn short_name(&self) -> Option<&str> {
-        let rest = self.arn.splitn(6, ':').nth(5)?;
-        match self.kind.as_str() {
-            "AWS::SecretsManager::Secret" => {
-                let name = rest.strip_prefix("secret:")?;
-                // `name-AbCdEf`: an existing secret's ARN always ends in a
-                // dash and six random letters or digits.
-                let cut = name.len().checked_sub(7)?;
-                let (base, suffix) = name.split_at_checked(cut)?;
-                let random = suffix.strip_prefix('-')?;
-                random
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric())
-                    .then_some(base)
-            }
-            _ => rest.rsplit('/').next(),
+        short_name_of(&self.kind, &self.arn)
+    }
+}
+
+/// [`Resource::short_name`] of a resource of type `kind` named `arn`.
+pub(crate) fn short_name_of<'a>(kind: &str, arn: &'a str) -> Option<&'a str> {
+    let rest = arn.splitn(6, ':').nth(5)?;
+    match kind {
+        "AWS::SecretsManager::Secret" => {
+            let name = rest.strip_prefix("secret:")?;
+            // `name-AbCdEf`: an existing secret's ARN always ends in a
+            // dash and six random letters or digits.
+            let cut = name.len().checked_sub(7)?;
+            let (base, suffix) = name.split_at_checked(cut)?;
+            let random = suffix.strip_prefix('-')?;
+            random
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric())
+                .then_some(base)
         }
+        _ => rest.rsplit('/').next(),
     }
 }
 
@@ -162,14 +167,30 @@ impl TrailEvent {
     /// name, or the service's name for service events.
     pub fn username(&self) -> Option<&str> {
         let identity = &self.user_identity;
-        if let Some(name) = &identity.user_name {
-            return Some(name);
-        }
-        if identity.kind == "AssumedRole" {
-            return identity.arn.as_deref().and_then(|a| a.rsplit('/').next());
-        }
-        identity.invoked_by.as_deref()
+        username_of(
+            &identity.kind,
+            identity.user_name.as_deref(),
+            identity.arn.as_deref(),
+            identity.invoked_by.as_deref(),
+        )
     }
+}
+
+/// [`TrailEvent::username`] from the identity's members (the index reads
+/// them from stored records without building a `UserIdentity`).
+pub(crate) fn username_of<'a>(
+    kind: &str,
+    user_name: Option<&'a str>,
+    arn: Option<&'a str>,
+    invoked_by: Option<&'a str>,
+) -> Option<&'a str> {
+    if user_name.is_some() {
+        return user_name;
+    }
+    if kind == "AssumedRole" {
+        return arn.and_then(|a| a.rsplit('/').next());
+    }
+    invoked_by
 }
 
 #[cfg(test)]

@@ -281,36 +281,41 @@ impl Indexer {
     }
 
     /// The follower thread's loop: catch up from the segments to
-    /// `durable`, then index (and copy) the tap's batches until the log
-    /// and the trail have dropped their senders. An empty batch asks for an
-    /// immediate flush (a lookup waiting).
-    pub(crate) fn run(mut self, tap: Receiver<Vec<Committed>>, durable: u64) {
-        lower_priority();
+    /// `durable`, then every [`FLUSH_INTERVAL`] (or at once when a lookup
+    /// nudges) take what the tap holds, index it in one transaction, and
+    /// go back to sleep; until the trail drops its nudge sender.
+    ///
+    /// Polling rather than waiting on the tap: the writer's sends then never
+    /// wake this thread, and the work comes in a few long runs instead of a
+    /// wake-up per group commit (which, measured, cost more than the
+    /// indexing itself under load).
+    ///
+    /// A nudge carries what was durable when the lookup came: if the tap
+    /// dropped the last batches before it (and none came since to show the
+    /// gap), they are read back from the segments.
+    pub(crate) fn run(
+        mut self,
+        tap: Receiver<Vec<Committed>>,
+        nudges: Receiver<u64>,
+        durable: u64,
+    ) {
         self.catch_up(durable, false);
-        let mut first_pending: Option<Instant> = None;
         loop {
-            let received = match first_pending {
-                None => tap.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(t) => tap.recv_timeout(FLUSH_INTERVAL.saturating_sub(t.elapsed())),
+            let (stop, wanted) = match nudges.recv_timeout(FLUSH_INTERVAL) {
+                Ok(wanted) => (false, wanted),
+                Err(RecvTimeoutError::Timeout) => (false, 0),
+                Err(RecvTimeoutError::Disconnected) => (true, 0),
             };
-            let mut flush_now = false;
-            let mut stop = false;
-            match received {
-                Ok(batch) => flush_now |= self.take_batch(batch),
-                Err(RecvTimeoutError::Timeout) => flush_now = true,
-                Err(RecvTimeoutError::Disconnected) => stop = true,
-            }
-            // Whatever else is queued joins this flush.
+            // Empty or disconnected (the log closed): either way, done.
             while let Ok(batch) = tap.try_recv() {
-                flush_now |= self.take_batch(batch);
+                self.take_batch(batch);
+                if self.pending_events >= FLUSH_EVENTS {
+                    self.flush();
+                }
             }
-            if self.pending_events > 0 {
-                first_pending.get_or_insert_with(Instant::now);
-            }
-            let due = first_pending.is_some_and(|t| t.elapsed() >= FLUSH_INTERVAL);
-            if flush_now || stop || due || self.pending_events >= FLUSH_EVENTS {
-                self.flush();
-                first_pending = None;
+            self.flush();
+            if self.last.seq < wanted {
+                self.catch_up(wanted, true);
             }
             if stop {
                 break;
@@ -363,10 +368,10 @@ impl Indexer {
         );
     }
 
-    /// Takes a tapped batch; true for an empty one (a flush request).
-    fn take_batch(&mut self, batch: Vec<Committed>) -> bool {
+    /// Takes a tapped batch.
+    fn take_batch(&mut self, batch: Vec<Committed>) {
         let Some(first) = batch.first().map(|c| c.seq.0) else {
-            return true;
+            return;
         };
         // The tap dropped batches while this thread lagged: read them back.
         let known = self.pending_last.map_or(self.last.seq, |l| l.seq);
@@ -385,7 +390,6 @@ impl Indexer {
         for c in &batch {
             self.add(c.seq.0, c.segment, c.offset, &c.record);
         }
-        false
     }
 
     /// Files one event's postings in `pending`.
@@ -624,27 +628,6 @@ fn get(bytes: &mut &[u8]) -> Option<u64> {
         }
     }
     None
-}
-
-/// Runs the follower at idle priority (Linux `SCHED_IDLE`): the index is
-/// derived data, and under full load the answers to callers come first.
-/// It catches up whenever the CPU has room (a lookup waits up to 2 s for
-/// it); the bounded tap means lagging costs no memory.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        use thread_priority::{
-            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-            set_thread_priority_and_policy, thread_native_id,
-        };
-        if let Err(e) = set_thread_priority_and_policy(
-            thread_native_id(),
-            ThreadPriority::Min,
-            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-        ) {
-            tracing::warn!(error = ?e, "audit index: could not lower the follower's priority");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -332,14 +332,18 @@ fn check(
         event_id: view.event_id.to_string(),
         event_name: view.event_name.to_string(),
         read_only: view.read_only,
-        access_key_id: view.user_identity.access_key_id.clone(),
+        access_key_id: view
+            .user_identity
+            .access_key_id
+            .as_deref()
+            .map(str::to_owned),
         event_time: hit.time,
         event_source: view.event_source.to_string(),
         username: view.username().map(str::to_owned),
         resources: view
             .resources
             .iter()
-            .map(|r| (r.kind.clone(), r.arn.clone()))
+            .map(|r| (r.kind.to_string(), r.arn.to_string()))
             .collect(),
         cloud_trail_event: String::new(),
     };

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use strongroom_audit::{Appended, AuditError, AuditKey, AuditLog, AuditOptions, Committed};
+use strongroom_audit::{Appended, AuditError, AuditKey, AuditLog, AuditOptions};
 
 /// How long a lookup waits for the index to reach what was durable when it
 /// was asked (then it answers from what is indexed).
@@ -62,15 +62,15 @@ pub struct Trail {
     /// Lookups' connection (WAL: they read while the follower writes).
     reader: Mutex<Connection>,
     progress: Arc<Progress>,
-    /// A sender on the follower's channel, to ask for a flush (an empty
-    /// batch); dropped on close so that the follower ends.
-    nudge: Mutex<Option<mpsc::SyncSender<Vec<Committed>>>>,
+    /// Wakes the follower at once (a lookup waiting); dropped on close so
+    /// that the follower ends.
+    nudge: Mutex<Option<mpsc::Sender<u64>>>,
     follower: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// Batches the tap holds for the follower (a batch is one group commit,
-/// typically tens of records).
-const TAP_BATCHES: usize = 1024;
+/// typically tens of records; the follower takes them every 250 ms).
+const TAP_BATCHES: usize = 4096;
 
 impl Trail {
     /// Opens the trail: the audit log in `audit_dir` (`DATA_DIR/audit`) and
@@ -84,11 +84,11 @@ impl Trail {
         key: AuditKey,
         options: TrailOptions,
     ) -> Result<Trail, TrailError> {
-        // Bounded: a follower that lags (it runs at idle priority) costs no
-        // memory beyond this; the batches it misses it reads back from the
-        // segments.
+        // Bounded: a follower that lags costs no memory beyond this; the
+        // batches it misses it reads back from the segments.
         let (tap, tapped) = mpsc::sync_channel(options.tap_batches.unwrap_or(TAP_BATCHES));
-        let log = AuditLog::open_with_tap(audit_dir, key, options.audit, tap.clone())?;
+        let (nudge, nudges) = mpsc::channel();
+        let log = AuditLog::open_with_tap(audit_dir, key, options.audit, tap)?;
         let durable = log.last_durable().map_or(0, |s| s.0);
         let progress = Arc::new(Progress::default());
         let indexer = Indexer::open(
@@ -101,7 +101,7 @@ impl Trail {
         let reader = index::open_reader(index_path)?;
         let follower = std::thread::Builder::new()
             .name("audit-index".into())
-            .spawn(move || indexer.run(tapped, durable))
+            .spawn(move || indexer.run(tapped, nudges, durable))
             .map_err(TrailError::Thread)?;
         Ok(Trail {
             log,
@@ -109,7 +109,7 @@ impl Trail {
             index_path: index_path.to_owned(),
             reader: Mutex::new(reader),
             progress,
-            nudge: Mutex::new(Some(tap)),
+            nudge: Mutex::new(Some(nudge)),
             follower: Mutex::new(Some(follower)),
         })
     }
@@ -132,7 +132,7 @@ impl Trail {
             if let Ok(nudge) = self.nudge.lock()
                 && let Some(nudge) = nudge.as_ref()
             {
-                let _ = nudge.try_send(Vec::new());
+                let _ = nudge.send(durable.0);
             }
             if !self.progress.wait_for(durable.0, CATCH_UP_WAIT) {
                 tracing::warn!(
