@@ -73,6 +73,28 @@ struct Progress {
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
+    let protocol = Protocol::of(request.headers());
+    // Its own task: a call runs to its end, record included, even if the
+    // client goes away meanwhile (hyper then drops this future), so a
+    // change that commits always gets its audit record.
+    match tokio::spawn(call(state, request)).await {
+        Ok(response) => response,
+        // Panics are caught inside; only a runtime shutting down gets here.
+        Err(_) => {
+            let body = protocol.error_body(&ApiError::Internal, None, "");
+            respond(
+                protocol,
+                protocol.error_status(&ApiError::Internal),
+                "",
+                Some(protocol.error_code(&ApiError::Internal)),
+                body,
+            )
+        }
+    }
+}
+
+/// One call through the pipeline: process, record, respond.
+async fn call(state: Arc<AppState>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let now = state.clock.now();
     // From the thread-local CSPRNG: no system call per request.
