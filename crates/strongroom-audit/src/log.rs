@@ -80,12 +80,16 @@ pub struct Committed {
     pub offset: u64,
     /// The record's JSON, exactly as stored and MACed.
     pub record: String,
+    /// The tags it was appended with (empty for [`AuditLog::append_json`]).
+    pub tags: Vec<u64>,
 }
 
 /// One queued append.
 struct Job {
     /// The record's compact JSON, without newline.
     record: Vec<u8>,
+    /// Opaque words for the tap's follower (see [`AuditLog::append_json_tagged`]).
+    tags: Vec<u64>,
     /// Where its outcome goes.
     done: oneshot::Sender<Result<Sequence, AuditError>>,
 }
@@ -260,9 +264,21 @@ impl AuditLog {
     /// [`append`](Self::append) for any serializable record, without
     /// building a `serde_json::Value` first.
     pub fn append_json<T: Serialize + ?Sized>(&self, record: &T) -> Appended {
+        self.append_json_tagged(record, Vec::new())
+    }
+
+    /// [`append_json`](Self::append_json) with `tags`: words the log does
+    /// not store but hands to the tap's follower with the record
+    /// ([`Committed::tags`]), so that it need not parse the record to learn
+    /// what its caller already knew (the trail's index keys).
+    pub fn append_json_tagged<T: Serialize + ?Sized>(
+        &self,
+        record: &T,
+        tags: Vec<u64>,
+    ) -> Appended {
         // Serialized here, on the caller's thread, so that the one writer
         // thread only MACs and copies bytes.
-        match encode(record).and_then(|bytes| self.enqueue(bytes)) {
+        match encode(record).and_then(|bytes| self.enqueue(bytes, tags)) {
             Ok(outcome) => Appended(AppendedState::Queued(outcome)),
             Err(err) => Appended(AppendedState::Failed(Some(err))),
         }
@@ -271,10 +287,11 @@ impl AuditLog {
     fn enqueue(
         &self,
         record: Vec<u8>,
+        tags: Vec<u64>,
     ) -> Result<oneshot::Receiver<Result<Sequence, AuditError>>, AuditError> {
         let (done, outcome) = oneshot::channel();
         self.sender
-            .send(Msg::Append(Job { record, done }))
+            .send(Msg::Append(Job { record, tags, done }))
             .map_err(|_| AuditError::Closed)?;
         Ok(outcome)
     }
@@ -550,6 +567,7 @@ impl Writer {
                             record: String::from_utf8(job.record).unwrap_or_else(|e| {
                                 String::from_utf8_lossy(e.as_bytes()).into_owned()
                             }),
+                            tags: job.tags,
                         });
                     }
                 }

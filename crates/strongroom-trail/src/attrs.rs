@@ -66,6 +66,58 @@ pub(crate) struct ParametersView<'a> {
 }
 
 impl<'a> EventView<'a> {
+    /// The view of an event about to be recorded (borrowed: no parse).
+    pub(crate) fn of(event: &'a crate::TrailEvent) -> EventView<'a> {
+        let identity = &event.user_identity;
+        let borrowed = |s: &'a Option<String>| s.as_deref().map(Cow::Borrowed);
+        EventView {
+            event_id: Cow::Borrowed(&event.event_id),
+            event_name: Cow::Borrowed(&event.event_name),
+            event_source: Cow::Borrowed(&event.event_source),
+            event_time: Cow::Borrowed(&event.event_time),
+            read_only: event.read_only,
+            user_identity: IdentityView {
+                kind: Cow::Borrowed(&identity.kind),
+                arn: borrowed(&identity.arn),
+                access_key_id: borrowed(&identity.access_key_id),
+                user_name: borrowed(&identity.user_name),
+                invoked_by: borrowed(&identity.invoked_by),
+            },
+            resources: event
+                .resources
+                .iter()
+                .map(|r| ResourceView {
+                    arn: Cow::Borrowed(&r.arn),
+                    kind: Cow::Borrowed(&r.kind),
+                })
+                .collect(),
+            request_parameters: event.request_parameters.as_ref().map(|p| ParametersView {
+                secret_id: p
+                    .get("secretId")
+                    .and_then(serde_json::Value::as_str)
+                    .map(Cow::Borrowed),
+            }),
+            recipient_account_id: borrowed(&event.recipient_account_id),
+        }
+    }
+
+    /// Where the index files this event: its time and posting keys, or
+    /// `None` when LookupEvents cannot find it (no account, or a time that
+    /// does not parse).
+    pub(crate) fn postings(&self) -> Option<(i64, Vec<PostingKey>)> {
+        let account = self.recipient_account_id.as_deref()?;
+        let time = self.time()?;
+        let mut keys: Vec<PostingKey> = Vec::with_capacity(12);
+        keys.push(PostingKey::all(account));
+        for (attribute, value) in self.attributes() {
+            let key = PostingKey::of(attribute, value, account);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        Some((time, keys))
+    }
+
     /// Parses a stored record.
     pub(crate) fn parse(record: &'a str) -> Result<EventView<'a>, serde_json::Error> {
         serde_json::from_str(record)
@@ -125,6 +177,43 @@ impl<'a> EventView<'a> {
         self.attributes()
             .iter()
             .any(|&(k, v)| k == attribute && v == value)
+    }
+}
+
+/// [`EventView::postings`] packed into the audit log's tags for the tap
+/// (computed where the event is built, so the follower need not parse it
+/// back): `[1, time, key, fingerprint, key, fingerprint, …]` (a fingerprint
+/// of `u64::MAX` is none), or `[0]` for an event the index skips.
+pub(crate) fn pack_postings(postings: Option<(i64, Vec<PostingKey>)>) -> Vec<u64> {
+    let Some((time, keys)) = postings else {
+        return vec![0];
+    };
+    let mut tags = Vec::with_capacity(2 + 2 * keys.len());
+    tags.push(1);
+    tags.push(u64::from_ne_bytes(time.to_ne_bytes()));
+    for key in keys {
+        tags.push(u64::from_ne_bytes(key.key.to_ne_bytes()));
+        tags.push(key.fingerprint.map_or(u64::MAX, u64::from));
+    }
+    tags
+}
+
+/// What [`pack_postings`] packed: `None` when the tags say nothing (the
+/// record must be parsed), `Some(None)` for an event the index skips.
+pub(crate) fn unpack_postings(tags: &[u64]) -> Option<Option<(i64, Vec<PostingKey>)>> {
+    match tags {
+        [0] => Some(None),
+        [1, time, pairs @ ..] if pairs.len() % 2 == 0 => Some(Some((
+            i64::from_ne_bytes(time.to_ne_bytes()),
+            pairs
+                .chunks_exact(2)
+                .map(|pair| PostingKey {
+                    key: i64::from_ne_bytes(pair[0].to_ne_bytes()),
+                    fingerprint: u32::try_from(pair[1]).ok(),
+                })
+                .collect(),
+        ))),
+        _ => None,
     }
 }
 
@@ -400,5 +489,46 @@ mod tests {
             let view = EventView::parse(&stored).unwrap();
             assert_eq!(view.username(), event.username());
         }
+    }
+
+    /// The keys the recorder packs from the struct are the ones the index
+    /// would find by parsing the stored record (the catch-up path).
+    #[test]
+    fn packed_postings_match_the_parsed_record() {
+        use crate::event::Resource;
+        let mut event: crate::TrailEvent = serde_json::from_value(serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/sess", "accessKeyId": "ASIA1", "accountId": "111122223333"},
+            "eventTime": "2026-12-01T10:11:12Z",
+            "eventSource": "secretsmanager.amazonaws.com",
+            "eventName": "GetSecretValue",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": "127.0.0.1",
+            "userAgent": "t",
+            "requestParameters": {"secretId": "db/prod", "versionStage": "AWSCURRENT"},
+            "responseElements": null,
+            "eventID": "e-1",
+            "readOnly": true,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": "111122223333",
+            "eventCategory": "Management"
+        }))
+        .unwrap();
+        event.resources.push(Resource {
+            arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db/prod-AbCdEf".into(),
+            account_id: "111122223333".into(),
+            kind: "AWS::SecretsManager::Secret".into(),
+        });
+        let packed = pack_postings(EventView::of(&event).postings());
+        let stored = serde_json::to_string(&event).unwrap();
+        let parsed = EventView::parse(&stored).unwrap().postings();
+        assert!(parsed.as_ref().is_some_and(|(_, keys)| keys.len() >= 9));
+        assert_eq!(unpack_postings(&packed), Some(parsed));
+        // No account: skipped either way.
+        event.recipient_account_id = None;
+        assert_eq!(pack_postings(EventView::of(&event).postings()), vec![0]);
+        assert_eq!(unpack_postings(&[0]), Some(None));
+        assert_eq!(unpack_postings(&[]), None);
     }
 }

@@ -12,7 +12,7 @@
 //! It is derived data (WAL, `synchronous=OFF`): a missing, corrupt or
 //! foreign index is rebuilt from the segments.
 
-use crate::attrs::{EventView, PassThrough, PostingKey};
+use crate::attrs::{EventView, PassThrough, PostingKey, unpack_postings};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -351,7 +351,14 @@ impl Indexer {
                         line.push(b'\n');
                         let _ = std::io::stdout().lock().write_all(&line);
                     }
-                    self.add(entry.seq.0, entry.segment, entry.offset, &entry.record);
+                    self.add(
+                        entry.seq.0,
+                        entry.segment,
+                        entry.offset,
+                        &entry.record,
+                        &[],
+                        true,
+                    );
                     if self.pending_events >= FLUSH_EVENTS {
                         self.flush();
                     }
@@ -387,13 +394,16 @@ impl Indexer {
             // One write per batch; a closed stdout does not stop indexing.
             let _ = std::io::stdout().lock().write_all(&out);
         }
-        for c in &batch {
-            self.add(c.seq.0, c.segment, c.offset, &c.record);
+        let n = batch.len();
+        for (i, c) in batch.iter().enumerate() {
+            self.add(c.seq.0, c.segment, c.offset, &c.record, &c.tags, i + 1 == n);
         }
     }
 
-    /// Files one event's postings in `pending`.
-    fn add(&mut self, seq: u64, segment: u64, offset: u64, record: &str) {
+    /// Files one event's postings in `pending`: from `tags` when the
+    /// recorder packed them ([`crate::attrs::pack_postings`]), else from the
+    /// record itself. Only the last event of a flush needs the record's hash.
+    fn add(&mut self, seq: u64, segment: u64, offset: u64, record: &str, tags: &[u64], last: bool) {
         if seq <= self.pending_last.map_or(self.last.seq, |l| l.seq) {
             return; // indexed already (catch-up and tap overlap)
         }
@@ -401,32 +411,23 @@ impl Indexer {
             seq,
             segment,
             offset,
-            hash: record_hash(record),
+            hash: if last { record_hash(record) } else { 0 },
         });
         self.pending_events += 1;
-        let view = match EventView::parse(record) {
-            Ok(view) => view,
-            Err(e) => {
-                tracing::warn!(seq, error = %e, "audit index: record is not a trail event; not indexed");
-                return;
-            }
+        let postings = match unpack_postings(tags) {
+            Some(postings) => postings,
+            None => match EventView::parse(record) {
+                Ok(view) => view.postings(),
+                Err(e) => {
+                    tracing::warn!(seq, error = %e, "audit index: record is not a trail event; not indexed");
+                    return;
+                }
+            },
         };
         // Kept in the files, but LookupEvents answers per account.
-        let Some(account) = view.recipient_account_id.as_deref() else {
+        let Some((time, keys)) = postings else {
             return;
         };
-        let Some(time) = view.time() else {
-            tracing::warn!(seq, "audit index: eventTime does not parse; not indexed");
-            return;
-        };
-        let mut keys: Vec<PostingKey> = Vec::with_capacity(12);
-        keys.push(PostingKey::all(account));
-        for (attribute, value) in view.attributes() {
-            let key = PostingKey::of(attribute, value, account);
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
         for key in keys {
             self.pending.entry(key).or_default().push(Hit {
                 time,
@@ -667,6 +668,7 @@ mod tests {
                     segment: e.segment,
                     offset: e.offset,
                     record: e.record,
+                    tags: Vec::new(),
                 }
             })
             .collect();

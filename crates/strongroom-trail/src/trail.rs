@@ -1,6 +1,7 @@
 //! [`Trail`]: the audit log, its optional copy to stdout, and the
 //! LookupEvents index kept by a follower thread.
 
+use crate::attrs;
 use crate::event::TrailEvent;
 use crate::index::{self, IndexError, Indexer, Progress};
 use crate::lookup::{self, LookupError, LookupPage, LookupQuery};
@@ -116,7 +117,10 @@ impl Trail {
 
     /// Queues `event`; the returned future resolves once it is durable.
     pub fn record(&self, event: &TrailEvent) -> Appended {
-        self.log.append_json(event)
+        // The index keys are computed here, from the struct, rather than
+        // by the follower parsing the record back.
+        let tags = attrs::pack_postings(attrs::EventView::of(event).postings());
+        self.log.append_json_tagged(event, tags)
     }
 
     /// False while the audit log cannot write (see [`AuditLog::is_healthy`]).
