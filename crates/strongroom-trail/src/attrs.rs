@@ -58,11 +58,72 @@ pub(crate) struct ResourceView<'a> {
     pub kind: Cow<'a, str>,
 }
 
-/// `requestParameters`: only the secret a call named.
+/// `requestParameters`: only the secret a call named. The member comes
+/// from the client, whatever its JSON type: anything but a string is no
+/// name, never a reason to fail the record's parse (which would hide the
+/// event from every lookup).
 #[derive(Debug, Deserialize)]
 pub(crate) struct ParametersView<'a> {
-    #[serde(rename = "secretId", default, borrow)]
+    #[serde(
+        rename = "secretId",
+        default,
+        borrow,
+        deserialize_with = "string_or_none"
+    )]
     pub secret_id: Option<Cow<'a, str>>,
+}
+
+/// A string member as itself; any other JSON value as `None`.
+fn string_or_none<'de, D>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 impl<'a> EventView<'a> {
@@ -530,5 +591,17 @@ mod tests {
         assert_eq!(pack_postings(EventView::of(&event).postings()), vec![0]);
         assert_eq!(unpack_postings(&[0]), Some(None));
         assert_eq!(unpack_postings(&[]), None);
+    }
+
+    /// A client's `secretId` of any JSON type never fails the parse.
+    #[test]
+    fn a_secret_id_of_any_type_parses() {
+        for id in ["0", "null", "true", "[1,{\"a\":2}]", "{\"x\":[]}", "1.5"] {
+            let record = format!(
+                r#"{{"eventID":"e","eventName":"n","eventSource":"s","eventTime":"2026-12-01T00:00:00Z","readOnly":true,"requestParameters":{{"secretId":{id}}},"recipientAccountId":"1"}}"#
+            );
+            let view = EventView::parse(&record).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(view.request_parameters.unwrap().secret_id, None);
+        }
     }
 }
