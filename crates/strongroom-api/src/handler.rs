@@ -46,6 +46,9 @@ pub struct AppState {
     pub recorder: Arc<dyn Recorder>,
     /// The audit trail LookupEvents reads; `None` with `--audit-log off`.
     pub trail: Option<Arc<strongroom_trail::Trail>>,
+    /// Every call's task: shutdown waits for them (a call whose client went
+    /// away still commits and records) before closing the store and trail.
+    pub calls: tokio_util::task::TaskTracker,
 }
 
 /// The router: every path and method reaches [`handle`], which answers
@@ -77,7 +80,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     // Its own task: a call runs to its end, record included, even if the
     // client goes away meanwhile (hyper then drops this future), so a
     // change that commits always gets its audit record.
-    match tokio::spawn(call(state, request)).await {
+    let calls = state.calls.clone();
+    match calls.spawn(call(state, request)).await {
         Ok(response) => response,
         // Panics are caught inside; only a runtime shutting down gets here.
         Err(_) => {

@@ -64,6 +64,7 @@ async fn env() -> Env {
         clock: clock.clone(),
         recorder: Arc::new(LogRecorder),
         trail: None,
+        calls: Default::default(),
     });
     Env {
         _dir: dir,

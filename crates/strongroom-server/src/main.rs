@@ -268,7 +268,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock: clock.clone(),
         recorder,
         trail: trail.clone(),
+        calls: TaskTracker::new(),
     });
+    let calls = state.calls.clone();
 
     let admin_socket = admin::bind(&args.data_dir);
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -318,6 +320,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     shutdown.cancel();
+    // Calls whose clients went away run on; they commit and record before
+    // the store and the trail close.
+    calls.close();
+    if tokio::time::timeout(DRAIN_DEADLINE, calls.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("calls did not finish within the drain deadline");
+    }
     tasks.wait().await;
     drop(service);
     sqlite.close();
