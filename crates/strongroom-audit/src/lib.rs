@@ -41,10 +41,11 @@
 //!   Only the segment being written has padding while the log is open; it
 //!   is cut off when the segment is closed by rotation and when the log is
 //!   closed, so after a crash only the newest segment may have it. The
-//!   data never contains a NUL: a NUL inside a line, or anything but NULs
-//!   after the padding starts, is damage ([`TamperKind::Malformed`]); a
-//!   line cut short by the padding is a torn line. Records overwritten with
-//!   zeros read as records removed from the end, which `HEAD` catches.
+//!   data never contains a NUL: a line cut short by a NUL, and whatever
+//!   follows it, is a torn tail (a power loss can leave a later page of an
+//!   unacknowledged batch on disk behind zeros; opening cuts it). Records
+//!   overwritten with zeros, or cut by a NUL, read as records removed from
+//!   the end, which `HEAD` catches.
 //!
 //! # Writing
 //!

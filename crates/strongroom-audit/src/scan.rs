@@ -120,15 +120,10 @@ pub(crate) fn scan_segment(
     let end = read_line(&mut reader, &mut line).map_err(|e| unreadable(1, e))?;
     let n = line.len();
     if end != LineEnd::Newline {
-        let padded = end == LineEnd::Nul;
-        if padded && !rest_is_nul(&mut reader).map_err(|e| unreadable(1, e))? {
-            return Err(tamper(
-                1,
-                TamperKind::Malformed {
-                    reason: AFTER_PADDING,
-                },
-            ));
-        }
+        // Data after the padding is a header written out of order by a
+        // crash (see below): the header is cut short all the same.
+        let padded =
+            end == LineEnd::Nul && rest_is_nul(&mut reader).map_err(|e| unreadable(1, e))?;
         // Empty (or padding only), or the header itself was cut short.
         return Ok(SegmentScan {
             header: None,
@@ -191,12 +186,14 @@ pub(crate) fn scan_segment(
         let n = line.len();
         if end == LineEnd::Nul {
             if !rest_is_nul(&mut reader).map_err(|e| unreadable(line_no + 1, e))? {
-                return Err(tamper(
-                    line_no + 1,
-                    TamperKind::Malformed {
-                        reason: AFTER_PADDING,
-                    },
-                ));
+                // Bytes after a NUL: a batch overwriting the preallocated
+                // zeros reaches the disk in no particular order, so a power
+                // loss before its fdatasync can leave a later page of it
+                // behind zeros. None of its appends was acknowledged: a torn
+                // tail like any other (recovery cuts it; `HEAD` tells a cut
+                // into acknowledged records apart).
+                scan.torn_line = Some(line_no + 1);
+                return Ok(scan);
             }
             scan.padded = true;
         }
@@ -228,10 +225,6 @@ pub(crate) fn scan_segment(
         scan.valid_len += n as u64;
     }
 }
-
-/// Why a segment whose data goes on after a NUL byte is malformed.
-const AFTER_PADDING: &str =
-    "a NUL byte inside a line, or data after the NUL padding at the end of the segment";
 
 /// How [`read_line`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

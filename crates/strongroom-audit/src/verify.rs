@@ -44,9 +44,10 @@ use std::path::{Path, PathBuf};
 /// a batch being written shows as a torn last line. A torn last line left by
 /// a crash is reported as [`TamperKind::Truncated`] until the log is opened
 /// again (opening repairs it). NUL padding after the last complete line (the
-/// writer's preallocated space) is the end of the data, not a problem;
-/// anything but NULs after it, or a NUL inside a line, is
-/// [`TamperKind::Malformed`].
+/// writer's preallocated space) is the end of the data, not a problem; a
+/// line cut by a NUL, with whatever follows, is a torn tail
+/// ([`TamperKind::Truncated`]), and `HEAD` tells whether acknowledged
+/// records were lost with it.
 pub fn verify(dir: &Path, key: &AuditKey) -> Result<VerifyReport, Tamper> {
     // Read first, reported after the segments: with the wrong key, the
     // first segment's header is the more telling place.
