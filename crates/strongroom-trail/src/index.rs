@@ -429,7 +429,13 @@ impl Indexer {
             return;
         };
         for key in keys {
-            self.pending.entry(key).or_default().push(Hit {
+            // One row per EventId bucket, not per event: the fingerprint
+            // goes with each hit, the row is keyed by the bucket alone.
+            let row = PostingKey {
+                key: key.key,
+                fingerprint: key.fingerprint.map(|_| 0),
+            };
+            self.pending.entry(row).or_default().push(Hit {
                 time,
                 seq,
                 segment,
