@@ -13,10 +13,10 @@
 //! foreign index is rebuilt from the segments.
 
 use crate::attrs::{EventView, PassThrough, PostingKey, unpack_postings};
+use crate::stdout::StdoutCopy;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
@@ -149,8 +149,8 @@ pub(crate) struct Indexer {
     /// The newest event gathered (becomes `last` on flush).
     pending_last: Option<LastIndexed>,
     pending_events: usize,
-    /// Copy each tapped record's JSON to stdout.
-    stdout: bool,
+    /// The copy on stdout, in stdout mode.
+    stdout: Option<StdoutCopy>,
     progress: Arc<Progress>,
     last_prune: Instant,
     /// A flush failed: its events are not in the index, so the stored
@@ -176,7 +176,7 @@ impl Indexer {
         path: &Path,
         audit_dir: &Path,
         durable: u64,
-        stdout: bool,
+        stdout: Option<StdoutCopy>,
         progress: Arc<Progress>,
     ) -> Result<Indexer, IndexError> {
         let conn = match Self::open_existing(path) {
@@ -346,10 +346,11 @@ impl Indexer {
                 Ok(entry) if entry.seq.0 > durable => break,
                 Ok(entry) => {
                     let fresh = entry.seq.0 > self.pending_last.map_or(self.last.seq, |l| l.seq);
-                    if echo && fresh && self.stdout {
-                        let mut line = entry.record.clone().into_bytes();
-                        line.push(b'\n');
-                        let _ = std::io::stdout().lock().write_all(&line);
+                    if echo
+                        && fresh
+                        && let Some(stdout) = &mut self.stdout
+                    {
+                        stdout.copy([(entry.seq.0, entry.record.as_str())]);
                     }
                     self.add(
                         entry.seq.0,
@@ -385,14 +386,8 @@ impl Indexer {
         if first > known + 1 {
             self.catch_up(first - 1, true);
         }
-        if self.stdout {
-            let mut out = Vec::with_capacity(batch.iter().map(|c| c.record.len() + 1).sum());
-            for c in &batch {
-                out.extend_from_slice(c.record.as_bytes());
-                out.push(b'\n');
-            }
-            // One write per batch; a closed stdout does not stop indexing.
-            let _ = std::io::stdout().lock().write_all(&out);
+        if let Some(stdout) = &mut self.stdout {
+            stdout.copy(batch.iter().map(|c| (c.seq.0, c.record.as_str())));
         }
         let n = batch.len();
         for (i, c) in batch.iter().enumerate() {
@@ -680,7 +675,7 @@ mod tests {
             .collect();
         assert_eq!(batch.len(), 3);
         let progress = Arc::new(Progress::default());
-        let mut indexer = Indexer::open(&index, &audit, 0, false, progress).unwrap();
+        let mut indexer = Indexer::open(&index, &audit, 0, None, progress).unwrap();
         indexer.take_batch(batch);
         indexer.flush();
         let reader = open_reader(&index).unwrap();

@@ -19,6 +19,7 @@ mod attrs;
 pub mod event;
 mod index;
 mod lookup;
+mod stdout;
 mod trail;
 
 pub use event::{

@@ -5,6 +5,7 @@ use crate::attrs;
 use crate::event::TrailEvent;
 use crate::index::{self, IndexError, Indexer, Progress};
 use crate::lookup::{self, LookupError, LookupPage, LookupQuery};
+use crate::stdout::StdoutCopy;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
@@ -92,11 +93,15 @@ impl Trail {
         let log = AuditLog::open_with_tap(audit_dir, key, options.audit, tap)?;
         let durable = log.last_durable().map_or(0, |s| s.0);
         let progress = Arc::new(Progress::default());
+        let stdout = match options.mode {
+            AuditMode::Stdout => Some(StdoutCopy::start(durable).map_err(TrailError::Thread)?),
+            AuditMode::File => None,
+        };
         let indexer = Indexer::open(
             index_path,
             audit_dir,
             durable,
-            options.mode == AuditMode::Stdout,
+            stdout,
             Arc::clone(&progress),
         )?;
         let reader = index::open_reader(index_path)?;
