@@ -101,17 +101,14 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
 async fn call(state: Arc<AppState>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let now = state.clock.now();
-    // From the thread-local CSPRNG: no system call per request.
-    let request_id = uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string();
+    let request_id = crate::random_uuid();
     let protocol = Protocol::of(request.headers());
     let source_ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let mut progress = Progress {
-        user_agent: header_str_of(request.headers(), "user-agent").map(str::to_owned),
+        user_agent: header_str(request.headers(), "user-agent").map(str::to_owned),
         ..Progress::default()
     };
     // A bug must cost one request a 500, not the connection an abrupt close.
@@ -226,7 +223,7 @@ async fn process(
     if parts.method != Method::POST || parts.uri.path() != "/" {
         return Err(ApiError::MethodNotAllowed);
     }
-    let target = header_str(&parts, "x-amz-target").unwrap_or_default();
+    let target = header_str(&parts.headers, "x-amz-target").unwrap_or_default();
     if protocol == Protocol::Json {
         // Known before authentication, so that a refusal's record names it.
         progress.service = Some(AwsService::for_target(target));
@@ -291,18 +288,14 @@ async fn process(
     }
 }
 
-fn header_str_of<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn header_str<'a>(parts: &'a http::request::Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Buffers the body, refusing more than [`MAX_BODY_BYTES`].
 async fn read_body(parts: &http::request::Parts, body: Body) -> Result<bytes::Bytes, ApiError> {
-    let declared =
-        header_str(parts, header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
+    let declared = header_str(&parts.headers, header::CONTENT_LENGTH.as_str())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(ApiError::BodyTooLarge(MAX_BODY_BYTES));
     }

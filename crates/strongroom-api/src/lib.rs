@@ -62,6 +62,14 @@ mod sts;
 mod validate;
 
 pub use authn::{Authenticated, Authenticator};
+
+/// A random (v4) UUID as text: request ids and event ids. From the
+/// thread-local CSPRNG: no system call per request.
+fn random_uuid() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
+}
 pub use error::ApiError;
 pub use handler::{AppState, MAX_BODY_BYTES, router};
 pub use record::{CallRecord, LogRecorder, Recorder, Recorders, Recording, RequestBody};

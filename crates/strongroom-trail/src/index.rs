@@ -345,11 +345,8 @@ impl Indexer {
             match entry {
                 Ok(entry) if entry.seq.0 > durable => break,
                 Ok(entry) => {
-                    let fresh = entry.seq.0 > self.pending_last.map_or(self.last.seq, |l| l.seq);
-                    if echo
-                        && fresh
-                        && let Some(stdout) = &mut self.stdout
-                    {
+                    // The copy skips what it has queued already.
+                    if echo && let Some(stdout) = &mut self.stdout {
                         stdout.copy([(entry.seq.0, entry.record.as_str())]);
                     }
                     self.add(
@@ -376,13 +373,18 @@ impl Indexer {
         );
     }
 
+    /// The newest sequence number indexed or gathered for the next flush.
+    fn newest_known(&self) -> u64 {
+        self.pending_last.map_or(self.last.seq, |l| l.seq)
+    }
+
     /// Takes a tapped batch.
     fn take_batch(&mut self, batch: Vec<Committed>) {
         let Some(first) = batch.first().map(|c| c.seq.0) else {
             return;
         };
         // The tap dropped batches while this thread lagged: read them back.
-        let known = self.pending_last.map_or(self.last.seq, |l| l.seq);
+        let known = self.newest_known();
         if first > known + 1 {
             self.catch_up(first - 1, true);
         }
@@ -399,7 +401,7 @@ impl Indexer {
     /// recorder packed them ([`crate::attrs::pack_postings`]), else from the
     /// record itself. Only the last event of a flush needs the record's hash.
     fn add(&mut self, seq: u64, segment: u64, offset: u64, record: &str, tags: &[u64], last: bool) {
-        if seq <= self.pending_last.map_or(self.last.seq, |l| l.seq) {
+        if seq <= self.newest_known() {
             return; // indexed already (catch-up and tap overlap)
         }
         self.pending_last = Some(LastIndexed {

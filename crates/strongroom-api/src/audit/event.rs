@@ -77,7 +77,7 @@ pub fn call_event(call: &CallRecord<'_>) -> TrailEvent {
         response_elements,
         additional_event_data: None,
         request_id: Some(call.request_id.to_owned()),
-        event_id: new_event_id(),
+        event_id: crate::random_uuid(),
         read_only,
         resources,
         event_type: "AwsApiCall".to_owned(),
@@ -203,7 +203,7 @@ pub fn flood_summary(summary: &Summary) -> TrailEvent {
             "windowEnd": iso_date(Timestamp(summary.window_end_ms)),
         })),
         request_id: None,
-        event_id: new_event_id(),
+        event_id: crate::random_uuid(),
         read_only: true,
         resources: Vec::new(),
         event_type: "AwsApiCall".to_owned(),
@@ -244,7 +244,7 @@ pub fn service_event(
         response_elements: None,
         additional_event_data: additional,
         request_id: None,
-        event_id: new_event_id(),
+        event_id: crate::random_uuid(),
         read_only: false,
         resources: resources.iter().map(|a| resource_of(a)).collect(),
         event_type: "AwsServiceEvent".to_owned(),
@@ -252,12 +252,6 @@ pub fn service_event(
         recipient_account_id: Some(account.to_owned()),
         event_category: "Management".to_owned(),
     }
-}
-
-fn new_event_id() -> String {
-    uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string()
 }
 
 #[cfg(test)]
