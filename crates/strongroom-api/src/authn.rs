@@ -11,9 +11,10 @@
 use crate::ApiError;
 use crate::route::AwsService;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 use strongroom_auth::{AuthError, ParsedAuth, SigningKeyCache, verify_signature};
+use strongroom_domain::region::{COMMERCIAL_REGIONS, IAM_SIGNING_REGION};
 use strongroom_domain::{Tag, Timestamp};
 use strongroom_iam::{
     AccessKeyStatus, Iam, Identity, RoleIdentity, SessionClaims, SessionSubject, SessionTokenError,
@@ -27,6 +28,34 @@ pub struct Authenticated {
     pub principal: Arc<Principal>,
     /// The credential scope's region.
     pub region: String,
+}
+
+/// The regions requests may be signed for (`--regions`). A request scoped
+/// to another region is refused at authentication, before its key is looked
+/// up, so nothing (signing key, KMS key, last-used region) is ever kept for
+/// a region that is not served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedRegions(BTreeSet<String>);
+
+impl ServedRegions {
+    pub fn new(regions: impl IntoIterator<Item = String>) -> ServedRegions {
+        ServedRegions(regions.into_iter().collect())
+    }
+
+    /// Whether a request for `service` may be signed for `region`. IAM is
+    /// global: AWS's SDKs sign it for `us-east-1` wherever the client is
+    /// (or, with an endpoint override, for the client's region), and it
+    /// keeps nothing per region.
+    pub fn admits(&self, service: AwsService, region: &str) -> bool {
+        self.0.contains(region) || (service == AwsService::Iam && region == IAM_SIGNING_REGION)
+    }
+}
+
+impl Default for ServedRegions {
+    /// AWS's commercial regions.
+    fn default() -> ServedRegions {
+        ServedRegions::new(COMMERCIAL_REGIONS.iter().map(|r| (*r).to_owned()))
+    }
 }
 
 /// Principals kept before a cache starts over.
@@ -51,6 +80,7 @@ struct Built<S> {
 pub struct Authenticator {
     iam: Arc<Iam>,
     signing_keys: SigningKeyCache,
+    regions: ServedRegions,
     /// Emulator mode (`--dev`): signatures are not checked, and a key the
     /// server does not know acts as this principal (the account's admin).
     dev_admin: Option<Arc<Principal>>,
@@ -65,10 +95,17 @@ impl Authenticator {
         Authenticator {
             iam,
             signing_keys: SigningKeyCache::default(),
+            regions: ServedRegions::default(),
             dev_admin,
             users: RwLock::default(),
             sessions: RwLock::default(),
         }
+    }
+
+    /// Serves `regions` instead of AWS's commercial regions.
+    pub fn with_regions(mut self, regions: ServedRegions) -> Authenticator {
+        self.regions = regions;
+        self
     }
 
     /// Authenticates a buffered request, whose signature `auth` is (from
@@ -88,6 +125,10 @@ impl Authenticator {
         now: Timestamp,
         claimed: &mut Option<Arc<Principal>>,
     ) -> Result<Authenticated, ApiError> {
+        // First, in `--dev` mode too: a region not served gets nothing.
+        if !self.regions.admits(service, &auth.region) {
+            return Err(AuthError::InvalidRegion.into());
+        }
         let signer = match (self.signer(auth, parts, now)?, &self.dev_admin) {
             (Some(signer), _) => {
                 // Whose key it is, for the record of a refusal below.
@@ -365,5 +406,49 @@ fn remember<S>(
         principal,
         secret,
         long_term,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_served_regions_are_admitted() {
+        let served = ServedRegions::new(["eu-west-1".to_owned(), "us-west-2".to_owned()]);
+        for service in [
+            AwsService::SecretsManager,
+            AwsService::Sts,
+            AwsService::CloudTrail,
+        ] {
+            assert!(served.admits(service, "eu-west-1"));
+            assert!(served.admits(service, "us-west-2"));
+            assert!(!served.admits(service, "us-east-1"), "{service:?}");
+            assert!(!served.admits(service, "eu-west-3"), "{service:?}");
+        }
+        // IAM is global: signed for us-east-1, or for a served region.
+        assert!(served.admits(AwsService::Iam, "us-east-1"));
+        assert!(served.admits(AwsService::Iam, "eu-west-1"));
+        assert!(!served.admits(AwsService::Iam, "eu-west-3"));
+    }
+
+    #[test]
+    fn the_default_is_the_commercial_regions() {
+        let served = ServedRegions::default();
+        for region in COMMERCIAL_REGIONS {
+            assert!(
+                served.admits(AwsService::SecretsManager, region),
+                "{region}"
+            );
+        }
+        for other in [
+            "cn-north-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "aws-global",
+            "xx-moon-1",
+        ] {
+            assert!(!served.admits(AwsService::SecretsManager, other), "{other}");
+        }
     }
 }

@@ -18,10 +18,11 @@ use crate::protocol::Protocol;
 use crate::protocol::query::QueryRequest;
 use crate::record::{CallRecord, Recorder, RequestBody};
 use crate::route::{AwsService, Route};
-use crate::{ApiError, cloudtrail, iam, secretsmanager, sts};
+use crate::{ApiError, cloudtrail, iam, probe, secretsmanager, sts};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
+use axum::routing::get;
 use futures_util::FutureExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -51,10 +52,16 @@ pub struct AppState {
     pub calls: tokio_util::task::TaskTracker,
 }
 
-/// The router: every path and method reaches [`handle`], which answers
-/// anything but `POST /` with an AWS-style error.
+/// The router: `GET /health` and `GET /ready` are answered here, before
+/// the pipeline ([`crate::probe`]: not AWS calls, not recorded); every other
+/// path and method reaches [`handle`], which answers anything but `POST /`
+/// with an AWS-style error.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().fallback(handle).with_state(state)
+    Router::new()
+        .route("/health", get(probe::health).fallback(handle))
+        .route("/ready", get(probe::ready).fallback(handle))
+        .fallback(handle)
+        .with_state(state)
 }
 
 /// What the pipeline learned about a request, for the record (and, for

@@ -54,6 +54,7 @@ mod cloudtrail;
 mod error;
 mod handler;
 mod iam;
+mod probe;
 mod protocol;
 mod record;
 mod route;
@@ -61,7 +62,7 @@ mod secretsmanager;
 mod sts;
 mod validate;
 
-pub use authn::{Authenticated, Authenticator};
+pub use authn::{Authenticated, Authenticator, ServedRegions};
 
 /// A random (v4) UUID as text: request ids and event ids. From the
 /// thread-local CSPRNG: no system call per request.

@@ -15,8 +15,9 @@ pub enum AuthError {
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
     )]
     SignatureMismatch,
-    /// The credential scope's region is not shaped like a region.
-    #[error("Credential should be scoped to a valid region.")]
+    /// The credential scope's region is not shaped like a region, or is
+    /// not one this server serves. (AWS's message ends in a space.)
+    #[error("Credential should be scoped to a valid region. ")]
     InvalidRegion,
     /// The credential scope names another service than the one called.
     #[error("Credential should be scoped to correct service: '{0}'.")]

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod iam;
 pub mod ids;
 pub mod password;
+pub mod region;
 pub mod secret;
 pub mod tags;
 pub mod time;

@@ -4,10 +4,12 @@
 //! SIGTERM/SIGINT.
 
 mod admin;
+mod config;
 mod jobs;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use strongroom_api::audit::flood::FloodLimits;
 use strongroom_api::audit::{AuditRecorder, AuditSink};
-use strongroom_api::{AppState, Authenticator, LogRecorder, Recorder, Recorders, router};
+use strongroom_api::{
+    AppState, Authenticator, LogRecorder, Recorder, Recorders, ServedRegions, router,
+};
 use strongroom_audit::{AuditKey, AuditLog, AuditOptions, Retention};
 use strongroom_iam::Iam;
 use strongroom_policy::PolicyKind;
@@ -53,6 +57,18 @@ enum Command {
     /// through its admin socket).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The settings `serve` takes from a TOML file (`--config`) and
+    /// `STRONGROOM_*` environment variables.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Check the config file: every error, each with its key (exit 1); or
+    /// the effective settings and where each came from (exit 0). Takes
+    /// `serve`'s flags, which win over the environment and the file.
+    Check(ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -116,8 +132,15 @@ enum AuditLogMode {
     Off,
 }
 
+/// `serve`'s settings. Every one is also settable in the config file (its
+/// long name as the key) and as `STRONGROOM_<NAME>` (see `config.rs`);
+/// flags win over the environment, which wins over the file.
 #[derive(clap::Args)]
 struct ServeArgs {
+    /// A TOML file of settings: `listen = "0.0.0.0:4566"`, one key per
+    /// flag (its long name), arrays for lists.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "STRONGROOM_LISTEN", default_value = "127.0.0.1:4566")]
     listen: SocketAddr,
@@ -125,7 +148,7 @@ struct ServeArgs {
     #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
     data_dir: PathBuf,
     /// The 12-digit AWS account id of this server, fixed at first start.
-    #[arg(long, env = "STRONGROOM_ACCOUNT_ID", default_value = "000000000000")]
+    #[arg(long, env = "STRONGROOM_ACCOUNT_ID", default_value = "000000000000", value_parser = parse_account_id)]
     account_id: String,
     /// Emulator mode for throwaway tests: accept any access key without
     /// checking signatures or their dates.
@@ -148,6 +171,29 @@ struct ServeArgs {
     /// Delete audit segments last written more than this many days ago.
     #[arg(long, env = "STRONGROOM_AUDIT_RETENTION_DAYS")]
     audit_retention_days: Option<u64>,
+    /// The regions served (comma-separated or repeated); a request signed
+    /// for any other region is refused at authentication. Default: AWS's
+    /// commercial regions.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = parse_region,
+        default_values = strongroom_domain::region::COMMERCIAL_REGIONS.iter().copied()
+    )]
+    regions: Vec<String>,
+}
+
+fn parse_account_id(value: &str) -> Result<String, String> {
+    check_account_id(value).map_err(|e| e.to_string())?;
+    Ok(value.to_owned())
+}
+
+fn parse_region(value: &str) -> Result<String, String> {
+    if strongroom_domain::region::is_region_name(value) {
+        Ok(value.to_owned())
+    } else {
+        Err("not a region name (like us-east-1)".to_owned())
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -168,13 +214,30 @@ fn main() -> anyhow::Result<()> {
         logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init();
     }
-    let cli = Cli::parse();
+    let cli = match config::parse::<Cli>(std::env::args_os().collect::<Vec<OsString>>()) {
+        Ok(parsed) => {
+            if let (Command::Config(ConfigCommand::Check(_)), Some(settings)) =
+                (&parsed.cli.command, &parsed.settings)
+            {
+                print!("{settings}");
+                return Ok(());
+            }
+            parsed.cli
+        }
+        Err(config::ConfigError::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Admin(command) => runtime.block_on(run_admin(command)),
+        // Answered above, before the runtime.
+        Command::Config(ConfigCommand::Check(_)) => Ok(()),
     }
 }
 
@@ -249,7 +312,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let auth = Arc::new(Authenticator::new(iam.clone(), dev_admin));
+    let auth = Arc::new(
+        Authenticator::new(iam.clone(), dev_admin)
+            .with_regions(ServedRegions::new(args.regions.iter().cloned())),
+    );
     let trail = open_trail(&args, &root)?;
     let audit = trail.clone().map(|trail| {
         Arc::new(AuditRecorder::new(

@@ -16,6 +16,7 @@ mod keys;
 mod listing;
 mod policies;
 mod purge;
+mod ready;
 mod secrets;
 mod tags;
 mod values;
@@ -27,6 +28,7 @@ pub use error::ServiceError;
 pub use keys::ensure_account;
 pub use listing::{ListSecretsInput, Page, SortBy};
 pub use policies::{DEFAULT_POLICY_NAME, ResourcePolicyOutput, ValidationFinding};
+pub use ready::NotReady;
 pub use secrets::{
     CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput,
     UpdateSecretOutput,
