@@ -138,10 +138,17 @@ class Server:
         binary: Path | None = None,
         log_path: Path | None = None,
         extra_args: list[str] | None = None,
+        default_flags: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         # More `strongroom serve` flags (e.g. `--audit-log stdout`).
         self.extra_args = list(extra_args or [])
+        # False: only `extra_args` (no --listen/--data-dir/--account-id), for
+        # settings that come from a config file or the environment.
+        self.default_flags = default_flags
+        # Environment variables added to the server's.
+        self.env = dict(env or {})
         self.dev = dev
         self.account_id = account_id
         self.binary = Path(binary) if binary else server_binary()
@@ -174,16 +181,9 @@ class Server:
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"==== start #{self.starts + 1} ====\n".encode())
         self._log_file.flush()
-        cmd = [
-            str(self.binary),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            str(self.data_dir),
-            "--account-id",
-            self.account_id,
-        ]
+        cmd = [str(self.binary), "serve"]
+        if self.default_flags:
+            cmd += ["--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir), "--account-id", self.account_id]
         if self.dev:
             cmd.append("--dev")
         cmd.extend(self.extra_args)
@@ -191,6 +191,7 @@ class Server:
         self.printed_credentials = None
         self.proc = subprocess.Popen(
             cmd,
+            env={**os.environ, **self.env},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._log_file,

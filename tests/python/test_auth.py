@@ -58,7 +58,7 @@ def test_wrong_secret_key(server):
 def test_region_must_look_like_a_region(server):
     # The scope's region ends up in ARNs and storage keys, so its shape is checked.
     c = server.client(region="US-EAST-1")
-    with expect_error("InvalidSignatureException", "Credential should be scoped to a valid region.", status=AUTH_STATUSES):
+    with expect_error("InvalidSignatureException", "Credential should be scoped to a valid region. ", status=AUTH_STATUSES):
         c.list_secrets()
 
 

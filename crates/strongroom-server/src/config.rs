@@ -414,19 +414,22 @@ fn effective(
             let raw: Option<Vec<String>> = matches
                 .get_raw(id)
                 .map(|values| values.map(|v| v.to_string_lossy().into_owned()).collect());
+            // A switch the file turns off gives no argument: it is still
+            // the file's setting.
             let source = matches.value_source(id).map(|s| match s {
-                ValueSource::CommandLine if from_file.contains(id) => Source::File,
-                ValueSource::CommandLine => Source::Flag,
                 ValueSource::EnvVariable => Source::Environment,
+                _ if from_file.contains(id) => Source::File,
+                ValueSource::CommandLine => Source::Flag,
                 _ => Source::Default,
             });
             let value = raw.map(|raw| {
                 let secret = is_secret(&key);
+                let integer = parses_integers(arg);
                 let item = |v: &str| {
                     if secret {
                         toml::Value::String(REDACTED.to_owned())
                     } else {
-                        printable(v)
+                        printable(v, integer)
                     }
                 };
                 match arg.get_action() {
@@ -452,13 +455,31 @@ fn is_secret(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
-/// A value as TOML: a number if it is one (and prints back the same: an
-/// account id keeps its leading zeros as a string), else a string, with any
-/// password in a URL's user info hidden (`postgres://u:pw@h` → `u:<redacted>@h`).
-fn printable(value: &str) -> toml::Value {
-    if let Ok(n) = value.parse::<i64>()
-        && n.to_string() == value
-    {
+/// Whether the argument's value parser yields an integer.
+fn parses_integers(arg: &Arg) -> bool {
+    use std::any::TypeId;
+    let parsed = arg.get_value_parser().type_id();
+    [
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+        TypeId::of::<i8>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<isize>(),
+    ]
+    .iter()
+    .any(|t| parsed == *t)
+}
+
+/// A value as TOML: an integer for an integer setting, else a string, with
+/// any password in a URL's user info hidden (`postgres://u:pw@h` →
+/// `u:<redacted>@h`).
+fn printable(value: &str, integer: bool) -> toml::Value {
+    if integer && let Ok(n) = value.parse::<i64>() {
         return toml::Value::Integer(n);
     }
     toml::Value::String(hide_url_password(value))
@@ -608,6 +629,22 @@ mod tests {
     }
 
     #[test]
+    fn a_switch_the_file_turns_off_is_the_files_setting() {
+        let f = file("zz-switch = false\n");
+        let parsed = run(&[], Some(&f)).expect("parsed");
+        let settings = parsed.settings.clone().expect("settings");
+        assert!(!serve(parsed).zz_switch);
+        let switch = setting(&settings, "zz-switch");
+        assert_eq!(switch.value, Some(toml::Value::Boolean(false)));
+        assert_eq!(switch.source, Some(Source::File));
+        // A flag still wins.
+        let parsed = run(&["--zz-switch"], Some(&f)).expect("parsed");
+        let settings = parsed.settings.clone().expect("settings");
+        assert!(serve(parsed).zz_switch);
+        assert_eq!(setting(&settings, "zz-switch").source, Some(Source::Flag));
+    }
+
+    #[test]
     fn without_a_file_the_defaults_hold() {
         let parsed = run(&[], None).expect("parsed");
         let settings = parsed.settings.clone().expect("settings");
@@ -719,15 +756,23 @@ mod tests {
     }
 
     #[test]
-    fn numbers_print_as_numbers_and_ids_keep_their_zeros() {
-        assert_eq!(printable("60"), toml::Value::Integer(60));
+    fn integer_settings_print_as_integers_and_strings_as_strings() {
+        let f = file("zz-count = 9\nzz-url = \"000123\"\n");
+        let settings = run(&[], Some(&f))
+            .expect("parsed")
+            .settings
+            .expect("settings");
         assert_eq!(
-            printable("000000000000"),
-            toml::Value::String("000000000000".to_owned())
+            setting(&settings, "zz-count").value,
+            Some(toml::Value::Integer(9))
         );
         assert_eq!(
-            printable("127.0.0.1:1"),
-            toml::Value::String("127.0.0.1:1".to_owned())
+            setting(&settings, "zz-url").value,
+            Some(toml::Value::String("000123".to_owned()))
+        );
+        assert_eq!(
+            setting(&settings, "zz-address").value,
+            Some(toml::Value::String("127.0.0.1:1".to_owned()))
         );
     }
 
