@@ -219,7 +219,8 @@ fn main() -> anyhow::Result<()> {
             if let (Command::Config(ConfigCommand::Check(_)), Some(settings)) =
                 (&parsed.cli.command, &parsed.settings)
             {
-                print!("{settings}");
+                // A closed stdout (`| head`) is not worth a panic.
+                let _ = write!(std::io::stdout(), "{settings}");
                 return Ok(());
             }
             parsed.cli
