@@ -132,6 +132,27 @@ pub fn verify_signature(
     now_ms: i64,
     cache: &SigningKeyCache,
 ) -> Result<(), AuthError> {
+    verify_signature_hashed(
+        auth,
+        parts,
+        &payload_hash(body),
+        secret,
+        expected_service,
+        now_ms,
+        cache,
+    )
+}
+
+/// What can be checked of a signature before the body is read, without the
+/// caller's secret: the credential scope's service, the request date within
+/// the allowed skew (a presigned request: not expired), the scope's date
+/// being the request's, and `host` being signed. A request failing these is
+/// refused before any byte of its body is read.
+pub fn check_before_body(
+    auth: &ParsedAuth,
+    expected_service: &'static str,
+    now_ms: i64,
+) -> Result<(), AuthError> {
     if auth.service != expected_service {
         return Err(AuthError::WrongService(expected_service));
     }
@@ -139,13 +160,28 @@ pub fn verify_signature(
     if !auth.amz_date.starts_with(&auth.scope_date) {
         return Err(AuthError::SignatureMismatch);
     }
-    let body_hash = payload_hash(body);
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err(AuthError::SignatureMismatch);
+    }
+    Ok(())
+}
+
+/// [`verify_signature`] given the body's hex SHA-256 (from a
+/// [`crate::PayloadHasher`] fed as the body streamed in) instead of the body.
+/// An `x-amz-content-sha256` header must equal it.
+pub fn verify_signature_hashed(
+    auth: &ParsedAuth,
+    parts: &http::request::Parts,
+    body_hash: &[u8; 64],
+    secret: &[u8],
+    expected_service: &'static str,
+    now_ms: i64,
+    cache: &SigningKeyCache,
+) -> Result<(), AuthError> {
+    check_before_body(auth, expected_service, now_ms)?;
     if let Some(claimed) = parts.headers.get("x-amz-content-sha256")
         && claimed.as_bytes() != body_hash.as_slice()
     {
-        return Err(AuthError::SignatureMismatch);
-    }
-    if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::SignatureMismatch);
     }
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI;
@@ -167,7 +203,7 @@ pub fn verify_signature(
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query(),
-            payload_hash: &body_hash,
+            payload_hash: body_hash,
         },
         headers,
         &auth.signed_headers,
