@@ -111,7 +111,7 @@ class ServerError(RuntimeError):
 
 
 _EXPORT_RE = re.compile(r"^\s*export\s+(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)=(.*?)\s*$")
-_LISTEN_RE = re.compile(r"strongroom listening on (http://\S+)")
+_LISTEN_RE = re.compile(r"strongroom listening on (https?://\S+)")
 
 
 def _unquote(value: str) -> str:
@@ -158,6 +158,9 @@ class Server:
         self.starts = 0
         self._reader: threading.Thread | None = None
         self._log_file: Any = None
+        # What boto3 clients verify TLS with (a CA bundle path), for a
+        # server started with --tls-*.
+        self.verify: str | bool | None = None
 
     # -- lifecycle -------------------------------------------------------
 
@@ -337,6 +340,7 @@ class Server:
             access_key=access_key or self.access_key or "",
             secret_key=secret_key or self.secret_key or "",
             validate=validate,
+            verify=self.verify,
         )
 
     def sts_client(
@@ -353,6 +357,7 @@ class Server:
             access_key=access_key or self.access_key or "",
             secret_key=secret_key or self.secret_key or "",
             service="sts",
+            verify=self.verify,
         )
 
     def raw(self) -> "RawClient":
@@ -368,9 +373,11 @@ def make_client(
     validate: bool = True,
     service: str = "secretsmanager",
     session_token: str | None = None,
+    verify: str | bool | None = None,
 ):
     """A boto3 client (Secrets Manager unless `service` says otherwise) with
-    retries off; `session_token` for temporary credentials."""
+    retries off; `session_token` for temporary credentials; `verify` a CA
+    bundle for an https endpoint."""
     session = boto3.session.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
@@ -383,7 +390,7 @@ def make_client(
         read_timeout=60,
         parameter_validation=validate,
     )
-    return session.client(service, endpoint_url=endpoint, config=config)
+    return session.client(service, endpoint_url=endpoint, config=config, verify=verify)
 
 
 # -- errors -----------------------------------------------------------------
