@@ -485,6 +485,77 @@ mod tests {
     }
 
     #[test]
+    fn what_is_checked_before_the_body_needs_neither_body_nor_secret() {
+        let req = aws_signed("{}", SignatureLocation::Headers, NOW);
+        let auth = parse_auth(&req.clone().into_parts().0).unwrap();
+        assert_eq!(check_before_body(&auth, "secretsmanager", NOW), Ok(()));
+        assert_eq!(
+            check_before_body(&auth, "sts", NOW),
+            Err(AuthError::WrongService("sts"))
+        );
+        assert!(matches!(
+            check_before_body(&auth, "secretsmanager", NOW + 16 * 60 * 1000),
+            Err(AuthError::Expired { .. })
+        ));
+        assert!(matches!(
+            check_before_body(&auth, "secretsmanager", NOW - 16 * 60 * 1000),
+            Err(AuthError::NotYetCurrent { .. })
+        ));
+        let mut other_day = auth.clone();
+        other_day.scope_date = "19990101".to_owned();
+        assert_eq!(
+            check_before_body(&other_day, "secretsmanager", NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+        let mut no_host = auth.clone();
+        no_host.signed_headers.retain(|h| h != "host");
+        assert_eq!(
+            check_before_body(&no_host, "secretsmanager", NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+    }
+
+    #[test]
+    fn a_streamed_hash_verifies_and_must_match_x_amz_content_sha256() {
+        let body = "{\"SecretId\":\"db/prod\"}";
+        let req = aws_signed(body, SignatureLocation::Headers, NOW);
+        let mut parts = req.clone().into_parts().0;
+        let auth = parse_auth(&parts).unwrap();
+        let mut hasher = crate::PayloadHasher::default();
+        for chunk in body.as_bytes().chunks(3) {
+            hasher.update(chunk);
+        }
+        let hash = hasher.finish();
+        let check = |parts: &http::request::Parts, hash: &[u8; 64]| {
+            verify_signature_hashed(
+                &auth,
+                parts,
+                hash,
+                SECRET.as_bytes(),
+                "secretsmanager",
+                NOW,
+                &SigningKeyCache::default(),
+            )
+        };
+        assert_eq!(check(&parts, &hash), Ok(()));
+        assert_eq!(
+            check(&parts, &crate::canonical::payload_hash(b"{}")),
+            Err(AuthError::SignatureMismatch)
+        );
+        // The header, when sent, is the streamed hash; anything else is refused.
+        parts.headers.insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_bytes(&hash).unwrap(),
+        );
+        assert_eq!(check(&parts, &hash), Ok(()));
+        parts.headers.insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_bytes(&crate::canonical::payload_hash(b"{}")).unwrap(),
+        );
+        assert_eq!(check(&parts, &hash), Err(AuthError::SignatureMismatch));
+    }
+
+    #[test]
     fn our_signer_matches_the_sdk() {
         let req = aws_signed("{\"x\":1}", SignatureLocation::Headers, NOW);
         let mut headers = http::HeaderMap::new();
