@@ -126,7 +126,7 @@ pub(crate) async fn read(
 /// at most [`PEEK_BYTES`] and they arrive within [`PEEK_DEADLINE`]: only
 /// for the record (a Query request names its operation in the body).
 pub(crate) async fn peek_small(body: Body, declared: Option<usize>) -> Option<Bytes> {
-    if !declared.is_some_and(|n| n <= PEEK_BYTES) {
+    if declared.is_none_or(|n| n > PEEK_BYTES) {
         return None;
     }
     let limited = http_body_util::Limited::new(body, PEEK_BYTES);
@@ -142,7 +142,9 @@ mod tests {
     use futures_util::stream;
 
     fn chunked(chunks: Vec<Bytes>) -> Body {
-        Body::from_stream(stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)))
+        Body::from_stream(stream::iter(
+            chunks.into_iter().map(Ok::<_, std::io::Error>),
+        ))
     }
 
     fn hash_of(bytes: &[u8]) -> [u8; 64] {
@@ -153,7 +155,10 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_what_it_buffers() {
-        let body = chunked(vec![Bytes::from_static(b"{\"a\":"), Bytes::from_static(b"1}")]);
+        let body = chunked(vec![
+            Bytes::from_static(b"{\"a\":"),
+            Bytes::from_static(b"1}"),
+        ]);
         let read = read(body, None, &BodyLimits::default())
             .await
             .expect("read");

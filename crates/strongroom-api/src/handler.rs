@@ -339,10 +339,9 @@ fn identify(
         Protocol::Query => AwsService::for_query_scope(&signature.service)?,
     };
     progress.service = Some(service);
-    let identity =
-        state
-            .auth
-            .identify(&signature, parts, service, now, &mut progress.claimed)?;
+    let identity = state
+        .auth
+        .identify(&signature, parts, service, now, &mut progress.claimed)?;
     Ok(Identified {
         signature: (signature, service),
         identity,

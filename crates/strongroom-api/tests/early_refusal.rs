@@ -147,13 +147,7 @@ async fn a_passing_request_has_its_body_hashed_and_verified() {
     let ok = request(&env.key_id, &env.secret, now_ms(), b"{}", Body::from("{}"));
     assert_eq!(answer(&env.app, ok).await, (200, String::new()));
     // The same headers with another body: the signature no longer matches.
-    let tampered = request(
-        &env.key_id,
-        &env.secret,
-        now_ms(),
-        b"{}",
-        Body::from("{ }"),
-    );
+    let tampered = request(&env.key_id, &env.secret, now_ms(), b"{}", Body::from("{ }"));
     assert_eq!(
         answer(&env.app, tampered).await,
         (400, "InvalidSignatureException".to_owned())

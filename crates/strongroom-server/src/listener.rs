@@ -300,7 +300,17 @@ async fn connection(c: Connection) {
     match c.tls.clone() {
         None => {
             let io = TokioIo::new(c.tcp);
-            drive(io, false, c.remote, &c.app, &c.builder, &c.conn, &c.limits, &c.shutdown).await;
+            drive(
+                io,
+                false,
+                c.remote,
+                &c.app,
+                &c.builder,
+                &c.conn,
+                &c.limits,
+                &c.shutdown,
+            )
+            .await;
         }
         Some(acceptor) => {
             let handshake = tokio::select! {
@@ -311,10 +321,21 @@ async fn connection(c: Connection) {
             match handshake {
                 Ok(Ok(stream)) => {
                     let io = TokioIo::new(stream);
-                    drive(io, true, c.remote, &c.app, &c.builder, &c.conn, &c.limits, &c.shutdown)
-                        .await;
+                    drive(
+                        io,
+                        true,
+                        c.remote,
+                        &c.app,
+                        &c.builder,
+                        &c.conn,
+                        &c.limits,
+                        &c.shutdown,
+                    )
+                    .await;
                 }
-                Ok(Err(error)) => tracing::debug!(%error, remote = %c.remote, "TLS handshake failed"),
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, remote = %c.remote, "TLS handshake failed")
+                }
                 Err(_) => tracing::debug!(remote = %c.remote, "TLS handshake timed out"),
             }
         }
@@ -392,9 +413,7 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
 
     fn call(&self, mut request: http::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.remote));
-        request
-            .extensions_mut()
-            .insert(SecureTransport(self.tls));
+        request.extensions_mut().insert(SecureTransport(self.tls));
         let in_flight = InFlight::begin(self.conn.clone());
         let app = self.app.clone();
         Box::pin(async move {
@@ -434,7 +453,10 @@ mod tests {
         assert!(oldest.evict.is_cancelled());
         assert!(registry.evict_longest_idle());
         assert!(newest.evict.is_cancelled());
-        assert!(!registry.evict_longest_idle(), "only a busy connection is left");
+        assert!(
+            !registry.evict_longest_idle(),
+            "only a busy connection is left"
+        );
         assert!(!busy.evict.is_cancelled());
         registry.close(oldest.id);
         registry.close(newest.id);

@@ -30,7 +30,11 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 /// Samples the peak RSS until `stop`.
-fn sample_peak(pid: u32, stop: Arc<AtomicBool>, peak: Arc<AtomicU64>) -> std::thread::JoinHandle<()> {
+fn sample_peak(
+    pid: u32,
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
