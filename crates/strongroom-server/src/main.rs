@@ -32,6 +32,13 @@ use tokio_util::task::TaskTracker;
 
 /// Every request allocates a few dozen small buffers; mimalloc's thread-local
 /// free lists make that measurably cheaper than glibc malloc here.
+///
+/// mimalloc gives freed memory back to the OS lazily: a page is purged only
+/// after its delay (1 s), when the thread owning it next allocates (a page
+/// freed by another worker waits on its owner's list). After a burst RSS so
+/// stays up until requests come again, which is why bodies are never
+/// buffered before their key is known, and only within the body budget
+/// (`strongroom_api::BodyLimits`): what can be retained is bounded.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
