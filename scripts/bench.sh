@@ -46,10 +46,11 @@ target/release/strongroom serve --listen 127.0.0.1:0 --data-dir "$tmp/data" \
     --account-id 123456789012 ${STRONGROOM_SERVE_ARGS:-} >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 
-# Wait (up to 30 s) for "strongroom listening on http://127.0.0.1:PORT".
+# Wait (up to 30 s) for "strongroom listening on http://127.0.0.1:PORT"
+# (https:// when serving TLS).
 endpoint=""
 for _ in $(seq 1 300); do
-    endpoint=$(sed -n 's/^strongroom listening on \(http:\/\/[^[:space:]]*\).*/\1/p' "$tmp/server.out" | head -n 1)
+    endpoint=$(sed -n 's/^strongroom listening on \(https\{0,1\}:\/\/[^[:space:]]*\).*/\1/p' "$tmp/server.out" | head -n 1)
     [[ -n "$endpoint" ]] && break
     if ! kill -0 "$server_pid" 2>/dev/null; then
         echo "bench.sh: the server exited before listening; its output:" >&2

@@ -111,7 +111,7 @@ class ServerError(RuntimeError):
 
 
 _EXPORT_RE = re.compile(r"^\s*export\s+(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)=(.*?)\s*$")
-_LISTEN_RE = re.compile(r"strongroom listening on (http://\S+)")
+_LISTEN_RE = re.compile(r"strongroom listening on (https?://\S+)")
 
 
 def _unquote(value: str) -> str:
@@ -165,6 +165,9 @@ class Server:
         self.starts = 0
         self._reader: threading.Thread | None = None
         self._log_file: Any = None
+        # What boto3 clients verify TLS with (a CA bundle path), for a
+        # server started with --tls-*.
+        self.verify: str | bool | None = None
 
     # -- lifecycle -------------------------------------------------------
 
@@ -338,6 +341,7 @@ class Server:
             access_key=access_key or self.access_key or "",
             secret_key=secret_key or self.secret_key or "",
             validate=validate,
+            verify=self.verify,
         )
 
     def sts_client(
@@ -354,6 +358,7 @@ class Server:
             access_key=access_key or self.access_key or "",
             secret_key=secret_key or self.secret_key or "",
             service="sts",
+            verify=self.verify,
         )
 
     def raw(self) -> "RawClient":
@@ -369,9 +374,11 @@ def make_client(
     validate: bool = True,
     service: str = "secretsmanager",
     session_token: str | None = None,
+    verify: str | bool | None = None,
 ):
     """A boto3 client (Secrets Manager unless `service` says otherwise) with
-    retries off; `session_token` for temporary credentials."""
+    retries off; `session_token` for temporary credentials; `verify` a CA
+    bundle for an https endpoint."""
     session = boto3.session.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
@@ -384,7 +391,7 @@ def make_client(
         read_timeout=60,
         parameter_validation=validate,
     )
-    return session.client(service, endpoint_url=endpoint, config=config)
+    return session.client(service, endpoint_url=endpoint, config=config, verify=verify)
 
 
 # -- errors -----------------------------------------------------------------

@@ -13,7 +13,9 @@ use crate::route::AwsService;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
-use strongroom_auth::{AuthError, ParsedAuth, SigningKeyCache, verify_signature};
+use strongroom_auth::{
+    AuthError, ParsedAuth, SigningKeyCache, check_before_body, verify_signature_hashed,
+};
 use strongroom_domain::region::{COMMERCIAL_REGIONS, IAM_SIGNING_REGION};
 use strongroom_domain::{Tag, Timestamp};
 use strongroom_iam::{
@@ -56,6 +58,15 @@ impl Default for ServedRegions {
     fn default() -> ServedRegions {
         ServedRegions::new(COMMERCIAL_REGIONS.iter().map(|r| (*r).to_owned()))
     }
+}
+
+/// A request whose headers passed [`Authenticator::identify`]: whose key
+/// signed it; the signature itself is verified once the body is in.
+pub struct Identified {
+    /// The key's principal and secret; `None` for an unknown key in `--dev`
+    /// mode, which acts as the account's admin unverified.
+    signer: Option<Signer>,
+    principal: Arc<Principal>,
 }
 
 /// Principals kept before a cache starts over.
@@ -108,23 +119,24 @@ impl Authenticator {
         self
     }
 
-    /// Authenticates a buffered request, whose signature `auth` is (from
-    /// [`strongroom_auth::parse_auth`]), for `service` (the credential
-    /// scope's service must be it) at `now`. Once the key is known to belong
+    /// The first half of authentication, from the headers alone, before any
+    /// byte of the body is read: the signature `auth` (from
+    /// [`strongroom_auth::parse_auth`]) must be for `service` and current at
+    /// `now`, and its access key must exist and be active (a session token
+    /// must open and its role still exist). Once the key is known to belong
     /// to a principal, `claimed` holds it, even if the request is then
     /// refused (its audit record names whose key was used).
     ///
     /// The caller parses the signature first because a Query request's
     /// service is known only from its credential scope.
-    pub async fn authenticate(
+    pub fn identify(
         &self,
         auth: &ParsedAuth,
         parts: &http::request::Parts,
-        body: &[u8],
         service: AwsService,
         now: Timestamp,
         claimed: &mut Option<Arc<Principal>>,
-    ) -> Result<Authenticated, ApiError> {
+    ) -> Result<Identified, ApiError> {
         // First, in `--dev` mode too: a region not served gets nothing.
         if !self.regions.admits(service, &auth.region) {
             return Err(AuthError::InvalidRegion.into());
@@ -136,9 +148,9 @@ impl Authenticator {
                 signer
             }
             (None, Some(admin)) => {
-                return Ok(Authenticated {
+                return Ok(Identified {
+                    signer: None,
                     principal: admin.clone(),
-                    region: auth.region.clone(),
                 });
             }
             (None, None) => return Err(AuthError::UnrecognizedClient.into()),
@@ -154,21 +166,49 @@ impl Authenticator {
                 )
                 .into());
             }
-            verify_signature(
-                auth,
-                parts,
-                body,
-                signer.secret.as_bytes(),
-                service.signing_name(),
-                now.millis(),
-                &self.signing_keys,
-            )?;
+            check_before_body(auth, service.signing_name(), now.millis())?;
         }
         // GetSessionToken's credentials cannot call IAM (AWS requires MFA
         // for that, which this server does not have): IAM does not
         // recognize them.
         if service == AwsService::Iam && signer.principal.kind == PrincipalKind::UserSession {
             return Err(AuthError::UnrecognizedClient.into());
+        }
+        Ok(Identified {
+            principal: signer.principal.clone(),
+            signer: Some(signer),
+        })
+    }
+
+    /// The second half, once the body has streamed in: the signature over
+    /// the request whose body hashed to `body_hash` (hex SHA-256).
+    pub async fn verify(
+        &self,
+        identified: Identified,
+        auth: &ParsedAuth,
+        parts: &http::request::Parts,
+        body_hash: &[u8; 64],
+        service: AwsService,
+        now: Timestamp,
+    ) -> Result<Authenticated, ApiError> {
+        let authenticated = Authenticated {
+            principal: identified.principal,
+            region: auth.region.clone(),
+        };
+        // `--dev` with a key nobody issued: nothing to verify against.
+        let Some(signer) = identified.signer else {
+            return Ok(authenticated);
+        };
+        if self.dev_admin.is_none() {
+            verify_signature_hashed(
+                auth,
+                parts,
+                body_hash,
+                signer.secret.as_bytes(),
+                service.signing_name(),
+                now.millis(),
+                &self.signing_keys,
+            )?;
         }
         if signer.long_term
             && let Err(e) = self
@@ -184,10 +224,7 @@ impl Authenticator {
             // Bookkeeping: it must not fail the request.
             tracing::warn!(error = %e, "could not record the access key's last use");
         }
-        Ok(Authenticated {
-            principal: signer.principal,
-            region: auth.region.clone(),
-        })
+        Ok(authenticated)
     }
 
     /// The principal and secret of the signing key; `None` for a key

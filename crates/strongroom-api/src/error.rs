@@ -51,6 +51,13 @@ pub enum ApiError {
     /// Reading the body failed (client went away).
     #[error("Could not read the request body.")]
     BodyRead,
+    /// The body did not arrive within the slow-body deadline.
+    #[error("The request body was not received in time.")]
+    BodyTimeout,
+    /// The server is buffering as many request bodies as it allows: try
+    /// again (AWS's throttling error, which SDKs retry with backoff).
+    #[error("Rate exceeded")]
+    Busy,
     /// A handler panicked (a bug); the request gets a 500.
     #[error("An error occurred on the server side.")]
     Internal,
@@ -96,6 +103,8 @@ impl ApiError {
             ApiError::Internal | ApiError::AuditUnavailable => "InternalServiceError",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
             ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",
+            ApiError::BodyTimeout => "RequestTimeoutException",
+            ApiError::Busy => "ThrottlingException",
             ApiError::MethodNotAllowed => "MethodNotAllowedException",
         }
     }
@@ -107,6 +116,7 @@ impl ApiError {
             | ApiError::AuditUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Iam(e) if e.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             _ => StatusCode::BAD_REQUEST,
         }

@@ -1,7 +1,8 @@
 //! The HTTP entry point and the one request pipeline every service and
 //! operation goes through:
 //!
-//! body limit → SigV4 (principal, region) → route (service, operation) →
+//! SigV4 from the headers (key, date, scope) → body (streamed, hashed,
+//! bounded) → signature (principal, region) → route (service, operation) →
 //! [`RequestContext`] → the operation's handler, whose service function
 //! resolves the resource, authorizes and applies → [`Recorder`] (the
 //! request log and the audit trail; the answer waits for its record to be
@@ -14,6 +15,7 @@
 
 use crate::audit::event::read_only;
 use crate::authn::Authenticator;
+use crate::body::{self, BodyLimits, MAX_BODY_BYTES};
 use crate::protocol::Protocol;
 use crate::protocol::query::QueryRequest;
 use crate::record::{CallRecord, Recorder, RequestBody};
@@ -25,17 +27,12 @@ use axum::extract::{ConnectInfo, State};
 use axum::routing::get;
 use futures_util::FutureExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::net::{IpAddr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 use strongroom_domain::Timestamp;
 use strongroom_service::{Clock, Principal, RequestContext, Service};
-
-/// Largest request body accepted. A maximal request (a 64 KiB binary value,
-/// base64-encoded, plus metadata) fits well within it.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What every request handler shares.
 pub struct AppState {
@@ -50,7 +47,15 @@ pub struct AppState {
     /// Every call's task: shutdown waits for them (a call whose client went
     /// away still commits and records) before closing the store and trail.
     pub calls: tokio_util::task::TaskTracker,
+    /// The slow-body deadline and the budget of buffered body bytes.
+    pub bodies: BodyLimits,
 }
+
+/// Whether a request came over TLS (`aws:SecureTransport`): the listener
+/// puts it in each request's extensions; without it, a request is taken as
+/// plain HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecureTransport(pub bool);
 
 /// The router: `GET /health` and `GET /ready` are answered here, before
 /// the pipeline ([`crate::probe`]: not AWS calls, not recorded); every other
@@ -78,6 +83,9 @@ struct Progress {
     /// The credential scope's region, once the signature is parsed.
     region: Option<String>,
     body: Option<bytes::Bytes>,
+    /// The body's share of the buffered-bytes budget, held until the call
+    /// (its record included) is over.
+    body_share: Option<tokio::sync::OwnedSemaphorePermit>,
     form: Option<QueryRequest>,
     user_agent: Option<String>,
 }
@@ -114,6 +122,10 @@ async fn call(state: Arc<AppState>, request: Request<Body>) -> Response<Body> {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    let secure_transport = request
+        .extensions()
+        .get::<SecureTransport>()
+        .is_some_and(|t| t.0);
     let mut progress = Progress {
         user_agent: header_str(request.headers(), "user-agent").map(str::to_owned),
         ..Progress::default()
@@ -125,7 +137,7 @@ async fn call(state: Arc<AppState>, request: Request<Body>) -> Response<Body> {
         protocol,
         request,
         now,
-        source_ip,
+        (source_ip, secure_transport),
         &mut progress,
     ))
     .catch_unwind()
@@ -223,7 +235,7 @@ async fn process(
     protocol: Protocol,
     request: Request<Body>,
     now: Timestamp,
-    source_ip: Option<IpAddr>,
+    (source_ip, secure_transport): (Option<IpAddr>, bool),
     progress: &mut Progress,
 ) -> Result<Vec<u8>, ApiError> {
     let (parts, body) = request.into_parts();
@@ -236,25 +248,36 @@ async fn process(
         progress.service = Some(AwsService::for_target(target));
         progress.route = Route::from_target(target).ok();
     }
-    let bytes = progress.body.insert(read_body(&parts, body).await?).clone();
-    let signature = strongroom_auth::parse_auth(&parts)?;
-    progress.access_key_id = Some(signature.access_key_id.clone());
-    progress.region = Some(signature.region.clone());
-    // JSON names the service in X-Amz-Target; Query only in the scope.
-    let service = match protocol {
-        Protocol::Json => AwsService::for_target(target),
-        Protocol::Query => AwsService::for_query_scope(&signature.service)?,
+    let declared = body::declared_length(&parts.headers);
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(ApiError::BodyTooLarge(MAX_BODY_BYTES));
+    }
+    // Authentication from the headers: nothing of the body is read for a
+    // request whose key, date or scope is refused.
+    let identified = match identify(state, protocol, target, &parts, now, progress) {
+        Ok(identified) => identified,
+        Err(err) => {
+            // A Query request names its operation only in its body: read a
+            // small one (bounded in size and time) for the record.
+            if protocol == Protocol::Query && progress.service.is_some() {
+                progress.body = body::peek_small(body, declared).await;
+            }
+            return Err(err);
+        }
     };
-    progress.service = Some(service);
+    let read = body::read(body, declared, &state.bodies).await?;
+    let bytes = progress.body.insert(read.bytes).clone();
+    progress.body_share = Some(read.share);
+    let (signature, service) = identified.signature;
     let caller = state
         .auth
-        .authenticate(
+        .verify(
+            identified.identity,
             &signature,
             &parts,
-            &bytes,
+            &read.hash,
             service,
             now,
-            &mut progress.claimed,
         )
         .await?;
     let ctx = progress.context.insert(RequestContext {
@@ -263,7 +286,7 @@ async fn process(
         region: caller.region,
         source_ip,
         user_agent: progress.user_agent.clone(),
-        secure_transport: false,
+        secure_transport,
         time: now,
         resources: Default::default(),
     });
@@ -299,24 +322,37 @@ fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Buffers the body, refusing more than [`MAX_BODY_BYTES`].
-async fn read_body(parts: &http::request::Parts, body: Body) -> Result<bytes::Bytes, ApiError> {
-    let declared = header_str(&parts.headers, header::CONTENT_LENGTH.as_str())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(ApiError::BodyTooLarge(MAX_BODY_BYTES));
-    }
-    Ok(Limited::new(body, MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.downcast_ref::<LengthLimitError>().is_some() {
-                ApiError::BodyTooLarge(MAX_BODY_BYTES)
-            } else {
-                ApiError::BodyRead
-            }
-        })?
-        .to_bytes())
+/// A request's signature parsed from its headers, the service it is for,
+/// and its key identified (see [`Authenticator::identify`]).
+struct Identified {
+    signature: (strongroom_auth::ParsedAuth, AwsService),
+    identity: crate::authn::Identified,
+}
+
+fn identify(
+    state: &AppState,
+    protocol: Protocol,
+    target: &str,
+    parts: &http::request::Parts,
+    now: Timestamp,
+    progress: &mut Progress,
+) -> Result<Identified, ApiError> {
+    let signature = strongroom_auth::parse_auth(parts)?;
+    progress.access_key_id = Some(signature.access_key_id.clone());
+    progress.region = Some(signature.region.clone());
+    // JSON names the service in X-Amz-Target; Query only in the scope.
+    let service = match protocol {
+        Protocol::Json => AwsService::for_target(target),
+        Protocol::Query => AwsService::for_query_scope(&signature.service)?,
+    };
+    progress.service = Some(service);
+    let identity = state
+        .auth
+        .identify(&signature, parts, service, now, &mut progress.claimed)?;
+    Ok(Identified {
+        signature: (signature, service),
+        identity,
+    })
 }
 
 fn respond(

@@ -4,8 +4,8 @@
 //!
 //! CloudTrail's LookupEvents (JSON 1.1) reads the audit trail.
 //!
-//! Every request takes the same pipeline ([`handler`]): body limit → SigV4
-//! → route to a typed endpoint ([`route`]) → `RequestContext` → the
+//! Every request takes the same pipeline ([`handler`]): SigV4 from the
+//! headers → body (streamed, hashed, bounded: [`body`]) → signature → route to a typed endpoint ([`route`]) → `RequestContext` → the
 //! operation's handler module (decode, model constraints, the service
 //! function, encode) → [`Recorder`] (request log, audit trail: [`audit`])
 //! → response, in the request's protocol.
@@ -50,6 +50,7 @@ macro_rules! endpoint_enum {
 
 pub mod audit;
 mod authn;
+mod body;
 mod cloudtrail;
 mod error;
 mod handler;
@@ -62,7 +63,8 @@ mod secretsmanager;
 mod sts;
 mod validate;
 
-pub use authn::{Authenticated, Authenticator, ServedRegions};
+pub use authn::{Authenticated, Authenticator, Identified, ServedRegions};
+pub use body::{BodyLimits, MAX_BODY_BYTES};
 
 /// A random (v4) UUID as text: request ids and event ids. From the
 /// thread-local CSPRNG: no system call per request.
@@ -72,6 +74,6 @@ fn random_uuid() -> String {
         .to_string()
 }
 pub use error::ApiError;
-pub use handler::{AppState, MAX_BODY_BYTES, router};
+pub use handler::{AppState, SecureTransport, router};
 pub use record::{CallRecord, LogRecorder, Recorder, Recorders, Recording, RequestBody};
 pub use route::{AwsService, Route};

@@ -65,6 +65,7 @@ async fn env() -> Env {
         recorder: Arc::new(LogRecorder),
         trail: None,
         calls: Default::default(),
+        bodies: Default::default(),
     });
     Env {
         _dir: dir,

@@ -65,7 +65,25 @@ pub fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
 
 /// Hex SHA-256 of a payload, as the canonical request's last line.
 pub fn payload_hash(body: &[u8]) -> [u8; 64] {
-    hex32(&Sha256::digest(body).into())
+    let mut hasher = PayloadHasher::default();
+    hasher.update(body);
+    hasher.finish()
+}
+
+/// The payload hash computed as the body streams in, so that a body need
+/// not be complete (nor buffered) before it is hashed.
+#[derive(Default, Clone)]
+pub struct PayloadHasher(Sha256);
+
+impl PayloadHasher {
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.0.update(chunk);
+    }
+
+    /// Hex SHA-256 of everything given to [`PayloadHasher::update`].
+    pub fn finish(self) -> [u8; 64] {
+        hex32(&self.0.finalize().into())
+    }
 }
 
 /// Everything that goes into the canonical request besides the headers.
@@ -155,6 +173,21 @@ mod tests {
             "X-Amz-Credential=AKID%2F20150830%2Fus-east-1"
         );
         assert_eq!(canonical_query(None), "");
+    }
+
+    #[test]
+    fn streamed_hash_is_the_whole_body_hash() {
+        let body = b"{\"SecretId\":\"db/prod\"}".repeat(1000);
+        let mut hasher = PayloadHasher::default();
+        for chunk in body.chunks(7) {
+            hasher.update(chunk);
+        }
+        assert_eq!(hasher.finish(), payload_hash(&body));
+        // The empty body's well-known hash.
+        assert_eq!(
+            &payload_hash(b""),
+            b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]

@@ -11,10 +11,11 @@ mod parse;
 mod sign;
 mod verify;
 
+pub use canonical::PayloadHasher;
 pub use error::AuthError;
 pub use parse::{AuthSource, ParsedAuth, parse_auth};
 pub use sign::{SignInput, sign_headers};
-pub use verify::{SigningKeyCache, verify_signature};
+pub use verify::{SigningKeyCache, check_before_body, verify_signature, verify_signature_hashed};
 
 /// `YYYYMMDD'T'HHMMSS'Z'`, the basic ISO 8601 form SigV4 uses.
 pub const AMZ_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";

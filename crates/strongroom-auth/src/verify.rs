@@ -132,6 +132,27 @@ pub fn verify_signature(
     now_ms: i64,
     cache: &SigningKeyCache,
 ) -> Result<(), AuthError> {
+    verify_signature_hashed(
+        auth,
+        parts,
+        &payload_hash(body),
+        secret,
+        expected_service,
+        now_ms,
+        cache,
+    )
+}
+
+/// What can be checked of a signature before the body is read, without the
+/// caller's secret: the credential scope's service, the request date within
+/// the allowed skew (a presigned request: not expired), the scope's date
+/// being the request's, and `host` being signed. A request failing these is
+/// refused before any byte of its body is read.
+pub fn check_before_body(
+    auth: &ParsedAuth,
+    expected_service: &'static str,
+    now_ms: i64,
+) -> Result<(), AuthError> {
     if auth.service != expected_service {
         return Err(AuthError::WrongService(expected_service));
     }
@@ -139,13 +160,28 @@ pub fn verify_signature(
     if !auth.amz_date.starts_with(&auth.scope_date) {
         return Err(AuthError::SignatureMismatch);
     }
-    let body_hash = payload_hash(body);
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err(AuthError::SignatureMismatch);
+    }
+    Ok(())
+}
+
+/// [`verify_signature`] given the body's hex SHA-256 (from a
+/// [`crate::PayloadHasher`] fed as the body streamed in) instead of the body.
+/// An `x-amz-content-sha256` header must equal it.
+pub fn verify_signature_hashed(
+    auth: &ParsedAuth,
+    parts: &http::request::Parts,
+    body_hash: &[u8; 64],
+    secret: &[u8],
+    expected_service: &'static str,
+    now_ms: i64,
+    cache: &SigningKeyCache,
+) -> Result<(), AuthError> {
+    check_before_body(auth, expected_service, now_ms)?;
     if let Some(claimed) = parts.headers.get("x-amz-content-sha256")
         && claimed.as_bytes() != body_hash.as_slice()
     {
-        return Err(AuthError::SignatureMismatch);
-    }
-    if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::SignatureMismatch);
     }
     // HTTP/2 carries the host in `:authority`, which hyper puts in the URI;
@@ -167,7 +203,7 @@ pub fn verify_signature(
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query(),
-            payload_hash: &body_hash,
+            payload_hash: body_hash,
         },
         headers,
         &auth.signed_headers,
@@ -446,6 +482,77 @@ mod tests {
             verify(&req, "{}", SECRET, NOW - 16 * 60 * 1000),
             Err(AuthError::NotYetCurrent { .. })
         ));
+    }
+
+    #[test]
+    fn what_is_checked_before_the_body_needs_neither_body_nor_secret() {
+        let req = aws_signed("{}", SignatureLocation::Headers, NOW);
+        let auth = parse_auth(&req.clone().into_parts().0).unwrap();
+        assert_eq!(check_before_body(&auth, "secretsmanager", NOW), Ok(()));
+        assert_eq!(
+            check_before_body(&auth, "sts", NOW),
+            Err(AuthError::WrongService("sts"))
+        );
+        assert!(matches!(
+            check_before_body(&auth, "secretsmanager", NOW + 16 * 60 * 1000),
+            Err(AuthError::Expired { .. })
+        ));
+        assert!(matches!(
+            check_before_body(&auth, "secretsmanager", NOW - 16 * 60 * 1000),
+            Err(AuthError::NotYetCurrent { .. })
+        ));
+        let mut other_day = auth.clone();
+        other_day.scope_date = "19990101".to_owned();
+        assert_eq!(
+            check_before_body(&other_day, "secretsmanager", NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+        let mut no_host = auth.clone();
+        no_host.signed_headers.retain(|h| h != "host");
+        assert_eq!(
+            check_before_body(&no_host, "secretsmanager", NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+    }
+
+    #[test]
+    fn a_streamed_hash_verifies_and_must_match_x_amz_content_sha256() {
+        let body = "{\"SecretId\":\"db/prod\"}";
+        let req = aws_signed(body, SignatureLocation::Headers, NOW);
+        let mut parts = req.clone().into_parts().0;
+        let auth = parse_auth(&parts).unwrap();
+        let mut hasher = crate::PayloadHasher::default();
+        for chunk in body.as_bytes().chunks(3) {
+            hasher.update(chunk);
+        }
+        let hash = hasher.finish();
+        let check = |parts: &http::request::Parts, hash: &[u8; 64]| {
+            verify_signature_hashed(
+                &auth,
+                parts,
+                hash,
+                SECRET.as_bytes(),
+                "secretsmanager",
+                NOW,
+                &SigningKeyCache::default(),
+            )
+        };
+        assert_eq!(check(&parts, &hash), Ok(()));
+        assert_eq!(
+            check(&parts, &crate::canonical::payload_hash(b"{}")),
+            Err(AuthError::SignatureMismatch)
+        );
+        // The header, when sent, is the streamed hash; anything else is refused.
+        parts.headers.insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_bytes(&hash).unwrap(),
+        );
+        assert_eq!(check(&parts, &hash), Ok(()));
+        parts.headers.insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_bytes(&crate::canonical::payload_hash(b"{}")).unwrap(),
+        );
+        assert_eq!(check(&parts, &hash), Err(AuthError::SignatureMismatch));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 mod admin;
 mod config;
 mod jobs;
+mod listener;
+mod tls;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -18,7 +20,8 @@ use std::time::Duration;
 use strongroom_api::audit::flood::FloodLimits;
 use strongroom_api::audit::{AuditRecorder, AuditSink};
 use strongroom_api::{
-    AppState, Authenticator, LogRecorder, Recorder, Recorders, ServedRegions, router,
+    AppState, Authenticator, BodyLimits, LogRecorder, Recorder, Recorders, ServedRegions,
+    router,
 };
 use strongroom_audit::{AuditKey, AuditLog, AuditOptions, Retention};
 use strongroom_iam::Iam;
@@ -32,6 +35,13 @@ use tokio_util::task::TaskTracker;
 
 /// Every request allocates a few dozen small buffers; mimalloc's thread-local
 /// free lists make that measurably cheaper than glibc malloc here.
+///
+/// mimalloc gives freed memory back to the OS lazily: a page is purged only
+/// after its delay (1 s), when the thread owning it next allocates (a page
+/// freed by another worker waits on its owner's list). After a burst RSS so
+/// stays up until requests come again, which is why bodies are never
+/// buffered before their key is known, and only within the body budget
+/// (`strongroom_api::BodyLimits`): what can be retained is bounded.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -181,6 +191,61 @@ struct ServeArgs {
         default_values = strongroom_domain::region::COMMERCIAL_REGIONS.iter().copied()
     )]
     regions: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (the server's
+    /// certificate first); reloaded on SIGHUP.
+    #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert` (PKCS#8, PKCS#1 or SEC1);
+    /// reloaded on SIGHUP.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made once for this data directory, for
+    /// local use; clients trust `DATA_DIR/tls/ca.pem` (`AWS_CA_BUNDLE`,
+    /// boto3's `verify=`).
+    #[arg(long)]
+    tls_self_signed: bool,
+    /// Allow plain HTTP on an address other than loopback (refused without
+    /// it: signed requests and secret values would cross the network in
+    /// clear).
+    #[arg(long)]
+    allow_plain_http: bool,
+    /// Connections served at once. At the limit, the connection idle the
+    /// longest is closed to make room; while all are busy, new connections
+    /// wait in the listen backlog.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a new connection has for its TLS handshake and first
+    /// request's headers (HTTP/1.1: every request's headers).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_secs: u64,
+    /// Seconds a connection with no request in flight stays open.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_secs: u64,
+    /// Seconds a request body may take to arrive (slow-body timeout;
+    /// 408 RequestTimeoutException after it).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_secs: u64,
+    /// Largest request head (request line and headers), in bytes: HTTP/1.1
+    /// read buffer and HTTP/2 header list.
+    #[arg(long, default_value_t = 16 << 10, value_parser = clap::value_parser!(u32).range(8192..))]
+    max_header_bytes: u32,
+    /// Most headers in one HTTP/1.1 request.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    max_headers: u32,
+    /// Bytes of request bodies buffered at once over all requests (at least
+    /// the largest body, 1 MiB); a request that cannot get its share within
+    /// the body timeout gets ThrottlingException.
+    #[arg(long, default_value_t = 64 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    max_buffered_body_bytes: u64,
+    /// HTTP/2 concurrent streams (requests) per connection.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    h2_max_streams: u32,
+    /// HTTP/2 flow-control window of a stream, in bytes.
+    #[arg(long, default_value_t = 256 << 10, value_parser = clap::value_parser!(u32).range(65_535..=2_147_483_647))]
+    h2_stream_window_bytes: u32,
+    /// HTTP/2 flow-control window of a connection, in bytes.
+    #[arg(long, default_value_t = 1 << 20, value_parser = clap::value_parser!(u32).range(65_535..=2_147_483_647))]
+    h2_connection_window_bytes: u32,
 }
 
 fn parse_account_id(value: &str) -> Result<String, String> {
@@ -194,6 +259,79 @@ fn parse_region(value: &str) -> Result<String, String> {
     } else {
         Err("not a region name (like us-east-1)".to_owned())
     }
+}
+
+impl ServeArgs {
+    fn listener_limits(&self) -> listener::Limits {
+        listener::Limits {
+            max_connections: self.max_connections as usize,
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_header_bytes: self.max_header_bytes,
+            max_headers: self.max_headers as usize,
+            h2_max_streams: self.h2_max_streams,
+            h2_stream_window: self.h2_stream_window_bytes,
+            h2_connection_window: self.h2_connection_window_bytes,
+        }
+    }
+
+    fn body_limits(&self) -> BodyLimits {
+        BodyLimits::new(
+            Duration::from_secs(self.body_timeout_secs),
+            usize::try_from(self.max_buffered_body_bytes).unwrap_or(usize::MAX),
+        )
+    }
+
+    fn tls_wanted(&self) -> bool {
+        self.tls_cert.is_some() || self.tls_self_signed
+    }
+}
+
+/// Plain HTTP only on loopback, unless the operator says otherwise.
+fn check_plain_http(args: &ServeArgs) -> anyhow::Result<()> {
+    if !args.tls_wanted() && !args.listen.ip().is_loopback() && !args.allow_plain_http {
+        bail!(
+            "refusing to serve plain HTTP on {}, which is not a loopback address: give --tls-cert and --tls-key (or --tls-self-signed), or --allow-plain-http to serve it unencrypted anyway",
+            args.listen
+        );
+    }
+    Ok(())
+}
+
+/// The TLS acceptor `--tls-*` asks for (`None` for plain HTTP), and SIGHUP
+/// reloading of its certificate.
+fn tls_setup(
+    args: &ServeArgs,
+    stdout: &mut std::io::Stdout,
+) -> anyhow::Result<Option<Arc<tls::CertResolver>>> {
+    let files = if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        tls::CertFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }
+    } else if args.tls_self_signed {
+        let made = tls::self_signed(&args.data_dir.join("tls"), args.listen.ip())
+            .context("--tls-self-signed")?;
+        if made.created {
+            tracing::info!(ca = %made.ca.display(), "created a self-signed TLS certificate");
+        }
+        // For people and scripts: what to trust, and what it looks like.
+        let _ = writeln!(
+            stdout,
+            "strongroom tls ca {} (AWS_CA_BUNDLE, boto3 verify=)",
+            made.ca.display()
+        );
+        made.files
+    } else {
+        return Ok(None);
+    };
+    let resolver = Arc::new(tls::CertResolver::new(files).context("loading the TLS certificate")?);
+    let _ = writeln!(
+        stdout,
+        "strongroom tls certificate sha256 {}",
+        resolver.fingerprint()
+    );
+    Ok(Some(resolver))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -274,6 +412,7 @@ fn warn_if_readable_by_others(dir: &Path) {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     check_account_id(&args.account_id).context("--account-id")?;
+    check_plain_http(&args)?;
     create_data_dir(&args.data_dir)?;
     warn_if_readable_by_others(&args.data_dir);
     let (root, created) =
@@ -336,18 +475,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         recorder,
         trail: trail.clone(),
         calls: TaskTracker::new(),
+        bodies: args.body_limits(),
     });
     let calls = state.calls.clone();
 
     let admin_socket = admin::bind(&args.data_dir);
+    let cert = tls_setup(&args, &mut stdout)?;
+    let acceptor = match &cert {
+        Some(resolver) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(
+            tls::server_config(resolver.clone())?,
+        ))),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let local = listener.local_addr()?;
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     // For scripts that wait for readiness; a closed stdout is not fatal.
-    let _ =
-        writeln!(stdout, "strongroom listening on http://{local}").and_then(|()| stdout.flush());
-    tracing::info!(address = %local, data_dir = %args.data_dir.display(), "serving");
+    let _ = writeln!(stdout, "strongroom listening on {scheme}://{local}")
+        .and_then(|()| stdout.flush());
+    tracing::info!(address = %local, scheme, data_dir = %args.data_dir.display(), "serving");
 
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -367,6 +515,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ));
     }
     tasks.spawn(wait_for_signal(shutdown.clone()));
+    if let Some(resolver) = &cert {
+        tasks.spawn(tls::reload_on_sighup(resolver.clone(), shutdown.clone()));
+    }
     if let Some(socket) = admin_socket {
         tasks.spawn(admin::serve(
             socket,
@@ -377,11 +528,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tasks.close();
 
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server =
-        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = listener::serve(
+        listener,
+        acceptor,
+        router(state),
+        args.listener_limits(),
+        shutdown.clone(),
+    );
     tokio::select! {
-        result = server => result.context("serving HTTP")?,
+        () = server => {}
         _ = async { shutdown.cancelled().await; tokio::time::sleep(DRAIN_DEADLINE).await } => {
             tracing::warn!("in-flight requests did not finish within the drain deadline");
         }

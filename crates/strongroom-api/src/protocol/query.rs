@@ -340,6 +340,8 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
         ApiError::DuplicateParameter(_) => ("InvalidQueryParameter", BAD_REQUEST),
         ApiError::Serialization(_) | ApiError::BodyRead => ("MalformedInput", BAD_REQUEST),
         ApiError::BodyTooLarge(_) => ("RequestEntityTooLarge", StatusCode::PAYLOAD_TOO_LARGE),
+        ApiError::BodyTimeout => ("RequestTimeout", StatusCode::REQUEST_TIMEOUT),
+        ApiError::Busy => ("Throttling", BAD_REQUEST),
         ApiError::MethodNotAllowed => ("MethodNotAllowed", StatusCode::METHOD_NOT_ALLOWED),
         ApiError::Internal | ApiError::AuditUnavailable => ("InternalFailure", INTERNAL),
         // CloudTrail speaks JSON 1.1 only; a Query request never gets here.

@@ -310,7 +310,8 @@ impl Strongroom {
                         let url = url.trim().trim_end_matches('/').to_owned();
                         self.authority = url
                             .strip_prefix("http://")
-                            .unwrap_or_else(|| panic!("listening URL is not http://: {url}"))
+                            .or_else(|| url.strip_prefix("https://"))
+                            .unwrap_or_else(|| panic!("listening URL is not http(s)://: {url}"))
                             .to_owned();
                         self.endpoint = url;
                         break;
