@@ -1,7 +1,7 @@
 //! The canonical request of SigV4 (docs: "Create a canonical request").
 
+use aws_lc_rs::digest;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use sha2::{Digest, Sha256};
 
 /// SigV4 encodes everything but the unreserved characters `A-Za-z0-9-_.~`.
 const SIGV4_SET: &AsciiSet = &NON_ALPHANUMERIC
@@ -63,9 +63,16 @@ pub fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
     out
 }
 
+/// A SHA-256 digest as the 32 bytes it always is.
+fn sha256_bytes(d: &digest::Digest) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
 /// Hex SHA-256 of a payload, as the canonical request's last line.
 pub fn payload_hash(body: &[u8]) -> [u8; 64] {
-    hex32(&Sha256::digest(body).into())
+    hex32(&sha256_bytes(&digest::digest(&digest::SHA256, body)))
 }
 
 /// Everything that goes into the canonical request besides the headers.
@@ -88,7 +95,7 @@ pub fn canonical_request_hash(
     headers: &http::HeaderMap,
     signed: &[String],
 ) -> Option<[u8; 32]> {
-    let mut h = Sha256::new();
+    let mut h = digest::Context::new(&digest::SHA256);
     h.update(p.method.as_bytes());
     h.update(b"\n");
     if p.path.is_empty() || p.path == "/" {
@@ -136,7 +143,7 @@ pub fn canonical_request_hash(
     }
     h.update(b"\n");
     h.update(p.payload_hash);
-    Some(h.finalize().into())
+    Some(sha256_bytes(&h.finish()))
 }
 
 #[cfg(test)]

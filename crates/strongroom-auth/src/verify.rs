@@ -2,8 +2,7 @@
 
 use crate::canonical::{CanonicalParts, canonical_request_hash, hex32, payload_hash};
 use crate::{AuthError, AuthSource, ParsedAuth, format_amz_date, parse_amz_date};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use aws_lc_rs::hmac;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use subtle::ConstantTimeEq;
@@ -12,16 +11,16 @@ use zeroize::Zeroizing;
 /// SigV4 allows this much clock skew between client and server.
 const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
 
-type HmacSha256 = Hmac<Sha256>;
+/// An HMAC-SHA-256 tag as the 32 bytes it always is.
+fn tag_bytes(tag: &hmac::Tag) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
 
-fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    mac.update(data);
-    Zeroizing::new(mac.finalize().into_bytes().into())
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, key);
+    Zeroizing::new(tag_bytes(&hmac::sign(&key, data)))
 }
 
 /// The hex signature: HMAC of the string to sign, streamed into the MAC:
@@ -32,10 +31,7 @@ pub(crate) fn signature(
     scope: (&str, &str, &str),
     canonical_request_hash: &[u8; 32],
 ) -> Zeroizing<[u8; 64]> {
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
+    let mut mac = hmac::Context::with_key(&hmac::Key::new(hmac::HMAC_SHA256, key));
     let (date, region, service) = scope;
     for part in [
         b"AWS4-HMAC-SHA256\n".as_slice(),
@@ -51,7 +47,7 @@ pub(crate) fn signature(
     ] {
         mac.update(part);
     }
-    Zeroizing::new(hex32(&mac.finalize().into_bytes().into()))
+    Zeroizing::new(hex32(&tag_bytes(&mac.sign())))
 }
 
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
@@ -64,10 +60,10 @@ pub(crate) fn derive_signing_key(
     let mut k = Zeroizing::new(Vec::with_capacity(secret.len() + 4));
     k.extend_from_slice(b"AWS4");
     k.extend_from_slice(secret);
-    let k_date = hmac(&k, date.as_bytes());
-    let k_region = hmac(&k_date[..], region.as_bytes());
-    let k_service = hmac(&k_region[..], service.as_bytes());
-    hmac(&k_service[..], b"aws4_request")
+    let k_date = hmac_sha256(&k, date.as_bytes());
+    let k_region = hmac_sha256(&k_date[..], region.as_bytes());
+    let k_service = hmac_sha256(&k_region[..], service.as_bytes());
+    hmac_sha256(&k_service[..], b"aws4_request")
 }
 
 /// Derived signing keys by (access key, date, region, service). Deriving one
