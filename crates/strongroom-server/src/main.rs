@@ -212,12 +212,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     check_account_id(&args.account_id).context("--account-id")?;
     create_data_dir(&args.data_dir)?;
     warn_if_readable_by_others(&args.data_dir);
+    // The store's lock is the data directory's: taken before the root key
+    // is read or created, so a second server on the same directory stops
+    // here instead of racing the first one to create the key.
+    let sqlite = Arc::new(SqliteStore::open(&args.data_dir.join("strongroom.db"))?);
     let (root, created) =
         strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
     if created {
         tracing::info!(path = %args.data_dir.join("root.key").display(), "created root key");
     }
-    let sqlite = Arc::new(SqliteStore::open(&args.data_dir.join("strongroom.db"))?);
     let store: Arc<dyn Store> = sqlite.clone();
     let account = ensure_account(&store, &args.account_id).await?;
     if account != args.account_id {
@@ -398,7 +401,7 @@ fn audit_key(data_dir: &Path) -> anyhow::Result<AuditKey> {
             data_dir.display()
         );
     }
-    let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
+    let root = strongroom_crypto::load_root_key(&root_path)?;
     Ok(AuditKey::derive(root.0.as_bytes()))
 }
 
@@ -529,7 +532,7 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
+    let root = strongroom_crypto::load_root_key(&root_path)?;
     let store: Arc<dyn Store> = sqlite.clone();
     let Some(account) = store.read(|tx| tx.meta("account_id"))? else {
         bail!(
