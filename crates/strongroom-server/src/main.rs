@@ -148,6 +148,12 @@ struct ServeArgs {
     /// Delete audit segments last written more than this many days ago.
     #[arg(long, env = "STRONGROOM_AUDIT_RETENTION_DAYS")]
     audit_retention_days: Option<u64>,
+    /// At most this many versions per secret (at least 101). Versions
+    /// younger than 24 hours are never removed, so a secret written faster
+    /// than that grows; past this cap a write answers LimitExceededException.
+    #[arg(long, default_value_t = strongroom_domain::secret::DEFAULT_VERSION_CAP as u64,
+          value_parser = clap::value_parser!(u64).range(101..))]
+    max_versions_per_secret: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -232,7 +238,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         root.clone(),
         Arc::new(strongroom_iam::SystemClock),
     ));
-    let service = Arc::new(Service::new(store, root.clone(), clock.clone()));
+    let service = Arc::new(
+        Service::new(store, root.clone(), clock.clone())
+            .with_version_cap(usize::try_from(args.max_versions_per_secret).unwrap_or(usize::MAX)),
+    );
 
     let mut stdout = std::io::stdout();
     if let Some(key) = iam.bootstrap_account(&account).await? {
