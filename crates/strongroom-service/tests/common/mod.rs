@@ -15,12 +15,18 @@ pub const HOUR: i64 = 3_600_000;
 
 /// A service on a new store in a temporary directory, its clock at [`START`].
 pub fn setup() -> (tempfile::TempDir, Service, Arc<ManualClock>) {
+    let (dir, _store, service, clock) = setup_with_store();
+    (dir, service, clock)
+}
+
+/// [`setup`], and the store the service writes to.
+pub fn setup_with_store() -> (tempfile::TempDir, Arc<dyn Store>, Service, Arc<ManualClock>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("open"));
     let clock = Arc::new(ManualClock::new(START));
     let root = RootKey(Key256::generate().expect("key"));
-    let service = Service::new(store, root, clock.clone());
-    (dir, service, clock)
+    let service = Service::new(store.clone(), root, clock.clone());
+    (dir, store, service, clock)
 }
 
 /// The account's administrator calling in us-east-1.
