@@ -19,7 +19,7 @@ fn name(i: usize) -> String {
 }
 
 fn tags(i: usize) -> Option<Vec<Tag>> {
-    (i % 3 == 0).then(|| {
+    i.is_multiple_of(3).then(|| {
         vec![Tag {
             key: "CostCenter".into(),
             value: format!("cc-{}", i % 5),
