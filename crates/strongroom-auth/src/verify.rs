@@ -67,7 +67,7 @@ pub(crate) fn derive_signing_key(
 /// Derived signing keys by (access key, date, region, service). Deriving one
 /// costs four HMACs; a client reuses it for a whole day. A key is cached
 /// only after a signature made with it verified, so forged requests cannot
-/// fill the cache; and it is bounded by bytes ([`SIGNING_CACHE_BYTES`]),
+/// fill the cache; and it is bounded by bytes (4 MiB by default),
 /// evicting the least useful scopes (S3-FIFO) when full, so even a key
 /// holder signing for ever new scopes cannot grow it.
 pub struct SigningKeyCache {
@@ -76,7 +76,7 @@ pub struct SigningKeyCache {
 
 /// At most this many bytes of scopes and keys are cached (about 20,000
 /// scopes of ordinary length).
-pub const SIGNING_CACHE_BYTES: u64 = 4 << 20;
+const SIGNING_CACHE_BYTES: u64 = 4 << 20;
 
 /// What a signing key was derived for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
