@@ -107,6 +107,54 @@ def test_all_filter(corpus: Corpus):
     assert find("thesecret") == {corpus.d}  # description
 
 
+def test_all_filter_splits_words_as_aws_does(client):
+    """Names, descriptions and tags split into words at / _ + = . @ - and
+    case changes; a filter word matches a field's text from a word start."""
+    p = fresh_prefix("wrd")
+    made = {
+        "beta": f"{p}/AppBeta/x",
+        "under": f"{p}/db_password",
+        "plus": f"{p}/alpha+omega",
+        "eq": f"{p}/key=value",
+        "dot": f"{p}/v1.config",
+        "at": f"{p}/me@example",
+        "dash": f"{p}/blue-green",
+        "caps": f"{p}/COMPANYthings",
+    }
+    for n in made.values():
+        client.create_secret(Name=n, SecretString="x")
+    tagged = f"{p}/tagged"
+    client.create_secret(
+        Name=tagged,
+        SecretString="x",
+        Description="Rotated by ops-team@corp",
+        Tags=[{"Key": "CostCenter", "Value": "team/payments-eu"}],
+    )
+
+    def find(value: str) -> set[str]:
+        entries, _ = list_all(client, Filters=[{"Key": "name", "Values": [p]}, {"Key": "all", "Values": [value]}])
+        return names(entries)
+
+    for word in ("AppBeta", "appbeta", "App", "beta", f"{p}/app", "x"):
+        assert find(word) == {made["beta"]}, word
+    for word in ("ppBeta", "eta", "AppBetax"):
+        assert find(word) == set(), word
+    assert find("password") == {made["under"]}
+    assert find("omega") == {made["plus"]}
+    assert find("value") == {made["eq"]}
+    assert find("config") == {made["dot"]}
+    assert find("example") == {made["at"]}
+    assert find("green") == {made["dash"]}
+    assert find("ythings") == {made["caps"]}  # COMPANYthings: COMPAN, Ythings
+    assert find("things") == set()
+    assert find("+") == set()
+    for word in ("center", "payments", "eu", "team", "corp", "ops"):
+        assert find(word) == {tagged}, word
+    assert find("rotated ops") == {tagged}
+    entries, _ = list_all(client, Filters=[{"Key": "name", "Values": [p]}, {"Key": "description", "Values": ["team"]}])
+    assert names(entries) == {tagged}
+
+
 def test_filters_combine_with_and(corpus: Corpus):
     assert corpus.find({"Key": "tag-key", "Values": ["Env"]}, {"Key": "description", "Values": ["an"]}) == {corpus.b}
     assert corpus.find({"Key": "tag-key", "Values": ["Env"]}, {"Key": "tag-key", "Values": ["Team"]}) == set()

@@ -88,6 +88,29 @@ def test_create_with_51_tags_is_rejected(client, unique_name):
         client.describe_secret(SecretId=name)
 
 
+MSG_TOO_MANY_TAGS = "A secret can have at most 50 tags."
+
+
+def test_more_than_50_tags_are_refused_before_anything_is_done(client, unique_name):
+    fifty_one = kv(*((f"k{i}", "v") for i in range(51)))
+    # Checked on the wire: even for a secret that does not exist, the count
+    # is what is reported (the secret is never looked up).
+    with expect_error("InvalidParameterException", MSG_TOO_MANY_TAGS):
+        client.tag_resource(SecretId=unique_name(), Tags=fifty_one)
+    name = unique_name()
+    with expect_error("InvalidParameterException", MSG_TOO_MANY_TAGS):
+        client.create_secret(Name=name, SecretString="x", Tags=fifty_one)
+    with expect_error("ResourceNotFoundException"):
+        client.describe_secret(SecretId=name)
+    client.create_secret(Name=name, SecretString="x", Tags=kv(("keep", "1")))
+    with expect_error("InvalidParameterException", MSG_TOO_MANY_TAGS):
+        client.tag_resource(SecretId=name, Tags=fifty_one)
+    assert tags_of(client, name) == kv(("keep", "1"))
+    # A long list whose tags are each invalid is still refused for its length.
+    with expect_error("InvalidParameterException", MSG_TOO_MANY_TAGS):
+        client.tag_resource(SecretId=name, Tags=kv(*(("aws:x", "v") for _ in range(5000))))
+
+
 def test_aws_prefix_is_reserved(client, unique_name):
     tag = ("aws:owner", "me")
     name = unique_name()

@@ -1,7 +1,7 @@
 //! The canonical request of SigV4 (docs: "Create a canonical request").
 
+use aws_lc_rs::digest;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use sha2::{Digest, Sha256};
 
 /// SigV4 encodes everything but the unreserved characters `A-Za-z0-9-_.~`.
 const SIGV4_SET: &AsciiSet = &NON_ALPHANUMERIC
@@ -63,6 +63,13 @@ pub fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
     out
 }
 
+/// A SHA-256 digest as the 32 bytes it always is.
+fn sha256_bytes(d: &digest::Digest) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
 /// Hex SHA-256 of a payload, as the canonical request's last line.
 pub fn payload_hash(body: &[u8]) -> [u8; 64] {
     let mut hasher = PayloadHasher::default();
@@ -72,8 +79,14 @@ pub fn payload_hash(body: &[u8]) -> [u8; 64] {
 
 /// The payload hash computed as the body streams in, so that a body need
 /// not be complete (nor buffered) before it is hashed.
-#[derive(Default, Clone)]
-pub struct PayloadHasher(Sha256);
+#[derive(Clone)]
+pub struct PayloadHasher(digest::Context);
+
+impl Default for PayloadHasher {
+    fn default() -> PayloadHasher {
+        PayloadHasher(digest::Context::new(&digest::SHA256))
+    }
+}
 
 impl PayloadHasher {
     pub fn update(&mut self, chunk: &[u8]) {
@@ -82,7 +95,7 @@ impl PayloadHasher {
 
     /// Hex SHA-256 of everything given to [`PayloadHasher::update`].
     pub fn finish(self) -> [u8; 64] {
-        hex32(&self.0.finalize().into())
+        hex32(&sha256_bytes(&self.0.finish()))
     }
 }
 
@@ -106,7 +119,7 @@ pub fn canonical_request_hash(
     headers: &http::HeaderMap,
     signed: &[String],
 ) -> Option<[u8; 32]> {
-    let mut h = Sha256::new();
+    let mut h = digest::Context::new(&digest::SHA256);
     h.update(p.method.as_bytes());
     h.update(b"\n");
     if p.path.is_empty() || p.path == "/" {
@@ -154,7 +167,7 @@ pub fn canonical_request_hash(
     }
     h.update(b"\n");
     h.update(p.payload_hash);
-    Some(h.finalize().into())
+    Some(sha256_bytes(&h.finish()))
 }
 
 #[cfg(test)]

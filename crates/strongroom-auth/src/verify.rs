@@ -2,26 +2,23 @@
 
 use crate::canonical::{CanonicalParts, canonical_request_hash, hex32, payload_hash};
 use crate::{AuthError, AuthSource, ParsedAuth, format_amz_date, parse_amz_date};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use std::collections::HashMap;
-use std::sync::RwLock;
+use aws_lc_rs::hmac;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// SigV4 allows this much clock skew between client and server.
 const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
 
-type HmacSha256 = Hmac<Sha256>;
+/// An HMAC-SHA-256 tag as the 32 bytes it always is.
+fn tag_bytes(tag: &hmac::Tag) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
 
-fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    mac.update(data);
-    Zeroizing::new(mac.finalize().into_bytes().into())
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, key);
+    Zeroizing::new(tag_bytes(&hmac::sign(&key, data)))
 }
 
 /// The hex signature: HMAC of the string to sign, streamed into the MAC:
@@ -32,10 +29,7 @@ pub(crate) fn signature(
     scope: (&str, &str, &str),
     canonical_request_hash: &[u8; 32],
 ) -> Zeroizing<[u8; 64]> {
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
+    let mut mac = hmac::Context::with_key(&hmac::Key::new(hmac::HMAC_SHA256, key));
     let (date, region, service) = scope;
     for part in [
         b"AWS4-HMAC-SHA256\n".as_slice(),
@@ -51,7 +45,7 @@ pub(crate) fn signature(
     ] {
         mac.update(part);
     }
-    Zeroizing::new(hex32(&mac.finalize().into_bytes().into()))
+    Zeroizing::new(hex32(&tag_bytes(&mac.sign())))
 }
 
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
@@ -64,60 +58,116 @@ pub(crate) fn derive_signing_key(
     let mut k = Zeroizing::new(Vec::with_capacity(secret.len() + 4));
     k.extend_from_slice(b"AWS4");
     k.extend_from_slice(secret);
-    let k_date = hmac(&k, date.as_bytes());
-    let k_region = hmac(&k_date[..], region.as_bytes());
-    let k_service = hmac(&k_region[..], service.as_bytes());
-    hmac(&k_service[..], b"aws4_request")
+    let k_date = hmac_sha256(&k, date.as_bytes());
+    let k_region = hmac_sha256(&k_date[..], region.as_bytes());
+    let k_service = hmac_sha256(&k_region[..], service.as_bytes());
+    hmac_sha256(&k_service[..], b"aws4_request")
 }
 
 /// Derived signing keys by (access key, date, region, service). Deriving one
 /// costs four HMACs; a client reuses it for a whole day. A key is cached
 /// only after a signature made with it verified, so forged requests cannot
-/// fill the cache.
-#[derive(Default)]
+/// fill the cache; and it is bounded by bytes (4 MiB by default),
+/// evicting the least useful scopes (S3-FIFO) when full, so even a key
+/// holder signing for ever new scopes cannot grow it.
 pub struct SigningKeyCache {
-    /// By access key id; each holds the keys of the scopes seen for it.
-    keys: RwLock<HashMap<String, Vec<CachedKey>>>,
+    keys: quick_cache::sync::Cache<Scope, Zeroizing<[u8; 32]>, ScopeWeighter>,
 }
 
-/// A derived key and the (date, region, service) scope it was derived for.
-struct CachedKey {
+/// At most this many bytes of scopes and keys are cached (about 20,000
+/// scopes of ordinary length).
+const SIGNING_CACHE_BYTES: u64 = 4 << 20;
+
+/// What a signing key was derived for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Scope {
+    access_key_id: String,
     date: String,
     region: String,
     service: String,
-    key: Zeroizing<[u8; 32]>,
 }
 
-/// Bounds the cache (scopes over all keys); on overflow it starts over.
-const MAX_CACHED_KEYS: usize = 10_000;
+/// A [`Scope`] borrowed from a request, for lookups without allocating.
+/// Hashes exactly as `Scope` does (a `String` hashes as its `str`).
+#[derive(Hash)]
+struct ScopeRef<'a> {
+    access_key_id: &'a str,
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
+}
+
+impl quick_cache::Equivalent<Scope> for ScopeRef<'_> {
+    fn equivalent(&self, key: &Scope) -> bool {
+        self.access_key_id == key.access_key_id
+            && self.date == key.date
+            && self.region == key.region
+            && self.service == key.service
+    }
+}
+
+impl<'a> ScopeRef<'a> {
+    fn of(auth: &'a ParsedAuth) -> ScopeRef<'a> {
+        ScopeRef {
+            access_key_id: &auth.access_key_id,
+            date: &auth.scope_date,
+            region: &auth.region,
+            service: &auth.service,
+        }
+    }
+}
+
+/// An entry weighs its bytes plus a fixed overhead for the entry itself.
+#[derive(Clone)]
+struct ScopeWeighter;
+
+/// Bytes counted per entry beyond its strings (key, string headers, slot).
+const ENTRY_OVERHEAD: u64 = 160;
+
+impl quick_cache::Weighter<Scope, Zeroizing<[u8; 32]>> for ScopeWeighter {
+    fn weight(&self, scope: &Scope, _key: &Zeroizing<[u8; 32]>) -> u64 {
+        let strings =
+            scope.access_key_id.len() + scope.date.len() + scope.region.len() + scope.service.len();
+        ENTRY_OVERHEAD + strings as u64
+    }
+}
+
+impl Default for SigningKeyCache {
+    fn default() -> Self {
+        SigningKeyCache::with_capacity(SIGNING_CACHE_BYTES)
+    }
+}
 
 impl SigningKeyCache {
+    /// A cache holding at most `bytes` of scopes and keys.
+    pub fn with_capacity(bytes: u64) -> SigningKeyCache {
+        let estimated_items = usize::try_from(bytes / 256).unwrap_or(usize::MAX).max(1);
+        SigningKeyCache {
+            keys: quick_cache::sync::Cache::with_weighter(estimated_items, bytes, ScopeWeighter),
+        }
+    }
+
     fn lookup(&self, auth: &ParsedAuth) -> Option<Zeroizing<[u8; 32]>> {
-        let keys = self.keys.read().ok()?;
-        keys.get(&auth.access_key_id)?
-            .iter()
-            .find(|c| {
-                c.date == auth.scope_date && c.region == auth.region && c.service == auth.service
-            })
-            .map(|c| c.key.clone())
+        self.keys.get(&ScopeRef::of(auth))
     }
 
     fn remember(&self, auth: &ParsedAuth, key: Zeroizing<[u8; 32]>) {
-        let Ok(mut keys) = self.keys.write() else {
-            return;
-        };
-        if keys.values().map(Vec::len).sum::<usize>() >= MAX_CACHED_KEYS {
-            keys.clear();
-        }
-        let scopes = keys.entry(auth.access_key_id.clone()).or_default();
-        // Yesterday's keys are useless once clients sign with today's date.
-        scopes.retain(|c| c.date == auth.scope_date);
-        scopes.push(CachedKey {
+        let scope = Scope {
+            access_key_id: auth.access_key_id.clone(),
             date: auth.scope_date.clone(),
             region: auth.region.clone(),
             service: auth.service.clone(),
-            key,
-        });
+        };
+        self.keys.insert(scope, key);
+    }
+
+    /// Scopes cached now.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }
 
@@ -452,6 +502,23 @@ mod tests {
             &cache,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_bytes() {
+        let cache = SigningKeyCache::with_capacity(64 * 1024);
+        let req = aws_signed("{}", SignatureLocation::Headers, NOW);
+        let parts = req.clone().into_parts().0;
+        let mut auth = parse_auth(&parts).unwrap();
+        for i in 0..10_000 {
+            auth.region = format!("region-{i}-{}", "x".repeat(100));
+            cache.remember(&auth, Zeroizing::new([0u8; 32]));
+        }
+        // 64 KiB at ≥ 260 bytes an entry holds fewer than 260 entries.
+        assert!(cache.len() < 260, "{} entries", cache.len());
+        assert!(cache.keys.weight() <= 64 * 1024);
+        // The newest scope is there.
+        assert!(cache.lookup(&auth).is_some());
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod aead;
 mod root;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
-pub use root::{RootKey, load_or_create_root_key};
+pub use root::{RootKey, load_or_create_root_key, load_root_key};
 
 /// Why a cryptographic operation failed. Never carries key or plaintext bytes.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,11 @@ pub enum CryptoError {
         path: String,
         source: std::io::Error,
     },
+    /// The root key file can be read by others than its owner.
+    #[error(
+        "root key file {path} can be read or written by others (mode {mode:o}); refusing to use it: chmod 600 it"
+    )]
+    RootKeyPermissions { path: String, mode: u32 },
     /// The root key file exists but does not hold 32 bytes.
     #[error("root key file {0} must hold exactly 32 bytes")]
     RootKeyLength(String),

@@ -1,4 +1,9 @@
-//! The root key: 32 random bytes in a file created with mode 0600.
+//! The root key: 32 random bytes in a file only its owner can read (0600).
+//!
+//! The caller holds the data directory's lock while it loads or creates the
+//! key; creation is exclusive all the same (a hard link, which never
+//! replaces), so two processes can never each believe their own new key is
+//! the root key.
 
 use crate::{CryptoError, Key256};
 use std::io::{Read, Write};
@@ -9,49 +14,96 @@ use zeroize::Zeroizing;
 #[derive(Debug, Clone)]
 pub struct RootKey(pub Key256);
 
-/// Loads the root key at `path`, creating it (0600, fsynced) if absent.
-/// Returns whether it was created.
-pub fn load_or_create_root_key(path: &Path) -> Result<(RootKey, bool), CryptoError> {
+/// Loads the root key at `path`, which must exist, hold 32 bytes and be
+/// readable by its owner only.
+pub fn load_root_key(path: &Path) -> Result<RootKey, CryptoError> {
     let io = |source| CryptoError::RootKeyIo {
         path: path.display().to_string(),
         source,
     };
-    match std::fs::File::open(path) {
-        Ok(mut f) => {
-            let mut bytes = Zeroizing::new(Vec::with_capacity(32));
-            f.read_to_end(&mut bytes).map_err(io)?;
-            let key = Key256::from_bytes(&bytes)
-                .ok_or_else(|| CryptoError::RootKeyLength(path.display().to_string()))?;
-            Ok((RootKey(key), false))
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    // Checked on the open file, so the mode is that of the bytes read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = f.metadata().map_err(io)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(CryptoError::RootKeyPermissions {
+                path: path.display().to_string(),
+                mode,
+            });
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = Key256::generate()?;
-            // Written to a temporary file and renamed into place, so a crash
-            // never leaves a short root.key behind.
-            let tmp = path.with_extension("key.tmp");
-            let _ = std::fs::remove_file(&tmp);
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut f = options.open(&tmp).map_err(io)?;
-            f.write_all(key.as_bytes()).map_err(io)?;
-            f.sync_all().map_err(io)?;
-            drop(f);
-            std::fs::rename(&tmp, path).map_err(io)?;
-            if let Some(dir) = path.parent() {
-                // Make the new directory entry durable too.
-                if let Ok(d) = std::fs::File::open(dir) {
-                    let _ = d.sync_all();
-                }
-            }
-            Ok((RootKey(key), true))
-        }
-        Err(e) => Err(io(e)),
     }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(33));
+    // One byte more than a key: enough to tell a longer file.
+    (&mut f).take(33).read_to_end(&mut bytes).map_err(io)?;
+    let key = Key256::from_bytes(&bytes)
+        .ok_or_else(|| CryptoError::RootKeyLength(path.display().to_string()))?;
+    Ok(RootKey(key))
+}
+
+/// Loads the root key at `path`, creating it (0600, fsynced) if absent.
+/// Returns whether this call created it.
+pub fn load_or_create_root_key(path: &Path) -> Result<(RootKey, bool), CryptoError> {
+    match load_root_key(path) {
+        Err(CryptoError::RootKeyIo { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            if create_root_key(path)? {
+                Ok((load_root_key(path)?, true))
+            } else {
+                Ok((load_root_key(path)?, false))
+            }
+        }
+        loaded => loaded.map(|key| (key, false)),
+    }
+}
+
+/// Writes a fresh key to a temporary file and links it to `path`. A link
+/// never replaces an existing file, so if another process created the key
+/// first, its key stays and this returns `false`. A crash never leaves a
+/// short root.key behind: the file appears whole or not at all.
+fn create_root_key(path: &Path) -> Result<bool, CryptoError> {
+    let io = |source| CryptoError::RootKeyIo {
+        path: path.display().to_string(),
+        source,
+    };
+    let key = Key256::generate()?;
+    // Unique per process and call, so concurrent creators never share it.
+    let tmp = path.with_extension(format!(
+        "key.tmp-{}-{}",
+        std::process::id(),
+        hex_of(&Key256::generate()?.as_bytes()[..6])
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options.open(&tmp).and_then(|mut f| {
+        f.write_all(key.as_bytes())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    let created = match linked {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+        Err(e) => return Err(io(e)),
+    };
+    if let Some(dir) = path.parent() {
+        // Make the new directory entry durable too.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(created)
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -73,10 +125,80 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("root.key")]);
         std::fs::write(&path, b"short").unwrap();
         assert!(matches!(
             load_or_create_root_key(&path),
             Err(CryptoError::RootKeyLength(_))
         ));
+        std::fs::write(&path, [7u8; 33]).unwrap();
+        assert!(matches!(
+            load_root_key(&path),
+            Err(CryptoError::RootKeyLength(_))
+        ));
+    }
+
+    #[test]
+    fn a_missing_key_is_not_created_by_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.key");
+        assert!(matches!(
+            load_root_key(&path),
+            Err(CryptoError::RootKeyIo { .. })
+        ));
+        assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.key");
+        load_or_create_root_key(&path).unwrap();
+        for mode in [0o640, 0o604, 0o660, 0o644] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = load_or_create_root_key(&path).unwrap_err();
+            assert!(
+                matches!(err, CryptoError::RootKeyPermissions { mode: m, .. } if m == mode),
+                "{mode:o}: {err}"
+            );
+            let shown = err.to_string();
+            assert!(
+                shown.contains("root.key") && shown.contains("chmod 600"),
+                "{shown}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(load_root_key(&path).is_ok());
+    }
+
+    #[test]
+    fn concurrent_creators_agree_on_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("root.key");
+            let barrier = std::sync::Barrier::new(8);
+            let results: Vec<(Vec<u8>, bool)> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            let (key, created) = load_or_create_root_key(&path).unwrap();
+                            (key.0.as_bytes().to_vec(), created)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let on_disk = std::fs::read(&path).unwrap();
+            assert!(results.iter().all(|(k, _)| *k == on_disk));
+            assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1);
+        }
     }
 }

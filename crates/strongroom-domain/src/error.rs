@@ -129,6 +129,12 @@ pub enum Error {
     /// A version would carry more than 20 labels.
     #[error("A version can have at most 20 staging labels.")]
     TooManyStages,
+    /// A write would give a secret more versions than the server's cap;
+    /// versions younger than 24 hours are never removed to make room.
+    #[error(
+        "You can't create another version of secret {arn}: it has reached the quota of {cap} versions. Secrets Manager removes deprecated versions only once they are 24 hours old; retry later or update the secret less often."
+    )]
+    TooManyVersions { arn: String, cap: usize },
     /// Tag rules of the TagResource documentation.
     #[error("A secret can have at most 50 tags.")]
     TooManyTags,
@@ -189,7 +195,7 @@ impl Error {
             | MissingClientRequestToken
             | NoSecretValue => ErrorKind::InvalidRequest,
             // TagResource declares no LimitExceededException, so too many tags is a parameter error.
-            TooManyStages => ErrorKind::LimitExceeded,
+            TooManyStages | TooManyVersions { .. } => ErrorKind::LimitExceeded,
             InvalidNextToken => ErrorKind::InvalidNextToken,
             Constraint { .. }
             | BothSecretValues

@@ -75,73 +75,104 @@ fn matches_value(secret: &Secret, key: FilterKey, value: &str) -> bool {
         FilterKey::PrimaryRegion => secret.region.starts_with(value),
         // No secret here is managed by another service.
         FilterKey::OwningService => false,
-        FilterKey::Description => {
-            let words: Vec<String> = secret
-                .description
-                .as_deref()
-                .unwrap_or_default()
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .collect();
-            words_match(value, &words)
-        }
+        FilterKey::Description => words_match(value, secret.description.as_deref().into_iter()),
         FilterKey::All => {
-            let mut words = Vec::new();
-            let mut add = |s: &str| {
-                words.push(s.to_lowercase());
-                words.extend(split_words(s).into_iter().map(|w| w.to_lowercase()));
-            };
-            add(&secret.name);
-            if let Some(d) = &secret.description {
-                add(d);
-            }
-            for t in tags {
-                add(&t.key);
-                add(&t.value);
-            }
-            words_match(value, &words)
+            let fields = std::iter::once(secret.name.as_str())
+                .chain(secret.description.as_deref())
+                .chain(tags.iter().flat_map(|t| [t.key.as_str(), t.value.as_str()]));
+            words_match(value, fields)
         }
     }
 }
 
-/// Every whitespace-separated word of `value` is a case-insensitive prefix of
-/// some candidate word. An empty value matches nothing.
-fn words_match(value: &str, candidates: &[String]) -> bool {
+/// Every whitespace-separated word of `value` is, without regard to case, a
+/// prefix of some field's text from one of its word starts ([`word_suffixes`]).
+/// An empty value matches nothing.
+fn words_match<'a>(value: &str, fields: impl Iterator<Item = &'a str> + Clone) -> bool {
     let mut any = false;
     for word in value.split_whitespace() {
         any = true;
-        let word = word.to_lowercase();
-        if !candidates.iter().any(|c| c.starts_with(&word)) {
+        let word: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+        let found = fields
+            .clone()
+            .flat_map(word_suffixes)
+            .any(|suffix| starts_with_ignoring_case(suffix, &word));
+        if !found {
             return false;
         }
     }
     any
 }
 
-/// Splits at whitespace, at `/_+=.@-`, and before an upper-case letter that
-/// starts a lower-case run (`ThisTestSecret` → This Test Secret,
-/// `COMPANYthings` → COMPAN Ythings), as AWS does for the `all` filter.
-pub fn split_words(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_whitespace() || "/_+=.@-:".contains(c) {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+/// Whether `text` starts with `lower` (already lower-cased), comparing the
+/// lower-case form of `text`.
+fn starts_with_ignoring_case(text: &str, lower: &[char]) -> bool {
+    let mut text = text.chars().flat_map(char::to_lowercase);
+    lower.iter().all(|c| text.next() == Some(*c))
+}
+
+/// The characters besides whitespace at which AWS splits names,
+/// descriptions and tags into words.
+const WORD_SEPARATORS: &[char] = &['/', '_', '+', '=', '.', '@', '-'];
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || WORD_SEPARATORS.contains(&c)
+}
+
+/// The text of `s` from each word start to its end: the units the
+/// `description` and `all` filters match a word against, by prefix. A word
+/// starts after whitespace or one of `/ _ + = . @ -`, and at a case change:
+/// a capital after a small letter or digit (`myApp` → my, App), and the last
+/// capital of a run that a small letter follows (`ThisTestSecret` → This,
+/// Test, Secret; `COMPANYthings` → COMPAN, Ythings). So `AppBeta`, `app`,
+/// `beta` and `prod/app` all find `prod/AppBeta/x`, while `ret` does not
+/// find `Secret` and a bare `+` finds nothing.
+///
+/// Suffixes rather than words, so a filter word spanning several words
+/// (`AppBeta`) matches as AWS's does; an index of these suffixes answers a
+/// prefix query with one range scan.
+pub fn word_suffixes(s: &str) -> impl Iterator<Item = &str> + '_ {
+    let mut prev: Option<char> = None;
+    let mut chars = s.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some((i, c)) = chars.next() {
+            let before = prev.replace(c);
+            if is_separator(c) {
+                continue;
             }
-            continue;
+            let next = chars.peek().map(|&(_, n)| n);
+            let starts = match before {
+                None => true,
+                Some(b) if is_separator(b) => true,
+                Some(b) => {
+                    c.is_uppercase()
+                        && (b.is_lowercase()
+                            || b.is_numeric()
+                            || (b.is_uppercase() && next.is_some_and(char::is_lowercase)))
+                }
+            };
+            if starts {
+                return Some(&s[i..]);
+            }
         }
-        let starts_word = c.is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-        if starts_word && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
+        None
+    })
+}
+
+/// The words of `s`: each word suffix ([`word_suffixes`]) up to where the
+/// next word starts, separators left out.
+pub fn split_words(s: &str) -> Vec<String> {
+    let suffixes: Vec<&str> = word_suffixes(s).collect();
+    suffixes
+        .iter()
+        .enumerate()
+        .map(|(i, suffix)| {
+            let len = suffixes
+                .get(i + 1)
+                .map_or(suffix.len(), |next| suffix.len() - next.len());
+            suffix[..len].trim_end_matches(is_separator).to_owned()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -210,9 +241,24 @@ mod tests {
     }
 
     #[test]
-    fn all_splits_camel_case() {
+    fn words_split_as_aws_splits_them() {
         assert_eq!(split_words("ThisTestSecret"), ["This", "Test", "Secret"]);
         assert_eq!(split_words("COMPANYthings"), ["COMPAN", "Ythings"]);
+        assert_eq!(split_words("prod/AppBeta/x"), ["prod", "App", "Beta", "x"]);
+        assert_eq!(
+            split_words("a_b+c=d.e@f-g h\ti"),
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        );
+        assert_eq!(split_words("myAPIKey2Go"), ["my", "API", "Key2", "Go"]);
+        assert_eq!(split_words("--/"), Vec::<String>::new());
+        assert_eq!(
+            word_suffixes("prod/AppBeta").collect::<Vec<_>>(),
+            ["prod/AppBeta", "AppBeta", "Beta"]
+        );
+    }
+
+    #[test]
+    fn all_matches_word_prefixes_across_fields() {
         let s = secret("ThisTestSecret", Some("for the api"));
         check(FilterKey::All, &["test"], &s, true);
         check(FilterKey::All, &["ret"], &s, false);
@@ -220,6 +266,67 @@ mod tests {
         check(FilterKey::All, &["api"], &s, true);
         check(FilterKey::All, &["prod"], &s, true);
         check(FilterKey::All, &["env"], &s, true);
+        check(FilterKey::All, &["testsecret"], &s, true);
+        check(FilterKey::All, &["this api"], &s, true);
+        check(FilterKey::All, &["this nothing"], &s, false);
+        check(FilterKey::All, &["  "], &s, false);
+    }
+
+    #[test]
+    fn all_finds_words_between_separators_and_case_changes() {
+        let s = secret("prod/AppBeta/x", None);
+        for found in [
+            "AppBeta",
+            "appbeta",
+            "App",
+            "beta",
+            "prod",
+            "prod/app",
+            "x",
+            "PROD/APPBETA/X",
+        ] {
+            check(FilterKey::All, &[found], &s, true);
+        }
+        for not_found in ["ppBeta", "eta", "/", "AppBetax", "beta/y"] {
+            check(FilterKey::All, &[not_found], &s, false);
+        }
+        for (name, word) in [
+            ("db_password", "password"),
+            ("a+b", "b"),
+            ("key=value", "value"),
+            ("v1.2", "2"),
+            ("me@example", "example"),
+            ("blue-green", "green"),
+            ("COMPANYthings", "ythings"),
+            ("COMPANYthings", "compan"),
+        ] {
+            check(FilterKey::All, &[word], &secret(name, None), true);
+        }
+        check(
+            FilterKey::All,
+            &["things"],
+            &secret("COMPANYthings", None),
+            false,
+        );
+        // Tag keys and values are split the same way.
+        let mut tagged = secret("x", None);
+        tagged.tags = Some(vec![Tag {
+            key: "CostCenter".into(),
+            value: "team/payments-eu".into(),
+        }]);
+        for word in ["center", "payments", "eu", "team/pay"] {
+            check(FilterKey::All, &[word], &tagged, true);
+        }
+    }
+
+    #[test]
+    fn description_splits_like_all() {
+        let s = secret("x", Some("Rotated by ops-team@corp"));
+        for word in ["team", "corp", "ops-team", "ROTATED BY"] {
+            check(FilterKey::Description, &[word], &s, true);
+        }
+        check(FilterKey::Description, &["x"], &s, false);
+        check(FilterKey::Description, &["a"], &secret("x", None), false);
     }
 
     #[test]

@@ -13,8 +13,17 @@ pub const AWSPENDING: &str = "AWSPENDING";
 
 /// At most this many labels on one version (model: `SecretVersionStagesType` max 20).
 pub const MAX_STAGES_PER_VERSION: usize = 20;
-/// Deprecated versions beyond this count are removed, oldest first.
+/// Deprecated versions beyond this count are removed, oldest first...
 pub const MAX_VERSIONS: usize = 100;
+/// ...but never before they are this old (milliseconds): AWS keeps every
+/// version for 24 hours, so a burst of writes removes no acknowledged value.
+pub const MIN_VERSION_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+/// The default cap on one secret's versions, young ones included: a write
+/// that would go past it is refused (LimitExceededException) rather than
+/// let a secret grow without bound while its versions are too young to
+/// remove. 1,000 sustains a new version every ~96 s (100 old ones plus a
+/// day's worth); AWS advises no more than one every 10 minutes.
+pub const DEFAULT_VERSION_CAP: usize = 1000;
 
 /// A plaintext secret value. Its `Debug` never prints the bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -246,25 +255,51 @@ impl Secret {
         }
     }
 
-    /// Drops the oldest deprecated (label-less) versions while there are more
-    /// than [`MAX_VERSIONS`]. Returns the ids removed.
-    pub fn trim_deprecated_versions(&mut self) -> Vec<String> {
-        let mut removed = Vec::new();
-        while self.versions.len() > MAX_VERSIONS {
-            let labelled: std::collections::BTreeSet<&String> = self.stages.values().collect();
-            let Some(pos) = self
-                .versions
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| !labelled.contains(&v.id))
-                .min_by_key(|(_, v)| v.created)
-                .map(|(i, _)| i)
-            else {
-                break;
-            };
-            removed.push(self.versions.remove(pos).id);
+    /// Drops the oldest deprecated (label-less) versions while there are
+    /// more than [`MAX_VERSIONS`], but only those created at least
+    /// [`MIN_VERSION_AGE_MS`] before `now`. Returns the ids removed.
+    pub fn trim_deprecated_versions(&mut self, now: Timestamp) -> Vec<String> {
+        let excess = self.versions.len().saturating_sub(MAX_VERSIONS);
+        if excess == 0 {
+            return Vec::new();
         }
+        let labelled: std::collections::HashSet<&str> =
+            self.stages.values().map(String::as_str).collect();
+        let old_enough = now.0.saturating_sub(MIN_VERSION_AGE_MS);
+        let mut removable: Vec<(Timestamp, usize)> = self
+            .versions
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !labelled.contains(v.id.as_str()) && v.created.0 <= old_enough)
+            .map(|(i, v)| (v.created, i))
+            .collect();
+        removable.sort_unstable();
+        removable.truncate(excess);
+        let doomed: std::collections::HashSet<usize> = removable.iter().map(|&(_, i)| i).collect();
+        let mut removed = Vec::with_capacity(doomed.len());
+        let mut index = 0;
+        self.versions.retain(|v| {
+            let keep = !doomed.contains(&index);
+            index += 1;
+            if !keep {
+                removed.push(v.id.clone());
+            }
+            keep
+        });
         removed
+    }
+
+    /// Refuses a secret holding more than `cap` versions: called after a
+    /// version was added and the old ones trimmed, so the write that would
+    /// go past the cap fails (and is rolled back) instead.
+    pub fn check_version_cap(&self, cap: usize) -> Result<(), Error> {
+        if self.versions.len() > cap {
+            return Err(Error::TooManyVersions {
+                arn: self.arn.clone(),
+                cap,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -390,18 +425,70 @@ mod tests {
         );
     }
 
+    const HOUR: i64 = 60 * 60 * 1000;
+
     #[test]
     fn trimming_keeps_labelled_versions() {
         let mut s = secret();
         for i in 0..105 {
             s.add_version(v(&format!("v{i:03}"), i), None).unwrap();
         }
-        let removed = s.trim_deprecated_versions();
-        assert_eq!(removed.len(), 5);
-        assert_eq!(removed[0], "v000");
+        let removed = s.trim_deprecated_versions(Timestamp(104 + 25 * HOUR));
+        assert_eq!(removed, ["v000", "v001", "v002", "v003", "v004"]);
         assert_eq!(s.versions.len(), MAX_VERSIONS);
         assert_eq!(s.holder_of(AWSCURRENT), Some("v104"));
         assert_eq!(s.holder_of(AWSPREVIOUS), Some("v103"));
+    }
+
+    #[test]
+    fn versions_younger_than_a_day_are_never_trimmed() {
+        let mut s = secret();
+        for i in 0..150 {
+            s.add_version(v(&format!("v{i:03}"), i * 1000), None)
+                .unwrap();
+        }
+        // The newest is 149 s old; the oldest is not yet 24 h old.
+        assert!(
+            s.trim_deprecated_versions(Timestamp(24 * HOUR - 1))
+                .is_empty()
+        );
+        assert_eq!(s.versions.len(), 150);
+        // Once 24 h old, the first ten (at 0 s … 9 s) may go, and no more.
+        let removed = s.trim_deprecated_versions(Timestamp(24 * HOUR + 9_000));
+        assert_eq!(removed.len(), 10);
+        assert_eq!(removed[0], "v000");
+        assert_eq!(removed[9], "v009");
+        assert_eq!(s.versions.len(), 140);
+        // A day later, the oldest deprecated beyond 100 are gone.
+        let removed = s.trim_deprecated_versions(Timestamp(49 * HOUR));
+        assert_eq!(removed.len(), 40);
+        assert_eq!(removed[0], "v010");
+        assert_eq!(s.versions.len(), MAX_VERSIONS);
+        assert_eq!(s.versions[0].id, "v050");
+    }
+
+    #[test]
+    fn the_version_cap() {
+        let mut s = secret();
+        for i in 0..3 {
+            s.add_version(v(&format!("v{i}"), i), None).unwrap();
+        }
+        assert_eq!(s.check_version_cap(3), Ok(()));
+        assert_eq!(
+            s.check_version_cap(2),
+            Err(Error::TooManyVersions {
+                arn: s.arn.clone(),
+                cap: 2
+            })
+        );
+        assert_eq!(
+            Error::TooManyVersions {
+                arn: "a".into(),
+                cap: 2
+            }
+            .kind(),
+            crate::ErrorKind::LimitExceeded
+        );
     }
 
     #[test]

@@ -246,6 +246,12 @@ struct ServeArgs {
     /// HTTP/2 flow-control window of a connection, in bytes.
     #[arg(long, default_value_t = 1 << 20, value_parser = clap::value_parser!(u32).range(65_535..=2_147_483_647))]
     h2_connection_window_bytes: u32,
+    /// At most this many versions per secret (at least 101). Versions
+    /// younger than 24 hours are never removed, so a secret written faster
+    /// than that grows; past this cap a write answers LimitExceededException.
+    #[arg(long, default_value_t = strongroom_domain::secret::DEFAULT_VERSION_CAP as u64,
+          value_parser = clap::value_parser!(u64).range(101..))]
+    max_versions_per_secret: u64,
 }
 
 fn parse_account_id(value: &str) -> Result<String, String> {
@@ -415,12 +421,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     check_plain_http(&args)?;
     create_data_dir(&args.data_dir)?;
     warn_if_readable_by_others(&args.data_dir);
+    // The store's lock is the data directory's: taken before the root key
+    // is read or created, so a second server on the same directory stops
+    // here instead of racing the first one to create the key.
+    let sqlite = Arc::new(SqliteStore::open(&args.data_dir.join("strongroom.db"))?);
     let (root, created) =
         strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
     if created {
         tracing::info!(path = %args.data_dir.join("root.key").display(), "created root key");
     }
-    let sqlite = Arc::new(SqliteStore::open(&args.data_dir.join("strongroom.db"))?);
     let store: Arc<dyn Store> = sqlite.clone();
     let account = ensure_account(&store, &args.account_id).await?;
     if account != args.account_id {
@@ -432,7 +441,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         root.clone(),
         Arc::new(strongroom_iam::SystemClock),
     ));
-    let service = Arc::new(Service::new(store, root.clone(), clock.clone()));
+    let service = Arc::new(
+        Service::new(store, root.clone(), clock.clone())
+            .with_version_cap(usize::try_from(args.max_versions_per_secret).unwrap_or(usize::MAX)),
+    );
 
     let mut stdout = std::io::stdout();
     if let Some(key) = iam.bootstrap_account(&account).await? {
@@ -620,7 +632,7 @@ fn audit_key(data_dir: &Path) -> anyhow::Result<AuditKey> {
             data_dir.display()
         );
     }
-    let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
+    let root = strongroom_crypto::load_root_key(&root_path)?;
     Ok(AuditKey::derive(root.0.as_bytes()))
 }
 
@@ -751,7 +763,7 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let (root, _) = strongroom_crypto::load_or_create_root_key(&root_path)?;
+    let root = strongroom_crypto::load_root_key(&root_path)?;
     let store: Arc<dyn Store> = sqlite.clone();
     let Some(account) = store.read(|tx| tx.meta("account_id"))? else {
         bail!(

@@ -4,8 +4,7 @@
 
 use crate::{Service, ServiceError};
 use rand::Rng;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use strongroom_crypto::{Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;
 use strongroom_store::{KmsKeyRecord, Store, StoredValue};
@@ -14,11 +13,34 @@ use zeroize::Zeroizing;
 /// The AWS managed key every secret uses unless told otherwise.
 pub const DEFAULT_KEY_ALIAS: &str = "aws/secretsmanager";
 
-/// Unwrapped KMS key material, by (account, region). Zeroized when dropped.
-#[derive(Default)]
+/// Unwrapped KMS key material, by (account, region); zeroized when the
+/// last holder drops it. At most [`KEK_CACHE_ENTRIES`] keys are held
+/// (S3-FIFO eviction); one that was evicted is unwrapped again from the
+/// store on its next use.
 pub(crate) struct KekCache {
-    /// Account → region → key (nested so lookups borrow, not allocate).
-    by_scope: RwLock<HashMap<String, HashMap<String, Arc<Kek>>>>,
+    by_scope: quick_cache::sync::Cache<(String, String), Arc<Kek>>,
+}
+
+/// Unwrapped keys kept at most: one per (account, region) in use.
+pub(crate) const KEK_CACHE_ENTRIES: usize = 1024;
+
+impl Default for KekCache {
+    fn default() -> Self {
+        KekCache {
+            by_scope: quick_cache::sync::Cache::new(KEK_CACHE_ENTRIES),
+        }
+    }
+}
+
+/// An (account, region) borrowed from a request, for lookups without
+/// allocating; hashes as the owned tuple does.
+#[derive(Hash)]
+struct ScopeRef<'a>(&'a str, &'a str);
+
+impl quick_cache::Equivalent<(String, String)> for ScopeRef<'_> {
+    fn equivalent(&self, key: &(String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
 }
 
 /// A key-encryption key: the KMS key's id and its material.
@@ -139,13 +161,7 @@ impl Service {
         region: &str,
         create: bool,
     ) -> Result<Option<Arc<Kek>>, ServiceError> {
-        if let Some(k) = self
-            .keks
-            .by_scope
-            .read()
-            .ok()
-            .and_then(|m| m.get(account)?.get(region).cloned())
-        {
+        if let Some(k) = self.keks.by_scope.get(&ScopeRef(account, region)) {
             return Ok(Some(k));
         }
         let (account, region) = (account.to_owned(), region.to_owned());
@@ -195,11 +211,7 @@ impl Service {
             key_id: record.key_id,
             key,
         });
-        if let Ok(mut m) = self.keks.by_scope.write() {
-            m.entry(account.clone())
-                .or_default()
-                .insert(region.clone(), kek.clone());
-        }
+        self.keks.by_scope.insert((account, region), kek.clone());
         Ok(Some(kek))
     }
 }
@@ -217,4 +229,39 @@ pub async fn ensure_account(store: &Arc<dyn Store>, wanted: &str) -> Result<Stri
             Ok(wanted)
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kek_cache_is_bounded_and_found_by_borrowed_scope() {
+        let cache = KekCache::default();
+        let kek = Arc::new(Kek {
+            key_id: "k".into(),
+            key: Key256::from_bytes(&[1u8; 32]).expect("32 bytes"),
+        });
+        for i in 0..4 * KEK_CACHE_ENTRIES {
+            cache
+                .by_scope
+                .insert((format!("{i:012}"), "us-east-1".into()), kek.clone());
+        }
+        assert!(cache.by_scope.len() <= KEK_CACHE_ENTRIES);
+        cache
+            .by_scope
+            .insert(("000000000001".into(), "eu-west-1".into()), kek);
+        assert!(
+            cache
+                .by_scope
+                .get(&ScopeRef("000000000001", "eu-west-1"))
+                .is_some()
+        );
+        assert!(
+            cache
+                .by_scope
+                .get(&ScopeRef("000000000001", "eu-west-2"))
+                .is_none()
+        );
+    }
 }

@@ -59,6 +59,8 @@ pub struct Service {
     caches: Arc<Caches>,
     /// Parsed secret resource policies.
     policies: Arc<PolicyCache>,
+    /// At most this many versions per secret ([`Service::with_version_cap`]).
+    version_cap: usize,
 }
 
 /// The read caches; emptied after every write's commit.
@@ -96,7 +98,17 @@ impl Service {
                 values: ReadCache::new(exclusive),
                 describe: ReadCache::new(exclusive),
             }),
+            version_cap: strongroom_domain::secret::DEFAULT_VERSION_CAP,
         }
+    }
+
+    /// Caps the versions one secret may hold (young ones included, since
+    /// they are never removed): a write past it answers
+    /// LimitExceededException. At least [`MAX_VERSIONS`](strongroom_domain::secret::MAX_VERSIONS)
+    /// + 1, so that trimming old versions always makes room.
+    pub fn with_version_cap(mut self, cap: usize) -> Service {
+        self.version_cap = cap.max(strongroom_domain::secret::MAX_VERSIONS + 1);
+        self
     }
 
     fn now(&self) -> strongroom_domain::Timestamp {

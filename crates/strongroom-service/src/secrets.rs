@@ -194,6 +194,7 @@ impl Service {
         let now = self.now();
         let ctx = ctx.clone();
         let policies = self.policies.clone();
+        let version_cap = self.version_cap;
         self.write(move |tx| {
             let keys = |k: &mut strongroom_policy::Context| {
                 if let Some(d) = &input.description {
@@ -244,7 +245,8 @@ impl Service {
                         },
                         None,
                     )?;
-                    after.trim_deprecated_versions();
+                    after.trim_deprecated_versions(now);
+                    after.check_version_cap(version_cap)?;
                     version_id = Some(token.clone());
                     changed = true;
                 }

@@ -3,7 +3,7 @@
 use crate::authz::{add_request_tags, authorize_on_any, authorize_on_secret, resolve_authorized};
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::password::{PasswordSpec, generate};
-use strongroom_domain::tags::{merge_tags, remove_tags};
+use strongroom_domain::tags::{merge_tags, remove_tags, validate_tag_keys, validate_tags};
 use strongroom_domain::{SecretRef, Tag};
 use strongroom_store::save_secret;
 
@@ -62,6 +62,12 @@ impl Service {
         change: TagChange,
     ) -> Result<(), ServiceError> {
         SecretRef::validate(secret_id)?;
+        // The request's own rules, before the writer: only the merge with
+        // the stored tags runs there.
+        match &change {
+            TagChange::Add(tags) => validate_tags(tags)?,
+            TagChange::Remove(keys) => validate_tag_keys(keys)?,
+        }
         let (ctx, secret_id) = (ctx.clone(), secret_id.to_owned());
         let policies = self.policies.clone();
         self.write(move |tx| {

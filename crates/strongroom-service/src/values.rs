@@ -265,6 +265,7 @@ impl Service {
         let now = self.now();
         let ctx = ctx.clone();
         let policies = self.policies.clone();
+        let version_cap = self.version_cap;
         self.write(move |tx| {
             let action = "secretsmanager:PutSecretValue";
             let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, |_| {})?;
@@ -300,7 +301,8 @@ impl Service {
                 },
                 input.version_stages.as_deref(),
             )?;
-            after.trim_deprecated_versions();
+            after.trim_deprecated_versions(now);
+            after.check_version_cap(version_cap)?;
             after.last_changed = now.strictly_after(before.last_changed);
             save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
             Ok(PutSecretValueOutput {

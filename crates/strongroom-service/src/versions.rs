@@ -73,7 +73,7 @@ impl Service {
         self.modify(ctx, secret_id, action, keys, move |secret| {
             secret.ensure_not_deleted()?;
             secret.update_version_stage(&stage, remove_from.as_deref(), move_to.as_deref())?;
-            secret.trim_deprecated_versions();
+            secret.trim_deprecated_versions(now);
             secret.last_changed = now.strictly_after(secret.last_changed);
             Ok((secret.arn.clone(), secret.name.clone()))
         })

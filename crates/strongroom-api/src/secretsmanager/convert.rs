@@ -5,6 +5,7 @@
 use super::shapes::*;
 use crate::validate::*;
 use strongroom_domain::filter::{Filter, FilterKey};
+use strongroom_domain::tags::MAX_TAGS;
 use strongroom_domain::{Error, Secret, SecretValue, Tag};
 use strongroom_service::SecretValueOutput;
 
@@ -37,14 +38,19 @@ pub(super) fn secret_value(
     }
 }
 
-pub(super) fn tags(shapes: Vec<TagShape>) -> Vec<Tag> {
-    shapes
+/// The tags of a CreateSecret or TagResource, refused as a whole when
+/// there are more than a secret can hold, before anything else is done.
+pub(super) fn tags(shapes: Vec<TagShape>) -> Result<Vec<Tag>, Error> {
+    if shapes.len() > MAX_TAGS {
+        return Err(Error::TooManyTags);
+    }
+    Ok(shapes
         .into_iter()
         .map(|t| Tag {
             key: t.key.unwrap_or_default(),
             value: t.value.unwrap_or_default(),
         })
-        .collect()
+        .collect())
 }
 
 pub(super) fn filters(shapes: Vec<FilterShape>) -> Result<Vec<Filter>, Error> {

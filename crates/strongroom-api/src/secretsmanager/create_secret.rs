@@ -17,6 +17,7 @@ pub(super) async fn handle(
     let r: CreateSecretRequest = decode(body)?;
     let name = required("name", r.name)?;
     length("name", &name, 1, 512)?;
+    let tags = r.tags.map(tags).transpose()?;
     token(&r.client_request_token)?;
     opt_length("description", r.description.as_deref(), 0, 2048)?;
     opt_length("kmsKeyId", r.kms_key_id.as_deref(), 0, 2048)?;
@@ -39,7 +40,7 @@ pub(super) async fn handle(
                 description: r.description,
                 kms_key_id: r.kms_key_id,
                 value: secret_value(r.secret_string, r.secret_binary)?,
-                tags: r.tags.map(tags),
+                tags,
                 replica_regions: r
                     .add_replica_regions
                     .unwrap_or_default()

@@ -14,7 +14,7 @@ pub(super) async fn handle(
 ) -> Result<Vec<u8>, ApiError> {
     let r: TagResourceRequest = decode(body)?;
     let secret_id = secret_id(r.secret_id)?;
-    let t = required("tags", r.tags)?;
-    service.tag_resource(ctx, &secret_id, tags(t)).await?;
+    let tags = tags(required("tags", r.tags)?)?;
+    service.tag_resource(ctx, &secret_id, tags).await?;
     encode(&Empty {})
 }

@@ -12,6 +12,7 @@ mod tx;
 
 use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
 use rusqlite::Connection;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
@@ -45,8 +46,10 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
+    // secure_delete: deleted rows (a purged secret's ciphertext and
+    // wrapped keys) are overwritten with zeros, not left in free space.
     conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;",
     )
     .map_err(db_err("configuring the connection"))?;
     if read_only {
@@ -142,7 +145,10 @@ impl Store for SqliteStore {
         // A deferred transaction gives the closure's queries one snapshot.
         conn.execute_batch("BEGIN")
             .map_err(db_err("starting a read"))?;
-        let result = f(&SqliteTx { conn: &conn });
+        let result = f(&SqliteTx {
+            conn: &conn,
+            scrub: None,
+        });
         let end = conn
             .execute_batch("COMMIT")
             .map_err(db_err("ending a read"));
@@ -162,6 +168,8 @@ impl Store for SqliteStore {
 }
 
 fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
+    // Set while deleted ciphertext may still sit in the WAL.
+    let scrub = Cell::new(false);
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -170,7 +178,26 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch);
+        run_batch(&conn, batch, &scrub);
+    }
+}
+
+/// Copies the WAL into the database and truncates it to nothing, so the
+/// page images it held (a deleted secret's ciphertext among them) are no
+/// longer in the data directory. Clears `scrub` once that is done; readers
+/// holding an old snapshot can delay it to a later batch.
+fn scrub_wal(conn: &Connection, scrub: &Cell<bool>) {
+    let outcome = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    match outcome {
+        Ok(0) => scrub.set(false),
+        Ok(_) => tracing::warn!(
+            "WAL checkpoint after a delete was blocked by readers; retrying after the next write"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "WAL checkpoint after a delete failed; retrying after the next write")
+        }
     }
 }
 
@@ -182,7 +209,10 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
 /// in it so far is told it failed, and the rest of the batch starts a fresh
 /// transaction: nothing is ever reported failed that was committed, or
 /// committed that was reported failed.
-fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
+///
+/// When a job deleted a secret, the WAL is checkpointed and truncated after
+/// the commit and before anyone is answered (`scrub_wal`).
+fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>) {
     let mut open: Vec<WriteCompletion> = Vec::with_capacity(batch.len());
     let mut in_tx = false;
     for job in batch {
@@ -199,7 +229,10 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             in_tx = false;
             continue;
         }
-        let mut tx = SqliteTx { conn };
+        let mut tx = SqliteTx {
+            conn,
+            scrub: Some(scrub),
+        };
         let (ok, completion) =
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
                 Ok(pair) => pair,
@@ -247,6 +280,9 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             let _ = conn.execute_batch("ROLLBACK");
         }
         let err = commit.err();
+        if scrub.get() {
+            scrub_wal(conn, scrub);
+        }
         for completion in open.drain(..) {
             completion(err.clone());
         }

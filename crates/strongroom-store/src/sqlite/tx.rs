@@ -3,11 +3,15 @@
 use super::db_err;
 use crate::{AccessKeyRecord, KmsKeyRecord, ReadTx, StoreError, StoredValue, WriteTx};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
 pub struct SqliteTx<'c> {
     pub conn: &'c Connection,
+    /// Set by a write that deletes a secret's ciphertext: the writer then
+    /// checkpoints and truncates the WAL after the commit (`None` in reads).
+    pub scrub: Option<&'c Cell<bool>>,
 }
 
 const SECRET_COLUMNS: &str = "pk, arn, account, region, name, description, kms_key_id, secret_type, created, \
@@ -452,6 +456,11 @@ impl WriteTx for SqliteTx<'_> {
             "DELETE FROM secrets WHERE arn = ?1",
             params![arn],
         )?;
+        // `secure_delete` zeroes the rows in the database's pages; the
+        // WAL's older copies of those pages go with a checkpoint.
+        if let Some(scrub) = self.scrub {
+            scrub.set(true);
+        }
         Ok(())
     }
 
