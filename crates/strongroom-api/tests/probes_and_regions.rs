@@ -91,6 +91,7 @@ async fn env(service_store: Option<Arc<dyn Store>>) -> Env {
         recorder: recorded.clone(),
         trail: None,
         calls: Default::default(),
+        bodies: Default::default(),
     });
     Env {
         _dir: dir,
