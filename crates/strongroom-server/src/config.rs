@@ -423,8 +423,9 @@ fn effective(
                 _ => Source::Default,
             });
             let value = raw.map(|raw| {
-                let secret = is_secret(&key);
                 let integer = parses_integers(arg);
+                // A number is never a secret (`max-versions-per-secret`).
+                let secret = is_secret(&key) && !integer;
                 let item = |v: &str| {
                     if secret {
                         toml::Value::String(REDACTED.to_owned())
