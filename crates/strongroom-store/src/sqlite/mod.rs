@@ -7,14 +7,16 @@
 //! caller's thread on a pooled read-only connection.
 
 mod iam;
+mod probe;
 mod schema;
 mod tx;
 
 use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
+use probe::Probe;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use tx::SqliteTx;
 
 /// Most jobs committed together; bounds the latency of the first in a batch.
@@ -31,6 +33,9 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    /// Shared with the writer thread; see `probe.rs`.
+    #[cfg_attr(not(test), allow(dead_code))]
+    probe: Arc<Probe>,
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
@@ -78,9 +83,11 @@ impl SqliteStore {
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
         let (sender, receiver) = mpsc::channel::<WriteJob>();
+        let probe = Arc::new(Probe::default());
+        let writer_probe = probe.clone();
         let handle = std::thread::Builder::new()
             .name("strongroom-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, receiver))
+            .spawn(move || writer_loop(conn, receiver, &writer_probe))
             .map_err(|e| StoreError::Open {
                 path: path.display().to_string(),
                 message: e.to_string(),
@@ -91,6 +98,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
+            probe,
         })
     }
 
@@ -161,7 +169,7 @@ impl Store for SqliteStore {
     }
 }
 
-fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
+fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>, probe: &Probe) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -170,7 +178,8 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch);
+        probe.before_batch(&conn);
+        run_batch(&conn, batch, probe);
     }
 }
 
@@ -182,7 +191,7 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
 /// in it so far is told it failed, and the rest of the batch starts a fresh
 /// transaction: nothing is ever reported failed that was committed, or
 /// committed that was reported failed.
-fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
+fn run_batch(conn: &Connection, batch: Vec<WriteJob>, probe: &Probe) {
     let mut open: Vec<WriteCompletion> = Vec::with_capacity(batch.len());
     let mut in_tx = false;
     for job in batch {
@@ -200,6 +209,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             continue;
         }
         let mut tx = SqliteTx { conn };
+        // `write_then` catches its closure's panics; this catches the rest.
         let (ok, completion) =
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
                 Ok(pair) => pair,
@@ -242,9 +252,13 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
         }
     }
     if in_tx {
+        probe.before_commit(conn);
         let commit = conn.execute_batch("COMMIT").map_err(db_err("committing"));
         if commit.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
+        }
+        if commit.is_ok() {
+            probe.committed();
         }
         let err = commit.err();
         for completion in open.drain(..) {
