@@ -52,6 +52,9 @@ pub mod audit;
 mod authn;
 mod cloudtrail;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod handler;
 mod iam;
 mod probe;
