@@ -56,7 +56,7 @@ for target in "${TARGETS[@]}"; do
   if ! cargo fuzz run "${BUILD[@]}" "$target" "$SCRATCH/$target" "corpus/$target" -- \
     -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 "${dict[@]}"; then
-    echo "error: $target crashed; the input is in fuzz/artifacts/$target/" >&2
+    echo "error: fuzzing $target failed; a crashing input is in fuzz/artifacts/$target/" >&2
     exit 1
   fi
 done
