@@ -271,7 +271,10 @@ async fn values_round_trip_through_encryption() {
     assert_eq!(got.value, SecretValue::Binary(bytes));
     // Another region is another namespace.
     let elsewhere = caller_in("eu-west-1");
-    assert!(service.describe_secret(&elsewhere, "bin").is_err());
+    assert!(matches!(
+        service.describe_secret(&elsewhere, "bin"),
+        Err(ServiceError::Domain(Error::SecretNotFound))
+    ));
 }
 
 #[tokio::test]

@@ -146,18 +146,18 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     let err = store
         .write(move |tx| save_secret(tx, None, &dup, &[]))
         .await;
-    match err {
-        Err(StoreError::Database { context, message }) => {
-            assert_eq!(context, "inserting a secret");
-            assert!(
-                message.contains(
-                    "UNIQUE constraint failed: secrets.account, secrets.region, secrets.name"
-                ),
-                "{message}"
-            );
-        }
-        other => panic!("a duplicate name must be refused by the database: {other:?}"),
-    }
+    // (The context names the statement the database refused; its message
+    // is the backend's own.)
+    assert!(
+        matches!(
+            &err,
+            Err(StoreError::Database {
+                context: "inserting a secret",
+                ..
+            })
+        ),
+        "a duplicate name must be refused by the database: {err:?}"
+    );
 
     // purge queue and deletion
     let mut scheduled = after.clone();
