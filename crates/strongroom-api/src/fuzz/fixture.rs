@@ -70,10 +70,17 @@ impl Store for DropWrites {
     fn submit_write(&self, _job: WriteJob) {}
 }
 
-/// (name, description, tags) of the seeded secrets: word splitting at
-/// `/ _ + = . @ -` and case changes, prefixes of one another, the same
-/// word in names, descriptions, tag keys and values.
-const SECRETS: &[(&str, Option<&str>, &[(&str, &str)])] = &[
+/// A seeded secret: name, description, tags.
+type Seed = (
+    &'static str,
+    Option<&'static str>,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The seeded secrets: word splitting at `/ _ + = . @ -` and case changes,
+/// prefixes of one another, the same word in names, descriptions, tag keys
+/// and values.
+const SECRETS: &[Seed] = &[
     (
         "prod/AppBeta/db",
         Some("Production database password"),
