@@ -297,6 +297,17 @@ class Server:
             self.port = None
         return rc
 
+    def kill(self) -> int | None:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown code runs.
+        Returns the exit code (-9), or None if it was not running."""
+        proc = self.proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        return self.stop()
+
     def _abort(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import stat
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -125,6 +127,94 @@ def test_data_and_credentials_survive_restart(fresh_server):
     # And the server keeps working after the restart.
     c.restore_secret(SecretId="persist/doomed")
     assert c.get_secret_value(SecretId="persist/doomed")["SecretString"] == "doomed"
+
+
+def test_acknowledged_writes_survive_kill_9(fresh_server):
+    """SIGKILL, unlike SIGTERM, runs no shutdown code: every write the
+    server answered must be on disk already, including while other writes
+    are in flight at the moment of the kill."""
+    srv = fresh_server
+    c = srv.client()
+    t1, t2 = new_token(), new_token()
+    c.create_secret(Name="k9/string", SecretString="one", ClientRequestToken=t1, Tags=[{"Key": "K", "Value": "V"}])
+    c.put_secret_value(SecretId="k9/string", SecretString="two", ClientRequestToken=t2)
+    c.put_secret_value(SecretId="k9/string", SecretString="custom", VersionStages=["CUSTOM"])
+    c.update_secret(SecretId="k9/string", Description="described")
+    c.create_secret(Name="k9/binary", SecretBinary=b"\x00\xffbin")
+    c.create_secret(Name="k9/doomed", SecretString="doomed")
+    c.delete_secret(SecretId="k9/doomed", RecoveryWindowInDays=7)
+    c.create_secret(Name="k9/gone", SecretString="gone")
+    c.delete_secret(SecretId="k9/gone", ForceDeleteWithoutRecovery=True)
+    names = ["k9/string", "k9/binary", "k9/doomed"]
+    before = {n: snapshot(c, n) for n in names}
+
+    # Writers that keep going until the server dies under them.
+    writers = 4
+    acked: list[list[tuple[str, str]]] = [[] for _ in range(writers)]
+    in_flight: list[tuple[str, str] | None] = [None] * writers
+    stop = threading.Event()
+
+    def write(i: int) -> None:
+        own = srv.client()
+        name = f"k9/busy{i}"
+        token, value = new_token(), f"busy{i}-0"
+        in_flight[i] = (token, value)
+        own.create_secret(Name=name, SecretString=value, ClientRequestToken=token)
+        acked[i].append((token, value))
+        # Fewer than 100 versions: retention never removes one here.
+        for n in range(1, 90):
+            if stop.is_set():
+                return
+            token, value = new_token(), f"busy{i}-{n}"
+            in_flight[i] = (token, value)
+            try:
+                own.put_secret_value(SecretId=name, SecretString=value, ClientRequestToken=token)
+            except Exception:  # the server was killed mid-call
+                return
+            acked[i].append((token, value))
+            in_flight[i] = None
+
+    threads = [threading.Thread(target=write, args=(i,), daemon=True) for i in range(writers)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while min(len(a) for a in acked) < 10:
+        assert time.monotonic() < deadline, f"writers too slow: {[len(a) for a in acked]}"
+        assert all(t.is_alive() or len(a) >= 10 for t, a in zip(threads, acked)), "a writer failed early"
+        time.sleep(0.01)
+    assert srv.kill() == -signal.SIGKILL
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    # What was answered before the kill is final; a write in flight at the
+    # kill may have committed or not.
+    acked = [list(a) for a in acked]
+
+    srv.start()
+    c = srv.client()
+    for n in names:
+        assert snapshot(c, n) == before[n], n
+    assert c.get_secret_value(SecretId="k9/string")["SecretString"] == "two"
+    assert c.get_secret_value(SecretId="k9/string", VersionId=t1)["SecretString"] == "one"
+    assert c.get_secret_value(SecretId="k9/string", VersionStage="CUSTOM")["SecretString"] == "custom"
+    assert c.get_secret_value(SecretId="k9/binary")["SecretBinary"] == b"\x00\xffbin"
+    with expect_error("ResourceNotFoundException"):
+        c.describe_secret(SecretId="k9/gone")
+    for i in range(writers):
+        name = f"k9/busy{i}"
+        stored = {v["VersionId"] for v in all_versions(c, name)}
+        mine = {token for token, _ in acked[i]}
+        extra = stored - mine
+        assert mine <= stored, f"{name}: acknowledged versions lost: {mine - stored}"
+        maybe = {in_flight[i][0]} if in_flight[i] else set()
+        assert extra <= maybe, f"{name}: versions nobody wrote: {extra - maybe}"
+        for token, value in acked[i]:
+            assert c.get_secret_value(SecretId=name, VersionId=token)["SecretString"] == value
+        current = c.get_secret_value(SecretId=name)["VersionId"]
+        assert current in extra or current == acked[i][-1][0], (name, current)
+    # And the server goes on writing.
+    c.put_secret_value(SecretId="k9/busy0", SecretString="after")
+    assert c.get_secret_value(SecretId="k9/busy0")["SecretString"] == "after"
 
 
 def test_other_credentials_still_rejected_after_restart(fresh_server):

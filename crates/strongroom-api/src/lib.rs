@@ -53,6 +53,9 @@ mod authn;
 mod body;
 mod cloudtrail;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod handler;
 mod iam;
 mod probe;

@@ -7,6 +7,9 @@
 
 mod canonical;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod parse;
 mod sign;
 mod verify;

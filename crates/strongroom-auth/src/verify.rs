@@ -325,7 +325,8 @@ mod tests {
     use crate::{SignInput, parse_auth, sign_headers};
     use aws_credential_types::Credentials;
     use aws_sigv4::http_request::{
-        SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+        PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+        sign,
     };
     use aws_sigv4::sign::v4;
     use std::time::{Duration, UNIX_EPOCH};
@@ -335,10 +336,21 @@ mod tests {
 
     /// Signs with the AWS SDK's own signer, our oracle.
     fn aws_signed(body: &str, location: SignatureLocation, at_ms: i64) -> http::Request<String> {
+        aws_signed_with(body, location, at_ms, PayloadChecksumKind::NoHeader)
+    }
+
+    /// The same, with or without an `x-amz-content-sha256` header (signed).
+    fn aws_signed_with(
+        body: &str,
+        location: SignatureLocation,
+        at_ms: i64,
+        checksum: PayloadChecksumKind,
+    ) -> http::Request<String> {
         let creds = Credentials::new("AKIDEXAMPLE", SECRET, None, None, "test");
         let identity = creds.into();
         let mut settings = SigningSettings::default();
         settings.signature_location = location;
+        settings.payload_checksum_kind = checksum;
         settings.expires_in = Some(Duration::from_secs(300));
         let params = v4::SigningParams::builder()
             .identity(&identity)
@@ -551,6 +563,22 @@ mod tests {
         ));
     }
 
+    /// The SDK's `SignedHeaders` and signature.
+    fn signed_headers_and_signature(authorization: &str) -> (Vec<String>, String) {
+        let field = |name: &str| {
+            authorization
+                .split(", ")
+                .find_map(|p| p.split_once(' ').map_or(p, |(_, r)| r).strip_prefix(name))
+                .unwrap_or_else(|| panic!("no {name} in {authorization}"))
+                .to_owned()
+        };
+        let names = field("SignedHeaders=")
+            .split(';')
+            .map(str::to_owned)
+            .collect();
+        (names, field("Signature="))
+    }
+
     #[test]
     fn what_is_checked_before_the_body_needs_neither_body_nor_secret() {
         let req = aws_signed("{}", SignatureLocation::Headers, NOW);
@@ -624,34 +652,93 @@ mod tests {
 
     #[test]
     fn our_signer_matches_the_sdk() {
-        let req = aws_signed("{\"x\":1}", SignatureLocation::Headers, NOW);
-        let mut headers = http::HeaderMap::new();
-        for name in ["host", "content-type", "x-amz-target", "x-amz-date"] {
-            headers.insert(name, req.headers()[name].clone());
+        for checksum in [
+            PayloadChecksumKind::NoHeader,
+            PayloadChecksumKind::XAmzSha256,
+        ] {
+            let req = aws_signed_with("{\"x\":1}", SignatureLocation::Headers, NOW, checksum);
+            let theirs = req.headers()["authorization"].to_str().unwrap();
+            let (names, their_sig) = signed_headers_and_signature(theirs);
+            assert_eq!(
+                names.iter().any(|n| n == "x-amz-content-sha256"),
+                checksum == PayloadChecksumKind::XAmzSha256,
+                "{theirs}"
+            );
+            // Ours signs every header it is given: give it exactly the SDK's.
+            let mut headers = http::HeaderMap::new();
+            for name in &names {
+                headers.insert(
+                    http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    req.headers()[name.as_str()].clone(),
+                );
+            }
+            let ours = sign_headers(&SignInput {
+                method: "POST",
+                path: "/",
+                query: None,
+                headers: &headers,
+                body: b"{\"x\":1}",
+                access_key_id: "AKIDEXAMPLE",
+                secret_access_key: SECRET,
+                region: "us-east-1",
+                service: "secretsmanager",
+                amz_date: &format_amz_date(NOW),
+            });
+            assert_eq!(signed_headers_and_signature(&ours), (names, their_sig));
+            let mut signed = req.clone();
+            signed
+                .headers_mut()
+                .insert("authorization", http::HeaderValue::from_str(&ours).unwrap());
+            assert_eq!(verify(&signed, "{\"x\":1}", SECRET, NOW), Ok(()));
         }
-        let ours = sign_headers(&SignInput {
-            method: "POST",
-            path: "/",
-            query: None,
-            headers: &headers,
-            body: b"{\"x\":1}",
-            access_key_id: "AKIDEXAMPLE",
-            secret_access_key: SECRET,
-            region: "us-east-1",
-            service: "secretsmanager",
-            amz_date: &format_amz_date(NOW),
-        });
-        let theirs = req.headers()["authorization"].to_str().unwrap();
-        let sig = |s: &str| s.rsplit("Signature=").next().unwrap().to_owned();
-        // The SDK also signs x-amz-content-sha256 in some versions; compare
-        // only when the signed header sets agree.
-        if theirs.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-target,") {
-            assert_eq!(sig(&ours), sig(theirs));
-        }
-        let mut signed = req.clone();
-        signed
-            .headers_mut()
-            .insert("authorization", http::HeaderValue::from_str(&ours).unwrap());
-        assert_eq!(verify(&signed, "{\"x\":1}", SECRET, NOW), Ok(()));
+    }
+
+    /// A signed `x-amz-content-sha256` is part of the canonical request: the
+    /// SDK's signature over it verifies, and a request that drops it or
+    /// claims another body's hash does not.
+    #[test]
+    fn x_amz_content_sha256_is_checked_and_signed() {
+        let body = "{\"x\":1}";
+        let req = aws_signed_with(
+            body,
+            SignatureLocation::Headers,
+            NOW,
+            PayloadChecksumKind::XAmzSha256,
+        );
+        assert_eq!(
+            req.headers()["x-amz-content-sha256"].as_bytes(),
+            payload_hash(body.as_bytes()).as_slice()
+        );
+        assert_eq!(verify(&req, body, SECRET, NOW), Ok(()));
+
+        let mut dropped = req.clone();
+        dropped.headers_mut().remove("x-amz-content-sha256");
+        assert_eq!(
+            verify(&dropped, body, SECRET, NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+
+        let other = payload_hash(b"{}");
+        let mut wrong = req.clone();
+        wrong.headers_mut().insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_bytes(other.as_slice()).unwrap(),
+        );
+        assert_eq!(
+            verify(&wrong, body, SECRET, NOW),
+            Err(AuthError::SignatureMismatch)
+        );
+        // Even unsigned, a hash that is not the body's is refused.
+        let unsigned = aws_signed(body, SignatureLocation::Headers, NOW);
+        let mut claimed = unsigned.clone();
+        claimed.headers_mut().insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_bytes(other.as_slice()).unwrap(),
+        );
+        assert_eq!(verify(&unsigned, body, SECRET, NOW), Ok(()));
+        assert_eq!(
+            verify(&claimed, body, SECRET, NOW),
+            Err(AuthError::SignatureMismatch)
+        );
     }
 }

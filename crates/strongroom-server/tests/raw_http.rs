@@ -9,14 +9,14 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
 };
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -109,6 +109,10 @@ struct Signing {
     region: String,
     time: SystemTime,
     location: SignatureLocation,
+    /// Whether to send (and sign) `x-amz-content-sha256`.
+    checksum: PayloadChecksumKind,
+    /// The payload hash to sign (and claim) instead of the body's.
+    claimed_hash: Option<String>,
 }
 
 impl Raw {
@@ -128,6 +132,8 @@ impl Raw {
             region: REGION.to_owned(),
             time: SystemTime::now(),
             location: SignatureLocation::Headers,
+            checksum: PayloadChecksumKind::NoHeader,
+            claimed_hash: None,
         }
     }
 
@@ -153,6 +159,19 @@ impl Raw {
             .await
             .expect("request timed out")
             .expect("HTTP request failed");
+        Reply::read(resp).await
+    }
+
+    /// Sign correctly and send.
+    async fn call(&self, target: &str, body: &Value) -> Reply {
+        let bytes = serde_json::to_vec(body).expect("serialize body");
+        let how = self.signing();
+        self.send(self.signed(target, &bytes, &how)).await
+    }
+}
+
+impl Reply {
+    async fn read(resp: http::Response<hyper::body::Incoming>) -> Reply {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp
@@ -174,13 +193,6 @@ impl Raw {
         assert!(!rid.is_empty(), "empty x-amzn-requestid");
         reply
     }
-
-    /// Sign correctly and send.
-    async fn call(&self, target: &str, body: &Value) -> Reply {
-        let bytes = serde_json::to_vec(body).expect("serialize body");
-        let how = self.signing();
-        self.send(self.signed(target, &bytes, &how)).await
-    }
 }
 
 /// Apply a SigV4 signature (header or query) to `req` for `body`.
@@ -195,6 +207,7 @@ fn sign_request(req: &mut http::Request<Full<Bytes>>, body: &[u8], how: &Signing
     .into();
     let mut settings = SigningSettings::default();
     settings.signature_location = how.location;
+    settings.payload_checksum_kind = how.checksum;
     if how.location == SignatureLocation::QueryParams {
         settings.expires_in = Some(Duration::from_secs(300));
     }
@@ -222,7 +235,10 @@ fn sign_request(req: &mut http::Request<Full<Bytes>>, body: &[u8], how: &Signing
         req.method().as_str(),
         uri,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(body),
+        match &how.claimed_hash {
+            Some(hash) => SignableBody::Precomputed(hash.clone()),
+            None => SignableBody::Bytes(body),
+        },
     )
     .expect("signable request");
     let (instructions, _signature) = sign(signable, &params).expect("sign request").into_parts();
@@ -428,6 +444,139 @@ async fn region_in_scope_decides_arn_region() {
     assert_arn(out.arn().expect("ARN"), "eu-central-1", &name);
 }
 
+/// SHA-256 of the empty payload: a hash no non-empty body has.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+#[tokio::test]
+async fn x_amz_content_sha256_must_be_the_body_hash() {
+    let sr = Strongroom::start();
+    let raw = Raw::new(&sr);
+    let body = |name: &str| serde_json::to_vec(&create_body(name, "v")).expect("json");
+    let mut with_header = raw.signing();
+    with_header.checksum = PayloadChecksumKind::XAmzSha256;
+
+    // Signed with the header carrying the body's hash: accepted.
+    let req = raw.signed("CreateSecret", &body("sha/signed"), &with_header);
+    let authorization = req.headers()["authorization"].to_str().expect("ASCII");
+    assert!(
+        authorization.contains("x-amz-content-sha256;"),
+        "{authorization}"
+    );
+    assert_ne!(req.headers()["x-amz-content-sha256"], EMPTY_SHA256);
+    raw.send(req).await.assert_ok();
+
+    // The body's hash in an unsigned header: accepted as well.
+    let unsigned = body("sha/unsigned");
+    let mut req = raw.signed("CreateSecret", &unsigned, &raw.signing());
+    let right = with_header_value(&raw, &unsigned);
+    req.headers_mut()
+        .insert("x-amz-content-sha256", right.parse().expect("header"));
+    raw.send(req).await.assert_ok();
+
+    // A valid signature over a claimed hash that is not the body's.
+    let mut claims_other = with_header.clone();
+    claims_other.claimed_hash = Some(EMPTY_SHA256.to_owned());
+    let req = raw.signed("CreateSecret", &body("sha/claimed"), &claims_other);
+    assert_eq!(req.headers()["x-amz-content-sha256"], EMPTY_SHA256);
+    raw.send(req)
+        .await
+        .assert_error("InvalidSignatureException");
+
+    // The same wrong hash in an unsigned header.
+    let mut req = raw.signed("CreateSecret", &body("sha/wrong"), &raw.signing());
+    req.headers_mut().insert(
+        "x-amz-content-sha256",
+        EMPTY_SHA256.parse().expect("header"),
+    );
+    raw.send(req)
+        .await
+        .assert_error("InvalidSignatureException");
+
+    // Signed, then taken off: the signature covered it.
+    let mut req = raw.signed("CreateSecret", &body("sha/dropped"), &with_header);
+    req.headers_mut().remove("x-amz-content-sha256");
+    raw.send(req)
+        .await
+        .assert_error("InvalidSignatureException");
+
+    for (name, exists) in [
+        ("sha/signed", true),
+        ("sha/unsigned", true),
+        ("sha/claimed", false),
+        ("sha/wrong", false),
+        ("sha/dropped", false),
+    ] {
+        let reply = raw.call("DescribeSecret", &json!({"SecretId": name})).await;
+        if exists {
+            reply.assert_ok();
+        } else {
+            reply.assert_error("ResourceNotFoundException");
+        }
+    }
+}
+
+/// The `x-amz-content-sha256` value the SDK computes for `body`.
+fn with_header_value(raw: &Raw, body: &[u8]) -> String {
+    let mut how = raw.signing();
+    how.checksum = PayloadChecksumKind::XAmzSha256;
+    raw.signed("ListSecrets", body, &how).headers()["x-amz-content-sha256"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned()
+}
+
+/// Sends `req` on a new HTTP/2 connection opened with prior knowledge
+/// (h2c, no upgrade): the host travels only as `:authority`, taken from the
+/// request's URI.
+async fn send_h2(server: &str, req: http::Request<Full<Bytes>>) -> Reply {
+    assert!(req.headers().get(http::header::HOST).is_none());
+    let stream = tokio::net::TcpStream::connect(server)
+        .await
+        .expect("connect to server");
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .expect("HTTP/2 handshake");
+    tokio::spawn(connection);
+    let resp = tokio::time::timeout(Duration::from_secs(30), sender.send_request(req))
+        .await
+        .expect("request timed out")
+        .expect("HTTP/2 request failed");
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    Reply::read(resp).await
+}
+
+#[tokio::test]
+async fn http2_authority_is_the_signed_host() {
+    let sr = Strongroom::start();
+    let raw = Raw::new(&sr);
+    let body = serde_json::to_vec(&create_body("h2/one", "over h2")).expect("json");
+    let req = raw.signed("CreateSecret", &body, &raw.signing());
+    send_h2(&sr.authority, req).await.assert_ok();
+    let v = raw
+        .call("GetSecretValue", &json!({"SecretId": "h2/one"}))
+        .await
+        .assert_ok();
+    assert_eq!(v["SecretString"], "over h2");
+
+    // The host is the request's `:authority`, whatever address the
+    // connection went to: signed for another name, and sent with it.
+    let get = br#"{"SecretId":"h2/one"}"#;
+    let elsewhere = "secrets.example.com:4566";
+    let mut req = raw.request("GetSecretValue", get);
+    *req.uri_mut() = format!("http://{elsewhere}/").parse().expect("uri");
+    sign_request(&mut req, get, &raw.signing());
+    let v = send_h2(&sr.authority, req).await.assert_ok();
+    assert_eq!(v["SecretString"], "over h2");
+
+    // Signed for one `:authority`, sent with another: refused.
+    let mut req = raw.signed("GetSecretValue", get, &raw.signing());
+    *req.uri_mut() = format!("http://{elsewhere}/").parse().expect("uri");
+    send_h2(&sr.authority, req)
+        .await
+        .assert_error("InvalidSignatureException");
+}
+
 // ---------------------------------------------------------------------------
 // Protocol errors
 // ---------------------------------------------------------------------------
@@ -464,19 +613,13 @@ async fn protocol_errors() {
         .await
         .assert_error("SerializationException");
 
-    // Missing required member.
-    let reply = raw.call("GetSecretValue", &json!({})).await;
-    assert_eq!(reply.status, 400, "{reply:?}");
-    let code = reply.error_type();
-    assert!(
-        [
-            "ValidationException",
+    // Missing required member: a model constraint, like a length.
+    raw.call("GetSecretValue", &json!({}))
+        .await
+        .assert_service_error(
             "InvalidParameterException",
-            "SerializationException"
-        ]
-        .contains(&code.as_str()),
-        "missing SecretId gave {code}"
-    );
+            "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+        );
 
     // Request ids are unique per request.
     let a = raw.call("ListSecrets", &json!({})).await;

@@ -149,7 +149,13 @@ impl dyn Store {
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
         self.submit_write(Box::new(move |wtx: &mut dyn WriteTx| {
-            let result = f(wtx);
+            // A panic is this job's failure: its caller is told so (not
+            // that the store closed), and its savepoint is rolled back.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(wtx)))
+                .unwrap_or_else(|_| {
+                    tracing::error!("write job panicked; rolling it back");
+                    Err(StoreError::JobPanicked.into())
+                });
             let ok = result.is_ok();
             let completion: WriteCompletion = Box::new(move |commit_err| {
                 let outcome = match (result, commit_err) {

@@ -407,6 +407,21 @@ macro_rules! endpoints {
             })
         }
 
+        /// Reads the operation's input from the form, and nothing more: the
+        /// Query fuzz target's way into every operation's decoding.
+        #[cfg(any(test, feature = "fuzzing"))]
+        pub(crate) fn read_input(
+            endpoint: Endpoint,
+            ctx: &RequestContext,
+            form: &QueryRequest,
+        ) -> Result<(), ApiError> {
+            match endpoint {
+                $(Endpoint::$variant => {
+                    <$module::$variant as Operation>::read(&form.fields(), ctx).map(drop)
+                })+
+            }
+        }
+
         #[cfg(test)]
         const ALL: &[Endpoint] = &[$(Endpoint::$variant),+];
     };

@@ -7,15 +7,17 @@
 //! caller's thread on a pooled read-only connection.
 
 mod iam;
+mod probe;
 mod schema;
 mod tx;
 
 use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
+use probe::Probe;
 use rusqlite::Connection;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use tx::SqliteTx;
 
 /// Most jobs committed together; bounds the latency of the first in a batch.
@@ -32,6 +34,9 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    /// Shared with the writer thread; see `probe.rs`.
+    #[cfg_attr(not(test), allow(dead_code))]
+    probe: Arc<Probe>,
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
@@ -81,9 +86,11 @@ impl SqliteStore {
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
         let (sender, receiver) = mpsc::channel::<WriteJob>();
+        let probe = Arc::new(Probe::default());
+        let writer_probe = probe.clone();
         let handle = std::thread::Builder::new()
             .name("strongroom-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, receiver))
+            .spawn(move || writer_loop(conn, receiver, &writer_probe))
             .map_err(|e| StoreError::Open {
                 path: path.display().to_string(),
                 message: e.to_string(),
@@ -94,6 +101,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
+            probe,
         })
     }
 
@@ -167,7 +175,7 @@ impl Store for SqliteStore {
     }
 }
 
-fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
+fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>, probe: &Probe) {
     // Set while deleted ciphertext may still sit in the WAL.
     let scrub = Cell::new(false);
     while let Ok(first) = receiver.recv() {
@@ -178,7 +186,8 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch, &scrub);
+        probe.before_batch(&conn);
+        run_batch(&conn, batch, &scrub, probe);
     }
 }
 
@@ -212,7 +221,7 @@ fn scrub_wal(conn: &Connection, scrub: &Cell<bool>) {
 ///
 /// When a job deleted a secret, the WAL is checkpointed and truncated after
 /// the commit and before anyone is answered (`scrub_wal`).
-fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>) {
+fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>, probe: &Probe) {
     let mut open: Vec<WriteCompletion> = Vec::with_capacity(batch.len());
     let mut in_tx = false;
     for job in batch {
@@ -233,6 +242,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>) {
             conn,
             scrub: Some(scrub),
         };
+        // `write_then` catches its closure's panics; this catches the rest.
         let (ok, completion) =
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {
                 Ok(pair) => pair,
@@ -275,9 +285,13 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>) {
         }
     }
     if in_tx {
+        probe.before_commit(conn);
         let commit = conn.execute_batch("COMMIT").map_err(db_err("committing"));
         if commit.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
+        }
+        if commit.is_ok() {
+            probe.committed();
         }
         let err = commit.err();
         if scrub.get() {

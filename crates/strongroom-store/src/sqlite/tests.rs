@@ -1,9 +1,17 @@
 use super::*;
 use crate::{StoredValue, save_secret};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
 fn open() -> (tempfile::TempDir, Arc<dyn Store>) {
+    let (dir, store) = open_sqlite();
+    (dir, store)
+}
+
+fn open_sqlite() -> (tempfile::TempDir, Arc<SqliteStore>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("t.db")).expect("open");
     (dir, Arc::new(store))
@@ -121,19 +129,35 @@ pub async fn store_suite(store: Arc<dyn Store>) {
             Err(StoreError::Corrupt("test"))
         })
         .await;
-    assert!(failed.is_err());
+    assert!(
+        matches!(failed, Err(StoreError::Corrupt("test"))),
+        "{failed:?}"
+    );
     let loaded = store
         .read(|tx| tx.find_secret_by_arn(&after.arn))
         .expect("read")
         .expect("found");
     assert!(!loaded.stages.contains_key("X"));
 
-    // duplicate names are refused by the database itself
-    let dup = secret("a");
+    // duplicate names are refused by the database itself (another ARN,
+    // so that only the name's uniqueness can refuse it)
+    let mut dup = secret("a");
+    dup.arn = dup.arn.replace("-abcdef", "-ghijkl");
     let err = store
         .write(move |tx| save_secret(tx, None, &dup, &[]))
         .await;
-    assert!(err.is_err());
+    // (The context names the statement the database refused; its message
+    // is the backend's own.)
+    assert!(
+        matches!(
+            &err,
+            Err(StoreError::Database {
+                context: "inserting a secret",
+                ..
+            })
+        ),
+        "a duplicate name must be refused by the database: {err:?}"
+    );
 
     // purge queue and deletion
     let mut scheduled = after.clone();
@@ -221,52 +245,224 @@ async fn concurrent_writes_are_all_acknowledged() {
     );
 }
 
+/// Polls `fut` once: a `write` submits its job on its first poll, so the
+/// jobs of writes made this way are queued in this order, now.
+fn queued<F: Future>(fut: F) -> Pin<Box<F>> {
+    let mut fut = Box::pin(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(
+        matches!(fut.as_mut().poll(&mut cx), Poll::Pending),
+        "a write completed before the writer was released"
+    );
+    fut
+}
+
+/// Occupies the writer thread with a job of its own until `release` is
+/// called: the writes queued meanwhile are then run as one batch.
+struct HeldWriter<F> {
+    release: std::sync::mpsc::Sender<()>,
+    job: Pin<Box<F>>,
+}
+
+fn hold_writer(
+    store: &Arc<dyn Store>,
+) -> HeldWriter<impl Future<Output = Result<(), StoreError>> + '_> {
+    let (started, running) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let job = queued(store.write(move |_tx| {
+        let _ = started.send(());
+        let _ = released.recv();
+        Ok::<_, StoreError>(())
+    }));
+    running.recv().expect("the writer runs the holding job");
+    HeldWriter { release, job }
+}
+
+impl<F: Future<Output = Result<(), StoreError>>> HeldWriter<F> {
+    async fn release(self) {
+        self.release.send(()).expect("the holding job waits");
+        self.job.await.expect("the holding job commits");
+    }
+}
+
+fn meta(store: &Arc<dyn Store>, key: &str) -> Option<String> {
+    store.read(|tx| tx.meta(key)).expect("meta")
+}
+
+#[tokio::test]
+async fn queued_writes_share_one_commit() {
+    let (_dir, sqlite) = open_sqlite();
+    let store: Arc<dyn Store> = sqlite.clone();
+    let held = hold_writer(&store);
+    let before = sqlite.probe.commits();
+    let writes: Vec<_> = (0..100)
+        .map(|i| queued(store.write(move |tx| tx.set_meta(&format!("k{i}"), "v"))))
+        .collect();
+    held.release().await;
+    for w in writes {
+        w.await.expect("write");
+    }
+    // One commit for the holding job, one for all 100 writes.
+    assert_eq!(sqlite.probe.commits() - before, 2);
+    for i in 0..100 {
+        assert_eq!(meta(&store, &format!("k{i}")).as_deref(), Some("v"));
+    }
+}
+
 #[tokio::test]
 async fn a_panicking_job_is_rolled_back_and_the_writer_survives() {
-    let (_dir, store) = open();
-    let results = futures_join(vec![store.clone(), store.clone(), store.clone()]).await;
-    assert_eq!(results, vec![true, false, true]);
-    assert_eq!(
-        store.read(|tx| tx.meta("k0")).expect("meta").as_deref(),
-        Some("v")
+    let (_dir, sqlite) = open_sqlite();
+    let store: Arc<dyn Store> = sqlite.clone();
+    let held = hold_writer(&store);
+    let before = sqlite.probe.commits();
+    let k0 = queued(store.write(|tx| tx.set_meta("k0", "v")));
+    let k1 = queued(store.write(|tx| {
+        tx.set_meta("k1", "v")?;
+        if tx.meta("k1")?.is_some() {
+            panic!("test panic inside a write job");
+        }
+        Ok::<_, StoreError>(())
+    }));
+    // A job that bypasses `write` (and its catch) panics in the writer.
+    store.submit_write(Box::new(|tx| {
+        let _ = tx.set_meta("k2", "v");
+        panic!("test panic inside a raw write job");
+    }));
+    let k3 = queued(store.write(|tx| tx.set_meta("k3", "v")));
+    held.release().await;
+    k0.await.expect("k0 shares the batch and commits");
+    assert!(
+        matches!(k1.await, Err(StoreError::JobPanicked)),
+        "the panicking write is told it failed"
     );
-    assert_eq!(store.read(|tx| tx.meta("k1")).expect("meta"), None);
-    assert_eq!(
-        store.read(|tx| tx.meta("k2")).expect("meta").as_deref(),
-        Some("v")
-    );
+    k3.await.expect("k3 shares the batch and commits");
+    // All four jobs ran in one transaction, which committed.
+    assert_eq!(sqlite.probe.commits() - before, 2);
+    assert_eq!(meta(&store, "k0").as_deref(), Some("v"));
+    assert_eq!(meta(&store, "k1"), None);
+    assert_eq!(meta(&store, "k2"), None);
+    assert_eq!(meta(&store, "k3").as_deref(), Some("v"));
     store
         .write(|tx| tx.set_meta("after", "ok"))
         .await
         .expect("writer still works");
 }
 
-/// Three concurrent writes (so they likely share a batch); the middle one
-/// writes and then panics.
-async fn futures_join(stores: Vec<Arc<dyn Store>>) -> Vec<bool> {
-    let tasks: Vec<_> = stores
-        .into_iter()
-        .enumerate()
-        .map(|(i, store)| {
-            tokio::spawn(async move {
-                store
-                    .write(move |tx| {
-                        tx.set_meta(&format!("k{i}"), "v")?;
-                        if i == 1 {
-                            panic!("test panic inside a write job");
-                        }
-                        Ok::<_, StoreError>(())
-                    })
-                    .await
-                    .is_ok()
-            })
-        })
+#[tokio::test]
+async fn a_failed_commit_fails_every_write_of_its_batch() {
+    let (_dir, sqlite) = open_sqlite();
+    let store: Arc<dyn Store> = sqlite.clone();
+    store
+        .write(|tx| tx.set_meta("k0", "before"))
+        .await
+        .expect("write");
+    let held = hold_writer(&store);
+    // The holding job's commit is the next one; the batch after it fails.
+    sqlite.probe.fail_commit(sqlite.probe.commits() + 1);
+    let writes: Vec<_> = (0..3)
+        .map(|i| queued(store.write(move |tx| tx.set_meta(&format!("k{i}"), "batch"))))
         .collect();
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await.expect("join"));
+    held.release().await;
+    for w in writes {
+        match w.await {
+            Err(StoreError::Database { context, message }) => {
+                assert_eq!(context, "committing");
+                assert!(
+                    message.contains("FOREIGN KEY constraint failed"),
+                    "{message}"
+                );
+            }
+            other => panic!("every write of the failed batch fails: {other:?}"),
+        }
     }
-    out
+    // Nothing of the batch is kept, and the store goes on working.
+    assert_eq!(meta(&store, "k0").as_deref(), Some("before"));
+    assert_eq!(meta(&store, "k1"), None);
+    assert_eq!(meta(&store, "k2"), None);
+    let commits = sqlite.probe.commits();
+    store
+        .write(|tx| tx.set_meta("k1", "after"))
+        .await
+        .expect("the next write commits");
+    assert_eq!(sqlite.probe.commits(), commits + 1);
+    assert_eq!(meta(&store, "k1").as_deref(), Some("after"));
+}
+
+/// The database's size in pages, as another connection sees it.
+fn page_count(dir: &tempfile::TempDir) -> u32 {
+    let conn = Connection::open(dir.path().join("t.db")).expect("open");
+    conn.query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("page_count")
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_writes_without_partial_state_and_the_store_recovers() {
+    let (dir, sqlite) = open_sqlite();
+    let store: Arc<dyn Store> = sqlite.clone();
+    store
+        .write(|tx| tx.set_meta("small", "0"))
+        .await
+        .expect("write");
+    let mut big = secret("big");
+    big.add_version(version("v1", 1), None).expect("add");
+    let big_value = StoredValue {
+        key_id: "key".into(),
+        wrapped_key: vec![1; 32],
+        ciphertext: vec![7; 256 * 1024],
+    };
+
+    let held = hold_writer(&store);
+    // No room to grow from the next batch on.
+    sqlite.probe.limit_pages(page_count(&dir));
+    let small = queued(store.write(|tx| tx.set_meta("small", "1")));
+    let (b, v) = (big.clone(), big_value.clone());
+    let grows = queued(store.write(move |tx| save_secret(tx, None, &b, &[("v1".into(), v)])));
+    held.release().await;
+    let small = small.await;
+    match grows.await {
+        Err(StoreError::Database { message, .. }) => {
+            assert!(message.contains("database or disk is full"), "{message}")
+        }
+        other => panic!("a write that needs room must fail: {other:?}"),
+    }
+    // SQLite undoes the failed statement, or the whole transaction (then
+    // the write that shared it fails too): either way, what each write was
+    // answered is what is stored.
+    let small_now = if small.is_ok() { "1" } else { "0" };
+    assert_eq!(
+        meta(&store, "small").as_deref(),
+        Some(small_now),
+        "{small:?}"
+    );
+    let found = store
+        .read(|tx| tx.find_secret_by_arn(&big.arn))
+        .expect("read");
+    assert_eq!(found, None);
+    assert_eq!(
+        store
+            .read(|tx| tx.load_value(&big.arn, "v1"))
+            .expect("read"),
+        None
+    );
+
+    // Room again: the same writes go through.
+    sqlite.probe.limit_pages(u32::MAX - 1);
+    store
+        .write(|tx| tx.set_meta("small", "2"))
+        .await
+        .expect("write after the disk has room");
+    let b = big.clone();
+    store
+        .write(move |tx| save_secret(tx, None, &b, &[("v1".into(), big_value)]))
+        .await
+        .expect("the big write after the disk has room");
+    assert_eq!(meta(&store, "small").as_deref(), Some("2"));
+    assert_eq!(
+        store
+            .read(|tx| tx.find_secret_by_arn(&big.arn))
+            .expect("read"),
+        Some(big)
+    );
 }
 
 mod iam;

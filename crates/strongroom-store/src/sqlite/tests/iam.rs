@@ -93,6 +93,16 @@ async fn write<T: Send + 'static>(
     store.write(f).await
 }
 
+/// Asserts the database itself refused the write, in the statement that
+/// `context` names: a constraint, not a failure anywhere else.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(result: Result<T, StoreError>, context: &str) {
+    match result {
+        Err(StoreError::Database { context: c, .. }) if c == context => {}
+        other => panic!("expected the database to refuse {context}: {other:?}"),
+    }
+}
+
 fn names(users: &[UserRecord]) -> Vec<&str> {
     users.iter().map(|u| u.name.as_str()).collect()
 }
@@ -148,7 +158,10 @@ async fn accounts_and_users(store: &Arc<dyn Store>) {
     }
     // Names are unique per account regardless of case, but not across accounts.
     let dup = user("AIDAUSERBOB2", ACCOUNT, "BOB", "/");
-    assert!(write(store, move |tx| tx.insert_user(&dup)).await.is_err());
+    refused(
+        write(store, move |tx| tx.insert_user(&dup)).await,
+        "inserting a user",
+    );
     let elsewhere = user("AIDAUSERBOB3", OTHER_ACCOUNT, "bob", "/");
     write(store, move |tx| tx.insert_user(&elsewhere))
         .await
@@ -208,7 +221,7 @@ async fn accounts_and_users(store: &Arc<dyn Store>) {
         )
     })
     .await;
-    assert!(taken.is_err(), "another user's name");
+    refused(taken, "renaming a user");
     write(store, |tx| {
         tx.rename_user(
             "AIDAUSERCAROL",
@@ -252,7 +265,10 @@ async fn groups_and_membership(store: &Arc<dyn Store>) {
     .await
     .expect("groups");
     let dup = group("AGPADEVS2", "DEVS");
-    assert!(write(store, move |tx| tx.insert_group(&dup)).await.is_err());
+    refused(
+        write(store, move |tx| tx.insert_group(&dup)).await,
+        "inserting a group",
+    );
 
     assert!(
         write(store, |tx| tx.add_group_member("AGPADEVS", "AIDAUSERBOB"))
@@ -271,11 +287,9 @@ async fn groups_and_membership(store: &Arc<dyn Store>) {
     write(store, |tx| tx.add_group_member("AGPADEVS", "AIDAUSERALICE"))
         .await
         .expect("add");
-    assert!(
-        write(store, |tx| tx.add_group_member("AGPADEVS", "AIDANOBODY"))
-            .await
-            .is_err(),
-        "members must exist"
+    refused(
+        write(store, |tx| tx.add_group_member("AGPADEVS", "AIDANOBODY")).await,
+        "adding a group member",
     );
 
     let members = store
@@ -295,11 +309,13 @@ async fn groups_and_membership(store: &Arc<dyn Store>) {
     assert_eq!(dependents.memberships, 2);
 
     // Membership keeps both sides alive.
-    assert!(write(store, |tx| tx.delete_group("AGPAOPS")).await.is_err());
-    assert!(
-        write(store, |tx| tx.delete_user("AIDAUSERBOB"))
-            .await
-            .is_err()
+    refused(
+        write(store, |tx| tx.delete_group("AGPAOPS")).await,
+        "deleting a group",
+    );
+    refused(
+        write(store, |tx| tx.delete_user("AIDAUSERBOB")).await,
+        "deleting a user",
     );
     assert!(
         write(store, |tx| tx.remove_group_member("AGPAOPS", "AIDAUSERBOB"))
@@ -312,15 +328,17 @@ async fn groups_and_membership(store: &Arc<dyn Store>) {
             .expect("rm")
     );
     // Renaming is refused onto another group's name, in any case.
-    assert!(
-        write(store, |tx| tx.rename_group(
-            "AGPAOPS",
-            "DEVS",
-            "/",
-            "arn:aws:iam::123456789012:group/DEVS"
-        ))
-        .await
-        .is_err()
+    refused(
+        write(store, |tx| {
+            tx.rename_group(
+                "AGPAOPS",
+                "DEVS",
+                "/",
+                "arn:aws:iam::123456789012:group/DEVS",
+            )
+        })
+        .await,
+        "renaming a group",
     );
     write(store, |tx| {
         tx.rename_group(
@@ -369,24 +387,28 @@ async fn roles(store: &Arc<dyn Store>) {
     // The session-duration range is a database CHECK.
     for bad in [3599, 43201] {
         let r = role("AROABAD", "bad", bad);
-        assert!(
-            write(store, move |tx| tx.insert_role(&r)).await.is_err(),
-            "{bad}"
+        refused(
+            write(store, move |tx| tx.insert_role(&r)).await,
+            "inserting a role",
         );
     }
     let dup = role("AROADEPLOY2", "DEPLOY", 3600);
-    assert!(write(store, move |tx| tx.insert_role(&dup)).await.is_err());
+    refused(
+        write(store, move |tx| tx.insert_role(&dup)).await,
+        "inserting a role",
+    );
     write(store, |tx| {
         tx.set_role_trust_policy("AROADEPLOY", "{\"new\":1}")
     })
     .await
     .expect("trust");
     // The session-duration CHECK holds for updates too.
-    assert!(
-        write(store, |tx| tx
-            .set_role_max_session_duration("AROADEPLOY", 60))
-        .await
-        .is_err()
+    refused(
+        write(store, |tx| {
+            tx.set_role_max_session_duration("AROADEPLOY", 60)
+        })
+        .await,
+        "updating a role's maximum session duration",
     );
     write(store, |tx| {
         tx.set_role_max_session_duration("AROADEPLOY", 7200)?;
@@ -451,21 +473,18 @@ async fn inline_policies(store: &Arc<dyn Store>) {
             },
         ]
     );
-    assert!(
-        write(store, |tx| tx.put_inline_policy(
-            PolicyHolder::User("AIDANOBODY"),
-            "x",
-            "{}"
-        ))
-        .await
-        .is_err()
+    refused(
+        write(store, |tx| {
+            tx.put_inline_policy(PolicyHolder::User("AIDANOBODY"), "x", "{}")
+        })
+        .await,
+        "writing an inline policy",
     );
 
     // A holder with inline policies cannot be deleted.
-    assert!(
-        write(store, |tx| tx.delete_role("AROADEPLOY"))
-            .await
-            .is_err()
+    refused(
+        write(store, |tx| tx.delete_role("AROADEPLOY")).await,
+        "deleting a role",
     );
     assert!(
         write(store, move |tx| tx.delete_inline_policy(alice, "a"))
@@ -532,10 +551,9 @@ async fn managed_policies(store: &Arc<dyn Store>) {
     .await
     .expect("policies");
     let dup = policy("ANPAMINE2", "MINE", "/");
-    assert!(
-        write(store, move |tx| tx.insert_managed_policy(&dup, &v1("{}")))
-            .await
-            .is_err()
+    refused(
+        write(store, move |tx| tx.insert_managed_policy(&dup, &v1("{}"))).await,
+        "inserting a managed policy",
     );
     assert!(
         store
@@ -553,14 +571,12 @@ async fn managed_policies(store: &Arc<dyn Store>) {
         .expect("version");
         assert_eq!(v, expected);
     }
-    assert!(
-        write(store, |tx| tx.insert_policy_version(
-            "ANPAMINE",
-            "{}",
-            Timestamp(7)
-        ))
-        .await
-        .is_err()
+    refused(
+        write(store, |tx| {
+            tx.insert_policy_version("ANPAMINE", "{}", Timestamp(7))
+        })
+        .await,
+        "inserting a policy version",
     );
     let versions = store
         .read(|tx| tx.policy_versions("ANPAMINE"))
@@ -709,10 +725,9 @@ async fn managed_policies(store: &Arc<dyn Store>) {
     );
 
     // Deletion: refused while attached, or while a non-default version exists.
-    assert!(
-        write(store, |tx| tx.delete_managed_policy("ANPAMINE"))
-            .await
-            .is_err()
+    refused(
+        write(store, |tx| tx.delete_managed_policy("ANPAMINE")).await,
+        "deleting a managed policy",
     );
     assert!(
         write(store, move |tx| tx.detach_policy(bob, "ANPAMINE"))
@@ -724,11 +739,9 @@ async fn managed_policies(store: &Arc<dyn Store>) {
             .await
             .expect("detach")
     );
-    assert!(
-        write(store, |tx| tx.delete_managed_policy("ANPAMINE"))
-            .await
-            .is_err(),
-        "versions other than the default keep the policy"
+    refused(
+        write(store, |tx| tx.delete_managed_policy("ANPAMINE")).await,
+        "deleting a managed policy",
     );
     assert_eq!(
         store
@@ -747,10 +760,9 @@ async fn managed_policies(store: &Arc<dyn Store>) {
             .is_empty()
     );
     // A user with attached policies cannot be deleted.
-    assert!(
-        write(store, |tx| tx.delete_user("AIDAUSERBOB"))
-            .await
-            .is_err()
+    refused(
+        write(store, |tx| tx.delete_user("AIDAUSERBOB")).await,
+        "deleting a user",
     );
 }
 
@@ -761,18 +773,19 @@ async fn access_keys(store: &Arc<dyn Store>) {
     })
     .await
     .expect("two keys");
-    assert!(
-        write(store, |tx| tx
-            .insert_access_key(&key("AKIAKEY3", "AIDAUSERCAROL")))
-        .await
-        .is_err(),
-        "a third key is refused by the database"
+    refused(
+        write(store, |tx| {
+            tx.insert_access_key(&key("AKIAKEY3", "AIDAUSERCAROL"))
+        })
+        .await,
+        "inserting an access key",
     );
-    assert!(
-        write(store, |tx| tx
-            .insert_access_key(&key("AKIAKEY4", "AIDANOBODY")))
-        .await
-        .is_err()
+    refused(
+        write(store, |tx| {
+            tx.insert_access_key(&key("AKIAKEY4", "AIDANOBODY"))
+        })
+        .await,
+        "inserting an access key",
     );
 
     let loaded = store
@@ -821,10 +834,9 @@ async fn access_keys(store: &Arc<dyn Store>) {
     );
 
     // Keys keep their user; a freed slot can be taken again.
-    assert!(
-        write(store, |tx| tx.delete_user("AIDAUSERCAROL"))
-            .await
-            .is_err()
+    refused(
+        write(store, |tx| tx.delete_user("AIDAUSERCAROL")).await,
+        "deleting a user",
     );
     assert!(
         write(store, |tx| tx.delete_access_key("AKIAKEY1"))
@@ -868,14 +880,12 @@ async fn tags(store: &Arc<dyn Store>) {
             .expect("tags"),
         tags
     );
-    assert!(
-        write(store, move |tx| tx.replace_iam_tags(
-            TagOwner::User("AIDAUSERALICE"),
-            &[t("k", "1"), t("K", "2")]
-        ))
-        .await
-        .is_err(),
-        "tag keys are unique regardless of case"
+    refused(
+        write(store, move |tx| {
+            tx.replace_iam_tags(TagOwner::User("AIDAUSERALICE"), &[t("k", "1"), t("K", "2")])
+        })
+        .await,
+        "writing tags",
     );
     assert!(
         store

@@ -1,0 +1,63 @@
+//! The `json_1_1` target: a Secrets Manager request as its handler gets it.
+//!
+//! Input: the operation (the `X-Amz-Target` suffix) on the first line, the
+//! JSON body after it. Reads run against the seeded store; writes decode
+//! and check their input, and stop at the store.
+
+use super::fixture::{admin, fixture};
+use crate::ApiError;
+use crate::audit::event::read_only;
+use crate::route::Route;
+use crate::secretsmanager::dispatch;
+use strongroom_service::ServiceError;
+use strongroom_store::StoreError;
+
+pub fn json_1_1(data: &[u8]) {
+    let (operation, body) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    let target = format!("secretsmanager.{}", String::from_utf8_lossy(operation));
+    let endpoint = match Route::from_target(&target) {
+        Ok(Route::SecretsManager(endpoint)) => endpoint,
+        Ok(_) => return,
+        Err(e) => return check_error(&e, false),
+    };
+    let reads = read_only(Route::SecretsManager(endpoint));
+    let fx = fixture();
+    let service = if reads { &fx.service } else { &fx.dry };
+    let outcome = fx
+        .runtime
+        .block_on(dispatch(endpoint, service, &admin(), body));
+    match outcome {
+        Ok(answer) => {
+            let json: serde_json::Value =
+                serde_json::from_slice(&answer).expect("an answer is JSON");
+            assert!(json.is_object(), "{json}");
+        }
+        Err(e) => check_error(&e, !reads),
+    }
+}
+
+/// A client's bad input is a 4xx with the model's code; a 500 is a bug,
+/// except the dropped write of a write handler (`dry`).
+pub(super) fn check_error(e: &ApiError, dry: bool) {
+    let status = e.status();
+    let code = e.aws_code();
+    let message = e.message();
+    if dry
+        && matches!(
+            e,
+            ApiError::Service(ServiceError::Store(StoreError::Closed))
+        )
+    {
+        return;
+    }
+    assert!(status.is_client_error(), "{status} {code}: {e:?}");
+    if let ApiError::Serialization(m) = e {
+        // serde quotes the offending input; the body may hold a secret.
+        assert!(!m.contains('"') && !m.contains('`'), "{m}");
+    }
+    let body = crate::protocol::json::error_body(code, &message);
+    serde_json::from_slice::<serde_json::Value>(&body).expect("an error body is JSON");
+}
