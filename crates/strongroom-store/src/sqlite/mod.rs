@@ -7,8 +7,12 @@
 //! caller's thread on a pooled read-only connection.
 
 mod iam;
+mod listing;
 mod schema;
 mod tx;
+mod words;
+
+pub use listing::ListingLimits;
 
 use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
 use rusqlite::Connection;
@@ -32,6 +36,7 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    listing: ListingLimits,
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
@@ -94,7 +99,15 @@ impl SqliteStore {
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
+            listing: ListingLimits::default(),
         })
+    }
+
+    /// Bounds the work of one listing page differently (tests use small
+    /// bounds to take every path on little data).
+    pub fn with_listing_limits(mut self, limits: ListingLimits) -> SqliteStore {
+        self.listing = limits;
+        self
     }
 
     /// Stops accepting writes, lets queued ones commit, and joins the writer.
@@ -148,6 +161,7 @@ impl Store for SqliteStore {
         let result = f(&SqliteTx {
             conn: &conn,
             scrub: None,
+            listing: self.listing,
         });
         let end = conn
             .execute_batch("COMMIT")
@@ -232,6 +246,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>) {
         let mut tx = SqliteTx {
             conn,
             scrub: Some(scrub),
+            listing: ListingLimits::default(),
         };
         let (ok, completion) =
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx))) {

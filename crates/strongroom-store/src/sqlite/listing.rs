@@ -1,0 +1,458 @@
+//! One page of a filtered, sorted listing (ListSecrets, BatchGetSecretValue
+//! by filters), found through indexes.
+//!
+//! Two plans, chosen per page:
+//! - index-driven: when a filter narrows to index ranges
+//!   (`filter::probes`: a name prefix, or word-index keys) holding at most
+//!   `max_candidates` entries, SQLite looks the candidates up by primary
+//!   key and sorts them, and they are checked in order until the page is
+//!   full;
+//! - sort-driven: otherwise the region's index for the sort order is walked
+//!   from the cursor, at most `max_scanned` rows a page, each checked. A page
+//!   that runs out of rows to read ends early, with a cursor at the last row
+//!   read, so rare matches cost more pages, never a longer one.
+//!
+//! Every candidate is checked with `filter::fields_match_all`, the
+//! definition, so the SQL only has to find a superset. Only the page's
+//! secrets are loaded whole.
+
+use super::db_err;
+use super::tx::SqliteTx;
+use crate::{SecretPage, SecretQuery, StoreError};
+use rusqlite::types::Value;
+use strongroom_domain::Tag;
+use strongroom_domain::filter::{
+    Filter, FilterKey, Probe, Searchable, fields_match_all, probes, region_outcome,
+};
+use strongroom_domain::listing::{Cursor, Sort, SortBy, SortKey};
+
+/// What one page of a listing may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingLimits {
+    /// Most index entries the index-driven plan looks up and sorts.
+    pub max_candidates: usize,
+    /// Most rows the sort-driven plan reads.
+    pub max_scanned: usize,
+}
+
+impl Default for ListingLimits {
+    fn default() -> Self {
+        ListingLimits {
+            max_candidates: 5_000,
+            max_scanned: 10_000,
+        }
+    }
+}
+
+/// The sort key's SQL, written exactly as in the indexes that serve it
+/// (`schema.rs`, V4), so SQLite walks them.
+fn sort_expr(by: SortBy) -> &'static str {
+    match by {
+        SortBy::CreatedDate => "s.created",
+        SortBy::LastChangedDate => "s.last_changed",
+        // NEVER_ACCESSED, written so that SQLite keeps it an integer.
+        SortBy::LastAccessedDate => "COALESCE(s.last_accessed, -9223372036854775807 - 1)",
+        SortBy::Name => "s.name",
+    }
+}
+
+fn order_by(sort: Sort) -> String {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    match sort.by {
+        // Names are unique in a region: no tie to break.
+        SortBy::Name => format!("s.name {dir}"),
+        by => format!("{} {dir}, s.name {dir}", sort_expr(by)),
+    }
+}
+
+/// The least string above every string that starts with `prefix`, `None`
+/// if there is none (every string starts with "").
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// `column` within the range of strings starting with `prefix`.
+fn prefix_range(column: &str, prefix: &str, params: &mut Vec<Value>) -> String {
+    params.push(Value::Text(prefix.to_owned()));
+    match prefix_end(prefix) {
+        Some(end) => {
+            params.push(Value::Text(end));
+            format!("{column} >= ? AND {column} < ?")
+        }
+        None => format!("{column} >= ?"),
+    }
+}
+
+/// The primary keys a probe finds, as a SELECT.
+fn probe_select(q: &SecretQuery<'_>, probe: &Probe, params: &mut Vec<Value>) -> String {
+    match probe {
+        Probe::NamePrefix(prefix) => {
+            params.push(Value::Text(q.account.to_owned()));
+            params.push(Value::Text(q.region.to_owned()));
+            let range = prefix_range("name", prefix, params);
+            format!("SELECT pk FROM secrets WHERE account = ? AND region = ? AND {range}")
+        }
+        Probe::Index { fields, prefix } => {
+            let codes: Vec<String> = fields
+                .iter()
+                .map(|f| super::words::field_code(*f).to_string())
+                .collect();
+            let range = prefix_range("key", prefix, params);
+            format!(
+                "SELECT secret_pk FROM secret_words WHERE field IN ({}) AND {range}",
+                codes.join(", ")
+            )
+        }
+    }
+}
+
+/// How many index entries `probe` finds, counting no further than `max`.
+fn count(
+    tx: &SqliteTx<'_>,
+    q: &SecretQuery<'_>,
+    probe: &Probe,
+    max: usize,
+) -> Result<usize, StoreError> {
+    let err = db_err("counting listing candidates");
+    let mut params = Vec::new();
+    let select = probe_select(q, probe, &mut params);
+    params.push(Value::Integer(i64::try_from(max).unwrap_or(i64::MAX)));
+    let n: i64 = tx
+        .conn
+        .prepare_cached(&format!("SELECT count(*) FROM ({select} LIMIT ?)"))
+        .map_err(&err)?
+        .query_row(rusqlite::params_from_iter(params), |r| r.get(0))
+        .map_err(&err)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// The probes of the filter that narrows the listing most, if one narrows it
+/// to at most `max_candidates` index entries.
+fn narrowest(
+    tx: &SqliteTx<'_>,
+    q: &SecretQuery<'_>,
+    filters: &[Filter],
+) -> Result<Option<Vec<Probe>>, StoreError> {
+    let mut best: Option<(usize, Vec<Probe>)> = None;
+    for filter in filters {
+        let Some(probes) = probes(filter) else {
+            continue;
+        };
+        let bound = best
+            .as_ref()
+            .map_or(tx.listing.max_candidates, |(n, _)| *n);
+        let mut n = 0;
+        for probe in &probes {
+            n += count(tx, q, probe, bound + 1 - n)?;
+            if n > bound {
+                break;
+            }
+        }
+        if n <= bound {
+            if n == 0 {
+                return Ok(Some(Vec::new()));
+            }
+            best = Some((n, probes));
+        }
+    }
+    Ok(best.map(|(_, probes)| probes))
+}
+
+/// The rows to check start after `after`: the condition, or `None` if the
+/// cursor was made for another sort.
+fn after_clause(sort: Sort, after: Option<&Cursor>, params: &mut Vec<Value>) -> Option<String> {
+    let Some(cursor) = after else {
+        return Some(String::new());
+    };
+    let op = if sort.descending { "<" } else { ">" };
+    match (sort.by, &cursor.key) {
+        (SortBy::Name, SortKey::Name(_)) => {
+            params.push(Value::Text(cursor.name.clone()));
+            Some(format!(" AND s.name {op} ?"))
+        }
+        (SortBy::Name, SortKey::Time(_)) | (_, SortKey::Name(_)) => None,
+        (by, SortKey::Time(t)) => {
+            params.extend([
+                Value::Integer(*t),
+                Value::Integer(*t),
+                Value::Text(cursor.name.clone()),
+            ]);
+            // Not a row value `(key, name) > (?, ?)`: SQLite does not seek
+            // with one on an expression (LastAccessedDate's), only filter.
+            let key = sort_expr(by);
+            Some(format!(
+                " AND {key} {op}= ? AND ({key} {op} ? OR s.name {op} ?)"
+            ))
+        }
+    }
+}
+
+/// For a name-sorted walk: the range of names a positive `name` filter
+/// allows, so the walk starts there instead of at the first name.
+fn name_hull(filters: &[Filter], params: &mut Vec<Value>) -> String {
+    let prefixes = filters
+        .iter()
+        .filter(|f| f.key == FilterKey::Name)
+        .find_map(probes)
+        .map(|probes| {
+            probes
+                .into_iter()
+                .filter_map(|p| match p {
+                    Probe::NamePrefix(prefix) => Some(prefix),
+                    Probe::Index { .. } => None,
+                })
+                .collect::<Vec<_>>()
+        });
+    let Some(prefixes) = prefixes else {
+        return String::new();
+    };
+    let (Some(low), Some(high)) = (prefixes.iter().min(), prefixes.iter().max()) else {
+        return String::new();
+    };
+    params.push(Value::Text(low.clone()));
+    match prefixes.iter().map(|p| prefix_end(p)).collect::<Option<Vec<_>>>() {
+        Some(ends) => {
+            let end = ends.into_iter().max().unwrap_or_else(|| high.clone());
+            params.push(Value::Text(end));
+            " AND s.name >= ? AND s.name < ?".to_owned()
+        }
+        None => " AND s.name >= ?".to_owned(),
+    }
+}
+
+const COLUMNS: &str = "s.pk, s.name, s.description, s.deleted IS NOT NULL, s.tagged";
+
+/// What a candidate is checked against.
+struct Check<'q> {
+    filters: Vec<Filter>,
+    needs_tags: bool,
+    include_planned_deletion: bool,
+    region: &'q str,
+    sort: Sort,
+}
+
+/// Reads candidate rows in listing order, keeps those that pass, and stops
+/// after `limit` (plus one more, to know whether the listing goes on).
+/// Returns the page's primary keys, where the next page starts if more
+/// passed, and the cursor of the last row read.
+fn collect(
+    tx: &SqliteTx<'_>,
+    sql: &str,
+    params: Vec<Value>,
+    check: &Check<'_>,
+    limit: usize,
+) -> Result<Collected, StoreError> {
+    let err = db_err("listing secrets");
+    let mut stmt = tx.conn.prepare_cached(sql).map_err(&err)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params))
+        .map_err(&err)?;
+    let mut out = Collected::default();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let pk: i64 = row.get(0).map_err(&err)?;
+        let name: String = row.get(1).map_err(&err)?;
+        let description: Option<String> = row.get(2).map_err(&err)?;
+        let deleted: bool = row.get(3).map_err(&err)?;
+        let tagged: bool = row.get(4).map_err(&err)?;
+        let key = match check.sort.by {
+            SortBy::Name => SortKey::Name(name.clone()),
+            _ => SortKey::Time(row.get(5).map_err(&err)?),
+        };
+        out.read += 1;
+        let passes = (check.include_planned_deletion || !deleted)
+            && (check.filters.is_empty() || {
+                let tags: Vec<Tag> = if check.needs_tags && tagged {
+                    tx.tags_of(pk)?
+                } else {
+                    Vec::new()
+                };
+                fields_match_all(
+                    &Searchable {
+                        name: &name,
+                        description: description.as_deref(),
+                        region: check.region,
+                        tags: &tags,
+                    },
+                    &check.filters,
+                )
+            });
+        let cursor = Cursor { key, name };
+        if passes {
+            if out.pks.len() == limit {
+                out.more = true;
+                break;
+            }
+            out.pks.push(pk);
+            out.last_kept = Some(cursor.clone());
+        }
+        out.last_read = Some(cursor);
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Collected {
+    pks: Vec<i64>,
+    /// A row past the page passed.
+    more: bool,
+    read: usize,
+    last_kept: Option<Cursor>,
+    last_read: Option<Cursor>,
+}
+
+/// The SQL (and its parameters) that reads a page's candidates in listing
+/// order: the secrets `driver`'s probes find, or, without a driver, at most
+/// `max_scanned` rows of the sort index from the cursor. `None` if the
+/// cursor was made for another sort.
+fn statement(
+    q: &SecretQuery<'_>,
+    filters: &[Filter],
+    driver: Option<&[Probe]>,
+    max_scanned: usize,
+) -> Option<(String, Vec<Value>)> {
+    let mut params = Vec::new();
+    let key = sort_expr(q.sort.by);
+    let order = order_by(q.sort);
+    let sql = match driver {
+        Some(probes) => {
+            let selects: Vec<String> = probes
+                .iter()
+                .map(|p| probe_select(q, p, &mut params))
+                .collect();
+            params.push(Value::Text(q.account.to_owned()));
+            params.push(Value::Text(q.region.to_owned()));
+            let after = after_clause(q.sort, q.after, &mut params)?;
+            // NOT INDEXED: look the candidates up by primary key and sort
+            // them, rather than walk a sort index and probe the set.
+            format!(
+                "SELECT {COLUMNS}, {key} FROM secrets s NOT INDEXED \
+                 WHERE s.pk IN ({union}) AND s.account = ? AND s.region = ?{after} \
+                 ORDER BY {order}",
+                union = selects.join(" UNION ALL "),
+            )
+        }
+        None => {
+            params.push(Value::Text(q.account.to_owned()));
+            params.push(Value::Text(q.region.to_owned()));
+            let hull = match q.sort.by {
+                SortBy::Name => name_hull(filters, &mut params),
+                _ => String::new(),
+            };
+            let after = after_clause(q.sort, q.after, &mut params)?;
+            params.push(Value::Integer(
+                i64::try_from(max_scanned.max(1)).unwrap_or(i64::MAX),
+            ));
+            format!(
+                "SELECT {COLUMNS}, {key} FROM secrets s \
+                 WHERE s.account = ? AND s.region = ?{hull}{after} \
+                 ORDER BY {order} LIMIT ?"
+            )
+        }
+    };
+    Some((sql, params))
+}
+
+pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage, StoreError> {
+    let empty = SecretPage {
+        secrets: Vec::new(),
+        next: None,
+    };
+    let limit = q.limit.max(1);
+    let mut filters = Vec::with_capacity(q.filters.len());
+    for filter in q.filters {
+        match region_outcome(filter, q.region) {
+            Some(false) => return Ok(empty),
+            Some(true) => {}
+            None => filters.push(filter.clone()),
+        }
+    }
+    let needs_tags = filters.iter().any(|f| {
+        matches!(
+            f.key,
+            FilterKey::TagKey | FilterKey::TagValue | FilterKey::All
+        )
+    });
+    let driver = narrowest(tx, q, &filters)?;
+    if driver.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(empty);
+    }
+    let Some((sql, params)) = statement(q, &filters, driver.as_deref(), tx.listing.max_scanned)
+    else {
+        return Ok(empty);
+    };
+    let walked = driver.is_none();
+    let check = Check {
+        filters,
+        needs_tags,
+        include_planned_deletion: q.include_planned_deletion,
+        region: q.region,
+        sort: q.sort,
+    };
+    let found = collect(tx, &sql, params, &check, limit)?;
+    let next = if found.more {
+        found.last_kept
+    } else if walked && found.read >= tx.listing.max_scanned.max(1) {
+        // Out of rows to read for this page, not out of rows.
+        found.last_read
+    } else {
+        None
+    };
+    let mut secrets = Vec::with_capacity(found.pks.len());
+    for pk in found.pks {
+        // Same snapshot: the row is there.
+        secrets.extend(tx.secret_by_pk(pk)?);
+    }
+    Ok(SecretPage { secrets, next })
+}
+
+/// SQLite's plan for the listing statement of `sort` after `after`, with
+/// `filters` driving it if they can (as if their ranges were small).
+#[cfg(test)]
+pub(super) fn plan_for_tests(
+    conn: &rusqlite::Connection,
+    sort: Sort,
+    after: Option<&Cursor>,
+    filters: &[Filter],
+) -> String {
+    let q = SecretQuery {
+        account: "123456789012",
+        region: "us-east-1",
+        filters,
+        include_planned_deletion: false,
+        sort,
+        after,
+        limit: 10,
+    };
+    let driver = filters.iter().find_map(probes);
+    let (sql, params) = statement(&q, filters, driver.as_deref(), 100).expect("statement");
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("explain");
+    let details: Vec<String> = stmt
+        .query_map(rusqlite::params_from_iter(params), |r| r.get(3))
+        .expect("plan")
+        .collect::<Result<_, _>>()
+        .expect("plan rows");
+    details.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ends() {
+        assert_eq!(prefix_end("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+    }
+}
