@@ -204,7 +204,7 @@ pub fn split_words(s: &str) -> Vec<String> {
 /// Characters of a text an index key keeps. A longer word suffix or tag
 /// is cut here, which only widens what a range of the index finds: every
 /// candidate is checked against the filters themselves.
-pub const INDEX_KEY_CHARS: usize = 24;
+pub const INDEX_KEY_CHARS: usize = 16;
 
 /// Which text an index key was taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -681,7 +681,10 @@ mod tests {
             (IndexField::NameWord, "prod/appbeta"),
             (IndexField::NameWord, "appbeta"),
             (IndexField::NameWord, "beta"),
-            (IndexField::DescriptionWord, "supercalifragilisticexpi"),
+            (
+                IndexField::DescriptionWord,
+                &"supercalifragilisticexpialidocious"[..INDEX_KEY_CHARS],
+            ),
             (IndexField::TagKeyWord, "env"),
             (IndexField::TagValueWord, "prod"),
             (IndexField::TagKey, "Env"),

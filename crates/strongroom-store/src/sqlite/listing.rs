@@ -233,9 +233,43 @@ const COLUMNS: &str = "s.pk, s.name, s.description, s.deleted IS NOT NULL, s.tag
 struct Check<'q> {
     filters: Vec<Filter>,
     needs_tags: bool,
+    /// No filter value starts with `!`.
+    no_negation: bool,
     include_planned_deletion: bool,
     region: &'q str,
     sort: Sort,
+}
+
+impl Check<'_> {
+    /// Whether a secret with these fields (tags not yet read) passes.
+    fn passes(
+        &self,
+        tx: &SqliteTx<'_>,
+        pk: i64,
+        tagged: bool,
+        fields: Searchable<'_>,
+    ) -> Result<bool, StoreError> {
+        if self.filters.is_empty() {
+            return Ok(true);
+        }
+        let with_tags = self.needs_tags && tagged;
+        // Tags can only add matches to filters without `!`, so they are
+        // read only when the rest does not match.
+        if (self.no_negation || !with_tags) && fields_match_all(&fields, &self.filters) {
+            return Ok(true);
+        }
+        if !with_tags {
+            return Ok(false);
+        }
+        let tags: Vec<Tag> = tx.tags_of(pk)?;
+        Ok(fields_match_all(
+            &Searchable {
+                tags: &tags,
+                ..fields
+            },
+            &self.filters,
+        ))
+    }
 }
 
 /// Reads candidate rows in listing order, keeps those that pass, and stops
@@ -266,23 +300,14 @@ fn collect(
             _ => SortKey::Time(row.get(5).map_err(&err)?),
         };
         out.read += 1;
+        let fields = Searchable {
+            name: &name,
+            description: description.as_deref(),
+            region: check.region,
+            tags: &[],
+        };
         let passes = (check.include_planned_deletion || !deleted)
-            && (check.filters.is_empty() || {
-                let tags: Vec<Tag> = if check.needs_tags && tagged {
-                    tx.tags_of(pk)?
-                } else {
-                    Vec::new()
-                };
-                fields_match_all(
-                    &Searchable {
-                        name: &name,
-                        description: description.as_deref(),
-                        region: check.region,
-                        tags: &tags,
-                    },
-                    &check.filters,
-                )
-            });
+            && check.passes(tx, pk, tagged, fields)?;
         let cursor = Cursor { key, name };
         if passes {
             if out.pks.len() == limit {
@@ -389,6 +414,9 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
     };
     let walked = driver.is_none();
     let check = Check {
+        no_negation: filters
+            .iter()
+            .all(|f| f.values.iter().all(|v| !v.starts_with('!'))),
         filters,
         needs_tags,
         include_planned_deletion: q.include_planned_deletion,
