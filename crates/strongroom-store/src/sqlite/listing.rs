@@ -5,12 +5,14 @@
 //! - index-driven: when a filter narrows to index ranges
 //!   (`filter::probes`: a name prefix, or word-index keys) holding at most
 //!   `max_candidates` entries, SQLite looks the candidates up by primary
-//!   key and sorts them, and they are checked in order until the page is
-//!   full;
+//!   key and sorts them (the best few first), and they are checked in order
+//!   until the page is full;
 //! - sort-driven: otherwise the region's index for the sort order is walked
-//!   from the cursor, at most `max_scanned` rows a page, each checked. A page
-//!   that runs out of rows to read ends early, with a cursor at the last row
-//!   read, so rare matches cost more pages, never a longer one.
+//!   from the cursor. SQLite rules out rows on the index's own columns (a
+//!   `name` prefix) and deleted ones; at most `max_scanned` of the rest are
+//!   checked a page. A page that runs out of rows to check ends early, with
+//!   a cursor at the last row read, so rare matches cost more pages, never a
+//!   longer one.
 //!
 //! Every candidate is checked with `filter::fields_match_all`, the
 //! definition, so the SQL only has to find a superset. Only the page's
@@ -29,16 +31,18 @@ use strongroom_domain::listing::{Cursor, Sort, SortBy, SortKey};
 /// What one page of a listing may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListingLimits {
-    /// Most index entries the index-driven plan looks up and sorts.
+    /// Most index entries the index-driven plan looks up and sorts (a name
+    /// prefix's count ten times, see `weight`).
     pub max_candidates: usize,
-    /// Most rows the sort-driven plan reads.
+    /// Most rows the sort-driven plan checks in Rust (rows that SQLite
+    /// already ruled out on the sort index's columns are not counted).
     pub max_scanned: usize,
 }
 
 impl Default for ListingLimits {
     fn default() -> Self {
         ListingLimits {
-            max_candidates: 5_000,
+            max_candidates: 20_000,
             max_scanned: 10_000,
         }
     }
@@ -133,8 +137,18 @@ fn count(
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
+/// What looking one candidate up costs, relative to a word-index entry: a
+/// name prefix is cheap to walk in sort order instead (the sort indexes hold
+/// the name), so it drives the listing only when it is quite narrow.
+fn weight(probe: &Probe) -> usize {
+    match probe {
+        Probe::NamePrefix(_) => 10,
+        Probe::Index { .. } => 1,
+    }
+}
+
 /// The probes of the filter that narrows the listing most, if one narrows it
-/// to at most `max_candidates` index entries.
+/// to at most `max_candidates` (weighted) index entries.
 fn narrowest(
     tx: &SqliteTx<'_>,
     q: &SecretQuery<'_>,
@@ -147,22 +161,64 @@ fn narrowest(
         };
         let bound = best
             .as_ref()
-            .map_or(tx.listing.max_candidates, |(n, _)| *n);
-        let mut n = 0;
+            .map_or(tx.listing.max_candidates, |(cost, _)| *cost);
+        let mut cost = 0;
         for probe in &probes {
-            n += count(tx, q, probe, bound + 1 - n)?;
-            if n > bound {
+            let w = weight(probe);
+            cost += w * count(tx, q, probe, (bound - cost) / w + 1)?;
+            if cost > bound {
                 break;
             }
         }
-        if n <= bound {
-            if n == 0 {
+        if cost <= bound {
+            if cost == 0 {
                 return Ok(Some(Vec::new()));
             }
-            best = Some((n, probes));
+            best = Some((cost, probes));
         }
     }
     Ok(best.map(|(_, probes)| probes))
+}
+
+/// What the sort-driven walk can check in SQL, on the sort index's own
+/// columns before it reads a row: positive `name` filters (the `+` keeps
+/// SQLite from taking them as the index to walk), and not being scheduled
+/// for deletion.
+fn walk_conditions(q: &SecretQuery<'_>, filters: &[Filter], params: &mut Vec<Value>) -> String {
+    let mut sql = String::new();
+    for filter in filters.iter().filter(|f| f.key == FilterKey::Name) {
+        let Some(probes) = probes(filter) else {
+            continue;
+        };
+        let ranges: Vec<String> = probes
+            .iter()
+            .filter_map(|p| match p {
+                Probe::NamePrefix(prefix) => {
+                    Some(format!("({})", prefix_range("+s.name", prefix, params)))
+                }
+                Probe::Index { .. } => None,
+            })
+            .collect();
+        if !ranges.is_empty() {
+            sql.push_str(&format!(" AND ({})", ranges.join(" OR ")));
+        }
+    }
+    if !q.include_planned_deletion {
+        sql.push_str(" AND s.deleted IS NULL");
+    }
+    sql
+}
+
+/// The index that serves a sort order.
+fn sort_index(by: SortBy) -> &'static str {
+    match by {
+        SortBy::CreatedDate => " INDEXED BY secrets_by_created",
+        SortBy::LastChangedDate => " INDEXED BY secrets_by_changed",
+        SortBy::LastAccessedDate => " INDEXED BY secrets_by_accessed",
+        // The UNIQUE (account, region, name) index; `name_hull` makes
+        // SQLite take it.
+        SortBy::Name => "",
+    }
 }
 
 /// The rows to check start after `after`: the condition, or `None` if the
@@ -272,23 +328,22 @@ impl Check<'_> {
     }
 }
 
-/// Reads candidate rows in listing order, keeps those that pass, and stops
-/// after `limit` (plus one more, to know whether the listing goes on).
-/// Returns the page's primary keys, where the next page starts if more
-/// passed, and the cursor of the last row read.
+/// Reads candidate rows in listing order into `out`, keeps those that pass,
+/// and stops after `limit` in all (plus one more, to know whether the
+/// listing goes on).
 fn collect(
     tx: &SqliteTx<'_>,
     sql: &str,
     params: Vec<Value>,
     check: &Check<'_>,
     limit: usize,
-) -> Result<Collected, StoreError> {
+    out: &mut Collected,
+) -> Result<(), StoreError> {
     let err = db_err("listing secrets");
     let mut stmt = tx.conn.prepare_cached(sql).map_err(&err)?;
     let mut rows = stmt
         .query(rusqlite::params_from_iter(params))
         .map_err(&err)?;
-    let mut out = Collected::default();
     while let Some(row) = rows.next().map_err(&err)? {
         let pk: i64 = row.get(0).map_err(&err)?;
         let name: String = row.get(1).map_err(&err)?;
@@ -319,7 +374,7 @@ fn collect(
         }
         out.last_read = Some(cursor);
     }
-    Ok(out)
+    Ok(())
 }
 
 #[derive(Default)]
@@ -332,15 +387,15 @@ struct Collected {
     last_read: Option<Cursor>,
 }
 
-/// The SQL (and its parameters) that reads a page's candidates in listing
-/// order: the secrets `driver`'s probes find, or, without a driver, at most
-/// `max_scanned` rows of the sort index from the cursor. `None` if the
+/// The SQL (and its parameters) that reads at most `max_rows` of a page's
+/// candidates in listing order: the secrets `driver`'s probes find, or,
+/// without a driver, rows of the sort index from the cursor. `None` if the
 /// cursor was made for another sort.
 fn statement(
     q: &SecretQuery<'_>,
     filters: &[Filter],
     driver: Option<&[Probe]>,
-    max_scanned: usize,
+    max_rows: usize,
 ) -> Option<(String, Vec<Value>)> {
     let mut params = Vec::new();
     let key = sort_expr(q.sort.by);
@@ -354,12 +409,15 @@ fn statement(
             params.push(Value::Text(q.account.to_owned()));
             params.push(Value::Text(q.region.to_owned()));
             let after = after_clause(q.sort, q.after, &mut params)?;
+            params.push(Value::Integer(
+                i64::try_from(max_rows.max(1)).unwrap_or(i64::MAX),
+            ));
             // NOT INDEXED: look the candidates up by primary key and sort
             // them, rather than walk a sort index and probe the set.
             format!(
                 "SELECT {COLUMNS}, {key} FROM secrets s NOT INDEXED \
                  WHERE s.pk IN ({union}) AND s.account = ? AND s.region = ?{after} \
-                 ORDER BY {order}",
+                 ORDER BY {order} LIMIT ?",
                 union = selects.join(" UNION ALL "),
             )
         }
@@ -371,13 +429,15 @@ fn statement(
                 _ => String::new(),
             };
             let after = after_clause(q.sort, q.after, &mut params)?;
+            let checks = walk_conditions(q, filters, &mut params);
             params.push(Value::Integer(
-                i64::try_from(max_scanned.max(1)).unwrap_or(i64::MAX),
+                i64::try_from(max_rows.max(1)).unwrap_or(i64::MAX),
             ));
             format!(
-                "SELECT {COLUMNS}, {key} FROM secrets s \
-                 WHERE s.account = ? AND s.region = ?{hull}{after} \
-                 ORDER BY {order} LIMIT ?"
+                "SELECT {COLUMNS}, {key} FROM secrets s{index} \
+                 WHERE s.account = ? AND s.region = ?{hull}{after}{checks} \
+                 ORDER BY {order} LIMIT ?",
+                index = sort_index(q.sort.by),
             )
         }
     };
@@ -408,10 +468,6 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
     if driver.as_ref().is_some_and(Vec::is_empty) {
         return Ok(empty);
     }
-    let Some((sql, params)) = statement(q, &filters, driver.as_deref(), tx.listing.max_scanned)
-    else {
-        return Ok(empty);
-    };
     let walked = driver.is_none();
     let check = Check {
         no_negation: filters
@@ -423,10 +479,34 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
         region: q.region,
         sort: q.sort,
     };
-    let found = collect(tx, &sql, params, &check, limit)?;
+    // The index-driven plan first asks SQLite for the best few candidates
+    // (a top-k sort), and for all the rest only if checking rejected too
+    // many of those.
+    let max_scanned = tx.listing.max_scanned.max(1);
+    let mut max_rows = if walked { max_scanned } else { 2 * (limit + 1) };
+    let mut found = Collected::default();
+    let mut after = q.after.cloned();
+    let read_last = loop {
+        let chunk = SecretQuery {
+            after: after.as_ref(),
+            ..*q
+        };
+        let Some((sql, params)) = statement(&chunk, &check.filters, driver.as_deref(), max_rows)
+        else {
+            return Ok(empty);
+        };
+        let read_before = found.read;
+        collect(tx, &sql, params, &check, limit, &mut found)?;
+        let read = found.read - read_before;
+        if found.more || walked || read < max_rows {
+            break read;
+        }
+        after = found.last_read.clone();
+        max_rows = usize::MAX / 2;
+    };
     let next = if found.more {
         found.last_kept
-    } else if walked && found.read >= tx.listing.max_scanned.max(1) {
+    } else if walked && read_last >= max_scanned {
         // Out of rows to read for this page, not out of rows.
         found.last_read
     } else {
@@ -459,7 +539,31 @@ pub(super) fn plan_for_tests(
         limit: 10,
     };
     let driver = filters.iter().find_map(probes);
-    let (sql, params) = statement(&q, filters, driver.as_deref(), 100).expect("statement");
+    explain(conn, &q, driver.as_deref())
+}
+
+/// SQLite's plan for the sort-driven walk of `sort` with `filters`.
+#[cfg(test)]
+pub(super) fn walk_plan_for_tests(
+    conn: &rusqlite::Connection,
+    sort: Sort,
+    filters: &[Filter],
+) -> String {
+    let q = SecretQuery {
+        account: "123456789012",
+        region: "us-east-1",
+        filters,
+        include_planned_deletion: false,
+        sort,
+        after: None,
+        limit: 10,
+    };
+    explain(conn, &q, None)
+}
+
+#[cfg(test)]
+fn explain(conn: &rusqlite::Connection, q: &SecretQuery<'_>, driver: Option<&[Probe]>) -> String {
+    let (sql, params) = statement(q, q.filters, driver, 10).expect("statement");
     let mut stmt = conn
         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .expect("explain");

@@ -359,7 +359,8 @@ async fn sqlite_listing_matches_the_domain_with_tiny_page_budgets() {
     let store = SqliteStore::open(&dir.path().join("t.db"))
         .expect("open")
         .with_listing_limits(ListingLimits {
-            max_candidates: 4,
+            // A name prefix drives a page up to 3 candidates, words up to 30.
+            max_candidates: 30,
             max_scanned: 3,
         });
     listing_suite(Arc::new(store), 2, 200).await;
@@ -450,6 +451,23 @@ fn listing_walks_indexes() {
     }];
     let plan = plan_for_tests(&conn, Sort::default(), None, &names);
     assert!(plan.contains("name>? AND name<?"), "{plan}");
+    // Walked in sort order, the name checked on the index, with more than
+    // one prefix too.
+    let names = [Filter {
+        key: FilterKey::Name,
+        values: vec!["prod/".into(), "dev/".into()],
+    }];
+    for by in [SortBy::CreatedDate, SortBy::Name] {
+        let sort = Sort {
+            by,
+            descending: false,
+        };
+        let plan = crate::sqlite::listing::walk_plan_for_tests(&conn, sort, &names);
+        assert!(
+            !plan.contains("TEMP B-TREE") && plan.contains("USING INDEX"),
+            "{sort:?}: {plan}"
+        );
+    }
 }
 
 /// A V3 database (versions WITHOUT ROWID, no word index) keeps its secrets,
