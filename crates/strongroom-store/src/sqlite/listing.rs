@@ -153,7 +153,7 @@ fn narrowest(
     tx: &SqliteTx<'_>,
     q: &SecretQuery<'_>,
     filters: &[Filter],
-) -> Result<Option<Vec<Probe>>, StoreError> {
+) -> Result<Option<(usize, Vec<Probe>)>, StoreError> {
     let mut best: Option<(usize, Vec<Probe>)> = None;
     for filter in filters {
         let Some(probes) = probes(filter) else {
@@ -172,12 +172,12 @@ fn narrowest(
         }
         if cost <= bound {
             if cost == 0 {
-                return Ok(Some(Vec::new()));
+                return Ok(Some((0, Vec::new())));
             }
             best = Some((cost, probes));
         }
     }
-    Ok(best.map(|(_, probes)| probes))
+    Ok(best)
 }
 
 /// What the sort-driven walk can check in SQL, on the sort index's own
@@ -412,11 +412,15 @@ fn statement(
             params.push(Value::Integer(
                 i64::try_from(max_rows.max(1)).unwrap_or(i64::MAX),
             ));
+            let live = match q.include_planned_deletion {
+                true => "",
+                false => " AND s.deleted IS NULL",
+            };
             // NOT INDEXED: look the candidates up by primary key and sort
             // them, rather than walk a sort index and probe the set.
             format!(
                 "SELECT {COLUMNS}, {key} FROM secrets s NOT INDEXED \
-                 WHERE s.pk IN ({union}) AND s.account = ? AND s.region = ?{after} \
+                 WHERE s.pk IN ({union}) AND s.account = ? AND s.region = ?{live}{after} \
                  ORDER BY {order} LIMIT ?",
                 union = selects.join(" UNION ALL "),
             )
@@ -464,10 +468,11 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
             FilterKey::TagKey | FilterKey::TagValue | FilterKey::All
         )
     });
-    let driver = narrowest(tx, q, &filters)?;
-    if driver.as_ref().is_some_and(Vec::is_empty) {
-        return Ok(empty);
-    }
+    let (candidates, driver) = match narrowest(tx, q, &filters)? {
+        Some((_, probes)) if probes.is_empty() => return Ok(empty),
+        Some((candidates, probes)) => (candidates, Some(probes)),
+        None => (0, None),
+    };
     let walked = driver.is_none();
     let check = Check {
         no_negation: filters
@@ -479,11 +484,16 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
         region: q.region,
         sort: q.sort,
     };
-    // The index-driven plan first asks SQLite for the best few candidates
-    // (a top-k sort), and for all the rest only if checking rejected too
-    // many of those.
+    // Among many candidates, the index-driven plan first asks SQLite for the
+    // best few (a top-k sort), and for all the rest only if checking
+    // rejected too many of those.
     let max_scanned = tx.listing.max_scanned.max(1);
-    let mut max_rows = if walked { max_scanned } else { 2 * (limit + 1) };
+    let few = 4 * (limit + 1);
+    let mut max_rows = match walked {
+        true => max_scanned,
+        false if candidates > 4 * few => few,
+        false => usize::MAX / 2,
+    };
     let mut found = Collected::default();
     let mut after = q.after.cloned();
     let read_last = loop {

@@ -359,8 +359,9 @@ async fn sqlite_listing_matches_the_domain_with_tiny_page_budgets() {
     let store = SqliteStore::open(&dir.path().join("t.db"))
         .expect("open")
         .with_listing_limits(ListingLimits {
-            // A name prefix drives a page up to 3 candidates, words up to 30.
-            max_candidates: 30,
+            // A name prefix drives a page up to 10 candidates, words up to
+            // 100 (and over 32 the best few are asked for first).
+            max_candidates: 100,
             max_scanned: 3,
         });
     listing_suite(Arc::new(store), 2, 200).await;
