@@ -135,7 +135,9 @@ async fn seed(ctx: Arc<Ctx>, args: &SeedArgs) -> Result<()> {
                             // A retry after a lost answer finds the name taken.
                             Ok((_, body))
                                 if tries > 0
-                                    && body.windows(25).any(|w| w == b"ResourceExistsException") =>
+                                    && body
+                                        .windows(25)
+                                        .any(|w| w == b"ResourceExistsException") =>
                             {
                                 break;
                             }
@@ -163,7 +165,10 @@ async fn seed(ctx: Arc<Ctx>, args: &SeedArgs) -> Result<()> {
                 sleep(Duration::from_secs(30)).await;
                 let n = done.load(Ordering::Relaxed);
                 let secs = started.elapsed().as_secs_f64();
-                eprintln!("seed: {n} created in {secs:.0} s ({:.0}/s)", n as f64 / secs);
+                eprintln!(
+                    "seed: {n} created in {secs:.0} s ({:.0}/s)",
+                    n as f64 / secs
+                );
             }
         })
     };
@@ -206,7 +211,10 @@ async fn call(
     }
     let v: Value = serde_json::from_slice(&answer).context("answer is not JSON")?;
     let n = v.get(items).and_then(Value::as_array).map_or(0, Vec::len);
-    let token = v.get("NextToken").and_then(Value::as_str).map(str::to_owned);
+    let token = v
+        .get("NextToken")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     Ok((took, n, token))
 }
 
@@ -218,8 +226,14 @@ fn cases() -> Vec<(&'static str, Value)> {
             "name prefix scale/team07/ (2%)",
             json!([{"Key": "name", "Values": ["scale/team07/"]}]),
         ),
-        ("all payments (5%)", json!([{"Key": "all", "Values": ["payments"]}])),
-        ("all 0001234 (1 secret)", json!([{"Key": "all", "Values": ["0001234"]}])),
+        (
+            "all payments (5%)",
+            json!([{"Key": "all", "Values": ["payments"]}]),
+        ),
+        (
+            "all 0001234 (1 secret)",
+            json!([{"Key": "all", "Values": ["0001234"]}]),
+        ),
         (
             "description staging + tag-value cc-042 (0.33%)",
             json!([
@@ -268,8 +282,14 @@ async fn list(ctx: Arc<Ctx>, args: &ListArgs) -> Result<()> {
         let mut took = Vec::new();
         let mut items = 0;
         for _ in 0..(args.samples / 4).max(1) {
-            let (t, n, _) =
-                call(&ctx, &mut conn, "BatchGetSecretValue", &body, "SecretValues").await?;
+            let (t, n, _) = call(
+                &ctx,
+                &mut conn,
+                "BatchGetSecretValue",
+                &body,
+                "SecretValues",
+            )
+            .await?;
             took.push(t);
             items = n;
         }

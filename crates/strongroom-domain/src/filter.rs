@@ -336,9 +336,7 @@ pub fn probes(filter: &Filter) -> Option<Vec<Probe>> {
         FilterKey::Description => values
             .filter_map(|v| words(&[IndexField::DescriptionWord], v))
             .collect(),
-        FilterKey::All => values
-            .filter_map(|v| words(IndexField::WORDS, v))
-            .collect(),
+        FilterKey::All => values.filter_map(|v| words(IndexField::WORDS, v)).collect(),
         FilterKey::TagKey => values
             .map(|v| Probe::Index {
                 fields: &[IndexField::TagKey],
@@ -555,8 +553,22 @@ mod tests {
     fn text(rng: &mut rand::rngs::StdRng, parts: usize) -> String {
         use rand::seq::IndexedRandom;
         const FRAGMENTS: &[&str] = &[
-            "app", "App", "Beta", "prod", "PROD", "db", "x", "Straße", "İstanbul", "ΣΊΣΥΦΟΣ",
-            "a", "A", "1", "2go", "COMPANYthings", "payments",
+            "app",
+            "App",
+            "Beta",
+            "prod",
+            "PROD",
+            "db",
+            "x",
+            "Straße",
+            "İstanbul",
+            "ΣΊΣΥΦΟΣ",
+            "a",
+            "A",
+            "1",
+            "2go",
+            "COMPANYthings",
+            "payments",
         ];
         const JOINS: &[&str] = &["", "/", "-", "_", " ", ".", "@", "+", "="];
         let mut t = String::new();
@@ -695,6 +707,9 @@ mod tests {
                 "{expected:?} missing from {keys:?}"
             );
         }
-        assert!(keys.iter().all(|(_, k)| k.chars().count() <= INDEX_KEY_CHARS));
+        assert!(
+            keys.iter()
+                .all(|(_, k)| k.chars().count() <= INDEX_KEY_CHARS)
+        );
     }
 }

@@ -134,7 +134,11 @@ mod tests {
 
     #[test]
     fn ties_are_broken_by_name_and_descending_reverses_both() {
-        let mut v = vec![secret("b", 1, None), secret("a", 1, None), secret("c", 0, None)];
+        let mut v = vec![
+            secret("b", 1, None),
+            secret("a", 1, None),
+            secret("c", 0, None),
+        ];
         let asc = Sort::default();
         asc.sort(&mut v);
         assert_eq!(names(&v), ["c", "a", "b"]);
@@ -150,7 +154,11 @@ mod tests {
 
     #[test]
     fn never_accessed_sorts_first() {
-        let mut v = vec![secret("a", 0, Some(5)), secret("b", 0, None), secret("c", 0, Some(-5))];
+        let mut v = vec![
+            secret("a", 0, Some(5)),
+            secret("b", 0, None),
+            secret("c", 0, Some(-5)),
+        ];
         Sort {
             by: SortBy::LastAccessedDate,
             descending: false,

@@ -273,7 +273,11 @@ fn name_hull(filters: &[Filter], params: &mut Vec<Value>) -> String {
         return String::new();
     };
     params.push(Value::Text(low.clone()));
-    match prefixes.iter().map(|p| prefix_end(p)).collect::<Option<Vec<_>>>() {
+    match prefixes
+        .iter()
+        .map(|p| prefix_end(p))
+        .collect::<Option<Vec<_>>>()
+    {
         Some(ends) => {
             let end = ends.into_iter().max().unwrap_or_else(|| high.clone());
             params.push(Value::Text(end));
@@ -361,8 +365,8 @@ fn collect(
             region: check.region,
             tags: &[],
         };
-        let passes = (check.include_planned_deletion || !deleted)
-            && check.passes(tx, pk, tagged, fields)?;
+        let passes =
+            (check.include_planned_deletion || !deleted) && check.passes(tx, pk, tagged, fields)?;
         let cursor = Cursor { key, name };
         if passes {
             if out.pks.len() == limit {

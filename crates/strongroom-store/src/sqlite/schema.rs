@@ -341,7 +341,9 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
             })
             .map_err(err)?;
         if dangling != 0 {
-            return Err(StoreError::Corrupt("foreign keys after rebuilding versions"));
+            return Err(StoreError::Corrupt(
+                "foreign keys after rebuilding versions",
+            ));
         }
         tx.execute_batch("PRAGMA user_version = 4").map_err(err)?;
         tx.commit().map_err(err)?;

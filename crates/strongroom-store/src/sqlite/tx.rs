@@ -9,9 +9,7 @@ use crate::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use strongroom_domain::filter::{
-    Searchable, description_index_keys, index_keys, tag_index_keys,
-};
+use strongroom_domain::filter::{Searchable, description_index_keys, index_keys, tag_index_keys};
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
 pub struct SqliteTx<'c> {
@@ -120,7 +118,10 @@ impl SqliteTx<'_> {
     }
 
     /// The primary key, name and description of the secret `arn`.
-    fn searchable_row(&self, arn: &str) -> Result<Option<(i64, String, Option<String>)>, StoreError> {
+    fn searchable_row(
+        &self,
+        arn: &str,
+    ) -> Result<Option<(i64, String, Option<String>)>, StoreError> {
         let err = db_err("finding a secret");
         self.conn
             .prepare_cached("SELECT pk, name, description FROM secrets WHERE arn = ?1")

@@ -20,8 +20,19 @@ const REGION: &str = "eu-west-2";
 
 /// Name parts: ASCII, as names are; case changes and separators make words.
 const NAME_PARTS: &[&str] = &[
-    "app", "App", "Beta", "prod", "PROD", "db", "x", "team1", "team2", "COMPANYthings", "api",
-    "payments", "a",
+    "app",
+    "App",
+    "Beta",
+    "prod",
+    "PROD",
+    "db",
+    "x",
+    "team1",
+    "team2",
+    "COMPANYthings",
+    "api",
+    "payments",
+    "a",
 ];
 /// Text parts for descriptions and tags: some not ASCII, some long.
 const TEXT_PARTS: &[&str] = &[
@@ -161,7 +172,11 @@ fn value_for(rng: &mut StdRng, key: FilterKey, s: &Secret) -> String {
             .to_owned();
     }
     if rng.random_bool(0.03) {
-        return ["", " ", "!"].choose(rng).copied().unwrap_or_default().to_owned();
+        return ["", " ", "!"]
+            .choose(rng)
+            .copied()
+            .unwrap_or_default()
+            .to_owned();
     }
     let tags = s.tags.as_deref().unwrap_or_default();
     let source = match key {
@@ -288,8 +303,8 @@ pub async fn listing_suite(store: Arc<dyn Store>, seed: u64, rounds: usize) {
         insert(&store, &secret(&mut rng, 1000 + i, account, region)).await;
     }
     // Changes after the first write: the word index must follow them.
-    for i in 0..secrets.len() {
-        let before = secrets[i].clone();
+    for secret in secrets.iter_mut() {
+        let before = secret.clone();
         let mut after = before.clone();
         match rng.random_range(0..6) {
             0 => after.description = description(&mut rng),
@@ -302,7 +317,7 @@ pub async fn listing_suite(store: Arc<dyn Store>, seed: u64, rounds: usize) {
             _ => continue,
         }
         update(&store, &before, &after).await;
-        secrets[i] = after;
+        *secret = after;
     }
     for _ in 0..20 {
         let gone = secrets.remove(rng.random_range(0..secrets.len()));
@@ -531,8 +546,6 @@ async fn v3_databases_move_to_v4() {
     }
     // A label still cannot point at a version that is not there.
     let arn = s.arn.clone();
-    let dangling = store
-        .write(move |tx| tx.set_stage(&arn, "X", "nope"))
-        .await;
+    let dangling = store.write(move |tx| tx.set_stage(&arn, "X", "nope")).await;
     assert!(dangling.is_err());
 }
