@@ -3,7 +3,9 @@
 //! name, description and tags by every write of those, in the same
 //! transaction. It has no index by secret: a write removes the keys it
 //! computes from the values it replaces, so the rules that derive keys must
-//! not change without a migration that rebuilds the table.
+//! not change without a migration that rebuilds the table. Keys are not
+//! scoped by account and region (smaller rows): candidates of other regions
+//! are dropped when looked up, and only make a probe look wider than it is.
 
 use super::db_err;
 use crate::StoreError;
