@@ -353,6 +353,47 @@ pub fn probes(filter: &Filter) -> Option<Vec<Probe>> {
     })
 }
 
+/// Whether `filter` looks at tags at all (`tag-key`, `tag-value`, `all`).
+pub fn reads_tags(filter: &Filter) -> bool {
+    matches!(
+        filter.key,
+        FilterKey::TagKey | FilterKey::TagValue | FilterKey::All
+    )
+}
+
+/// Probes that find every secret whose tags could change the outcome of
+/// `filter`, negated values included: a secret none of them finds matches
+/// `filter` with its tags exactly as it does without them.
+pub fn tag_probes(filter: &Filter) -> Vec<Probe> {
+    const TAG_WORDS: &[IndexField] = &[IndexField::TagKeyWord, IndexField::TagValueWord];
+    let positive = filter
+        .values
+        .iter()
+        .map(|v| v.strip_prefix('!').unwrap_or(v));
+    match filter.key {
+        FilterKey::All => positive
+            .flat_map(str::split_whitespace)
+            .map(|w| Probe::Index {
+                fields: TAG_WORDS,
+                prefix: lower_key(w),
+            })
+            .collect(),
+        FilterKey::TagKey => positive
+            .map(|v| Probe::Index {
+                fields: &[IndexField::TagKey],
+                prefix: exact_key(v),
+            })
+            .collect(),
+        FilterKey::TagValue => positive
+            .map(|v| Probe::Index {
+                fields: &[IndexField::TagValue],
+                prefix: exact_key(v),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The outcome of `filter` for every secret of `region`, when it depends on
 /// nothing else (`primary-region`, `owning-service`).
 pub fn region_outcome(filter: &Filter, region: &str) -> Option<bool> {
@@ -649,6 +690,67 @@ mod tests {
             }
         }
         assert!(matched > 500, "only {matched} rounds matched");
+    }
+
+    #[test]
+    fn tags_no_tag_probe_finds_do_not_change_an_outcome() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let keys = [FilterKey::All, FilterKey::TagKey, FilterKey::TagValue];
+        let mut unchanged = 0;
+        for round in 0..5000 {
+            let name = text(&mut rng, 4);
+            let tags: Vec<Tag> = (0..rng.random_range(1..3))
+                .map(|_| Tag {
+                    key: text(&mut rng, 2),
+                    value: text(&mut rng, 4),
+                })
+                .collect();
+            let with_tags = Searchable {
+                name: &name,
+                description: None,
+                region: "us-east-1",
+                tags: &tags,
+            };
+            let without = Searchable {
+                tags: &[],
+                ..with_tags
+            };
+            let key = keys[round % keys.len()];
+            let values = (0..rng.random_range(1..3))
+                .map(|_| {
+                    let t = &tags[rng.random_range(0..tags.len())];
+                    let source = if rng.random_bool(0.5) {
+                        &t.key
+                    } else {
+                        &t.value
+                    };
+                    let v = if rng.random_bool(0.3) {
+                        value_from(&mut rng, &name)
+                    } else {
+                        value_from(&mut rng, source)
+                    };
+                    if rng.random_bool(0.3) {
+                        format!("!{v}")
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+            let filter = Filter { key, values };
+            if !tag_probes(&filter).iter().any(|p| p.finds(&with_tags)) {
+                unchanged += 1;
+                assert_eq!(
+                    matches(&with_tags, &filter),
+                    matches(&without, &filter),
+                    "{filter:?} on {with_tags:?}"
+                );
+            }
+        }
+        assert!(
+            unchanged > 500,
+            "only {unchanged} rounds without a tag probe hit"
+        );
     }
 
     #[test]

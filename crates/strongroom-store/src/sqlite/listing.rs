@@ -1,30 +1,34 @@
 //! One page of a filtered, sorted listing (ListSecrets, BatchGetSecretValue
-//! by filters), found through indexes.
+//! by filters), found through indexes. The filter that narrows the listing
+//! most (`filter::probes`: index ranges of a name prefix or of word-index
+//! keys, counted) picks one of three plans:
+//! - at most `max_candidates` entries: look them up by primary key and let
+//!   SQLite sort them (the best few first), checking them in order until
+//!   the page is full;
+//! - at most `max_joined`: walk the region's index for the sort order from
+//!   the cursor, and let SQLite rule out, on the index alone, rows that are
+//!   not in that set;
+//! - more, or no such filter: walk it all the same, ruling out in SQL what
+//!   the index's columns can (a `name` prefix; deleted secrets after one
+//!   row read).
 //!
-//! Two plans, chosen per page:
-//! - index-driven: when a filter narrows to index ranges
-//!   (`filter::probes`: a name prefix, or word-index keys) holding at most
-//!   `max_candidates` entries, SQLite looks the candidates up by primary
-//!   key and sorts them (the best few first), and they are checked in order
-//!   until the page is full;
-//! - sort-driven: otherwise the region's index for the sort order is walked
-//!   from the cursor. SQLite rules out rows on the index's own columns (a
-//!   `name` prefix) and deleted ones; at most `max_scanned` of the rest are
-//!   checked a page. A page that runs out of rows to check ends early, with
-//!   a cursor at the last row read, so rare matches cost more pages, never a
-//!   longer one.
-//!
-//! Every candidate is checked with `filter::fields_match_all`, the
-//! definition, so the SQL only has to find a superset. Only the page's
+//! A walk checks at most `max_scanned` of the rows SQLite hands it; a page
+//! that runs out of rows to check ends early, with a cursor at the last row
+//! read, so rare matches cost more pages, never a longer one. Every
+//! candidate is checked with `filter::fields_match_all`, the definition, so
+//! the SQL only has to find a superset; tags are read only for secrets whose
+//! tags could change the outcome (`filter::tag_probes`). Only the page's
 //! secrets are loaded whole.
 
 use super::db_err;
 use super::tx::SqliteTx;
 use crate::{SecretPage, SecretQuery, StoreError};
 use rusqlite::types::Value;
+use std::collections::HashSet;
 use strongroom_domain::Tag;
 use strongroom_domain::filter::{
-    Filter, FilterKey, Probe, Searchable, fields_match_all, probes, region_outcome,
+    Filter, FilterKey, Probe, Searchable, fields_match_all, probes, reads_tags, region_outcome,
+    tag_probes,
 };
 use strongroom_domain::listing::{Cursor, Sort, SortBy, SortKey};
 
@@ -34,6 +38,10 @@ pub struct ListingLimits {
     /// Most index entries the index-driven plan looks up and sorts (a name
     /// prefix's count ten times, see `weight`).
     pub max_candidates: usize,
+    /// Most index entries a walk keeps to itself as a set of primary keys:
+    /// the narrowest filter's, to rule rows out on the sort index, and the
+    /// secrets whose tags could matter, so that others' are never read.
+    pub max_joined: usize,
     /// Most rows the sort-driven plan checks in Rust (rows that SQLite
     /// already ruled out on the sort index's columns are not counted).
     pub max_scanned: usize,
@@ -42,7 +50,8 @@ pub struct ListingLimits {
 impl Default for ListingLimits {
     fn default() -> Self {
         ListingLimits {
-            max_candidates: 20_000,
+            max_candidates: 2_000,
+            max_joined: 20_000,
             max_scanned: 10_000,
         }
     }
@@ -147,8 +156,8 @@ fn weight(probe: &Probe) -> usize {
     }
 }
 
-/// The probes of the filter that narrows the listing most, if one narrows it
-/// to at most `max_candidates` (weighted) index entries.
+/// The probes of the filter that narrows the listing most, and their
+/// (weighted) count of index entries, if it is at most `max_joined`.
 fn narrowest(
     tx: &SqliteTx<'_>,
     q: &SecretQuery<'_>,
@@ -159,9 +168,10 @@ fn narrowest(
         let Some(probes) = probes(filter) else {
             continue;
         };
-        let bound = best
-            .as_ref()
-            .map_or(tx.listing.max_candidates, |(cost, _)| *cost);
+        let bound = best.as_ref().map_or(
+            tx.listing.max_joined.max(tx.listing.max_candidates),
+            |(cost, _)| *cost,
+        );
         let mut cost = 0;
         for probe in &probes {
             let w = weight(probe);
@@ -291,10 +301,14 @@ const COLUMNS: &str = "s.pk, s.name, s.description, s.deleted IS NOT NULL, s.tag
 
 /// What a candidate is checked against.
 struct Check<'q> {
-    filters: Vec<Filter>,
-    needs_tags: bool,
-    /// No filter value starts with `!`.
+    /// Filters that do not look at tags, then those that do.
+    independent: Vec<Filter>,
+    dependent: Vec<Filter>,
+    /// No value of `dependent` starts with `!`.
     no_negation: bool,
+    /// The secrets whose tags could change a `dependent` outcome
+    /// (`filter::tag_probes`), when known: others' tags are never read.
+    tagged_set: Option<HashSet<i64>>,
     include_planned_deletion: bool,
     region: &'q str,
     sort: Sort,
@@ -307,27 +321,30 @@ impl Check<'_> {
         tx: &SqliteTx<'_>,
         pk: i64,
         tagged: bool,
-        fields: Searchable<'_>,
+        fields: &Searchable<'_>,
     ) -> Result<bool, StoreError> {
-        if self.filters.is_empty() {
+        if !fields_match_all(fields, &self.independent) {
+            return Ok(false);
+        }
+        if self.dependent.is_empty() {
             return Ok(true);
         }
-        let with_tags = self.needs_tags && tagged;
+        let tags_matter = tagged && self.tagged_set.as_ref().is_none_or(|s| s.contains(&pk));
         // Tags can only add matches to filters without `!`, so they are
         // read only when the rest does not match.
-        if (self.no_negation || !with_tags) && fields_match_all(&fields, &self.filters) {
+        if (self.no_negation || !tags_matter) && fields_match_all(fields, &self.dependent) {
             return Ok(true);
         }
-        if !with_tags {
+        if !tags_matter {
             return Ok(false);
         }
         let tags: Vec<Tag> = tx.tags_of(pk)?;
         Ok(fields_match_all(
             &Searchable {
                 tags: &tags,
-                ..fields
+                ..*fields
             },
-            &self.filters,
+            &self.dependent,
         ))
     }
 }
@@ -365,8 +382,8 @@ fn collect(
             region: check.region,
             tags: &[],
         };
-        let passes =
-            (check.include_planned_deletion || !deleted) && check.passes(tx, pk, tagged, fields)?;
+        let passes = (check.include_planned_deletion || !deleted)
+            && check.passes(tx, pk, tagged, &fields)?;
         let cursor = Cursor { key, name };
         if passes {
             if out.pks.len() == limit {
@@ -391,25 +408,37 @@ struct Collected {
     last_read: Option<Cursor>,
 }
 
+/// How a page's candidates are found.
+enum Plan {
+    /// Look up what these probes find, and sort it.
+    LookUp(Vec<Probe>),
+    /// Walk the sort index from the cursor, ruling out in SQL what these
+    /// probes (if any) do not find.
+    Walk(Option<Vec<Probe>>),
+}
+
 /// The SQL (and its parameters) that reads at most `max_rows` of a page's
-/// candidates in listing order: the secrets `driver`'s probes find, or,
-/// without a driver, rows of the sort index from the cursor. `None` if the
-/// cursor was made for another sort.
+/// candidates in listing order. `None` if the cursor was made for another
+/// sort.
 fn statement(
     q: &SecretQuery<'_>,
     filters: &[Filter],
-    driver: Option<&[Probe]>,
+    plan: &Plan,
     max_rows: usize,
 ) -> Option<(String, Vec<Value>)> {
     let mut params = Vec::new();
     let key = sort_expr(q.sort.by);
     let order = order_by(q.sort);
-    let sql = match driver {
-        Some(probes) => {
-            let selects: Vec<String> = probes
-                .iter()
-                .map(|p| probe_select(q, p, &mut params))
-                .collect();
+    let union = |probes: &[Probe], params: &mut Vec<Value>| {
+        probes
+            .iter()
+            .map(|p| probe_select(q, p, params))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    };
+    let sql = match plan {
+        Plan::LookUp(probes) => {
+            let union = union(probes, &mut params);
             params.push(Value::Text(q.account.to_owned()));
             params.push(Value::Text(q.region.to_owned()));
             let after = after_clause(q.sort, q.after, &mut params)?;
@@ -425,11 +454,10 @@ fn statement(
             format!(
                 "SELECT {COLUMNS}, {key} FROM secrets s NOT INDEXED \
                  WHERE s.pk IN ({union}) AND s.account = ? AND s.region = ?{live}{after} \
-                 ORDER BY {order} LIMIT ?",
-                union = selects.join(" UNION ALL "),
+                 ORDER BY {order} LIMIT ?"
             )
         }
-        None => {
+        Plan::Walk(joined) => {
             params.push(Value::Text(q.account.to_owned()));
             params.push(Value::Text(q.region.to_owned()));
             let hull = match q.sort.by {
@@ -438,18 +466,55 @@ fn statement(
             };
             let after = after_clause(q.sort, q.after, &mut params)?;
             let checks = walk_conditions(q, filters, &mut params);
+            // The `+` keeps SQLite walking the sort index: the set is
+            // checked against each row's primary key, which the index holds.
+            let joined = match joined {
+                Some(probes) => format!(" AND +s.pk IN ({})", union(probes, &mut params)),
+                None => String::new(),
+            };
             params.push(Value::Integer(
                 i64::try_from(max_rows.max(1)).unwrap_or(i64::MAX),
             ));
             format!(
                 "SELECT {COLUMNS}, {key} FROM secrets s{index} \
-                 WHERE s.account = ? AND s.region = ?{hull}{after}{checks} \
+                 WHERE s.account = ? AND s.region = ?{hull}{after}{checks}{joined} \
                  ORDER BY {order} LIMIT ?",
                 index = sort_index(q.sort.by),
             )
         }
     };
     Some((sql, params))
+}
+
+/// The primary keys the probes find, if they find at most `max` index
+/// entries.
+fn pks_found(
+    tx: &SqliteTx<'_>,
+    q: &SecretQuery<'_>,
+    probes: &[Probe],
+    max: usize,
+) -> Result<Option<HashSet<i64>>, StoreError> {
+    let mut n = 0;
+    for probe in probes {
+        n += count(tx, q, probe, max + 1 - n)?;
+        if n > max {
+            return Ok(None);
+        }
+    }
+    let err = db_err("reading listing candidates");
+    let mut pks = HashSet::with_capacity(n);
+    for probe in probes {
+        let mut params = Vec::new();
+        let select = probe_select(q, probe, &mut params);
+        let mut stmt = tx.conn.prepare_cached(&select).map_err(&err)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            pks.insert(row.get(0).map_err(&err)?);
+        }
+    }
+    Ok(Some(pks))
 }
 
 pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage, StoreError> {
@@ -466,31 +531,34 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
             None => filters.push(filter.clone()),
         }
     }
-    let needs_tags = filters.iter().any(|f| {
-        matches!(
-            f.key,
-            FilterKey::TagKey | FilterKey::TagValue | FilterKey::All
-        )
-    });
-    let (candidates, driver) = match narrowest(tx, q, &filters)? {
+    let (candidates, plan) = match narrowest(tx, q, &filters)? {
         Some((_, probes)) if probes.is_empty() => return Ok(empty),
-        Some((candidates, probes)) => (candidates, Some(probes)),
-        None => (0, None),
+        Some((n, probes)) if n <= tx.listing.max_candidates => (n, Plan::LookUp(probes)),
+        Some((_, probes)) => (0, Plan::Walk(Some(probes))),
+        None => (0, Plan::Walk(None)),
     };
-    let walked = driver.is_none();
+    let walked = matches!(plan, Plan::Walk(_));
+    let (independent, dependent): (Vec<Filter>, Vec<Filter>) =
+        filters.iter().cloned().partition(|f| !reads_tags(f));
+    let tag_probes: Vec<Probe> = dependent.iter().flat_map(tag_probes).collect();
+    let tagged_set = match dependent.is_empty() {
+        true => None,
+        false => pks_found(tx, q, &tag_probes, tx.listing.max_joined)?,
+    };
     let check = Check {
-        no_negation: filters
+        no_negation: dependent
             .iter()
             .all(|f| f.values.iter().all(|v| !v.starts_with('!'))),
-        filters,
-        needs_tags,
+        independent,
+        dependent,
+        tagged_set,
         include_planned_deletion: q.include_planned_deletion,
         region: q.region,
         sort: q.sort,
     };
-    // Among many candidates, the index-driven plan first asks SQLite for the
-    // best few (a top-k sort), and for all the rest only if checking
-    // rejected too many of those.
+    // Among many candidates, the look-up first asks SQLite for the best few
+    // (a top-k sort), and for all the rest only if checking rejected too
+    // many of those.
     let max_scanned = tx.listing.max_scanned.max(1);
     let few = 4 * (limit + 1);
     let mut max_rows = match walked {
@@ -505,8 +573,7 @@ pub(super) fn page(tx: &SqliteTx<'_>, q: &SecretQuery<'_>) -> Result<SecretPage,
             after: after.as_ref(),
             ..*q
         };
-        let Some((sql, params)) = statement(&chunk, &check.filters, driver.as_deref(), max_rows)
-        else {
+        let Some((sql, params)) = statement(&chunk, &filters, &plan, max_rows) else {
             return Ok(empty);
         };
         let read_before = found.read;
@@ -552,8 +619,11 @@ pub(super) fn plan_for_tests(
         after,
         limit: 10,
     };
-    let driver = filters.iter().find_map(probes);
-    explain(conn, &q, driver.as_deref())
+    let plan = match filters.iter().find_map(probes) {
+        Some(probes) => Plan::LookUp(probes),
+        None => Plan::Walk(None),
+    };
+    explain(conn, &q, &plan)
 }
 
 /// SQLite's plan for the sort-driven walk of `sort` with `filters`.
@@ -572,12 +642,13 @@ pub(super) fn walk_plan_for_tests(
         after: None,
         limit: 10,
     };
-    explain(conn, &q, None)
+    let joined = filters.iter().find_map(probes);
+    explain(conn, &q, &Plan::Walk(joined))
 }
 
 #[cfg(test)]
-fn explain(conn: &rusqlite::Connection, q: &SecretQuery<'_>, driver: Option<&[Probe]>) -> String {
-    let (sql, params) = statement(q, q.filters, driver, 10).expect("statement");
+fn explain(conn: &rusqlite::Connection, q: &SecretQuery<'_>, plan: &Plan) -> String {
+    let (sql, params) = statement(q, q.filters, plan, 10).expect("statement");
     let mut stmt = conn
         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .expect("explain");

@@ -374,9 +374,11 @@ async fn sqlite_listing_matches_the_domain_with_tiny_page_budgets() {
     let store = SqliteStore::open(&dir.path().join("t.db"))
         .expect("open")
         .with_listing_limits(ListingLimits {
-            // A name prefix drives a page up to 10 candidates, words up to
-            // 100 (and over 32 the best few are asked for first).
-            max_candidates: 100,
+            // Words are looked up to 40 candidates (over 32 the best few
+            // are asked for first), a name prefix to 4; up to 100 walks keep
+            // them as a set.
+            max_candidates: 40,
+            max_joined: 100,
             max_scanned: 3,
         });
     listing_suite(Arc::new(store), 2, 200).await;
@@ -473,16 +475,21 @@ fn listing_walks_indexes() {
         key: FilterKey::Name,
         values: vec!["prod/".into(), "dev/".into()],
     }];
-    for by in [SortBy::CreatedDate, SortBy::Name] {
-        let sort = Sort {
-            by,
-            descending: false,
-        };
-        let plan = crate::sqlite::listing::walk_plan_for_tests(&conn, sort, &names);
-        assert!(
-            !plan.contains("TEMP B-TREE") && plan.contains("USING INDEX"),
-            "{sort:?}: {plan}"
-        );
+    // …and a set of secrets a word finds, checked on the index's keys.
+    for filters in [&names[..], &words[..]] {
+        for by in [SortBy::CreatedDate, SortBy::Name, SortBy::LastAccessedDate] {
+            let sort = Sort {
+                by,
+                descending: true,
+            };
+            let plan = crate::sqlite::listing::walk_plan_for_tests(&conn, sort, filters);
+            assert!(
+                !plan.contains("TEMP B-TREE FOR ORDER BY")
+                    && plan.contains("SEARCH s USING INDEX")
+                    && plan.contains("LIST SUBQUERY"),
+                "{sort:?} {filters:?}: {plan}"
+            );
+        }
     }
 }
 
