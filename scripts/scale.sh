@@ -116,8 +116,8 @@ report_sizes() {
     db=$(bytes "$data/strongroom.db" "$data/strongroom.db-wal")
     audit=$(bytes "$data/audit" "$data/audit-index.db" "$data/audit-index.db-wal")
     echo "data directory, $2:"
-    awk -v b="$db" -v n="$count" 'BEGIN {printf "  strongroom.db + WAL  %12d bytes  %7.0f bytes a secret\n", b, b / n}'
-    awk -v b="$audit" -v n="$count" 'BEGIN {printf "  audit trail + index  %12d bytes  %7.0f bytes a secret (one CreateSecret record each)\n", b, b / n}'
+    awk -v b="$db" -v n="$count" 'BEGIN {printf "  strongroom.db + WAL  %12.0f bytes  %7.0f bytes a secret\n", b, b / n}'
+    awk -v b="$audit" -v n="$count" 'BEGIN {printf "  audit trail + index  %12.0f bytes  %7.0f bytes a secret (one CreateSecret record each)\n", b, b / n}'
 }
 
 report_tables() {
