@@ -35,15 +35,15 @@ use strongroom_domain::listing::{Cursor, Sort, SortBy, SortKey};
 /// What one page of a listing may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListingLimits {
-    /// Most index entries the index-driven plan looks up and sorts (a name
-    /// prefix's count ten times, see `weight`).
+    /// Most index entries a page looks up and sorts (a name prefix's count
+    /// ten times, see `weight`).
     pub max_candidates: usize,
-    /// Most index entries a walk keeps to itself as a set of primary keys:
-    /// the narrowest filter's, to rule rows out on the sort index, and the
-    /// secrets whose tags could matter, so that others' are never read.
+    /// Most index entries a page turns into a set of primary keys: the
+    /// narrowest filter's, which rules rows out while a walk reads the sort
+    /// index, and the secrets whose tags could matter (others' are not read).
     pub max_joined: usize,
-    /// Most rows the sort-driven plan checks in Rust (rows that SQLite
-    /// already ruled out on the sort index's columns are not counted).
+    /// Most rows a walk checks a page (rows that SQLite already ruled out on
+    /// the sort index are not counted).
     pub max_scanned: usize,
 }
 
