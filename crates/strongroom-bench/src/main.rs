@@ -22,6 +22,7 @@
 //!   ([`policy_caller`]), so the cost of authorization shows in one run.
 
 mod policy_caller;
+mod scale;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -96,6 +97,10 @@ struct Args {
     /// resource policy), or both, each scenario run once per caller.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "admin")]
     callers: Vec<Caller>,
+    /// Instead of the load scenarios: seed or measure listings at scale
+    /// (`scripts/scale.sh`).
+    #[command(subcommand)]
+    scale: Option<scale::Command>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -749,6 +754,9 @@ async fn main() -> Result<()> {
         value,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
     });
+    if let Some(command) = &args.scale {
+        return scale::run(ctx, command).await;
+    }
     eprintln!(
         "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values",
         args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size

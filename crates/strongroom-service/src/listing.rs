@@ -1,25 +1,12 @@
 //! ListSecrets, and the filter / sort / page machinery BatchGetSecretValue shares.
 
 use crate::{RequestContext, Service, ServiceError};
-use strongroom_domain::filter::{Filter, matches_all};
+use strongroom_domain::filter::Filter;
+use strongroom_domain::listing::{Cursor, NEVER_ACCESSED, Sort, SortKey};
 use strongroom_domain::{Error, Secret};
-use strongroom_store::ReadTx;
+use strongroom_store::{ReadTx, SecretQuery};
 
-/// ListSecrets `SortBy`; AWS lists by creation date unless told otherwise.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SortBy {
-    #[default]
-    CreatedDate,
-    LastAccessedDate,
-    LastChangedDate,
-    Name,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Sort {
-    pub by: SortBy,
-    pub descending: bool,
-}
+pub use strongroom_domain::listing::SortBy;
 
 #[derive(Debug, Default)]
 pub struct ListSecretsInput {
@@ -42,7 +29,8 @@ pub struct Page<T> {
 }
 
 const OFFSET_TOKEN: &str = "sr1.";
-const CURSOR_TOKEN: &str = "sr2.";
+const ARN_CURSOR_TOKEN: &str = "sr2.";
+const CURSOR_TOKEN: &str = "sr3.";
 
 impl<T> Page<T> {
     /// Cuts `all` at the offset `token` encodes (for short, rarely changing
@@ -64,27 +52,6 @@ impl<T> Page<T> {
     }
 }
 
-/// The value a listing is sorted by, for one secret.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
-    Time(Option<i64>),
-    Name(String),
-}
-
-fn sort_key(s: &Secret, by: SortBy) -> SortKey {
-    match by {
-        SortBy::CreatedDate => SortKey::Time(Some(s.created.0)),
-        SortBy::LastAccessedDate => SortKey::Time(s.last_accessed.map(|t| t.0)),
-        SortBy::LastChangedDate => SortKey::Time(Some(s.last_changed.0)),
-        SortBy::Name => SortKey::Name(s.name.clone()),
-    }
-}
-
-fn order(sort: Sort, a: (&SortKey, &str), b: (&SortKey, &str)) -> std::cmp::Ordering {
-    let ord = a.0.cmp(b.0).then_with(|| a.1.cmp(b.1));
-    if sort.descending { ord.reverse() } else { ord }
-}
-
 fn hex(s: &str) -> String {
     crate::keys::hex(s.as_bytes())
 }
@@ -97,32 +64,52 @@ fn unhex(s: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-/// A cursor token: the sort key and ARN of the last secret returned, so the
-/// next page starts right after it even if secrets were created or deleted
-/// in between (an offset would skip or repeat items).
-fn encode_cursor(key: &SortKey, arn: &str) -> String {
-    let key = match key {
-        SortKey::Time(Some(t)) => format!("t{t}"),
-        SortKey::Time(None) => "t".to_owned(),
+/// A cursor token: the sort key and name of the last secret a page covered,
+/// so the next page starts right after it even if secrets were created or
+/// deleted in between (an offset would skip or repeat items).
+fn encode_cursor(cursor: &Cursor) -> String {
+    let key = match &cursor.key {
+        SortKey::Time(t) => format!("t{t}"),
         SortKey::Name(n) => format!("n{n}"),
     };
-    format!("{CURSOR_TOKEN}{}.{}", hex(&key), hex(arn))
+    format!("{CURSOR_TOKEN}{}.{}", hex(&key), hex(&cursor.name))
 }
 
-fn decode_cursor(token: &str) -> Option<(SortKey, String)> {
-    let (key, arn) = token.strip_prefix(CURSOR_TOKEN)?.split_once('.')?;
-    let key = unhex(key)?;
-    let key = match key.split_at_checked(1)? {
-        ("t", "") => SortKey::Time(None),
-        ("t", t) => SortKey::Time(Some(t.parse().ok()?)),
+/// Reads a cursor token made for `sort`. Tokens of the previous format
+/// (`sr2.`, which named the secret by ARN) are still read.
+fn decode_cursor(token: &str, sort: Sort) -> Option<Cursor> {
+    let (body, by_arn) = match token.strip_prefix(CURSOR_TOKEN) {
+        Some(body) => (body, false),
+        None => (token.strip_prefix(ARN_CURSOR_TOKEN)?, true),
+    };
+    let (key, name) = body.split_once('.')?;
+    let key = match unhex(key)?.split_at_checked(1)? {
+        ("t", "") => SortKey::Time(NEVER_ACCESSED),
+        ("t", t) => SortKey::Time(t.parse().ok()?),
         ("n", n) => SortKey::Name(n.to_owned()),
         _ => return None,
     };
-    Some((key, unhex(arn)?))
+    let mut name = unhex(name)?;
+    if by_arn {
+        // …:secret:<name>-<6 characters>
+        let resource = name.split_once(":secret:")?.1;
+        name = resource.get(..resource.len().checked_sub(7)?)?.to_owned();
+    }
+    let fits = matches!(
+        (sort.by, &key),
+        (SortBy::Name, SortKey::Name(_))
+            | (
+                SortBy::CreatedDate | SortBy::LastAccessedDate | SortBy::LastChangedDate,
+                SortKey::Time(_)
+            )
+    );
+    fits.then_some(Cursor { key, name })
 }
 
 /// One page of the caller's secrets that pass `filters`, in `sort` order,
-/// starting after the cursor in `token`.
+/// starting after the cursor in `token`. The store finds them through its
+/// indexes and bounds the work of a page, so a page may be short (even
+/// empty) and still carry a token, as AWS's may.
 pub(crate) fn page_of_secrets(
     tx: &dyn ReadTx,
     ctx: &RequestContext,
@@ -132,31 +119,21 @@ pub(crate) fn page_of_secrets(
     size: usize,
     token: Option<&str>,
 ) -> Result<Page<Secret>, ServiceError> {
-    let cursor = token
-        .map(|t| decode_cursor(t).ok_or(Error::InvalidNextToken))
+    let after = token
+        .map(|t| decode_cursor(t, sort).ok_or(Error::InvalidNextToken))
         .transpose()?;
-    let mut secrets: Vec<(SortKey, Secret)> = tx
-        .list_secrets(ctx.account(), &ctx.region)?
-        .into_iter()
-        .filter(|s| include_planned_deletion || !s.is_scheduled_for_deletion())
-        .filter(|s| matches_all(s, filters))
-        .map(|s| (sort_key(&s, sort.by), s))
-        .filter(|(k, s)| {
-            cursor
-                .as_ref()
-                .is_none_or(|(ck, carn)| order(sort, (k, &s.arn), (ck, carn)).is_gt())
-        })
-        .collect();
-    secrets.sort_by(|(ka, a), (kb, b)| order(sort, (ka, &a.arn), (kb, &b.arn)));
-    let more = secrets.len() > size;
-    secrets.truncate(size);
-    let next_token = match secrets.last() {
-        Some((k, s)) if more => Some(encode_cursor(k, &s.arn)),
-        _ => None,
-    };
+    let page = tx.page_secrets(&SecretQuery {
+        account: ctx.account(),
+        region: &ctx.region,
+        filters,
+        include_planned_deletion,
+        sort,
+        after: after.as_ref(),
+        limit: size,
+    })?;
     Ok(Page {
-        items: secrets.into_iter().map(|(_, s)| s).collect(),
-        next_token,
+        items: page.secrets,
+        next_token: page.next.as_ref().map(encode_cursor),
     })
 }
 
@@ -209,18 +186,46 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        for key in [
-            SortKey::Time(Some(-5)),
-            SortKey::Time(None),
-            SortKey::Name("a.b/c-d".into()),
+        let by_date = Sort::default();
+        let by_name = Sort {
+            by: SortBy::Name,
+            descending: true,
+        };
+        for (key, sort) in [
+            (SortKey::Time(-5), by_date),
+            (SortKey::Time(NEVER_ACCESSED), by_date),
+            (SortKey::Name("a.b/c-d".into()), by_name),
         ] {
-            let t = encode_cursor(&key, "arn:aws:secretsmanager:r:1:secret:x-abcdef");
-            assert_eq!(
-                decode_cursor(&t),
-                Some((key, "arn:aws:secretsmanager:r:1:secret:x-abcdef".to_owned()))
-            );
+            let cursor = Cursor {
+                key,
+                name: "a.b/c-d".into(),
+            };
+            assert_eq!(decode_cursor(&encode_cursor(&cursor), sort), Some(cursor));
         }
-        assert_eq!(decode_cursor("sr2.zz.00"), None);
-        assert_eq!(decode_cursor("sr1.5"), None);
+        assert_eq!(decode_cursor("sr3.zz.00", by_date), None);
+        assert_eq!(decode_cursor("sr1.5", by_date), None);
+        // A token of one sort order is no good for another.
+        let name_token = encode_cursor(&Cursor {
+            key: SortKey::Name("x".into()),
+            name: "x".into(),
+        });
+        assert_eq!(decode_cursor(&name_token, by_date), None);
+    }
+
+    #[test]
+    fn tokens_of_the_previous_format_still_page_on() {
+        let arn = "arn:aws:secretsmanager:r:1:secret:prod/db-x-abcdef";
+        let old = |key: &str| format!("{ARN_CURSOR_TOKEN}{}.{}", hex(key), hex(arn));
+        assert_eq!(
+            decode_cursor(&old("t"), Sort::default()),
+            Some(Cursor {
+                key: SortKey::Time(NEVER_ACCESSED),
+                name: "prod/db-x".into()
+            })
+        );
+        assert_eq!(
+            decode_cursor(&old("t17"), Sort::default()).map(|c| c.key),
+            Some(SortKey::Time(17))
+        );
     }
 }

@@ -99,10 +99,28 @@ async fn paging_10000_secrets_with_filters_yields_each_once() {
     let service = Arc::new(service);
     seed(service.clone()).await;
 
-    // Each case pages through a few thousand matches at most: a page still
-    // costs a pass over the region here, and the test must stay quick.
+    // Pages come from the store's indexes (a name range, the word index, a
+    // sort index walked from the cursor), each page a bounded amount of
+    // work: the whole region unfiltered, and filters both selective and not.
     type Case = (Vec<Filter>, SortBy, bool, Box<dyn Fn(usize) -> bool>);
     let cases: Vec<Case> = vec![
+        (vec![], SortBy::CreatedDate, false, Box::new(|_| true)),
+        (vec![], SortBy::Name, true, Box::new(|_| true)),
+        // Never read: all tie, and the name breaks the ties.
+        (vec![], SortBy::LastAccessedDate, true, Box::new(|_| true)),
+        // Half the region: walked in sort order, not looked up by word.
+        (
+            vec![filter(FilterKey::All, &["app"])],
+            SortBy::LastChangedDate,
+            true,
+            Box::new(|i| i % 4 < 2),
+        ),
+        (
+            vec![filter(FilterKey::TagKey, &["Cost"])],
+            SortBy::Name,
+            false,
+            Box::new(|i| i % 3 == 0),
+        ),
         // `AppBeta` spans two words of the name; `app` would find AppGamma too.
         (
             vec![filter(FilterKey::All, &["AppBeta"])],

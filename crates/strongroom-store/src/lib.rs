@@ -22,7 +22,36 @@ pub use iam::{IamReadTx, IamWriteTx};
 pub use records::{AccessKeyRecord, AccessKeyUse, KmsKeyRecord, StoredValue};
 pub use save::save_secret;
 
+use strongroom_domain::filter::Filter;
+use strongroom_domain::listing::{Cursor, Sort};
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
+
+/// What [`ReadTx::page_secrets`] lists: the secrets of `account` and
+/// `region` that pass every filter (`strongroom_domain::filter::matches_all`
+/// is the definition) and, unless `include_planned_deletion`, are not
+/// scheduled for deletion, in `sort` order, strictly after `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretQuery<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub filters: &'a [Filter],
+    pub include_planned_deletion: bool,
+    pub sort: Sort,
+    pub after: Option<&'a Cursor>,
+    /// At most this many secrets (a page holds at least room for one).
+    pub limit: usize,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretPage {
+    pub secrets: Vec<Secret>,
+    /// Where the next page starts (`after`), `None` once the listing is
+    /// done. A store bounds the work one page may cost, so a page can hold
+    /// fewer than `limit` secrets, even none, and still have a `next`;
+    /// following `next` to the end yields every match exactly once.
+    pub next: Option<Cursor>,
+}
 
 /// Queries available in every transaction (the IAM ones are in [`IamReadTx`]).
 pub trait ReadTx: IamReadTx {
@@ -35,8 +64,9 @@ pub trait ReadTx: IamReadTx {
     ) -> Result<Option<Secret>, StoreError>;
     /// The encrypted value of one version, if it has one.
     fn load_value(&self, arn: &str, version_id: &str) -> Result<Option<StoredValue>, StoreError>;
-    /// Every secret of one account and region, scheduled ones included.
-    fn list_secrets(&self, account: &str, region: &str) -> Result<Vec<Secret>, StoreError>;
+    /// One page of a filtered, sorted listing, found through indexes: the
+    /// work is bounded per page, never a pass over the region.
+    fn page_secrets(&self, query: &SecretQuery<'_>) -> Result<SecretPage, StoreError>;
     /// ARNs of secrets whose recovery window ended at or before `now`.
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
     fn kms_key(

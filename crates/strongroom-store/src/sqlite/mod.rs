@@ -7,9 +7,13 @@
 //! caller's thread on a pooled read-only connection.
 
 mod iam;
+mod listing;
 mod probe;
 mod schema;
 mod tx;
+mod words;
+
+pub use listing::ListingLimits;
 
 use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
 use probe::Probe;
@@ -37,6 +41,7 @@ pub struct SqliteStore {
     /// Shared with the writer thread; see `probe.rs`.
     #[cfg_attr(not(test), allow(dead_code))]
     probe: Arc<Probe>,
+    listing: ListingLimits,
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
@@ -102,7 +107,15 @@ impl SqliteStore {
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
             probe,
+            listing: ListingLimits::default(),
         })
+    }
+
+    /// Bounds the work of one listing page differently (tests use small
+    /// bounds to take every path on little data).
+    pub fn with_listing_limits(mut self, limits: ListingLimits) -> SqliteStore {
+        self.listing = limits;
+        self
     }
 
     /// Stops accepting writes, lets queued ones commit, and joins the writer.
@@ -156,6 +169,7 @@ impl Store for SqliteStore {
         let result = f(&SqliteTx {
             conn: &conn,
             scrub: None,
+            listing: self.listing,
         });
         let end = conn
             .execute_batch("COMMIT")
@@ -241,6 +255,7 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>, scrub: &Cell<bool>, probe:
         let mut tx = SqliteTx {
             conn,
             scrub: Some(scrub),
+            listing: ListingLimits::default(),
         };
         // `write_then` catches its closure's panics; this catches the rest.
         let (ok, completion) =

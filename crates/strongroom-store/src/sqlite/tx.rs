@@ -1,10 +1,15 @@
 //! `ReadTx` / `WriteTx` over one SQLite connection inside a transaction.
 
 use super::db_err;
-use crate::{AccessKeyRecord, KmsKeyRecord, ReadTx, StoreError, StoredValue, WriteTx};
+use super::{ListingLimits, words};
+use crate::{
+    AccessKeyRecord, KmsKeyRecord, ReadTx, SecretPage, SecretQuery, StoreError, StoredValue,
+    WriteTx,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use strongroom_domain::filter::{Searchable, description_index_keys, index_keys, tag_index_keys};
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
 pub struct SqliteTx<'c> {
@@ -12,6 +17,8 @@ pub struct SqliteTx<'c> {
     /// Set by a write that deletes a secret's ciphertext: the writer then
     /// checkpoints and truncates the WAL after the commit (`None` in reads).
     pub scrub: Option<&'c Cell<bool>>,
+    /// What one page of a listing may cost.
+    pub listing: ListingLimits,
 }
 
 const SECRET_COLUMNS: &str = "pk, arn, account, region, name, description, kms_key_id, secret_type, created, \
@@ -80,25 +87,48 @@ impl SqliteTx<'_> {
             .collect::<Result<_, _>>()
             .map_err(&err)?;
         if tagged {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT key, value FROM tags WHERE secret_pk = ?1 ORDER BY position",
-                )
-                .map_err(&err)?;
-            secret.tags = Some(
-                stmt.query_map([pk], |r| {
-                    Ok(Tag {
-                        key: r.get(0)?,
-                        value: r.get(1)?,
-                    })
-                })
-                .map_err(&err)?
-                .collect::<Result<_, _>>()
-                .map_err(&err)?,
-            );
+            secret.tags = Some(self.tags_of(pk)?);
         }
         Ok(secret)
+    }
+
+    /// A secret's tags, in order.
+    pub(super) fn tags_of(&self, pk: i64) -> Result<Vec<Tag>, StoreError> {
+        let err = db_err("loading tags");
+        self.conn
+            .prepare_cached("SELECT key, value FROM tags WHERE secret_pk = ?1 ORDER BY position")
+            .map_err(&err)?
+            .query_map([pk], |r| {
+                Ok(Tag {
+                    key: r.get(0)?,
+                    value: r.get(1)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    /// The whole secret with primary key `pk`.
+    pub(super) fn secret_by_pk(&self, pk: i64) -> Result<Option<Secret>, StoreError> {
+        self.find_one(
+            &format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE pk = ?1"),
+            params![pk],
+        )
+    }
+
+    /// The primary key, name and description of the secret `arn`.
+    fn searchable_row(
+        &self,
+        arn: &str,
+    ) -> Result<Option<(i64, String, Option<String>)>, StoreError> {
+        let err = db_err("finding a secret");
+        self.conn
+            .prepare_cached("SELECT pk, name, description FROM secrets WHERE arn = ?1")
+            .map_err(&err)?
+            .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+            .map_err(&err)
     }
 
     fn find_one(
@@ -189,83 +219,8 @@ impl ReadTx for SqliteTx<'_> {
         })
     }
 
-    fn list_secrets(&self, account: &str, region: &str) -> Result<Vec<Secret>, StoreError> {
-        let err = db_err("listing secrets");
-        let rows: Vec<(i64, bool, Secret)> = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {SECRET_COLUMNS} FROM secrets WHERE account = ?1 AND region = ?2 ORDER BY pk"
-            ))
-            .map_err(&err)?
-            .query_map(params![account, region], secret_row)
-            .map_err(&err)?
-            .collect::<Result<_, _>>()
-            .map_err(&err)?;
-        // Three more queries for the whole region, not three per secret.
-        let mut by_pk: HashMap<i64, Secret> = HashMap::with_capacity(rows.len());
-        let mut order = Vec::with_capacity(rows.len());
-        for (pk, tagged, mut secret) in rows {
-            if tagged {
-                secret.tags = Some(Vec::new());
-            }
-            order.push(pk);
-            by_pk.insert(pk, secret);
-        }
-        let scope = "JOIN secrets s ON s.pk = x.secret_pk WHERE s.account = ?1 AND s.region = ?2";
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT x.secret_pk, x.version_id, x.created, x.last_accessed, x.ciphertext IS NOT NULL \
-                 FROM versions x {scope} ORDER BY x.secret_pk, x.created, x.seq"
-            ))
-            .map_err(&err)?;
-        let mut rows = stmt.query(params![account, region]).map_err(&err)?;
-        while let Some(r) = rows.next().map_err(&err)? {
-            if let Some(secret) = by_pk.get_mut(&r.get(0).map_err(&err)?) {
-                secret.versions.push(Version {
-                    id: r.get(1).map_err(&err)?,
-                    created: Timestamp(r.get(2).map_err(&err)?),
-                    last_accessed: ts(r.get(3).map_err(&err)?),
-                    has_value: r.get(4).map_err(&err)?,
-                });
-            }
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT x.secret_pk, x.stage, x.version_id FROM stages x {scope}"
-            ))
-            .map_err(&err)?;
-        let mut rows = stmt.query(params![account, region]).map_err(&err)?;
-        while let Some(r) = rows.next().map_err(&err)? {
-            if let Some(secret) = by_pk.get_mut(&r.get(0).map_err(&err)?) {
-                secret
-                    .stages
-                    .insert(r.get(1).map_err(&err)?, r.get(2).map_err(&err)?);
-            }
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT x.secret_pk, x.key, x.value FROM tags x {scope} ORDER BY x.secret_pk, x.position"
-            ))
-            .map_err(&err)?;
-        let mut rows = stmt.query(params![account, region]).map_err(&err)?;
-        while let Some(r) = rows.next().map_err(&err)? {
-            if let Some(tags) = by_pk
-                .get_mut(&r.get(0).map_err(&err)?)
-                .and_then(|s| s.tags.as_mut())
-            {
-                tags.push(Tag {
-                    key: r.get(1).map_err(&err)?,
-                    value: r.get(2).map_err(&err)?,
-                });
-            }
-        }
-        Ok(order
-            .into_iter()
-            .filter_map(|pk| by_pk.remove(&pk))
-            .collect())
+    fn page_secrets(&self, query: &SecretQuery<'_>) -> Result<SecretPage, StoreError> {
+        super::listing::page(self, query)
     }
 
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError> {
@@ -350,10 +305,21 @@ impl WriteTx for SqliteTx<'_> {
         if let Some(tags) = &s.tags {
             self.write_tags(&s.arn, tags)?;
         }
-        Ok(())
+        let pk = self.conn.last_insert_rowid();
+        words::insert(self.conn, pk, index_keys(&Searchable::from(s)).iter())
     }
 
     fn update_secret(&mut self, s: &Secret) -> Result<(), StoreError> {
+        if let Some((pk, _, old)) = self.searchable_row(&s.arn)?
+            && old != s.description
+        {
+            words::change(
+                self.conn,
+                pk,
+                &description_index_keys(old.as_deref()),
+                &description_index_keys(s.description.as_deref()),
+            )?;
+        }
         self.exec(
             "updating a secret",
             "UPDATE secrets SET description = ?2, kms_key_id = ?3, secret_type = ?4, last_changed = ?5, \
@@ -375,6 +341,15 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn replace_tags(&mut self, arn: &str, tags: Option<&[Tag]>) -> Result<(), StoreError> {
+        if let Some((pk, _, _)) = self.searchable_row(arn)? {
+            let old = self.tags_of(pk)?;
+            words::change(
+                self.conn,
+                pk,
+                &tag_index_keys(&old),
+                &tag_index_keys(tags.unwrap_or_default()),
+            )?;
+        }
         self.exec(
             "replacing tags",
             "DELETE FROM tags WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1)",
@@ -451,6 +426,16 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn delete_secret(&mut self, arn: &str) -> Result<(), StoreError> {
+        if let Some((pk, name, description)) = self.searchable_row(arn)? {
+            let tags = self.tags_of(pk)?;
+            let keys = index_keys(&Searchable {
+                name: &name,
+                description: description.as_deref(),
+                region: "",
+                tags: &tags,
+            });
+            words::change(self.conn, pk, &keys, &Default::default())?;
+        }
         self.exec(
             "deleting a secret",
             "DELETE FROM secrets WHERE arn = ?1",
