@@ -464,16 +464,81 @@ async fn role_identities_carry_the_trust_policy_and_policies() {
 /// A database as the V1 schema left it: the bootstrap `root` key of an
 /// account, sealed by the root key the way V1 sealed it. (Only the tables
 /// the migrations touch: `secrets` gains a column later.)
+const V1_SCHEMA: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    account       TEXT NOT NULL,
+    principal     TEXT NOT NULL,
+    sealed_secret BLOB NOT NULL,
+    created       INTEGER NOT NULL
+);
+CREATE TABLE kms_keys (
+    key_id          TEXT PRIMARY KEY,
+    account         TEXT NOT NULL,
+    region          TEXT NOT NULL,
+    alias           TEXT NOT NULL,
+    sealed_material BLOB NOT NULL,
+    created         INTEGER NOT NULL,
+    UNIQUE (account, region, alias)
+);
+CREATE TABLE secrets (
+    pk            INTEGER PRIMARY KEY,
+    arn           TEXT NOT NULL UNIQUE,
+    account       TEXT NOT NULL,
+    region        TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    description   TEXT,
+    kms_key_id    TEXT,
+    secret_type   TEXT,
+    created       INTEGER NOT NULL,
+    last_changed  INTEGER NOT NULL,
+    last_accessed INTEGER,
+    deleted       INTEGER,
+    purge_after   INTEGER,
+    tagged        INTEGER NOT NULL DEFAULT 0,
+    -- a name is taken while its secret exists, scheduled for deletion or not
+    UNIQUE (account, region, name)
+);
+CREATE INDEX secrets_purge ON secrets (purge_after) WHERE purge_after IS NOT NULL;
+CREATE TABLE versions (
+    secret_pk     INTEGER NOT NULL REFERENCES secrets (pk) ON DELETE CASCADE,
+    version_id    TEXT NOT NULL,
+    created       INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    last_accessed INTEGER,
+    key_id        TEXT,
+    wrapped_key   BLOB,
+    ciphertext    BLOB,
+    PRIMARY KEY (secret_pk, version_id)
+) WITHOUT ROWID;
+-- one row per label: the primary key makes "a label sits on at most one
+-- version" a database invariant, not just a service rule
+CREATE TABLE stages (
+    secret_pk  INTEGER NOT NULL,
+    stage      TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    PRIMARY KEY (secret_pk, stage),
+    FOREIGN KEY (secret_pk, version_id) REFERENCES versions (secret_pk, version_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE tags (
+    secret_pk INTEGER NOT NULL REFERENCES secrets (pk) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    key       TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (secret_pk, position)
+) WITHOUT ROWID;
+"#;
+
 fn v1_database(path: &std::path::Path, root: &strongroom_crypto::RootKey, id: &str, secret: &str) {
     let conn = rusqlite::Connection::open(path).expect("open");
-    conn.execute_batch(
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-         CREATE TABLE access_keys (access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, principal TEXT NOT NULL,
-                                   sealed_secret BLOB NOT NULL, created INTEGER NOT NULL);
-         CREATE TABLE secrets (pk INTEGER PRIMARY KEY);
-         PRAGMA user_version = 1;",
-    )
-    .expect("v1 tables");
+    // Schema V1 as it shipped (frozen: later versions migrate from it).
+    conn.execute_batch(V1_SCHEMA).expect("v1 tables");
+    conn.execute_batch("PRAGMA user_version = 1;")
+        .expect("v1 version");
     let sealed = seal(
         &root.0,
         format!("access-key:{id}").as_bytes(),
