@@ -47,7 +47,7 @@ pub fn parse_amz_date(value: &str) -> Option<i64> {
         .ok()?;
     let ts = date
         .to_datetime(time)
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .ok()?
         .timestamp();
     Some(ts.as_millisecond())

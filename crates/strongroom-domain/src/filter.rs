@@ -625,7 +625,7 @@ mod tests {
     /// A filter value likely to match `source`: a piece of it from a random
     /// character on, maybe in another case, maybe negated.
     fn value_from(rng: &mut rand::rngs::StdRng, source: &str) -> String {
-        use rand::Rng;
+        use rand::RngExt;
         let chars: Vec<char> = source.chars().collect();
         let start = rng.random_range(0..=chars.len());
         let end = rng.random_range(start..=chars.len());
@@ -639,7 +639,7 @@ mod tests {
 
     #[test]
     fn probes_find_every_secret_a_filter_matches() {
-        use rand::{Rng, SeedableRng};
+        use rand::{RngExt, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let keys = [
             FilterKey::Name,
@@ -694,7 +694,7 @@ mod tests {
 
     #[test]
     fn tags_no_tag_probe_finds_do_not_change_an_outcome() {
-        use rand::{Rng, SeedableRng};
+        use rand::{RngExt, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(11);
         let keys = [FilterKey::All, FilterKey::TagKey, FilterKey::TagValue];
         let mut unchanged = 0;

@@ -7,7 +7,7 @@
 //! errors are IAM's, not Secrets Manager's [`crate::Error`]).
 
 use crate::Timestamp;
-use rand::Rng;
+use rand::RngExt;
 
 /// The partition every ARN names.
 const PARTITION: &str = "aws";

@@ -1,7 +1,7 @@
 //! Secret names, ARNs and the three ways a `SecretId` can name a secret.
 
 use crate::Error;
-use rand::Rng;
+use rand::RngExt;
 
 /// Characters AWS allows in a secret name besides ASCII letters and digits.
 const NAME_PUNCTUATION: &[u8] = b"/_+=.@-";

@@ -1,7 +1,7 @@
 //! GetRandomPassword: draws from the OS-seeded CSPRNG.
 
 use crate::Error;
-use rand::Rng;
+use rand::RngExt;
 use rand::seq::SliceRandom;
 
 const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";

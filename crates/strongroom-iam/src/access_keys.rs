@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::validate::{ACCESS_KEY_ID, Checks, EXISTING_USER_NAME};
 use crate::{Iam, lookup};
-use rand::Rng;
+use rand::RngExt;
 use strongroom_crypto::seal;
 use strongroom_domain::Timestamp;
 use strongroom_domain::iam::{AccessKeyStatus, IdKind, access_key_seal_context, new_unique_id};

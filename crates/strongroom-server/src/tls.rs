@@ -232,7 +232,7 @@ fn generate(names: Vec<String>) -> Result<Generated, TlsError> {
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
         KeyPair, KeyUsagePurpose, date_time_ymd,
     };
-    let year = jiff::Zoned::now().year();
+    let year = jiff::ZonedDateTime::now().year();
     let validity = |params: &mut CertificateParams| {
         params.not_before = date_time_ymd(i32::from(year) - 1, 1, 1);
         params.not_after = date_time_ymd(i32::from(year) + 10, 1, 1);

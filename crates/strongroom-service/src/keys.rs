@@ -3,7 +3,7 @@
 //! IAM's: `strongroom-iam`.)
 
 use crate::{Service, ServiceError};
-use rand::Rng;
+use rand::RngExt;
 use std::sync::Arc;
 use strongroom_crypto::{Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;

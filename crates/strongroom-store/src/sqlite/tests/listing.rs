@@ -9,7 +9,7 @@ use crate::sqlite::{ListingLimits, SqliteStore, schema};
 use crate::{SecretQuery, Store, StoredValue, save_secret};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::sync::Arc;
 use strongroom_domain::filter::{Filter, FilterKey, matches_all};
 use strongroom_domain::listing::{Cursor, Sort, SortBy};
