@@ -24,6 +24,20 @@ pub use save::save_secret;
 
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
+/// Runs `f`, which blocks, without stalling a tokio worker: through
+/// `block_in_place` on a multi-threaded runtime's worker; directly anywhere
+/// else (a current-thread runtime, where `block_in_place` is not allowed,
+/// a blocking thread, or no runtime).
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// Queries available in every transaction (the IAM ones are in [`IamReadTx`]).
 pub trait ReadTx: IamReadTx {
     fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError>;
@@ -71,6 +85,15 @@ pub trait WriteTx: ReadTx + IamWriteTx {
         at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
+    /// Moves the LastAccessedDate of the secret and of one of its versions
+    /// forward to `day`, never back (so writers that race, or nodes that
+    /// flush late, cannot undo a later access). True if a row changed.
+    fn record_access(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        day: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Attaches `stage` to `version_id`, taking it off any other version.
     fn set_stage(&mut self, arn: &str, stage: &str, version_id: &str) -> Result<(), StoreError>;
     fn remove_stage(&mut self, arn: &str, stage: &str) -> Result<(), StoreError>;
@@ -91,6 +114,9 @@ pub trait WriteTx: ReadTx + IamWriteTx {
 pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> (bool, WriteCompletion) + Send>;
 /// Called with `None` when the commit is durable, or the commit's error.
 pub type WriteCompletion = Box<dyn FnOnce(Option<StoreError>) + Send>;
+/// A read closure, type-erased: called once, with a snapshot or with the
+/// reason none could be taken.
+pub type ReadJob = Box<dyn FnOnce(Result<&dyn ReadTx, StoreError>) + Send>;
 
 /// A transactional store. Implementations: [`sqlite::SqliteStore`].
 pub trait Store: Send + Sync + 'static {
@@ -99,6 +125,22 @@ pub trait Store: Send + Sync + 'static {
         &self,
         f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Runs `job` against a consistent snapshot, off the caller's thread
+    /// (SQLite: on its pool of reader threads), so that an async caller
+    /// never blocks on the database. This default runs it on the calling
+    /// thread; a backend with its own threads or async I/O overrides it.
+    fn submit_read(&self, job: ReadJob) {
+        let mut job = Some(job);
+        let outcome = self.read_dyn(&mut |tx| {
+            if let Some(job) = job.take() {
+                job(Ok(tx));
+            }
+            Ok(())
+        });
+        if let (Some(job), Err(e)) = (job, outcome) {
+            job(Err(e));
+        }
+    }
     /// Queues a write; its completion runs after the commit.
     fn submit_write(&self, job: WriteJob);
     /// True when no other process can write this store, so a cache that
@@ -109,20 +151,49 @@ pub trait Store: Send + Sync + 'static {
 }
 
 impl dyn Store {
-    /// Runs a read-only closure in a snapshot.
+    /// Runs a read-only closure in a snapshot, on the calling thread. Called
+    /// on a worker of a multi-threaded tokio runtime, it tells tokio first
+    /// (`block_in_place`), which moves the worker's other tasks to another
+    /// thread meanwhile. Request paths use [`read_async`](Self::read_async).
     pub fn read<T, E>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let mut f = Some(f);
         let mut out: Option<Result<T, E>> = None;
-        self.read_dyn(&mut |tx| {
-            if let Some(f) = f.take() {
-                out = Some(f(tx));
-            }
-            Ok(())
+        blocking(|| {
+            self.read_dyn(&mut |tx| {
+                if let Some(f) = f.take() {
+                    out = Some(f(tx));
+                }
+                Ok(())
+            })
         })?;
         out.unwrap_or_else(|| Err(StoreError::Closed.into()))
+    }
+
+    /// Runs a read-only closure in a snapshot off the async workers
+    /// ([`Store::submit_read`]) and resolves with its result. A closure
+    /// that panics fails the read (`StoreError::JobPanicked`).
+    pub async fn read_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&dyn ReadTx) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        self.submit_read(Box::new(move |snapshot| {
+            let outcome = match snapshot {
+                Ok(rtx) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(rtx)))
+                    .unwrap_or_else(|_| Err(StoreError::JobPanicked.into())),
+                Err(e) => Err(e.into()),
+            };
+            let _ = tx.send(outcome);
+        }));
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Closed.into()),
+        }
     }
 
     /// Runs `f` in a write transaction and resolves once the result is

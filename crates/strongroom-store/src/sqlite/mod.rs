@@ -3,14 +3,17 @@
 //!
 //! Writes go to one writer thread that drains its queue into a single
 //! transaction, each job inside its own SAVEPOINT, and commits once: N
-//! concurrent writers cost one fsync (group commit). Reads run on the
-//! caller's thread on a pooled read-only connection.
+//! concurrent writers cost one fsync (group commit). Reads submitted with
+//! `submit_read` (`read_async`) run on a few reader threads
+//! (`readers.rs`), each with its own read-only connection; `read_dyn` runs
+//! on the caller's thread on a pooled read-only connection.
 
 mod iam;
+mod readers;
 mod schema;
 mod tx;
 
-use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
+use crate::{ReadJob, ReadTx, Store, StoreError, WriteCompletion, WriteJob};
 use rusqlite::Connection;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -31,7 +34,10 @@ pub struct SqliteStore {
     _lock: std::fs::File,
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Idle connections for `read_dyn` (reads on the caller's thread).
     readers: Mutex<Vec<Connection>>,
+    /// The reader threads of `submit_read`.
+    reader_threads: readers::Readers,
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
@@ -80,13 +86,17 @@ impl SqliteStore {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
+        let reader_threads = readers::Readers::start(path, readers::default_threads())?;
         let (sender, receiver) = mpsc::channel::<WriteJob>();
         let handle = std::thread::Builder::new()
             .name("strongroom-sqlite-writer".into())
             .spawn(move || writer_loop(conn, receiver))
-            .map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                message: e.to_string(),
+            .map_err(|e| {
+                reader_threads.close();
+                StoreError::Open {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                }
             })?;
         Ok(SqliteStore {
             path: path.to_owned(),
@@ -94,11 +104,14 @@ impl SqliteStore {
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
+            reader_threads,
         })
     }
 
-    /// Stops accepting writes, lets queued ones commit, and joins the writer.
+    /// Stops accepting writes, lets queued ones commit, and joins the writer;
+    /// lets queued reads finish and joins the reader threads.
     pub fn close(&self) {
+        self.reader_threads.close();
         if let Ok(mut w) = self.writer.lock() {
             w.take();
         }
@@ -156,6 +169,10 @@ impl Store for SqliteStore {
             self.return_reader(conn);
         }
         result.and(end)
+    }
+
+    fn submit_read(&self, job: ReadJob) {
+        self.reader_threads.submit(job);
     }
 
     fn submit_write(&self, job: WriteJob) {

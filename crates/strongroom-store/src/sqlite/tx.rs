@@ -422,6 +422,28 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn record_access(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        day: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let secret = self.exec(
+            "recording an access",
+            "UPDATE secrets SET last_accessed = ?2 \
+             WHERE arn = ?1 AND (last_accessed IS NULL OR last_accessed < ?2)",
+            params![arn, day.0],
+        )?;
+        let version = self.exec(
+            "recording an access",
+            "UPDATE versions SET last_accessed = ?3 \
+             WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2 \
+             AND (last_accessed IS NULL OR last_accessed < ?3)",
+            params![arn, version_id, day.0],
+        )?;
+        Ok(secret + version > 0)
+    }
+
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError> {
         self.exec(
             "deleting a version",
