@@ -108,13 +108,13 @@ async fn purge_waits_for_the_recovery_window() {
     clock.0.fetch_add(1, Ordering::SeqCst);
     assert_eq!(service.purge_expired().await.expect("purge"), 1);
     assert!(matches!(
-        service.describe_secret(&caller(), "a"),
+        service.describe_secret(&caller(), "a").await,
         Err(ServiceError::Domain(Error::SecretNotFound))
     ));
     // b has the default 30-day window and is still there, restorable.
     assert!(
         service
-            .describe_secret(&caller(), "b")
+            .describe_secret(&caller(), "b").await
             .expect("b")
             .deleted
             .is_some()
@@ -135,7 +135,7 @@ async fn last_accessed_is_day_granular() {
     create(&service, "a").await;
     assert_eq!(
         service
-            .describe_secret(&caller(), "a")
+            .describe_secret(&caller(), "a").await
             .expect("d")
             .last_accessed,
         None
@@ -151,7 +151,7 @@ async fn last_accessed_is_day_granular() {
     let day = Timestamp(1_700_000_000_000).truncate_to_day();
     assert_eq!(
         service
-            .describe_secret(&caller(), "a")
+            .describe_secret(&caller(), "a").await
             .expect("d")
             .last_accessed,
         Some(day)
@@ -161,7 +161,7 @@ async fn last_accessed_is_day_granular() {
         .get_secret_value(&caller(), &get)
         .await
         .expect("get");
-    let secret = service.describe_secret(&caller(), "a").expect("d");
+    let secret = service.describe_secret(&caller(), "a").await.expect("d");
     assert_eq!(secret.last_accessed, Some(day.plus_days(1)));
     assert_eq!(secret.versions[0].last_accessed, Some(day.plus_days(1)));
 }
@@ -170,7 +170,7 @@ async fn last_accessed_is_day_granular() {
 async fn failed_write_leaves_nothing_behind() {
     let (_dir, service, _clock) = setup();
     create(&service, "a").await;
-    let before = service.describe_secret(&caller(), "a").expect("d");
+    let before = service.describe_secret(&caller(), "a").await.expect("d");
     // 21 labels: rejected after the version was staged in memory.
     let stages: Vec<String> = (0..21).map(|i| format!("L{i}")).collect();
     let err = service
@@ -188,7 +188,7 @@ async fn failed_write_leaves_nothing_behind() {
         err,
         Err(ServiceError::Domain(Error::TooManyStages))
     ));
-    assert_eq!(service.describe_secret(&caller(), "a").expect("d"), before);
+    assert_eq!(service.describe_secret(&caller(), "a").await.expect("d"), before);
 }
 
 #[tokio::test]
@@ -220,7 +220,7 @@ async fn values_round_trip_through_encryption() {
     assert_eq!(got.value, SecretValue::Binary(bytes));
     // Another region is another namespace.
     let elsewhere = caller_in("eu-west-1");
-    assert!(service.describe_secret(&elsewhere, "bin").is_err());
+    assert!(service.describe_secret(&elsewhere, "bin").await.is_err());
 }
 
 #[tokio::test]
