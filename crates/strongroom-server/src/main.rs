@@ -168,6 +168,10 @@ struct ServeArgs {
     /// window has ended.
     #[arg(long, default_value_t = 60)]
     purge_interval_secs: u64,
+    /// Seconds between writes of LastAccessedDate (reads note it in
+    /// memory; a crash loses at most this interval's).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    access_flush_interval_secs: u64,
     /// The audit trail: every call, chained and durable before it is
     /// answered (`file`); also streamed to stdout (`stdout`); or none (`off`).
     #[arg(long, env = "STRONGROOM_AUDIT_LOG", value_enum, default_value_t = AuditLogMode::File)]
@@ -533,7 +537,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tasks.spawn(jobs::access_flush_loop(
         service.clone(),
-        ACCESS_FLUSH_INTERVAL,
+        Duration::from_secs(args.access_flush_interval_secs),
         shutdown.clone(),
     ));
     tasks.spawn(wait_for_signal(shutdown.clone()));
@@ -587,10 +591,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
-
-/// How often the LastAccessedDate of reads is written (a crash loses at
-/// most this interval's).
-const ACCESS_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How often ended flood windows are summarised in the audit trail.
 const FLOOD_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
