@@ -310,7 +310,8 @@ impl Ctx {
 
     fn put(&self, name: &str) -> Result<Prepared> {
         let token = Uuid::new_v4().to_string();
-        let body = json!({"SecretId": name, "SecretString": self.value, "ClientRequestToken": token});
+        let body =
+            json!({"SecretId": name, "SecretString": self.value, "ClientRequestToken": token});
         self.sign("PutSecretValue", &body)
     }
 }
@@ -898,7 +899,11 @@ async fn run_mix(
     let (done, failed, first) =
         for_each_name(ctx, names.clone(), args.concurrency, Ctx::create, false).await;
     if failed > 0 {
-        bail!("setup: {failed} of {} creates failed; first: {}", done + failed, first.unwrap_or_default());
+        bail!(
+            "setup: {failed} of {} creates failed; first: {}",
+            done + failed,
+            first.unwrap_or_default()
+        );
     }
     let names = Arc::new(names);
     let sign_gets = || -> Result<Arc<Vec<Prepared>>> {
@@ -912,14 +917,24 @@ async fn run_mix(
         signing: PRESIGNED,
     };
 
-    eprintln!("running read: GetSecretValue on a random one of {} secrets (pre-signed, replayed)", names.len());
+    eprintln!(
+        "running read: GetSecretValue on a random one of {} secrets (pre-signed, replayed)",
+        names.len()
+    );
     let read = Source::Many {
         gets: sign_gets()?,
         names: names.clone(),
         put_percent: 0,
     };
-    let mut reports =
-        run_scenario(ctx, args, read, Caller::Admin, [Some(get("read")), None], created).await?;
+    let mut reports = run_scenario(
+        ctx,
+        args,
+        read,
+        Caller::Admin,
+        [Some(get("read")), None],
+        created,
+    )
+    .await?;
 
     eprintln!(
         "running mix: {} % PutSecretValue (signed in batches), the rest GetSecretValue, on random secrets",
@@ -936,8 +951,15 @@ async fn run_mix(
         signing: SIGNED_IN_BATCHES,
     };
     reports.extend(
-        run_scenario(ctx, args, mix, Caller::Admin, [Some(get("mix")), Some(put)], created)
-            .await?,
+        run_scenario(
+            ctx,
+            args,
+            mix,
+            Caller::Admin,
+            [Some(get("mix")), Some(put)],
+            created,
+        )
+        .await?,
     );
     let rps = |scenario| {
         reports
@@ -1057,7 +1079,10 @@ async fn main() -> Result<()> {
                 Ok((mut r, ratio)) => {
                     for report in r.iter().filter(|r| r.errors > 0) {
                         if let Some(e) = &report.first_error {
-                            eprintln!("  {} {} errors; first: {e}", report.operation, report.errors);
+                            eprintln!(
+                                "  {} {} errors; first: {e}",
+                                report.operation, report.errors
+                            );
                         }
                     }
                     reports.append(&mut r);
@@ -1098,7 +1123,16 @@ async fn main() -> Result<()> {
                 },
             };
             let source = Source::Single { op, replay };
-            match run_scenario(caller_ctx, &args, source, *caller, [Some(labels), None], &mut created).await {
+            match run_scenario(
+                caller_ctx,
+                &args,
+                source,
+                *caller,
+                [Some(labels), None],
+                &mut created,
+            )
+            .await
+            {
                 Ok(mut r) => {
                     for report in &r {
                         if let Some(e) = &report.first_error {
@@ -1200,9 +1234,11 @@ mod tests {
             assert_eq!(puts, 10 * percent as usize, "{percent} %");
         }
         // 10 %: one in every ten consecutive requests.
-        assert!((0..100u64).step_by(10).all(|start| {
-            (start..start + 10).filter(|&n| is_put(n, 10)).count() == 1
-        }));
+        assert!(
+            (0..100u64)
+                .step_by(10)
+                .all(|start| { (start..start + 10).filter(|&n| is_put(n, 10)).count() == 1 })
+        );
         let mut pick = Pick(1);
         let mut seen = [0usize; 10];
         for _ in 0..10_000 {

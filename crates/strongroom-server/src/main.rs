@@ -20,8 +20,7 @@ use std::time::Duration;
 use strongroom_api::audit::flood::FloodLimits;
 use strongroom_api::audit::{AuditRecorder, AuditSink};
 use strongroom_api::{
-    AppState, Authenticator, BodyLimits, LogRecorder, Recorder, Recorders, ServedRegions,
-    router,
+    AppState, Authenticator, BodyLimits, LogRecorder, Recorder, Recorders, ServedRegions, router,
 };
 use strongroom_audit::{AuditKey, AuditLog, AuditOptions, Retention};
 use strongroom_iam::Iam;

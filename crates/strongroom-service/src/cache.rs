@@ -17,6 +17,7 @@
 //!   `invalidated` to at least `s`.
 //! - `get` answers an entry only if neither its secret's slot nor
 //!   `everything` was raised past the entry's ticket.
+//!
 //! A read that began before the commit took its ticket before the
 //! increment, so its ticket is < `s` and its entry is refused from the
 //! moment the writer's caller can be answered, whenever the reader inserts
@@ -365,9 +366,15 @@ mod tests {
             cache.insert(cache.ticket(), format!("k{i}"), big);
         }
         assert!(cache.weight() <= bound, "{} > {bound}", cache.weight());
-        assert!(cache.weight() >= bound / 4, "should fill: {}", cache.weight());
+        assert!(
+            cache.weight() >= bound / 4,
+            "should fill: {}",
+            cache.weight()
+        );
         // Far fewer than 1000 entries of ~4 KiB fit in 64 KiB.
-        let held = (0..1000).filter(|i| cache.get(&format!("k{i}")).is_some()).count();
+        let held = (0..1000)
+            .filter(|i| cache.get(&format!("k{i}")).is_some())
+            .count();
         assert!((1..=16).contains(&held), "{held} entries held");
     }
 

@@ -157,7 +157,12 @@ fn secret_bytes(s: &Secret) -> usize {
         + opt(&s.kms_key_id)
         + opt(&s.secret_type)
         + 2 * opt(&s.resource_policy);
-    let tags: usize = s.tags.iter().flatten().map(|t| t.key.len() + t.value.len()).sum::<usize>()
+    let tags: usize = s
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| t.key.len() + t.value.len())
+        .sum::<usize>()
         + s.tags.as_ref().map_or(0, Vec::len) * ITEM_OVERHEAD;
     let versions: usize = s
         .versions

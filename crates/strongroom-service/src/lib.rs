@@ -224,7 +224,9 @@ impl Service {
         let policies = self.policies.clone();
         let secret = self
             .store
-            .read_async(move |tx| resolve_authorized(tx, &ctx, &policies, &secret_id, action, |_| {}))
+            .read_async(move |tx| {
+                resolve_authorized(tx, &ctx, &policies, &secret_id, action, |_| {})
+            })
             .await?;
         Ok((secret, ticket))
     }

@@ -143,17 +143,16 @@ impl Service {
         policy: &str,
     ) -> Result<Vec<ValidationFinding>, ServiceError> {
         let action = "secretsmanager:ValidateResourcePolicy";
-        let secret =
-            match secret_id {
-                Some(id) => {
-                    SecretRef::validate(id)?;
-                    Some(self.read_authorized(ctx, id, action).await?.0)
-                }
-                None => {
-                    authorize_on_any(ctx, action)?;
-                    None
-                }
-            };
+        let secret = match secret_id {
+            Some(id) => {
+                SecretRef::validate(id)?;
+                Some(self.read_authorized(ctx, id, action).await?.0)
+            }
+            None => {
+                authorize_on_any(ctx, action)?;
+                None
+            }
+        };
         let parsed = parse_resource_policy(policy)?;
         let mut findings = Vec::new();
         if parsed.grants_public_access() {

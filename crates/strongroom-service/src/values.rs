@@ -181,9 +181,14 @@ impl Service {
         let key = CacheKeyRef::value(ctx, input);
         if let Some((Cached::Value(hit), _)) = self.cache.get(&key) {
             let policy = hit.policy.as_deref();
-            authorize_on_parsed_secret(ctx, &hit.secret, policy, &input.secret_id, GET_SECRET_VALUE, |k| {
-                request_keys(input, k)
-            })?;
+            authorize_on_parsed_secret(
+                ctx,
+                &hit.secret,
+                policy,
+                &input.secret_id,
+                GET_SECRET_VALUE,
+                |k| request_keys(input, k),
+            )?;
             return Ok(hit);
         }
         let ticket = self.cache.ticket();

@@ -30,7 +30,8 @@ impl Service {
         SecretRef::validate(&input.secret_id)?;
         let action = "secretsmanager:ListSecretVersionIds";
         let (mut secret, ticket) = self.read_authorized(ctx, &input.secret_id, action).await?;
-        if self.settle_accesses_of(&secret.arn).await? || !self.cache.is_current(&secret.arn, ticket)
+        if self.settle_accesses_of(&secret.arn).await?
+            || !self.cache.is_current(&secret.arn, ticket)
         {
             secret = self.read_authorized(ctx, &input.secret_id, action).await?.0;
         }

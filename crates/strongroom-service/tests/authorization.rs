@@ -129,7 +129,8 @@ async fn identity_policy_decides_and_the_message_is_aws_s() {
          policy allows the secretsmanager:GetSecretValue action"
     );
     let e = service
-        .describe_secret(&reader, "app/db").await
+        .describe_secret(&reader, "app/db")
+        .await
         .expect_err("not allowed to describe");
     assert!(matches!(e, ServiceError::AccessDenied(_)));
 }
@@ -169,7 +170,8 @@ async fn explicit_deny_wins_and_names_itself() {
         .expect_err("denied");
     assert!(denied_message(e).ends_with("with an explicit deny in an identity-based policy"),);
     service
-        .describe_secret(&caller, "app/db").await
+        .describe_secret(&caller, "app/db")
+        .await
         .expect("describe allowed");
 }
 
@@ -196,7 +198,8 @@ async fn create_with_tags_needs_tag_resource_and_leaves_nothing() {
         .expect_err("TagResource missing");
     assert!(denied_message(e).contains("secretsmanager:TagResource"));
     let e = service
-        .describe_secret(&admin(), "tagged").await
+        .describe_secret(&admin(), "tagged")
+        .await
         .expect_err("nothing created");
     assert!(matches!(e, ServiceError::Domain(Error::SecretNotFound)));
     service
@@ -249,7 +252,8 @@ async fn abac_on_resource_and_request_tags() {
         .expect_err("would lock the caller out");
     assert!(matches!(e, ServiceError::AccessDenied(_)));
     let tags = service
-        .describe_secret(&admin(), "mine").await
+        .describe_secret(&admin(), "mine")
+        .await
         .expect("describe")
         .tags;
     assert_eq!(tags, team("blue"));

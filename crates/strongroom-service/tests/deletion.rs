@@ -43,7 +43,10 @@ fn found_under(dir: &Path, needles: &[&[u8]]) -> Vec<String> {
 
 /// The sealed values of every version of `name`, read from the store.
 async fn sealed_values(store: &Arc<dyn Store>, service: &Service, name: &str) -> Vec<StoredValue> {
-    let secret = service.describe_secret(&caller(), name).await.expect("describe");
+    let secret = service
+        .describe_secret(&caller(), name)
+        .await
+        .expect("describe");
     store
         .read(|tx| {
             secret
@@ -142,8 +145,18 @@ async fn a_force_deleted_secret_leaves_no_ciphertext() {
         .expect("force delete");
     assert_none_left(dir.path(), &sealed);
     // The neighbours are intact.
-    assert!(service.describe_secret(&caller(), "gone-before").await.is_ok());
-    assert!(service.describe_secret(&caller(), "gone-after").await.is_ok());
+    assert!(
+        service
+            .describe_secret(&caller(), "gone-before")
+            .await
+            .is_ok()
+    );
+    assert!(
+        service
+            .describe_secret(&caller(), "gone-after")
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]

@@ -276,13 +276,21 @@ async fn last_accessed_is_written_off_the_request_path_and_shown_by_later_reads(
     let today = Some(START.truncate_to_day());
     // DescribeSecret cached before the read.
     assert_eq!(
-        s.service.describe_secret(&caller(), "a").await.expect("d").last_accessed,
+        s.service
+            .describe_secret(&caller(), "a")
+            .await
+            .expect("d")
+            .last_accessed,
         None
     );
 
     s.get("a").await;
     s.get("b").await;
-    assert_eq!(s.stored("a").last_accessed, None, "not written by the read itself");
+    assert_eq!(
+        s.stored("a").last_accessed,
+        None,
+        "not written by the read itself"
+    );
 
     // DescribeSecret writes what was noted and shows it.
     let a = s.service.describe_secret(&caller(), "a").await.expect("d");

@@ -68,7 +68,8 @@ async fn version_count(service: &Service, name: &str) -> usize {
                 next_token: None,
                 include_deprecated: true,
             },
-        ).await
+        )
+        .await
         .expect("list");
     let mut n = out.versions.items.len();
     let mut next = out.versions.next_token;
@@ -82,7 +83,8 @@ async fn version_count(service: &Service, name: &str) -> usize {
                     next_token: Some(t),
                     include_deprecated: true,
                 },
-            ).await
+            )
+            .await
             .expect("list");
         n += page.versions.items.len();
         next = page.versions.next_token;

@@ -114,7 +114,8 @@ async fn purge_waits_for_the_recovery_window() {
     // b has the default 30-day window and is still there, restorable.
     assert!(
         service
-            .describe_secret(&caller(), "b").await
+            .describe_secret(&caller(), "b")
+            .await
             .expect("b")
             .deleted
             .is_some()
@@ -135,7 +136,8 @@ async fn last_accessed_is_day_granular() {
     create(&service, "a").await;
     assert_eq!(
         service
-            .describe_secret(&caller(), "a").await
+            .describe_secret(&caller(), "a")
+            .await
             .expect("d")
             .last_accessed,
         None
@@ -151,7 +153,8 @@ async fn last_accessed_is_day_granular() {
     let day = Timestamp(1_700_000_000_000).truncate_to_day();
     assert_eq!(
         service
-            .describe_secret(&caller(), "a").await
+            .describe_secret(&caller(), "a")
+            .await
             .expect("d")
             .last_accessed,
         Some(day)
@@ -188,7 +191,10 @@ async fn failed_write_leaves_nothing_behind() {
         err,
         Err(ServiceError::Domain(Error::TooManyStages))
     ));
-    assert_eq!(service.describe_secret(&caller(), "a").await.expect("d"), before);
+    assert_eq!(
+        service.describe_secret(&caller(), "a").await.expect("d"),
+        before
+    );
 }
 
 #[tokio::test]

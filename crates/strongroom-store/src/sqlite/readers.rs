@@ -86,12 +86,8 @@ impl Readers {
     pub(super) fn close(&self) {
         self.queue.lock().closed = true;
         self.queue.ready.notify_all();
-        let threads = std::mem::take(
-            &mut *self
-                .threads
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let threads =
+            std::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
         let me = std::thread::current().id();
         for handle in threads {
             if handle.thread().id() != me {

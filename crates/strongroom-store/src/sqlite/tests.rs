@@ -93,7 +93,10 @@ pub async fn store_suite(store: Arc<dyn Store>) {
         store.write(move |tx| tx.record_access(&arn, "v1", Timestamp(day)))
     };
     assert!(record(100).await.expect("access"));
-    assert!(!record(100).await.expect("same day again"), "nothing changed");
+    assert!(
+        !record(100).await.expect("same day again"),
+        "nothing changed"
+    );
     assert!(!record(50).await.expect("an older day"), "never back");
     let accessed = store
         .read_async({
@@ -299,10 +302,7 @@ async fn futures_join(stores: Vec<Arc<dyn Store>>) -> Vec<bool> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_reads_run_on_the_reader_threads() {
     let (_dir, store) = open();
-    store
-        .write(|tx| tx.set_meta("k", "v"))
-        .await
-        .expect("meta");
+    store.write(|tx| tx.set_meta("k", "v")).await.expect("meta");
     let (value, thread) = store
         .read_async(|tx| {
             let name = std::thread::current().name().map(str::to_owned);
@@ -322,7 +322,10 @@ async fn a_panicking_read_fails_alone_and_the_readers_survive() {
         let outcome: Result<(), StoreError> = store
             .read_async(|_| panic!("test panic inside a read"))
             .await;
-        assert!(matches!(outcome, Err(StoreError::JobPanicked)), "{outcome:?}");
+        assert!(
+            matches!(outcome, Err(StoreError::JobPanicked)),
+            "{outcome:?}"
+        );
     }
     let ok = store.read_async(|tx| tx.meta("none")).await;
     assert!(matches!(ok, Ok(None)), "{ok:?}");
@@ -333,7 +336,10 @@ async fn reads_after_close_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = Arc::new(SqliteStore::open(&dir.path().join("t.db")).expect("open"));
     let store: Arc<dyn Store> = sqlite.clone();
-    assert!(matches!(store.read_async(|tx| tx.meta("k")).await, Ok(None)));
+    assert!(matches!(
+        store.read_async(|tx| tx.meta("k")).await,
+        Ok(None)
+    ));
     sqlite.close();
     let outcome = store.read_async(|tx| tx.meta("k")).await;
     assert!(matches!(outcome, Err(StoreError::Closed)), "{outcome:?}");
@@ -343,10 +349,7 @@ async fn reads_after_close_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_async_reads_are_all_answered() {
     let (_dir, store) = open();
-    store
-        .write(|tx| tx.set_meta("k", "v"))
-        .await
-        .expect("meta");
+    store.write(|tx| tx.set_meta("k", "v")).await.expect("meta");
     let tasks: Vec<_> = (0..200)
         .map(|_| {
             let store = store.clone();
