@@ -24,18 +24,6 @@ pub use save::save_secret;
 
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
 
-/// Runs `f`, which blocks, without stalling a tokio worker: through
-/// `block_in_place` on a multi-threaded runtime's worker; directly anywhere
-/// else (a current-thread runtime, where `block_in_place` is not allowed,
-/// a blocking thread, or no runtime).
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
-        _ => f(),
-    }
-}
-
 /// Queries available in every transaction (the IAM ones are in [`IamReadTx`]).
 pub trait ReadTx: IamReadTx {
     fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError>;
@@ -149,23 +137,21 @@ pub trait Store: Send + Sync + 'static {
 }
 
 impl dyn Store {
-    /// Runs a read-only closure in a snapshot, on the calling thread. Called
-    /// on a worker of a multi-threaded tokio runtime, it tells tokio first
-    /// (`block_in_place`), which moves the worker's other tasks to another
-    /// thread meanwhile. Request paths use [`read_async`](Self::read_async).
+    /// Runs a read-only closure in a snapshot, on the calling thread: for
+    /// startup, blocking threads and tests. Async request paths use
+    /// [`read_async`](Self::read_async), which does not hold up a tokio
+    /// worker while SQLite reads.
     pub fn read<T, E>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let mut f = Some(f);
         let mut out: Option<Result<T, E>> = None;
-        blocking(|| {
-            self.read_dyn(&mut |tx| {
-                if let Some(f) = f.take() {
-                    out = Some(f(tx));
-                }
-                Ok(())
-            })
+        self.read_dyn(&mut |tx| {
+            if let Some(f) = f.take() {
+                out = Some(f(tx));
+            }
+            Ok(())
         })?;
         out.unwrap_or_else(|| Err(StoreError::Closed.into()))
     }
