@@ -1,6 +1,7 @@
 //! The cost of a GetSecretValue answered from the read cache, in process
 //! (no HTTP, no signature): `cargo run --release -p strongroom-service
 //! --example hit_bench`. One thread, 1,000 secrets read round robin.
+//! `HIT_PUTS=1`: the cost of a PutSecretValue and of the read it makes miss.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -90,6 +91,32 @@ async fn main() {
         service.flush_accesses().await.expect("flush");
     }
     let reads = reads();
+    if std::env::var_os("HIT_PUTS").is_some() {
+        // The write path instead: per step, a PutSecretValue and the
+        // GetSecretValue that follows it (a miss, since the put invalidated
+        // the secret); accesses written every 100 steps.
+        let started = Instant::now();
+        for n in 0..reads {
+            let i = n % SECRETS;
+            let put = strongroom_service::PutSecretValueInput {
+                secret_id: format!("hit/{i}"),
+                client_request_token: Some(format!("p{n:0>35}")),
+                value: Some(SecretValue::String("w".repeat(256))),
+                ..Default::default()
+            };
+            service.put_secret_value(&ctx, put).await.expect("put");
+            service
+                .get_secret_value(&ctx, &inputs[i])
+                .await
+                .expect("get");
+            if n % 100 == 99 {
+                service.flush_accesses().await.expect("flush");
+            }
+        }
+        let per = started.elapsed().as_nanos() as f64 / reads.max(1) as f64;
+        println!("{per:.0} ns per PutSecretValue and the GetSecretValue after it");
+        return;
+    }
     for round in 0..3 {
         let started = Instant::now();
         for n in 0..reads {

@@ -13,9 +13,18 @@
 //! A noted access stays noted until the write that records it commits
 //! (it is forgotten afterwards), so "nothing noted for X" always means
 //! "X's accesses are in the store".
+//!
+//! A flush that moves a secret's own date invalidates the secret's read
+//! cache entries (DescribeSecret shows that date). One that moves only a
+//! version's (a new version's first read, after the secret's first read of
+//! the day) does not: only ListSecretVersionIds shows version dates, and it
+//! reads the store; GetSecretValue's entries keep the version's old date,
+//! and [`Accesses::recorded`] tells reads that it is written, so that they
+//! do not note it again (a write per new version, not also a cache miss).
 
 use crate::{Service, ServiceError};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use strongroom_domain::Timestamp;
 
@@ -26,8 +35,9 @@ const FLUSH_SOON: usize = 10_000;
 /// Accesses written per transaction: a long transaction would hold up the
 /// writes queued behind it.
 const PER_TRANSACTION: usize = 1_000;
+/// Bound of [`Accesses::recorded`], in bytes.
+const RECORDED_BYTES: u64 = 8 << 20;
 
-#[derive(Default)]
 pub(crate) struct Accesses {
     noted: Mutex<Noted>,
     /// One flush at a time, so a reader that waits for one knows that what
@@ -35,6 +45,46 @@ pub(crate) struct Accesses {
     flushing: tokio::sync::Mutex<()>,
     /// Wakes the background flush early when many accesses are noted.
     soon: tokio::sync::Notify,
+    /// (secret ARN, version id) → the latest day written for it.
+    written: quick_cache::sync::Cache<(String, String), Timestamp, ByLength>,
+    /// Counts flushes that forgot what they wrote.
+    flushes: AtomicU64,
+}
+
+impl Default for Accesses {
+    fn default() -> Self {
+        Accesses {
+            noted: Mutex::default(),
+            flushing: tokio::sync::Mutex::default(),
+            soon: tokio::sync::Notify::default(),
+            written: quick_cache::sync::Cache::with_weighter(
+                (RECORDED_BYTES / 160) as usize,
+                RECORDED_BYTES,
+                ByLength,
+            ),
+            flushes: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Weighs an entry of [`Accesses::written`] by its strings plus bookkeeping.
+#[derive(Clone)]
+struct ByLength;
+
+impl quick_cache::Weighter<(String, String), Timestamp> for ByLength {
+    fn weight(&self, key: &(String, String), _: &Timestamp) -> u64 {
+        (key.0.len() + key.1.len() + 96) as u64
+    }
+}
+
+/// `(String, String)` borrowed, hashing as the tuple does.
+#[derive(Hash)]
+struct VersionRef<'a>(&'a str, &'a str);
+
+impl quick_cache::Equivalent<(String, String)> for VersionRef<'_> {
+    fn equivalent(&self, key: &(String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
 }
 
 #[derive(Default)]
@@ -85,6 +135,20 @@ impl Accesses {
         }
     }
 
+    /// Whether an access to version `version_id` of `arn` on `day` (or
+    /// later) is known to be written.
+    pub fn recorded(&self, arn: &str, version_id: &str, day: Timestamp) -> bool {
+        self.written
+            .get(&VersionRef(arn, version_id))
+            .is_some_and(|d| d >= day)
+    }
+
+    /// Counts flushes that completed: a read that began before a flush
+    /// completed may lack what it wrote.
+    pub fn flushes(&self) -> u64 {
+        self.flushes.load(Ordering::SeqCst)
+    }
+
     /// Whether an access to `arn` is noted and not yet written.
     pub fn pending(&self, arn: &str) -> bool {
         self.noted().by_secret.contains_key(arn)
@@ -110,8 +174,14 @@ impl Accesses {
         (all, dropped)
     }
 
-    /// Forgets the accesses written, unless a later day was noted meanwhile.
+    /// Forgets the accesses written, unless a later day was noted meanwhile,
+    /// and remembers them as written.
     fn forget(&self, written: &[Access]) {
+        for (arn, version_id, day) in written {
+            if !self.recorded(arn, version_id, *day) {
+                self.written.insert((arn.clone(), version_id.clone()), *day);
+            }
+        }
         let mut guard = self.noted();
         let noted = &mut *guard;
         for (arn, version_id, day) in written {
@@ -127,6 +197,8 @@ impl Accesses {
                 }
             }
         }
+        drop(guard);
+        self.flushes.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -151,7 +223,8 @@ impl Service {
                 .write(move |tx, changes| {
                     changes.none();
                     for (arn, version_id, day) in &chunk {
-                        if tx.record_access(arn, version_id, *day)? {
+                        // A version's date alone is in no cached answer.
+                        if tx.record_access(arn, version_id, *day)?.secret {
                             changes.secret(arn);
                         }
                     }

@@ -216,7 +216,9 @@ impl Service {
         // LastAccessedDate: AWS keeps the day only, so only the first read
         // of a day changes it; it is written in the background (`accesses.rs`).
         let today = self.now().truncate_to_day();
-        if secret.last_accessed < Some(today) || version.last_accessed < Some(today) {
+        let version_stale = version.last_accessed < Some(today)
+            && !self.accesses.recorded(&secret.arn, &version.id, today);
+        if secret.last_accessed < Some(today) || version_stale {
             self.accesses.note(&secret.arn, &version.id, today);
         }
         Ok(SecretValueOutput {

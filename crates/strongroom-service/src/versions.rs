@@ -29,10 +29,11 @@ impl Service {
     ) -> Result<ListVersionsOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
         let action = "secretsmanager:ListSecretVersionIds";
-        let (mut secret, ticket) = self.read_authorized(ctx, &input.secret_id, action).await?;
-        if self.settle_accesses_of(&secret.arn).await?
-            || !self.cache.is_current(&secret.arn, ticket)
-        {
+        // Read again if accesses to the secret were still noted, or a flush
+        // (which may have written some) completed during the read.
+        let flushes = self.accesses.flushes();
+        let (mut secret, _) = self.read_authorized(ctx, &input.secret_id, action).await?;
+        if self.settle_accesses_of(&secret.arn).await? || self.accesses.flushes() != flushes {
             secret = self.read_authorized(ctx, &input.secret_id, action).await?.0;
         }
         // Newest first. Versions without a value (a pending rotation's

@@ -360,3 +360,54 @@ async fn a_flush_keeps_what_it_could_not_write() {
     let a = s.service.describe_secret(&caller(), "a").await.expect("d");
     assert_eq!(a.last_accessed, Some(START.truncate_to_day()));
 }
+
+/// A new version's first read changes only the version's date: written
+/// without invalidating the secret's cache entries (one miss per write,
+/// not two), and not noted again; ListSecretVersionIds still shows it.
+#[tokio::test]
+async fn a_new_versions_first_read_costs_no_second_miss() {
+    let s = setup();
+    s.create("x", "x1").await;
+    s.get("x").await;
+    s.service.flush_accesses().await.expect("flush");
+    s.get("x").await; // cached again, with today's date
+    s.put("x", 1, "x2").await;
+    let before = s.reads();
+    assert_eq!(s.get("x").await, "x2");
+    assert_eq!(s.reads(), before + 1, "the put invalidated x");
+    assert_eq!(s.service.flush_accesses().await.expect("flush"), 1);
+    assert_eq!(s.get("x").await, "x2");
+    assert_eq!(s.reads(), before + 1, "the version's date kept x cached");
+    assert_eq!(
+        s.service.flush_accesses().await.expect("flush"),
+        0,
+        "not noted again"
+    );
+    let versions = s
+        .service
+        .list_secret_version_ids(
+            &caller(),
+            &ListVersionsInput {
+                secret_id: "x".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("versions");
+    let today = Some(START.truncate_to_day());
+    assert!(
+        versions
+            .versions
+            .items
+            .iter()
+            .all(|v| v.last_accessed == today),
+        "both versions read today"
+    );
+    // The next day, the secret's own date moves: x is read again.
+    s.clock.advance(DAY);
+    s.get("x").await;
+    assert_eq!(s.service.flush_accesses().await.expect("flush"), 1);
+    let before = s.reads();
+    s.get("x").await;
+    assert_eq!(s.reads(), before + 1, "the secret's date invalidated x");
+}

@@ -19,7 +19,7 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use iam::{IamReadTx, IamWriteTx};
-pub use records::{AccessKeyRecord, AccessKeyUse, KmsKeyRecord, StoredValue};
+pub use records::{AccessKeyRecord, AccessKeyUse, AccessRecorded, KmsKeyRecord, StoredValue};
 pub use save::save_secret;
 
 use strongroom_domain::{Secret, Tag, Timestamp, Version};
@@ -73,13 +73,13 @@ pub trait WriteTx: ReadTx + IamWriteTx {
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
     /// Moves the LastAccessedDate of the secret and of one of its versions
     /// forward to `day`, never back (so writers that race, or nodes that
-    /// flush late, cannot undo a later access). True if a row changed.
+    /// flush late, cannot undo a later access); says which moved.
     fn record_access(
         &mut self,
         arn: &str,
         version_id: &str,
         day: Timestamp,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<AccessRecorded, StoreError>;
     /// Attaches `stage` to `version_id`, taking it off any other version.
     fn set_stage(&mut self, arn: &str, stage: &str, version_id: &str) -> Result<(), StoreError>;
     fn remove_stage(&mut self, arn: &str, stage: &str) -> Result<(), StoreError>;

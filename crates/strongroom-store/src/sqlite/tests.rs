@@ -88,16 +88,25 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     assert_eq!(loaded.tags, Some(vec![]));
 
     // an access moves LastAccessedDate forward only, and reports a change
-    let record = |day: i64| {
+    let record = |version: &'static str, day: i64| {
         let arn = after.arn.clone();
-        store.write(move |tx| tx.record_access(&arn, "v1", Timestamp(day)))
+        store.write(move |tx| tx.record_access(&arn, version, Timestamp(day)))
     };
-    assert!(record(100).await.expect("access"));
-    assert!(
-        !record(100).await.expect("same day again"),
-        "nothing changed"
+    let recorded = |secret, version| crate::AccessRecorded { secret, version };
+    assert_eq!(
+        record("v1", 100).await.expect("access"),
+        recorded(true, true)
     );
-    assert!(!record(50).await.expect("an older day"), "never back");
+    let again = record("v1", 100).await.expect("same day again");
+    assert_eq!(again, recorded(false, false), "nothing changed");
+    let older = record("v1", 50).await.expect("an older day");
+    assert_eq!(older, recorded(false, false), "never back");
+    let other = record("v2", 100).await.expect("another version");
+    assert_eq!(
+        other,
+        recorded(false, true),
+        "the secret's day is already 100"
+    );
     let accessed = store
         .read_async({
             let arn = after.arn.clone();
@@ -109,7 +118,10 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     assert_eq!(accessed.last_accessed, Some(Timestamp(100)));
     let v1 = accessed.version("v1").expect("v1");
     assert_eq!(v1.last_accessed, Some(Timestamp(100)));
-    assert_eq!(accessed.version("v2").expect("v2").last_accessed, None);
+    assert_eq!(
+        accessed.version("v2").expect("v2").last_accessed,
+        Some(Timestamp(100))
+    );
     // put back as it was for what follows
     let (a, b) = (accessed.clone(), after.clone());
     store

@@ -1,7 +1,9 @@
 //! `ReadTx` / `WriteTx` over one SQLite connection inside a transaction.
 
 use super::db_err;
-use crate::{AccessKeyRecord, KmsKeyRecord, ReadTx, StoreError, StoredValue, WriteTx};
+use crate::{
+    AccessKeyRecord, AccessRecorded, KmsKeyRecord, ReadTx, StoreError, StoredValue, WriteTx,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
@@ -427,7 +429,7 @@ impl WriteTx for SqliteTx<'_> {
         arn: &str,
         version_id: &str,
         day: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<AccessRecorded, StoreError> {
         let secret = self.exec(
             "recording an access",
             "UPDATE secrets SET last_accessed = ?2 \
@@ -441,7 +443,10 @@ impl WriteTx for SqliteTx<'_> {
              AND (last_accessed IS NULL OR last_accessed < ?3)",
             params![arn, version_id, day.0],
         )?;
-        Ok(secret + version > 0)
+        Ok(AccessRecorded {
+            secret: secret > 0,
+            version: version > 0,
+        })
     }
 
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError> {
