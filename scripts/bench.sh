@@ -2,6 +2,8 @@
 # Load benchmark for strongroom.
 #
 #   scripts/bench.sh [strongroom-bench args...]     e.g. --concurrency 16 --duration 10
+#   scripts/bench.sh --ops mix --secrets 1000 --mix-put-percent 10
+#                                 GetSecretValue under 10 % writes vs pure reads
 #
 # Builds the release binaries, starts a throwaway server on a free port with a
 # fresh data directory, runs strongroom-bench against it, then stops the
@@ -11,13 +13,15 @@
 # one; credentials then come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 # STRONGROOM_SERVE_ARGS="--audit-log off"  adds flags to the throwaway server.
 # BENCH_NO_BUILD=1  skips the build (scripts/bench-audit.sh builds once).
+# CARGO_TARGET_DIR is honoured (binaries in $CARGO_TARGET_DIR/release).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
     cargo build --release -p strongroom-server -p strongroom-bench
 fi
-bench=target/release/strongroom-bench
+release="${CARGO_TARGET_DIR:-target}/release"
+bench="$release/strongroom-bench"
 
 if [[ -n "${BENCH_ENDPOINT:-}" ]]; then
     exec "$bench" --endpoint "$BENCH_ENDPOINT" "$@"
@@ -42,7 +46,7 @@ stop_server() {
 trap stop_server EXIT
 
 mkdir -m 700 "$tmp/data"
-target/release/strongroom serve --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+"$release/strongroom" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" \
     --account-id 123456789012 ${STRONGROOM_SERVE_ARGS:-} >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 

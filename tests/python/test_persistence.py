@@ -4,6 +4,7 @@ a 0600 root key) and concurrent writers."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import signal
 import stat
@@ -232,6 +233,43 @@ def test_root_key_is_private(fresh_server):
     assert mode == 0o600, oct(mode)
     fresh_server.restart()
     assert stat.S_IMODE(root_key.stat().st_mode) == 0o600
+
+
+def test_last_accessed_date_is_shown_after_a_read_and_kept_across_restart(make_server):
+    """A read notes LastAccessedDate in memory; the server writes it in the
+    background (here never: the interval is an hour), when an answer that
+    shows it comes, and at shutdown."""
+    srv = make_server(name="accessed", extra_args=["--access-flush-interval-secs", "3600"])
+    c = srv.client()
+    for name in ("accessed/described", "accessed/listed", "accessed/at-shutdown", "accessed/never"):
+        c.create_secret(Name=name, SecretString="x")
+    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def day(value: dt.datetime) -> dt.datetime:
+        return value.astimezone(dt.timezone.utc)
+
+    # DescribeSecret, right after the read, shows it (date only).
+    assert "LastAccessedDate" not in c.describe_secret(SecretId="accessed/described")
+    c.get_secret_value(SecretId="accessed/described")
+    d = c.describe_secret(SecretId="accessed/described")
+    assert day(d["LastAccessedDate"]) in (today, today + dt.timedelta(days=1)), d["LastAccessedDate"]
+    # ListSecrets too.
+    c.get_secret_value(SecretId="accessed/listed")
+    listed, _ = list_all(c, Filters=[{"Key": "name", "Values": ["accessed/"]}])
+    by_name = {e["Name"]: e for e in listed}
+    assert "LastAccessedDate" in by_name["accessed/listed"], by_name["accessed/listed"]
+    assert "LastAccessedDate" not in by_name["accessed/never"]
+
+    # Read, and nothing shows it before the restart: only shutdown writes it.
+    c.get_secret_value(SecretId="accessed/at-shutdown")
+    assert srv.restart()
+    c = srv.client()
+    for name in ("accessed/described", "accessed/listed", "accessed/at-shutdown"):
+        d = c.describe_secret(SecretId=name)
+        assert "LastAccessedDate" in d, name
+        version = c.list_secret_version_ids(SecretId=name)["Versions"][0]
+        assert version["LastAccessedDate"] == d["LastAccessedDate"], name
+    assert "LastAccessedDate" not in c.describe_secret(SecretId="accessed/never")
 
 
 # -- encryption at rest -------------------------------------------------------------

@@ -16,6 +16,13 @@
 //!   Every request has a timeout, so the tool always terminates.
 //! - Latencies of HTTP 200 responses are kept per task in a `Vec` and merged;
 //!   anything else (non-200, transport error, timeout) counts as an error.
+//! - `--ops mix` measures GetSecretValue under writes: over `--secrets`
+//!   secrets (created before timing), a pure-read scenario (GetSecretValue
+//!   on a random secret, pre-signed, one request per secret) and then a mix
+//!   where `--mix-put-percent` % of the requests, evenly spread, are
+//!   PutSecretValue on a random secret; it reports each operation's rate
+//!   and latencies and the mixed GetSecretValue rate as a share of the
+//!   pure-read one (as the admin caller only).
 //! - `--callers admin,policy` runs every scenario as each caller in turn:
 //!   the account's admin, and a least-privilege IAM user whose access comes
 //!   from a 10-statement policy plus the secret's resource policy
@@ -92,6 +99,12 @@ struct Args {
     /// Leave the secrets created by the run in place.
     #[arg(long)]
     no_cleanup: bool,
+    /// Secrets that `mix` reads and writes (created before timing).
+    #[arg(long, default_value_t = 1000)]
+    secrets: usize,
+    /// Share of `mix`'s requests that are PutSecretValue, in percent.
+    #[arg(long, default_value_t = 10)]
+    mix_put_percent: u32,
     /// Who calls: `admin` (the credentials given), `policy` (an IAM user
     /// the run creates, with a 10-statement policy and the secret's
     /// resource policy), or both, each scenario run once per caller.
@@ -124,6 +137,8 @@ enum Op {
     Describe,
     Put,
     Create,
+    /// Pure reads, then reads and writes, over many secrets.
+    Mix,
 }
 
 impl Op {
@@ -133,6 +148,7 @@ impl Op {
             Op::Describe => "DescribeSecret",
             Op::Put => "PutSecretValue",
             Op::Create => "CreateSecret",
+            Op::Mix => "GetSecretValue+PutSecretValue",
         }
     }
 
@@ -289,7 +305,19 @@ impl Ctx {
                 let name = format!("{}-{task}-{seq}", self.secret);
                 Ok((self.create(&name)?, Some(name)))
             }
+            Op::Mix => bail!("mix is not one operation"),
         }
+    }
+
+    fn get(&self, name: &str) -> Result<Prepared> {
+        self.sign("GetSecretValue", &json!({"SecretId": name}))
+    }
+
+    fn put(&self, name: &str) -> Result<Prepared> {
+        let token = Uuid::new_v4().to_string();
+        let body =
+            json!({"SecretId": name, "SecretString": self.value, "ClientRequestToken": token});
+        self.sign("PutSecretValue", &body)
     }
 }
 
@@ -423,19 +451,58 @@ impl TaskStats {
     }
 }
 
+/// Where one connection's requests come from.
+#[derive(Clone)]
+enum Source {
+    /// One operation on the benchmark secret: the replayed request, or
+    /// fresh ones signed in batches.
+    Single {
+        op: Op,
+        replay: Option<Arc<Prepared>>,
+    },
+    /// Over many secrets: GetSecretValue on a random one (pre-signed, one
+    /// request per secret) and, for `put_percent` % of the requests evenly
+    /// spread, PutSecretValue on a random one (signed in batches).
+    Many {
+        gets: Arc<Vec<Prepared>>,
+        names: Arc<Vec<String>>,
+        put_percent: u32,
+    },
+}
+
+/// Statistics are kept per kind of request: the scenario's operation (or
+/// GetSecretValue in a mix), and PutSecretValue in a mix.
+const KIND_MAIN: usize = 0;
+const KIND_PUT: usize = 1;
+
+/// A small deterministic generator (PCG's multiplier): which secret next.
+struct Pick(u64);
+
+impl Pick {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n.max(1) as u64) as usize
+    }
+}
+
+/// Whether request number `n` of a mix is a put: exactly `percent` of
+/// every 100 consecutive requests, evenly spread.
+fn is_put(n: u64, percent: u32) -> bool {
+    (n * u64::from(percent)) % 100 < u64::from(percent)
+}
+
 /// The closed loop of one connection for one scenario.
-async fn worker(
-    ctx: Arc<Ctx>,
-    op: Op,
-    task: usize,
-    replay: Option<Arc<Prepared>>,
-    window: Window,
-) -> TaskStats {
-    let mut stats = TaskStats::default();
+async fn worker(ctx: Arc<Ctx>, source: Source, task: usize, window: Window) -> [TaskStats; 2] {
+    let mut stats: [TaskStats; 2] = Default::default();
     let mut conn: Option<RawConn> = None;
     // Signed but not yet sent write requests (popped from the back).
     let mut pending: Vec<(Prepared, Option<String>)> = Vec::new();
     let mut seq: u64 = 0;
+    let mut pick = Pick(task as u64 + 1);
+    let mut n: u64 = task as u64 * 7;
 
     while Instant::now() < window.end {
         // (Re)connect if needed. Connection failures count as errors once the
@@ -446,7 +513,7 @@ async fn worker(
                 Ok(Ok(sender)) => conn = Some(sender),
                 failure => {
                     if Instant::now() >= window.start {
-                        stats.error(|| match failure {
+                        stats[KIND_MAIN].error(|| match failure {
                             Ok(Err(e)) => format!("connect: {e:#}"),
                             _ => "connect: timed out".to_owned(),
                         });
@@ -464,29 +531,42 @@ async fn worker(
             continue;
         };
 
-        // The next request: the shared replayed one, or a freshly signed one.
-        let (req, created) = match &replay {
-            Some(prepared) => (prepared.wire.clone(), None),
-            None => {
-                if pending.is_empty() {
-                    for _ in 0..SIGN_BATCH {
-                        match ctx.prepare(op, task, seq) {
-                            Ok(item) => pending.push(item),
-                            Err(e) => {
-                                stats.error(|| format!("signing: {e:#}"));
-                                return stats;
-                            }
-                        }
-                        seq += 1;
-                    }
-                    pending.reverse(); // send in sequence order
-                }
-                match pending.pop() {
-                    Some((prepared, name)) => (prepared.wire, name),
-                    None => continue,
+        // The next request: a replayed one, or a freshly signed one.
+        let fresh = match &source {
+            Source::Single {
+                replay: Some(prepared),
+                ..
+            } => Some((prepared.wire.clone(), None, KIND_MAIN)),
+            Source::Single { op, replay: None } => {
+                let op = *op;
+                next_signed(&mut pending, &mut seq, |seq| ctx.prepare(op, task, seq))
+                    .map(|(p, name)| (p.wire, name, KIND_MAIN))
+            }
+            Source::Many {
+                gets,
+                names,
+                put_percent,
+            } => {
+                n += 1;
+                if is_put(n, *put_percent) {
+                    next_signed(&mut pending, &mut seq, |_| {
+                        Ok((ctx.put(&names[pick.below(names.len())])?, None))
+                    })
+                    .map(|(p, _)| (p.wire, None, KIND_PUT))
+                } else {
+                    gets.get(pick.below(gets.len()))
+                        .map(|p| (p.wire.clone(), None, KIND_MAIN))
                 }
             }
         };
+        let (req, created, kind) = match fresh {
+            Some(next) => next,
+            None => {
+                stats[KIND_MAIN].error(|| "signing failed".to_owned());
+                return stats;
+            }
+        };
+        let stats = &mut stats[kind];
 
         let started = Instant::now();
         let outcome = timeout(ctx.request_timeout, exchange(sender, &req)).await;
@@ -526,10 +606,32 @@ async fn worker(
     stats
 }
 
-/// The summary of one scenario.
+/// The next of the requests signed in batches of [`SIGN_BATCH`] by `sign`
+/// (given the request's sequence number; between requests, outside
+/// latency timing); `None` if signing failed.
+fn next_signed(
+    pending: &mut Vec<(Prepared, Option<String>)>,
+    seq: &mut u64,
+    mut sign: impl FnMut(u64) -> Result<(Prepared, Option<String>)>,
+) -> Option<(Prepared, Option<String>)> {
+    if pending.is_empty() {
+        for _ in 0..SIGN_BATCH {
+            pending.push(sign(*seq).ok()?);
+            *seq += 1;
+        }
+        pending.reverse(); // send in sequence order
+    }
+    pending.pop()
+}
+
+/// The summary of one operation in one scenario.
 struct Report {
-    op: Op,
+    /// `single` (one secret), `read` or `mix` (over `--secrets` secrets).
+    scenario: &'static str,
+    operation: &'static str,
     caller: Caller,
+    /// How requests were signed (see the module's comment).
+    signing: &'static str,
     requests: u64,
     errors: u64,
     rps: f64,
@@ -549,18 +651,26 @@ fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1e6
 }
 
+/// What one scenario reports about one kind of request.
+struct Labels {
+    scenario: &'static str,
+    operation: &'static str,
+    signing: &'static str,
+}
+
+const PRESIGNED: &str = "presigned-replayed";
+const SIGNED_IN_BATCHES: &str = "signed-per-request-in-batches";
+
+/// Runs `source` over `--concurrency` connections; one report per entry of
+/// `labels` (by kind, see [`KIND_MAIN`]) that saw requests.
 async fn run_scenario(
     ctx: &Arc<Ctx>,
     args: &Args,
-    op: Op,
+    source: Source,
     caller: Caller,
+    labels: [Option<Labels>; 2],
     created: &mut Vec<String>,
-) -> Result<Report> {
-    let replay = if op.replayed() {
-        Some(Arc::new(ctx.prepare(op, 0, 0)?.0))
-    } else {
-        None
-    };
+) -> Result<Vec<Report>> {
     let now = Instant::now();
     let start = now + Duration::from_secs(args.warmup);
     let window = Window {
@@ -568,30 +678,44 @@ async fn run_scenario(
         end: start + Duration::from_secs(args.duration),
     };
     let handles: Vec<_> = (0..args.concurrency)
-        .map(|task| tokio::spawn(worker(ctx.clone(), op, task, replay.clone(), window)))
+        .map(|task| tokio::spawn(worker(ctx.clone(), source.clone(), task, window)))
         .collect();
-    let mut all = TaskStats::default();
+    let mut all: [TaskStats; 2] = Default::default();
     for handle in handles {
-        all.merge(handle.await.context("benchmark task failed")?);
+        let [main, put] = handle.await.context("benchmark task failed")?;
+        all[KIND_MAIN].merge(main);
+        all[KIND_PUT].merge(put);
     }
-    created.append(&mut all.created);
-
-    all.latencies_ns.sort_unstable();
-    let ok = all.latencies_ns.len() as u64;
-    let elapsed = all.last_finish.map_or(window.end, |f| f.max(window.end)) - window.start;
-    let s = &all.latencies_ns;
-    Ok(Report {
-        op,
-        caller,
-        requests: ok + all.errors,
-        errors: all.errors,
-        rps: ok as f64 / elapsed.as_secs_f64(),
-        p50: percentile_ms(s, 0.50),
-        p90: percentile_ms(s, 0.90),
-        p99: percentile_ms(s, 0.99),
-        max: percentile_ms(s, 1.0),
-        first_error: all.first_error,
-    })
+    // Every kind is measured over the same window, to the last response.
+    let last = all
+        .iter()
+        .filter_map(|s| s.last_finish)
+        .max()
+        .map_or(window.end, |f| f.max(window.end));
+    let elapsed = last - window.start;
+    let mut reports = Vec::new();
+    for (mut stats, labels) in all.into_iter().zip(labels) {
+        created.append(&mut stats.created);
+        let Some(labels) = labels else { continue };
+        stats.latencies_ns.sort_unstable();
+        let ok = stats.latencies_ns.len() as u64;
+        let s = &stats.latencies_ns;
+        reports.push(Report {
+            scenario: labels.scenario,
+            operation: labels.operation,
+            caller,
+            signing: labels.signing,
+            requests: ok + stats.errors,
+            errors: stats.errors,
+            rps: ok as f64 / elapsed.as_secs_f64(),
+            p50: percentile_ms(s, 0.50),
+            p90: percentile_ms(s, 0.90),
+            p99: percentile_ms(s, 0.99),
+            max: percentile_ms(s, 1.0),
+            first_error: stats.first_error,
+        });
+    }
+    Ok(reports)
 }
 
 /// Deletes `names` over `concurrency` connections. Returns (deleted, failed).
@@ -599,6 +723,21 @@ async fn cleanup(
     ctx: &Arc<Ctx>,
     names: Vec<String>,
     concurrency: usize,
+) -> (u64, u64, Option<String>) {
+    // Already gone (e.g. a create that never happened): fine.
+    for_each_name(ctx, names, concurrency, Ctx::delete, true).await
+}
+
+/// Sends `request(name)` for each of `names` over `concurrency`
+/// connections; HTTP 200 counts as done, and so does
+/// ResourceNotFoundException if `gone_is_done`. Returns (done, failed,
+/// the first failure).
+async fn for_each_name(
+    ctx: &Arc<Ctx>,
+    names: Vec<String>,
+    concurrency: usize,
+    request: fn(&Ctx, &str) -> Result<Prepared>,
+    gone_is_done: bool,
 ) -> (u64, u64, Option<String>) {
     let queue = Arc::new(Mutex::new(names));
     let handles: Vec<_> = (0..concurrency)
@@ -616,15 +755,15 @@ async fn cleanup(
                             Some(s) if !RawConn::is_closed(&s) => s,
                             _ => connect(&ctx.endpoint).await?,
                         };
-                        let result = exchange(&mut sender, &ctx.delete(&name)?.wire).await;
+                        let result = exchange(&mut sender, &request(&ctx, &name)?.wire).await;
                         conn = Some(sender);
                         result
                     };
                     match timeout(ctx.request_timeout, work).await {
                         Ok(Ok((StatusCode::OK, _))) => deleted += 1,
-                        // Already gone (e.g. a create that never happened): fine.
                         Ok(Ok((_, body)))
-                            if body.windows(25).any(|w| w == b"ResourceNotFoundException") => {}
+                            if gone_is_done
+                                && body.windows(25).any(|w| w == b"ResourceNotFoundException") => {}
                         Ok(Ok((status, body))) => {
                             failed += 1;
                             first_error.get_or_insert_with(|| describe_error(status, &body));
@@ -654,9 +793,10 @@ async fn cleanup(
     (deleted, failed, first_error)
 }
 
-fn print_table(reports: &[Report]) {
+fn print_table(reports: &[Report], mix: Option<&MixRatio>) {
     println!(
-        "{:<16} {:<7} {:>10} {:>8} {:>11} {:>9} {:>9} {:>9} {:>9}",
+        "{:<8} {:<16} {:<7} {:>10} {:>8} {:>11} {:>9} {:>9} {:>9} {:>9}",
+        "scenario",
         "operation",
         "caller",
         "requests",
@@ -669,8 +809,9 @@ fn print_table(reports: &[Report]) {
     );
     for r in reports {
         println!(
-            "{:<16} {:<7} {:>10} {:>8} {:>11.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-            r.op.name(),
+            "{:<8} {:<16} {:<7} {:>10} {:>8} {:>11.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            r.scenario,
+            r.operation,
             r.caller.name(),
             r.requests,
             r.errors,
@@ -682,16 +823,45 @@ fn print_table(reports: &[Report]) {
         );
     }
     println!("(req/s and latencies count HTTP 200 responses only)");
+    if let Some(m) = mix {
+        println!(
+            "mix over {} secrets, {} % PutSecretValue: GetSecretValue at {:.2} req/s is {:.1} % of the pure-read rate ({:.2} req/s)",
+            m.secrets,
+            m.put_percent,
+            m.mixed_get_rps,
+            m.percent(),
+            m.read_rps
+        );
+    }
 }
 
-fn print_json(args: &Args, reports: &[Report]) -> Result<()> {
+/// The mixed GetSecretValue rate against the pure-read one, same run.
+struct MixRatio {
+    secrets: usize,
+    put_percent: u32,
+    read_rps: f64,
+    mixed_get_rps: f64,
+}
+
+impl MixRatio {
+    fn percent(&self) -> f64 {
+        if self.read_rps > 0.0 {
+            100.0 * self.mixed_get_rps / self.read_rps
+        } else {
+            0.0
+        }
+    }
+}
+
+fn print_json(args: &Args, reports: &[Report], mix: Option<&MixRatio>) -> Result<()> {
     let scenarios: Vec<Value> = reports
         .iter()
         .map(|r| {
             json!({
-                "operation": r.op.name(),
+                "scenario": r.scenario,
+                "operation": r.operation,
                 "caller": r.caller.name(),
-                "signing": if r.op.replayed() { "presigned-replayed" } else { "signed-per-request-in-batches" },
+                "signing": r.signing,
                 "requests": r.requests,
                 "errors": r.errors,
                 "requests_per_sec": r.rps,
@@ -707,9 +877,108 @@ fn print_json(args: &Args, reports: &[Report]) -> Result<()> {
         "warmup_secs": args.warmup,
         "value_size": args.value_size,
         "scenarios": scenarios,
+        "mix": mix.map(|m| json!({
+            "secrets": m.secrets,
+            "put_percent": m.put_percent,
+            "read_get_per_sec": m.read_rps,
+            "mixed_get_per_sec": m.mixed_get_rps,
+            "mixed_get_percent_of_read": m.percent(),
+        })),
     });
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
+}
+
+/// Creates `--secrets` secrets for `mix` (outside any timing) and runs its
+/// two scenarios: pure reads, then the mix. Returns their reports.
+async fn run_mix(
+    ctx: &Arc<Ctx>,
+    args: &Args,
+    created: &mut Vec<String>,
+) -> Result<(Vec<Report>, MixRatio)> {
+    let names: Vec<String> = (0..args.secrets)
+        .map(|i| format!("{}-m{i}", ctx.secret))
+        .collect();
+    eprintln!("setup: creating {} secrets for mix", names.len());
+    created.extend(names.iter().cloned());
+    let (done, failed, first) =
+        for_each_name(ctx, names.clone(), args.concurrency, Ctx::create, false).await;
+    if failed > 0 {
+        bail!(
+            "setup: {failed} of {} creates failed; first: {}",
+            done + failed,
+            first.unwrap_or_default()
+        );
+    }
+    let names = Arc::new(names);
+    let sign_gets = || -> Result<Arc<Vec<Prepared>>> {
+        Ok(Arc::new(
+            names.iter().map(|n| ctx.get(n)).collect::<Result<_>>()?,
+        ))
+    };
+    let get = |scenario| Labels {
+        scenario,
+        operation: Op::Get.name(),
+        signing: PRESIGNED,
+    };
+
+    eprintln!(
+        "running read: GetSecretValue on a random one of {} secrets (pre-signed, replayed)",
+        names.len()
+    );
+    let read = Source::Many {
+        gets: sign_gets()?,
+        names: names.clone(),
+        put_percent: 0,
+    };
+    let mut reports = run_scenario(
+        ctx,
+        args,
+        read,
+        Caller::Admin,
+        [Some(get("read")), None],
+        created,
+    )
+    .await?;
+
+    eprintln!(
+        "running mix: {} % PutSecretValue (signed in batches), the rest GetSecretValue, on random secrets",
+        args.mix_put_percent
+    );
+    let mix = Source::Many {
+        gets: sign_gets()?,
+        names: names.clone(),
+        put_percent: args.mix_put_percent,
+    };
+    let put = Labels {
+        scenario: "mix",
+        operation: Op::Put.name(),
+        signing: SIGNED_IN_BATCHES,
+    };
+    reports.extend(
+        run_scenario(
+            ctx,
+            args,
+            mix,
+            Caller::Admin,
+            [Some(get("mix")), Some(put)],
+            created,
+        )
+        .await?,
+    );
+    let rps = |scenario| {
+        reports
+            .iter()
+            .find(|r| r.scenario == scenario && r.operation == Op::Get.name())
+            .map_or(0.0, |r| r.rps)
+    };
+    let ratio = MixRatio {
+        secrets: names.len(),
+        put_percent: args.mix_put_percent,
+        read_rps: rps("read"),
+        mixed_get_rps: rps("mix"),
+    };
+    Ok((reports, ratio))
 }
 
 /// One thread drives every connection (as `wrk -t1` does): on a small
@@ -723,6 +992,11 @@ async fn main() -> Result<()> {
     ensure!(
         (1..=65536).contains(&args.value_size),
         "--value-size must be 1..=65536 bytes"
+    );
+    ensure!(args.secrets >= 1, "--secrets must be at least 1");
+    ensure!(
+        args.mix_put_percent <= 100,
+        "--mix-put-percent must be 0..=100"
     );
     ensure!(
         args.warmup + args.duration <= MAX_REPLAY_WINDOW_SECS,
@@ -806,7 +1080,29 @@ async fn main() -> Result<()> {
 
     let mut reports = Vec::new();
     let mut failure = None;
+    let mut mix = None;
     'scenarios: for &op in &args.ops {
+        if op == Op::Mix {
+            match run_mix(&ctx, &args, &mut created).await {
+                Ok((mut r, ratio)) => {
+                    for report in r.iter().filter(|r| r.errors > 0) {
+                        if let Some(e) = &report.first_error {
+                            eprintln!(
+                                "  {} {} errors; first: {e}",
+                                report.operation, report.errors
+                            );
+                        }
+                    }
+                    reports.append(&mut r);
+                    mix = Some(ratio);
+                }
+                Err(e) => {
+                    failure = Some(e.context("scenario mix"));
+                    break 'scenarios;
+                }
+            }
+            continue;
+        }
         let how = if op.replayed() {
             "one request pre-signed before the window, replayed by every connection"
         } else {
@@ -814,12 +1110,44 @@ async fn main() -> Result<()> {
         };
         for (caller, caller_ctx) in &callers {
             eprintln!("running {} as {} ({how})", op.name(), caller.name());
-            match run_scenario(caller_ctx, &args, op, *caller, &mut created).await {
-                Ok(report) => {
-                    if let Some(e) = &report.first_error {
-                        eprintln!("  {} errors; first: {e}", report.errors);
+            let replay = if op.replayed() {
+                match caller_ctx.prepare(op, 0, 0) {
+                    Ok((p, _)) => Some(Arc::new(p)),
+                    Err(e) => {
+                        failure = Some(e.context(format!("signing {}", op.name())));
+                        break 'scenarios;
                     }
-                    reports.push(report);
+                }
+            } else {
+                None
+            };
+            let labels = Labels {
+                scenario: "single",
+                operation: op.name(),
+                signing: if op.replayed() {
+                    PRESIGNED
+                } else {
+                    SIGNED_IN_BATCHES
+                },
+            };
+            let source = Source::Single { op, replay };
+            match run_scenario(
+                caller_ctx,
+                &args,
+                source,
+                *caller,
+                [Some(labels), None],
+                &mut created,
+            )
+            .await
+            {
+                Ok(mut r) => {
+                    for report in &r {
+                        if let Some(e) = &report.first_error {
+                            eprintln!("  {} errors; first: {e}", report.errors);
+                        }
+                    }
+                    reports.append(&mut r);
                 }
                 Err(e) => {
                     failure = Some(e.context(format!("scenario {}", op.name())));
@@ -852,9 +1180,9 @@ async fn main() -> Result<()> {
     }
 
     if args.json {
-        print_json(&args, &reports)?;
+        print_json(&args, &reports, mix.as_ref())?;
     } else {
-        print_table(&reports);
+        print_table(&reports, mix.as_ref());
     }
     if let Some(e) = failure {
         return Err(e);
@@ -905,6 +1233,26 @@ mod tests {
             )?;
         }
         Ok(())
+    }
+
+    #[test]
+    fn a_mix_puts_exactly_its_share_evenly_spread() {
+        for percent in [0, 1, 10, 25, 33, 100] {
+            let puts = (0..1000u64).filter(|&n| is_put(n, percent)).count();
+            assert_eq!(puts, 10 * percent as usize, "{percent} %");
+        }
+        // 10 %: one in every ten consecutive requests.
+        assert!(
+            (0..100u64)
+                .step_by(10)
+                .all(|start| { (start..start + 10).filter(|&n| is_put(n, 10)).count() == 1 })
+        );
+        let mut pick = Pick(1);
+        let mut seen = [0usize; 10];
+        for _ in 0..10_000 {
+            seen[pick.below(10)] += 1;
+        }
+        assert!(seen.iter().all(|&n| (800..1200).contains(&n)), "{seen:?}");
     }
 
     #[test]

@@ -48,7 +48,7 @@ async fn purge_due(
     clock: &dyn Clock,
 ) -> Result<usize, PurgeError> {
     let mut purged = 0;
-    for arn in service.secrets_due_for_purge()? {
+    for arn in service.secrets_due_for_purge().await? {
         if let Some(audit) = audit
             && !strongroom_api::Recorder::accepts_changes(audit)
         {
@@ -72,6 +72,28 @@ async fn purge_due(
         }
     }
     Ok(purged)
+}
+
+/// Writes the LastAccessedDate of reads every `interval` (sooner when
+/// many are noted), until `shutdown`; the server writes what is left once
+/// calls have drained.
+pub async fn access_flush_loop(
+    service: Arc<Service>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = ticker.tick() => {}
+            () = service.accesses_waiting() => {}
+        }
+        if let Err(e) = service.flush_accesses().await {
+            tracing::error!(error = %e, "could not record LastAccessedDate; retrying");
+        }
+    }
 }
 
 /// Records the summaries of floods of unauthenticated requests once their

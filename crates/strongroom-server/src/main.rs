@@ -167,6 +167,10 @@ struct ServeArgs {
     /// window has ended.
     #[arg(long, default_value_t = 60)]
     purge_interval_secs: u64,
+    /// Seconds between writes of LastAccessedDate (reads note it in
+    /// memory; a crash loses at most this interval's).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    access_flush_interval_secs: u64,
     /// The audit trail: every call, chained and durable before it is
     /// answered (`file`); also streamed to stdout (`stdout`); or none (`off`).
     #[arg(long, env = "STRONGROOM_AUDIT_LOG", value_enum, default_value_t = AuditLogMode::File)]
@@ -251,6 +255,10 @@ struct ServeArgs {
     #[arg(long, default_value_t = strongroom_domain::secret::DEFAULT_VERSION_CAP as u64,
           value_parser = clap::value_parser!(u64).range(101..))]
     max_versions_per_secret: u64,
+    /// Bound of the read cache (GetSecretValue and DescribeSecret answers,
+    /// encrypted), in MiB; 0 turns it off.
+    #[arg(long, default_value_t = strongroom_service::DEFAULT_READ_CACHE_BYTES >> 20)]
+    read_cache_mib: u64,
 }
 
 fn parse_account_id(value: &str) -> Result<String, String> {
@@ -442,7 +450,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ));
     let service = Arc::new(
         Service::new(store, root.clone(), clock.clone())
-            .with_version_cap(usize::try_from(args.max_versions_per_secret).unwrap_or(usize::MAX)),
+            .with_version_cap(usize::try_from(args.max_versions_per_secret).unwrap_or(usize::MAX))
+            .with_read_cache_bytes(args.read_cache_mib.saturating_mul(1 << 20)),
     );
 
     let mut stdout = std::io::stdout();
@@ -525,6 +534,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             shutdown.clone(),
         ));
     }
+    tasks.spawn(jobs::access_flush_loop(
+        service.clone(),
+        Duration::from_secs(args.access_flush_interval_secs),
+        shutdown.clone(),
+    ));
     tasks.spawn(wait_for_signal(shutdown.clone()));
     if let Some(resolver) = &cert {
         tasks.spawn(tls::reload_on_sighup(resolver.clone(), shutdown.clone()));
@@ -563,6 +577,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("calls did not finish within the drain deadline");
     }
     tasks.wait().await;
+    // The LastAccessedDate of reads since the last flush.
+    if let Err(e) = service.flush_accesses().await {
+        tracing::error!(error = %e, "could not record LastAccessedDate at shutdown");
+    }
     drop(service);
     sqlite.close();
     if let Some(trail) = trail {

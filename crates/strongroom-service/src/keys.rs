@@ -165,9 +165,12 @@ impl Service {
             return Ok(Some(k));
         }
         let (account, region) = (account.to_owned(), region.to_owned());
-        let existing = self
-            .store
-            .read(|tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))?;
+        let existing = {
+            let (account, region) = (account.clone(), region.clone());
+            self.store
+                .read_async(move |tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))
+                .await?
+        };
         let record = match existing {
             Some(r) => r,
             None if !create => return Ok(None),

@@ -8,8 +8,10 @@
 //! crate (and the wire layer that carries them); they are encrypted before
 //! any store call and never logged.
 
+mod accesses;
 mod authz;
 mod cache;
+mod cached;
 mod context;
 mod error;
 mod keys;
@@ -44,8 +46,9 @@ pub use strongroom_domain as domain;
 
 use authz::{PolicyCache, resolve_authorized};
 use cache::ReadCache;
+use cached::{CacheKey, Cached};
 use keys::KekCache;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use strongroom_crypto::RootKey;
 use strongroom_domain::{Error, Secret, SecretRef};
 use strongroom_store::{ReadTx, Store, WriteTx};
@@ -56,32 +59,56 @@ pub struct Service {
     root: RootKey,
     clock: Arc<dyn Clock>,
     keks: KekCache,
-    caches: Arc<Caches>,
+    /// GetSecretValue and DescribeSecret answers (`cache.rs`).
+    cache: Arc<ReadCache<CacheKey, Cached>>,
+    /// Accesses to write as LastAccessedDate (`accesses.rs`).
+    accesses: accesses::Accesses,
     /// Parsed secret resource policies.
     policies: Arc<PolicyCache>,
     /// At most this many versions per secret ([`Service::with_version_cap`]).
     version_cap: usize,
 }
 
-/// The read caches; emptied after every write's commit.
-struct Caches {
-    /// GetSecretValue results (metadata + ciphertext) by request.
-    values: ReadCache<values::ValueKey, values::ValueEntry>,
-    /// DescribeSecret results by (account, region, SecretId).
-    describe: ReadCache<(String, String, String), DescribeEntry>,
+/// The read cache's default bound, in bytes.
+pub const DEFAULT_READ_CACHE_BYTES: u64 = 64 << 20;
+
+/// What a write changed, for the read cache: each write's closure notes the
+/// secrets it changed ([`Changes::secret`]) or that it changed none. Left
+/// as it was, a successful write invalidates the whole cache, so a
+/// forgotten note costs cache hits, never a stale answer.
+pub(crate) enum Changes {
+    Unknown,
+    Secrets(Vec<String>),
+    Everything,
 }
 
-/// A DescribeSecret result and its parsed resource policy (parsed once per
-/// cache fill, not per request).
-struct DescribeEntry {
-    secret: Secret,
-    policy: Option<Arc<strongroom_policy::Policy>>,
-}
+impl Changes {
+    /// The write changed the secret `arn` (or deleted it).
+    pub fn secret(&mut self, arn: &str) {
+        match self {
+            Changes::Unknown => *self = Changes::Secrets(vec![arn.to_owned()]),
+            Changes::Secrets(arns) => arns.push(arn.to_owned()),
+            Changes::Everything => {}
+        }
+    }
 
-impl Caches {
-    fn invalidate(&self) {
-        self.values.invalidate();
-        self.describe.invalidate();
+    /// The write changed no secret (so far).
+    pub fn none(&mut self) {
+        if let Changes::Unknown = self {
+            *self = Changes::Secrets(Vec::new());
+        }
+    }
+
+    /// The write may change what names and ARNs resolve to (a new secret).
+    pub fn everything(&mut self) {
+        *self = Changes::Everything;
+    }
+
+    fn invalidate(self, cache: &ReadCache<CacheKey, Cached>) {
+        match self {
+            Changes::Secrets(arns) => arns.iter().for_each(|arn| cache.invalidate(arn)),
+            Changes::Unknown | Changes::Everything => cache.invalidate_all(),
+        }
     }
 }
 
@@ -94,10 +121,8 @@ impl Service {
             clock,
             keks: KekCache::default(),
             policies: Arc::default(),
-            caches: Arc::new(Caches {
-                values: ReadCache::new(exclusive),
-                describe: ReadCache::new(exclusive),
-            }),
+            cache: Arc::new(ReadCache::new(exclusive, DEFAULT_READ_CACHE_BYTES)),
+            accesses: Default::default(),
             version_cap: strongroom_domain::secret::DEFAULT_VERSION_CAP,
         }
     }
@@ -111,21 +136,45 @@ impl Service {
         self
     }
 
+    /// Bounds the read cache at about `bytes` bytes (0 turns it off).
+    pub fn with_read_cache_bytes(mut self, bytes: u64) -> Service {
+        let exclusive = self.store.exclusive_writer();
+        self.cache = Arc::new(ReadCache::new(exclusive, bytes));
+        self
+    }
+
     fn now(&self) -> strongroom_domain::Timestamp {
         self.clock.now()
     }
 
     /// Every write to secrets goes through here: it runs `f` in a store
     /// write transaction and, once the commit's outcome is known and before
-    /// the caller is answered, empties the read caches (on the writer's
-    /// side, so a caller that stops waiting cannot skip it).
+    /// the caller is answered, invalidates what `f` noted in its
+    /// [`Changes`] in the read cache (on the writer's side, so a caller
+    /// that stops waiting cannot skip it). A write that fails changed
+    /// nothing.
     async fn write<T, F>(&self, f: F) -> Result<T, ServiceError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn WriteTx) -> Result<T, ServiceError> + Send + 'static,
+        F: FnOnce(&mut dyn WriteTx, &mut Changes) -> Result<T, ServiceError> + Send + 'static,
     {
-        let caches = self.caches.clone();
-        self.store.write_then(f, move || caches.invalidate()).await
+        let cache = self.cache.clone();
+        let noted = Arc::new(Mutex::new(Changes::Unknown));
+        let from_job = noted.clone();
+        let job = move |tx: &mut dyn WriteTx| {
+            let mut changes = Changes::Unknown;
+            let out = f(tx, &mut changes);
+            if out.is_err() {
+                changes = Changes::Secrets(Vec::new());
+            }
+            *from_job.lock().unwrap_or_else(PoisonError::into_inner) = changes;
+            out
+        };
+        let after_commit = move || {
+            let mut noted = noted.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *noted, Changes::Everything).invalidate(&cache);
+        };
+        self.store.write_then(job, after_commit).await
     }
 
     /// The common shape of a metadata change: resolve `secret_id` and
@@ -148,14 +197,38 @@ impl Service {
         SecretRef::validate(secret_id)?;
         let (ctx, secret_id) = (ctx.clone(), secret_id.to_owned());
         let policies = self.policies.clone();
-        self.write(move |tx| {
+        self.write(move |tx, changes| {
             let before = resolve_authorized(tx, &ctx, &policies, &secret_id, action, request_keys)?;
             let mut after = before.clone();
             let out = change(&mut after)?;
             strongroom_store::save_secret(tx, Some(&before), &after, &[])?;
+            changes.secret(&after.arn);
             Ok(out)
         })
         .await
+    }
+}
+
+impl Service {
+    /// The secret `secret_id` names, resolved and authorized for `action`
+    /// in one read transaction (on a reader thread), and the ticket taken
+    /// before it (`ReadCache::is_current`).
+    async fn read_authorized(
+        &self,
+        ctx: &RequestContext,
+        secret_id: &str,
+        action: &'static str,
+    ) -> Result<(Secret, cache::Ticket), ServiceError> {
+        let ticket = self.cache.ticket();
+        let (ctx, secret_id) = (ctx.clone(), secret_id.to_owned());
+        let policies = self.policies.clone();
+        let secret = self
+            .store
+            .read_async(move |tx| {
+                resolve_authorized(tx, &ctx, &policies, &secret_id, action, |_| {})
+            })
+            .await?;
+        Ok((secret, ticket))
     }
 }
 

@@ -5,7 +5,7 @@
 //! model's `PolicyName`; only `default` can be written or deleted). It takes
 //! part in every authorization decision on the secret (`authz.rs`).
 
-use crate::authz::{Access, authorize, authorize_on_any, resolve_authorized};
+use crate::authz::{Access, authorize, authorize_on_any};
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::{Error, SecretRef};
 use strongroom_policy::{Context, Policy, PolicyKind};
@@ -71,7 +71,7 @@ impl Service {
         .await
     }
 
-    pub fn get_resource_policy(
+    pub async fn get_resource_policy(
         &self,
         ctx: &RequestContext,
         secret_id: &str,
@@ -79,9 +79,7 @@ impl Service {
     ) -> Result<ResourcePolicyOutput, ServiceError> {
         SecretRef::validate(secret_id)?;
         let action = "secretsmanager:GetResourcePolicy";
-        let secret = self
-            .store
-            .read(|tx| resolve_authorized(tx, ctx, &self.policies, secret_id, action, |_| {}))?;
+        let (secret, _) = self.read_authorized(ctx, secret_id, action).await?;
         let policy_name = policy_name.unwrap_or_else(|| DEFAULT_POLICY_NAME.to_owned());
         let policy = if policy_name == DEFAULT_POLICY_NAME {
             secret.resource_policy
@@ -119,16 +117,14 @@ impl Service {
     }
 
     /// The names of the secret's resource policies: `default` or none.
-    pub fn list_resource_policies(
+    pub async fn list_resource_policies(
         &self,
         ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<Vec<String>, ServiceError> {
         SecretRef::validate(secret_id)?;
         let action = "secretsmanager:ListResourcePolicies";
-        let secret = self
-            .store
-            .read(|tx| resolve_authorized(tx, ctx, &self.policies, secret_id, action, |_| {}))?;
+        let (secret, _) = self.read_authorized(ctx, secret_id, action).await?;
         Ok(secret
             .resource_policy
             .map(|_| DEFAULT_POLICY_NAME.to_owned())
@@ -140,26 +136,23 @@ impl Service {
     /// is MalformedPolicyDocumentException), whether it grants broad
     /// access, and, for an existing secret, whether it would lock the
     /// caller out of managing the secret's policy.
-    pub fn validate_resource_policy(
+    pub async fn validate_resource_policy(
         &self,
         ctx: &RequestContext,
         secret_id: Option<&str>,
         policy: &str,
     ) -> Result<Vec<ValidationFinding>, ServiceError> {
         let action = "secretsmanager:ValidateResourcePolicy";
-        let secret =
-            match secret_id {
-                Some(id) => {
-                    SecretRef::validate(id)?;
-                    Some(self.store.read(|tx| {
-                        resolve_authorized(tx, ctx, &self.policies, id, action, |_| {})
-                    })?)
-                }
-                None => {
-                    authorize_on_any(ctx, action)?;
-                    None
-                }
-            };
+        let secret = match secret_id {
+            Some(id) => {
+                SecretRef::validate(id)?;
+                Some(self.read_authorized(ctx, id, action).await?.0)
+            }
+            None => {
+                authorize_on_any(ctx, action)?;
+                None
+            }
+        };
         let parsed = parse_resource_policy(policy)?;
         let mut findings = Vec::new();
         if parsed.grants_public_access() {

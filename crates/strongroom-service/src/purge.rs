@@ -8,7 +8,7 @@ impl Service {
     /// Returns how many were purged.
     pub async fn purge_expired(&self) -> Result<usize, ServiceError> {
         let mut purged = 0;
-        for arn in self.secrets_due_for_purge()? {
+        for arn in self.secrets_due_for_purge().await? {
             if self.purge(&arn).await?.is_some() {
                 purged += 1;
             }
@@ -17,9 +17,12 @@ impl Service {
     }
 
     /// The ARNs of the secrets whose recovery window has ended by now.
-    pub fn secrets_due_for_purge(&self) -> Result<Vec<String>, ServiceError> {
+    pub async fn secrets_due_for_purge(&self) -> Result<Vec<String>, ServiceError> {
         let now = self.now();
-        Ok(self.store.read(|tx| tx.secrets_due_for_purge(now))?)
+        Ok(self
+            .store
+            .read_async(move |tx| tx.secrets_due_for_purge(now))
+            .await?)
     }
 
     /// Deletes the secret `arn` if its recovery window has ended by now, and
@@ -28,10 +31,12 @@ impl Service {
     pub async fn purge(&self, arn: &str) -> Result<Option<Secret>, ServiceError> {
         let now = self.now();
         let arn = arn.to_owned();
-        self.write(move |tx| -> Result<Option<Secret>, ServiceError> {
+        self.write(move |tx, changes| -> Result<Option<Secret>, ServiceError> {
+            changes.none();
             match tx.find_secret_by_arn(&arn)? {
                 Some(s) if s.purge_after.is_some_and(|p| p <= now) => {
                     tx.delete_secret(&arn)?;
+                    changes.secret(&arn);
                     Ok(Some(s))
                 }
                 _ => Ok(None),

@@ -3,10 +3,13 @@
 use crate::authz::{
     Access, add_request_tags, authorize, authorize_on_parsed_secret, resolve_authorized,
 };
+use crate::cache::Ticket;
+use crate::cached::{CacheKeyRef, Cached, DescribeEntry};
 use crate::keys::{DEFAULT_KEY_ALIAS, seal_value};
 use crate::values::same_value;
 use crate::{RequestContext, Service, ServiceError};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use strongroom_domain::tags::validate_new_tags;
 use strongroom_domain::{
     Error, Secret, SecretRef, SecretValue, Tag, Timestamp, Version, build_arn, random_suffix,
@@ -108,7 +111,8 @@ impl Service {
         let kek = self.default_kek(ctx.account(), &ctx.region).await?;
         let now = self.now();
         let ctx = ctx.clone();
-        self.write(move |tx| {
+        self.write(move |tx, changes| {
+            changes.none();
             if let Some(existing) =
                 tx.find_secret_by_name(ctx.account(), &ctx.region, &input.name)?
             {
@@ -168,6 +172,8 @@ impl Service {
                 version_id = Some(token);
             }
             save_secret(tx, None, &secret, &new_values)?;
+            // A new name (or ARN) may be what a cached key now finds.
+            changes.everything();
             Ok(CreateSecretOutput {
                 arn,
                 name: secret.name,
@@ -195,7 +201,8 @@ impl Service {
         let ctx = ctx.clone();
         let policies = self.policies.clone();
         let version_cap = self.version_cap;
-        self.write(move |tx| {
+        self.write(move |tx, changes| {
+            changes.none();
             let keys = |k: &mut strongroom_policy::Context| {
                 if let Some(d) = &input.description {
                     k.set("secretsmanager:Description", d.as_str());
@@ -254,6 +261,7 @@ impl Service {
             if changed {
                 after.last_changed = now.strictly_after(before.last_changed);
                 save_secret(tx, Some(&before), &after, &new_values)?;
+                changes.secret(&after.arn);
             }
             Ok(UpdateSecretOutput {
                 arn: after.arn,
@@ -264,34 +272,55 @@ impl Service {
         .await
     }
 
-    pub fn describe_secret(
+    /// DescribeSecret, from the read cache or one read transaction. It
+    /// shows every access made before it: noted accesses to the secret are
+    /// written first (`accesses.rs`), and an answer read before a write to
+    /// the secret was answered (such as that of a background flush) is read
+    /// again.
+    pub async fn describe_secret(
         &self,
         ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<Secret, ServiceError> {
-        let key = (
-            ctx.account().to_owned(),
-            ctx.region.clone(),
-            secret_id.to_owned(),
-        );
+        let (secret, ticket) = self.describe_cached(ctx, secret_id).await?;
+        let settled = self.settle_accesses_of(&secret.arn).await?;
+        if settled || !self.cache.is_current(&secret.arn, ticket) {
+            return Ok(self.describe_cached(ctx, secret_id).await?.0);
+        }
+        Ok(secret)
+    }
+
+    /// DescribeSecret's answer and the ticket its store read took.
+    async fn describe_cached(
+        &self,
+        ctx: &RequestContext,
+        secret_id: &str,
+    ) -> Result<(Secret, Ticket), ServiceError> {
         let action = "secretsmanager:DescribeSecret";
-        if let Some(hit) = self.caches.describe.get(&key) {
+        let key = CacheKeyRef::describe(ctx, secret_id);
+        if let Some((Cached::Describe(hit), ticket)) = self.cache.get(&key) {
             let policy = hit.policy.as_deref();
             authorize_on_parsed_secret(ctx, &hit.secret, policy, secret_id, action, |_| {})?;
-            return Ok(hit.secret.clone());
+            return Ok((hit.secret.clone(), ticket));
         }
-        let generation = self.caches.describe.generation();
-        let secret = self
+        let ticket = self.cache.ticket();
+        let (read_ctx, read_id) = (ctx.clone(), secret_id.to_owned());
+        let policies = self.policies.clone();
+        let entry = self
             .store
-            .read(|tx| resolve_authorized(tx, ctx, &self.policies, secret_id, action, |_| {}))?;
-        let entry = crate::DescribeEntry {
-            policy: self.policies.of_secret(&secret),
-            secret: secret.clone(),
-        };
-        self.caches
-            .describe
-            .insert(generation, key, std::sync::Arc::new(entry));
-        Ok(secret)
+            .read_async(move |tx| {
+                let secret =
+                    resolve_authorized(tx, &read_ctx, &policies, &read_id, action, |_| {})?;
+                Ok::<_, ServiceError>(DescribeEntry {
+                    policy: policies.of_secret(&secret),
+                    secret,
+                })
+            })
+            .await?;
+        let secret = entry.secret.clone();
+        self.cache
+            .insert(ticket, key.to_owned(), Cached::Describe(Arc::new(entry)));
+        Ok((secret, ticket))
     }
 
     pub async fn delete_secret(
@@ -313,7 +342,8 @@ impl Service {
         let ctx = ctx.clone();
         let secret_id = secret_id.to_owned();
         let policies = self.policies.clone();
-        self.write(move |tx| {
+        self.write(move |tx, changes| {
+            changes.none();
             let keys = |k: &mut strongroom_policy::Context| {
                 if let Some(days) = recovery_window_days {
                     k.set("secretsmanager:RecoveryWindowInDays", days.to_string());
@@ -343,6 +373,7 @@ impl Service {
                 }
                 Err(e) => return Err(e),
             };
+            changes.secret(&before.arn);
             if force {
                 tx.delete_secret(&before.arn)?;
                 return Ok(DeleteSecretOutput {

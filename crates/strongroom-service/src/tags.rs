@@ -70,7 +70,7 @@ impl Service {
         }
         let (ctx, secret_id) = (ctx.clone(), secret_id.to_owned());
         let policies = self.policies.clone();
-        self.write(move |tx| {
+        self.write(move |tx, changes| {
             let action = change.action();
             let before = resolve_authorized(tx, &ctx, &policies, &secret_id, action, |k| {
                 change.request_keys(k)
@@ -86,6 +86,7 @@ impl Service {
                 change.request_keys(k)
             })?;
             save_secret(tx, Some(&before), &after, &[])?;
+            changes.secret(&after.arn);
             Ok(())
         })
         .await

@@ -1,15 +1,17 @@
 //! GetSecretValue, PutSecretValue and BatchGetSecretValue.
 
 use crate::authz::{
-    authorize_on_any, authorize_on_missing, authorize_on_parsed_secret, resolve_authorized,
+    PolicyCache, authorize_on_any, authorize_on_missing, authorize_on_parsed_secret,
+    resolve_authorized,
 };
+use crate::cached::{CacheKeyRef, Cached, ValueEntry};
 use crate::keys::{Kek, open_value, seal_value};
 use crate::listing::page_of_secrets;
 use crate::{RequestContext, Service, ServiceError, resolve};
 use std::sync::Arc;
 use strongroom_domain::filter::Filter;
 use strongroom_domain::{AWSCURRENT, Error, Secret, SecretRef, SecretValue, Timestamp, Version};
-use strongroom_store::{ReadTx, StoredValue, save_secret};
+use strongroom_store::{ReadTx, save_secret};
 use subtle::ConstantTimeEq;
 
 #[derive(Debug, Default, Clone)]
@@ -122,83 +124,82 @@ fn select_version<'s>(
     }
 }
 
-/// What a GetSecretValue request asks for: account, region, SecretId,
-/// VersionId and VersionStage, joined with NUL (which none of them contains).
-pub(crate) type ValueKey = String;
-
-fn value_key(ctx: &RequestContext, input: &GetSecretValueInput) -> ValueKey {
-    let parts = [
-        ctx.account(),
-        ctx.region.as_str(),
-        input.secret_id.as_str(),
-        input.version_id.as_deref().unwrap_or_default(),
-        input.version_stage.as_deref().unwrap_or_default(),
-    ];
-    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for p in parts {
-        key.push_str(p);
-        key.push('\0');
-    }
-    key
+/// The secret, version and sealed value a GetSecretValue names, read in
+/// one transaction and authorized (on a reader thread).
+fn load_value_entry(
+    tx: &dyn ReadTx,
+    ctx: &RequestContext,
+    policies: &PolicyCache,
+    input: &GetSecretValueInput,
+) -> Result<Arc<ValueEntry>, ServiceError> {
+    let (action, id) = (GET_SECRET_VALUE, input.secret_id.as_str());
+    let secret = match resolve(tx, ctx, id) {
+        Ok(s) => s,
+        Err(ServiceError::Domain(Error::SecretNotFound)) => {
+            authorize_on_missing(ctx, id, action, |k| request_keys(input, k))?;
+            return Err(Error::SecretNotFound.into());
+        }
+        Err(e) => return Err(e),
+    };
+    let policy = policies.of_secret(&secret);
+    authorize_on_parsed_secret(ctx, &secret, policy.as_deref(), id, action, |k| {
+        request_keys(input, k)
+    })?;
+    secret.ensure_not_deleted()?;
+    let version = select_version(&secret, input)?.clone();
+    let stored = tx
+        .load_value(&secret.arn, &version.id)?
+        .ok_or_else(|| Error::VersionNotFound(version.id.clone()))?;
+    Ok(Arc::new(ValueEntry {
+        secret,
+        policy,
+        version,
+        stored,
+    }))
 }
 
-/// What a GetSecretValue read transaction found (still encrypted).
-pub(crate) struct ValueEntry {
-    secret: Secret,
-    /// The secret's resource policy, parsed once per cache fill.
-    policy: Option<Arc<strongroom_policy::Policy>>,
-    version: Version,
-    stored: StoredValue,
+const GET_SECRET_VALUE: &str = "secretsmanager:GetSecretValue";
+
+/// GetSecretValue's own condition keys.
+fn request_keys(input: &GetSecretValueInput, k: &mut strongroom_policy::Context) {
+    if let Some(v) = &input.version_id {
+        k.set("secretsmanager:VersionId", v.as_str());
+    }
+    if let Some(s) = &input.version_stage {
+        k.set("secretsmanager:VersionStage", s.as_str());
+    }
 }
 
 impl Service {
     /// The secret, version and sealed value a GetSecretValue names, from
     /// the read cache or one read transaction; authorized either way.
-    fn load_for_get(
+    async fn load_for_get(
         &self,
         ctx: &RequestContext,
         input: &GetSecretValueInput,
     ) -> Result<Arc<ValueEntry>, ServiceError> {
-        let request_keys = |k: &mut strongroom_policy::Context| {
-            if let Some(v) = &input.version_id {
-                k.set("secretsmanager:VersionId", v.as_str());
-            }
-            if let Some(s) = &input.version_stage {
-                k.set("secretsmanager:VersionStage", s.as_str());
-            }
-        };
-        let (action, id) = ("secretsmanager:GetSecretValue", input.secret_id.as_str());
-        let key = value_key(ctx, input);
-        if let Some(hit) = self.caches.values.get(&key) {
+        let key = CacheKeyRef::value(ctx, input);
+        if let Some((Cached::Value(hit), _)) = self.cache.get(&key) {
             let policy = hit.policy.as_deref();
-            authorize_on_parsed_secret(ctx, &hit.secret, policy, id, action, request_keys)?;
+            authorize_on_parsed_secret(
+                ctx,
+                &hit.secret,
+                policy,
+                &input.secret_id,
+                GET_SECRET_VALUE,
+                |k| request_keys(input, k),
+            )?;
             return Ok(hit);
         }
-        let generation = self.caches.values.generation();
-        let entry = self.store.read(|tx| {
-            let secret = match resolve(tx, ctx, id) {
-                Ok(s) => s,
-                Err(ServiceError::Domain(Error::SecretNotFound)) => {
-                    authorize_on_missing(ctx, id, action, request_keys)?;
-                    return Err(Error::SecretNotFound.into());
-                }
-                Err(e) => return Err(e),
-            };
-            let policy = self.policies.of_secret(&secret);
-            authorize_on_parsed_secret(ctx, &secret, policy.as_deref(), id, action, request_keys)?;
-            secret.ensure_not_deleted()?;
-            let version = select_version(&secret, input)?.clone();
-            let stored = tx
-                .load_value(&secret.arn, &version.id)?
-                .ok_or_else(|| Error::VersionNotFound(version.id.clone()))?;
-            Ok::<_, ServiceError>(Arc::new(ValueEntry {
-                secret,
-                policy,
-                version,
-                stored,
-            }))
-        })?;
-        self.caches.values.insert(generation, key, entry.clone());
+        let ticket = self.cache.ticket();
+        let (read_ctx, read_input) = (ctx.clone(), input.clone());
+        let policies = self.policies.clone();
+        let entry = self
+            .store
+            .read_async(move |tx| load_value_entry(tx, &read_ctx, &policies, &read_input))
+            .await?;
+        self.cache
+            .insert(ticket, key.to_owned(), Cached::Value(entry.clone()));
         Ok(entry)
     }
 
@@ -208,13 +209,17 @@ impl Service {
         input: &GetSecretValueInput,
     ) -> Result<SecretValueOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
-        let entry = self.load_for_get(ctx, input)?;
+        let entry = self.load_for_get(ctx, input).await?;
         let (secret, version, stored) = (&entry.secret, &entry.version, &entry.stored);
         let kek = self.default_kek(&secret.account, &secret.region).await?;
         let value = open_value(&kek, &secret.arn, &version.id, stored)?;
-        // Bookkeeping only: a failure to record the access must not fail the read.
-        if let Err(e) = self.touch(secret, version).await {
-            tracing::warn!(error = %e, "could not record LastAccessedDate");
+        // LastAccessedDate: AWS keeps the day only, so only the first read
+        // of a day changes it; it is written in the background (`accesses.rs`).
+        let today = self.now().truncate_to_day();
+        let version_stale = version.last_accessed < Some(today)
+            && !self.accesses.recorded(&secret.arn, &version.id, today);
+        if secret.last_accessed < Some(today) || version_stale {
+            self.accesses.note(&secret.arn, &version.id, today);
         }
         Ok(SecretValueOutput {
             version_stages: secret.stages_of(&version.id),
@@ -224,28 +229,6 @@ impl Service {
             value,
             created: version.created,
         })
-    }
-
-    /// Records today as the last access of the secret and the version. AWS
-    /// keeps this at day granularity, so it writes at most once a day.
-    async fn touch(&self, secret: &Secret, version: &Version) -> Result<(), ServiceError> {
-        let today = self.now().truncate_to_day();
-        if secret.last_accessed == Some(today) && version.last_accessed == Some(today) {
-            return Ok(());
-        }
-        let (arn, version_id) = (secret.arn.clone(), version.id.clone());
-        self.write(move |tx| {
-            let Some(before) = tx.find_secret_by_arn(&arn)? else {
-                return Ok(());
-            };
-            let mut after = before.clone();
-            after.last_accessed = Some(today);
-            if let Some(v) = after.version_mut(&version_id) {
-                v.last_accessed = Some(today);
-            }
-            save_secret(tx, Some(&before), &after, &[]).map_err(ServiceError::from)
-        })
-        .await
     }
 
     pub async fn put_secret_value(
@@ -266,7 +249,7 @@ impl Service {
         let ctx = ctx.clone();
         let policies = self.policies.clone();
         let version_cap = self.version_cap;
-        self.write(move |tx| {
+        self.write(move |tx, changes| {
             let action = "secretsmanager:PutSecretValue";
             let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, |_| {})?;
             // Every region with a secret has its key, and the secret found
@@ -275,6 +258,7 @@ impl Service {
                 .filter(|_| before.account == owner)
                 .ok_or(ServiceError::Encryption)?;
             before.ensure_not_deleted()?;
+            changes.none();
             if before.version(&token).is_some() {
                 if same_value(tx, &kek, &before, &token, &value)? {
                     return Ok(PutSecretValueOutput {
@@ -305,6 +289,7 @@ impl Service {
             after.check_version_cap(version_cap)?;
             after.last_changed = now.strictly_after(before.last_changed);
             save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
+            changes.secret(&after.arn);
             Ok(PutSecretValueOutput {
                 arn: after.arn,
                 name: after.name,

@@ -1,6 +1,5 @@
 //! ListSecretVersionIds and UpdateSecretVersionStage.
 
-use crate::authz::resolve_authorized;
 use crate::listing::Page;
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::{Secret, SecretRef, Version};
@@ -21,22 +20,22 @@ pub struct ListVersionsOutput {
 const DEFAULT_PAGE: usize = 100;
 
 impl Service {
-    pub fn list_secret_version_ids(
+    /// ListSecretVersionIds. Its versions' LastAccessedDate shows every
+    /// access made before it, as DescribeSecret's does.
+    pub async fn list_secret_version_ids(
         &self,
         ctx: &RequestContext,
         input: &ListVersionsInput,
     ) -> Result<ListVersionsOutput, ServiceError> {
         SecretRef::validate(&input.secret_id)?;
-        let secret = self.store.read(|tx| {
-            resolve_authorized(
-                tx,
-                ctx,
-                &self.policies,
-                &input.secret_id,
-                "secretsmanager:ListSecretVersionIds",
-                |_| {},
-            )
-        })?;
+        let action = "secretsmanager:ListSecretVersionIds";
+        // Read again if accesses to the secret were still noted, or a flush
+        // (which may have written some) completed during the read.
+        let flushes = self.accesses.flushes();
+        let (mut secret, _) = self.read_authorized(ctx, &input.secret_id, action).await?;
+        if self.settle_accesses_of(&secret.arn).await? || self.accesses.flushes() != flushes {
+            secret = self.read_authorized(ctx, &input.secret_id, action).await?.0;
+        }
         // Newest first. Versions without a value (a pending rotation's
         // placeholder) are not listed; label-less ones only on request.
         let versions: Vec<Version> = secret

@@ -130,6 +130,7 @@ async fn identity_policy_decides_and_the_message_is_aws_s() {
     );
     let e = service
         .describe_secret(&reader, "app/db")
+        .await
         .expect_err("not allowed to describe");
     assert!(matches!(e, ServiceError::AccessDenied(_)));
 }
@@ -170,6 +171,7 @@ async fn explicit_deny_wins_and_names_itself() {
     assert!(denied_message(e).ends_with("with an explicit deny in an identity-based policy"),);
     service
         .describe_secret(&caller, "app/db")
+        .await
         .expect("describe allowed");
 }
 
@@ -197,6 +199,7 @@ async fn create_with_tags_needs_tag_resource_and_leaves_nothing() {
     assert!(denied_message(e).contains("secretsmanager:TagResource"));
     let e = service
         .describe_secret(&admin(), "tagged")
+        .await
         .expect_err("nothing created");
     assert!(matches!(e, ServiceError::Domain(Error::SecretNotFound)));
     service
@@ -250,6 +253,7 @@ async fn abac_on_resource_and_request_tags() {
     assert!(matches!(e, ServiceError::AccessDenied(_)));
     let tags = service
         .describe_secret(&admin(), "mine")
+        .await
         .expect("describe")
         .tags;
     assert_eq!(tags, team("blue"));

@@ -42,8 +42,11 @@ fn found_under(dir: &Path, needles: &[&[u8]]) -> Vec<String> {
 }
 
 /// The sealed values of every version of `name`, read from the store.
-fn sealed_values(store: &Arc<dyn Store>, service: &Service, name: &str) -> Vec<StoredValue> {
-    let secret = service.describe_secret(&caller(), name).expect("describe");
+async fn sealed_values(store: &Arc<dyn Store>, service: &Service, name: &str) -> Vec<StoredValue> {
+    let secret = service
+        .describe_secret(&caller(), name)
+        .await
+        .expect("describe");
     store
         .read(|tx| {
             secret
@@ -131,7 +134,7 @@ fn assert_none_left(dir: &Path, sealed: &[StoredValue]) {
 async fn a_force_deleted_secret_leaves_no_ciphertext() {
     let (dir, store, service, _clock) = setup_with_store();
     seed(&service, "gone").await;
-    let sealed = sealed_values(&store, &service, "gone");
+    let sealed = sealed_values(&store, &service, "gone").await;
     assert_eq!(sealed.len(), 2);
     assert!(sealed[1].ciphertext.len() > 20_000);
     assert_all_present(dir.path(), &sealed);
@@ -142,15 +145,25 @@ async fn a_force_deleted_secret_leaves_no_ciphertext() {
         .expect("force delete");
     assert_none_left(dir.path(), &sealed);
     // The neighbours are intact.
-    assert!(service.describe_secret(&caller(), "gone-before").is_ok());
-    assert!(service.describe_secret(&caller(), "gone-after").is_ok());
+    assert!(
+        service
+            .describe_secret(&caller(), "gone-before")
+            .await
+            .is_ok()
+    );
+    assert!(
+        service
+            .describe_secret(&caller(), "gone-after")
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
 async fn a_purged_secret_leaves_no_ciphertext() {
     let (dir, store, service, clock) = setup_with_store();
     seed(&service, "purged").await;
-    let sealed = sealed_values(&store, &service, "purged");
+    let sealed = sealed_values(&store, &service, "purged").await;
     service
         .delete_secret(&caller(), "purged", Some(7), false)
         .await

@@ -58,7 +58,7 @@ async fn read(service: &Service, name: &str, n: u32) -> Result<String, ServiceEr
     }
 }
 
-fn version_count(service: &Service, name: &str) -> usize {
+async fn version_count(service: &Service, name: &str) -> usize {
     let out = service
         .list_secret_version_ids(
             &caller(),
@@ -69,6 +69,7 @@ fn version_count(service: &Service, name: &str) -> usize {
                 include_deprecated: true,
             },
         )
+        .await
         .expect("list");
     let mut n = out.versions.items.len();
     let mut next = out.versions.next_token;
@@ -83,6 +84,7 @@ fn version_count(service: &Service, name: &str) -> usize {
                     include_deprecated: true,
                 },
             )
+            .await
             .expect("list");
         n += page.versions.items.len();
         next = page.versions.next_token;
@@ -99,7 +101,7 @@ async fn a_burst_keeps_every_version_and_a_day_later_the_oldest_go() {
         put(&service, "burst", n).await.expect("put");
     }
     // 151 versions, all younger than a day: every one is readable.
-    assert_eq!(version_count(&service, "burst"), 151);
+    assert_eq!(version_count(&service, "burst").await, 151);
     for n in 0..=150 {
         assert_eq!(
             read(&service, "burst", n).await.expect("read"),
@@ -111,7 +113,7 @@ async fn a_burst_keeps_every_version_and_a_day_later_the_oldest_go() {
     // beyond 100: 152 versions, 52 of them go (0 … 51).
     clock.advance(25 * HOUR);
     put(&service, "burst", 151).await.expect("put");
-    assert_eq!(version_count(&service, "burst"), 100);
+    assert_eq!(version_count(&service, "burst").await, 100);
     for n in 0..=51 {
         assert!(
             matches!(
@@ -148,12 +150,12 @@ async fn versions_past_the_cap_are_refused_and_change_nothing() {
         ),
         "{refused:?}"
     );
-    assert_eq!(version_count(&service, "capped"), 101);
+    assert_eq!(version_count(&service, "capped").await, 101);
     assert!(read(&service, "capped", 101).await.is_err());
     // Once the old versions are a day old, trimming makes room again.
     clock.advance(25 * HOUR);
     put(&service, "capped", 101).await.expect("put after a day");
-    assert_eq!(version_count(&service, "capped"), 100);
+    assert_eq!(version_count(&service, "capped").await, 100);
 }
 
 #[tokio::test]
@@ -170,7 +172,7 @@ async fn labelled_versions_are_never_trimmed() {
     clock.advance(25 * HOUR);
     put(&service, "labelled", 102).await.expect("put");
     // 103 versions: the labelled first one stays; the oldest unlabelled go.
-    assert_eq!(version_count(&service, "labelled"), 100);
+    assert_eq!(version_count(&service, "labelled").await, 100);
     assert_eq!(
         read(&service, "labelled", 0).await.expect("kept"),
         "value 0"

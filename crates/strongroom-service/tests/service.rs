@@ -113,13 +113,14 @@ async fn purge_waits_for_the_recovery_window() {
     clock.0.fetch_add(1, Ordering::SeqCst);
     assert_eq!(service.purge_expired().await.expect("purge"), 1);
     assert!(matches!(
-        service.describe_secret(&caller(), "a"),
+        service.describe_secret(&caller(), "a").await,
         Err(ServiceError::Domain(Error::SecretNotFound))
     ));
     // b has the default 30-day window and is still there, restorable.
     assert!(
         service
             .describe_secret(&caller(), "b")
+            .await
             .expect("b")
             .deleted
             .is_some()
@@ -141,6 +142,7 @@ async fn last_accessed_is_day_granular() {
     assert_eq!(
         service
             .describe_secret(&caller(), "a")
+            .await
             .expect("d")
             .last_accessed,
         None
@@ -157,6 +159,7 @@ async fn last_accessed_is_day_granular() {
     assert_eq!(
         service
             .describe_secret(&caller(), "a")
+            .await
             .expect("d")
             .last_accessed,
         Some(day)
@@ -166,7 +169,7 @@ async fn last_accessed_is_day_granular() {
         .get_secret_value(&caller(), &get)
         .await
         .expect("get");
-    let secret = service.describe_secret(&caller(), "a").expect("d");
+    let secret = service.describe_secret(&caller(), "a").await.expect("d");
     assert_eq!(secret.last_accessed, Some(day.plus_days(1)));
     assert_eq!(secret.versions[0].last_accessed, Some(day.plus_days(1)));
 }
@@ -184,7 +187,7 @@ fn put_with_stages(n: usize) -> PutSecretValueInput {
 async fn too_many_stages_changes_nothing() {
     let (_dir, service, _clock) = setup();
     create(&service, "a").await;
-    let before = service.describe_secret(&caller(), "a").expect("d");
+    let before = service.describe_secret(&caller(), "a").await.expect("d");
     // 21 labels: refused by the domain rules, before anything is written.
     let err = service
         .put_secret_value(&caller(), put_with_stages(21))
@@ -193,14 +196,17 @@ async fn too_many_stages_changes_nothing() {
         matches!(err, Err(ServiceError::Domain(Error::TooManyStages))),
         "{err:?}"
     );
-    assert_eq!(service.describe_secret(&caller(), "a").expect("d"), before);
+    assert_eq!(
+        service.describe_secret(&caller(), "a").await.expect("d"),
+        before
+    );
 }
 
 #[tokio::test]
 async fn failed_write_leaves_nothing_behind() {
     let (dir, service, _clock, store) = setup_with_store();
     create(&service, "a").await;
-    let before = service.describe_secret(&caller(), "a").expect("d");
+    let before = service.describe_secret(&caller(), "a").await.expect("d");
     // The database refuses the 20th label's row, after the secret's row,
     // the new version (with its value) and most labels were written in the
     // same transaction.
@@ -221,7 +227,10 @@ async fn failed_write_leaves_nothing_behind() {
     }
     // Nothing of it is kept: not the version, its value, a label, or the
     // secret's new LastChangedDate.
-    assert_eq!(service.describe_secret(&caller(), "a").expect("d"), before);
+    assert_eq!(
+        service.describe_secret(&caller(), "a").await.expect("d"),
+        before
+    );
     let stored = store
         .read(|tx| tx.find_secret_by_arn(&before.arn))
         .expect("read")
@@ -272,7 +281,7 @@ async fn values_round_trip_through_encryption() {
     // Another region is another namespace.
     let elsewhere = caller_in("eu-west-1");
     assert!(matches!(
-        service.describe_secret(&elsewhere, "bin"),
+        service.describe_secret(&elsewhere, "bin").await,
         Err(ServiceError::Domain(Error::SecretNotFound))
     ));
 }
@@ -378,7 +387,7 @@ async fn assert_restored_or_purged(
             assert_eq!(stored, None, "{name}: RestoreSecret said not found");
             assert_eq!(value, None, "{name}: purged but its value is left");
             assert!(matches!(
-                service.describe_secret(&caller(), name),
+                service.describe_secret(&caller(), name).await,
                 Err(ServiceError::Domain(Error::SecretNotFound))
             ));
         }
@@ -441,7 +450,7 @@ async fn purge_racing_restore_secret_is_all_or_nothing() {
     }
     // Every purged name is free again.
     for (name, _) in &secrets {
-        if service.describe_secret(&caller(), name).is_err() {
+        if service.describe_secret(&caller(), name).await.is_err() {
             create(&service, name).await;
         }
     }

@@ -14,8 +14,8 @@ pub enum StoreError {
     /// The writer has shut down.
     #[error("the store is closed")]
     Closed,
-    /// A write closure panicked; its changes were rolled back.
-    #[error("a write transaction failed unexpectedly and was rolled back")]
+    /// A store closure panicked; a write's changes were rolled back.
+    #[error("a transaction failed unexpectedly (a write is rolled back)")]
     JobPanicked,
     /// Opening the database failed.
     #[error("cannot open database {path}: {message}")]

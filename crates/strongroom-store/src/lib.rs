@@ -19,7 +19,7 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use iam::{IamReadTx, IamWriteTx};
-pub use records::{AccessKeyRecord, AccessKeyUse, KmsKeyRecord, StoredValue};
+pub use records::{AccessKeyRecord, AccessKeyUse, AccessRecorded, KmsKeyRecord, StoredValue};
 pub use save::save_secret;
 
 use strongroom_domain::filter::Filter;
@@ -101,6 +101,15 @@ pub trait WriteTx: ReadTx + IamWriteTx {
         at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
+    /// Moves the LastAccessedDate of the secret and of one of its versions
+    /// forward to `day`, never back (so writers that race, or nodes that
+    /// flush late, cannot undo a later access); says which moved.
+    fn record_access(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        day: Timestamp,
+    ) -> Result<AccessRecorded, StoreError>;
     /// Attaches `stage` to `version_id`, taking it off any other version.
     fn set_stage(&mut self, arn: &str, stage: &str, version_id: &str) -> Result<(), StoreError>;
     fn remove_stage(&mut self, arn: &str, stage: &str) -> Result<(), StoreError>;
@@ -121,6 +130,9 @@ pub trait WriteTx: ReadTx + IamWriteTx {
 pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> (bool, WriteCompletion) + Send>;
 /// Called with `None` when the commit is durable, or the commit's error.
 pub type WriteCompletion = Box<dyn FnOnce(Option<StoreError>) + Send>;
+/// A read closure, type-erased: called once, with a snapshot or with the
+/// reason none could be taken.
+pub type ReadJob = Box<dyn FnOnce(Result<&dyn ReadTx, StoreError>) + Send>;
 
 /// A transactional store. Implementations: [`sqlite::SqliteStore`].
 pub trait Store: Send + Sync + 'static {
@@ -129,6 +141,22 @@ pub trait Store: Send + Sync + 'static {
         &self,
         f: &mut dyn FnMut(&dyn ReadTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Runs `job` against a consistent snapshot, off the caller's thread
+    /// (SQLite: on its pool of reader threads), so that an async caller
+    /// never blocks on the database. This default runs it on the calling
+    /// thread; a backend with its own threads or async I/O overrides it.
+    fn submit_read(&self, job: ReadJob) {
+        let mut job = Some(job);
+        let outcome = self.read_dyn(&mut |tx| {
+            if let Some(job) = job.take() {
+                job(Ok(tx));
+            }
+            Ok(())
+        });
+        if let (Some(job), Err(e)) = (job, outcome) {
+            job(Err(e));
+        }
+    }
     /// Queues a write; its completion runs after the commit.
     fn submit_write(&self, job: WriteJob);
     /// True when no other process can write this store, so a cache that
@@ -139,7 +167,10 @@ pub trait Store: Send + Sync + 'static {
 }
 
 impl dyn Store {
-    /// Runs a read-only closure in a snapshot.
+    /// Runs a read-only closure in a snapshot, on the calling thread: for
+    /// startup, blocking threads and tests. Async request paths use
+    /// [`read_async`](Self::read_async), which does not hold up a tokio
+    /// worker while SQLite reads.
     pub fn read<T, E>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
@@ -153,6 +184,30 @@ impl dyn Store {
             Ok(())
         })?;
         out.unwrap_or_else(|| Err(StoreError::Closed.into()))
+    }
+
+    /// Runs a read-only closure in a snapshot off the async workers
+    /// ([`Store::submit_read`]) and resolves with its result. A closure
+    /// that panics fails the read (`StoreError::JobPanicked`).
+    pub async fn read_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&dyn ReadTx) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        self.submit_read(Box::new(move |snapshot| {
+            let outcome = match snapshot {
+                Ok(rtx) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(rtx)))
+                    .unwrap_or_else(|_| Err(StoreError::JobPanicked.into())),
+                Err(e) => Err(e.into()),
+            };
+            let _ = tx.send(outcome);
+        }));
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Closed.into()),
+        }
     }
 
     /// Runs `f` in a write transaction and resolves once the result is

@@ -14,6 +14,15 @@ pub struct StoredValue {
     pub ciphertext: Vec<u8>,
 }
 
+/// Which LastAccessedDate an access moved forward (`WriteTx::record_access`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessRecorded {
+    /// The secret's.
+    pub secret: bool,
+    /// The version's.
+    pub version: bool,
+}
+
 /// KMS key material, sealed under the root key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KmsKeyRecord {

@@ -223,9 +223,11 @@ fn seed() -> Fixture {
             )
             .await
             .expect("a secret in another region");
-        arns.iter()
-            .map(|arn| service.describe_secret(&ctx, arn).expect("describe"))
-            .collect()
+        let mut described = Vec::with_capacity(arns.len());
+        for arn in &arns {
+            described.push(service.describe_secret(&ctx, arn).await.expect("describe"));
+        }
+        described
     });
     Fixture {
         runtime,

@@ -12,6 +12,8 @@ pub(super) async fn handle(
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
     let r: SecretIdRequest = decode(body)?;
-    let secret = service.describe_secret(ctx, &secret_id(r.secret_id)?)?;
+    let secret = service
+        .describe_secret(ctx, &secret_id(r.secret_id)?)
+        .await?;
     encode(&secret_entry(secret, false))
 }

@@ -14,7 +14,9 @@ pub(super) async fn handle(
     let r: PolicyNameRequest = decode(body)?;
     let secret_id = secret_id(r.secret_id)?;
     opt_policy_name(&r.policy_name)?;
-    let out = service.get_resource_policy(ctx, &secret_id, r.policy_name)?;
+    let out = service
+        .get_resource_policy(ctx, &secret_id, r.policy_name)
+        .await?;
     encode(&GetResourcePolicyResponse {
         arn: out.arn,
         name: out.name,

@@ -21,7 +21,7 @@ pub(super) async fn handle(
     if r.next_token.is_some() {
         return Err(strongroom_domain::Error::InvalidNextToken.into());
     }
-    let names = service.list_resource_policies(ctx, &secret_id)?;
+    let names = service.list_resource_policies(ctx, &secret_id).await?;
     encode(&ListResourcePoliciesResponse {
         resource_policies: names
             .into_iter()

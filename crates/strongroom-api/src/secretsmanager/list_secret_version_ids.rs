@@ -23,7 +23,7 @@ pub(super) async fn handle(
         },
         include_deprecated: r.include_deprecated.unwrap_or(false),
     };
-    let out = service.list_secret_version_ids(ctx, &input)?;
+    let out = service.list_secret_version_ids(ctx, &input).await?;
     let secret = &out.secret;
     let versions = out
         .versions

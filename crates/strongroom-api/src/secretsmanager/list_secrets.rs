@@ -50,6 +50,9 @@ pub(super) async fn handle(
         sort_by,
         descending,
     };
+    // LastAccessedDate (shown, and an order) includes every access made
+    // before the call: those noted in memory are written first.
+    service.settle_accesses().await?;
     let page = service.list_secrets(ctx, &input)?;
     encode(&ListSecretsResponse {
         secret_list: page

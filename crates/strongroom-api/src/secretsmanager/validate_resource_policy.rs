@@ -15,7 +15,9 @@ pub(super) async fn handle(
     let r: ValidateResourcePolicyRequest = decode(body)?;
     let policy = resource_policy(r.resource_policy)?;
     opt_length("secretId", r.secret_id.as_deref(), 1, 2048)?;
-    let findings = service.validate_resource_policy(ctx, r.secret_id.as_deref(), &policy)?;
+    let findings = service
+        .validate_resource_policy(ctx, r.secret_id.as_deref(), &policy)
+        .await?;
     encode(&ValidateResourcePolicyResponse {
         policy_validation_passed: findings.is_empty(),
         validation_errors: findings

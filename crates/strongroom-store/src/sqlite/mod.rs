@@ -3,19 +3,22 @@
 //!
 //! Writes go to one writer thread that drains its queue into a single
 //! transaction, each job inside its own SAVEPOINT, and commits once: N
-//! concurrent writers cost one fsync (group commit). Reads run on the
-//! caller's thread on a pooled read-only connection.
+//! concurrent writers cost one fsync (group commit). Reads submitted with
+//! `submit_read` (`read_async`) run on a few reader threads
+//! (`readers.rs`), each with its own read-only connection; `read_dyn` runs
+//! on the caller's thread on a pooled read-only connection.
 
 mod iam;
 mod listing;
 mod probe;
+mod readers;
 mod schema;
 mod tx;
 mod words;
 
 pub use listing::ListingLimits;
 
-use crate::{ReadTx, Store, StoreError, WriteCompletion, WriteJob};
+use crate::{ReadJob, ReadTx, Store, StoreError, WriteCompletion, WriteJob};
 use probe::Probe;
 use rusqlite::Connection;
 use std::cell::Cell;
@@ -37,11 +40,14 @@ pub struct SqliteStore {
     _lock: std::fs::File,
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Idle connections for `read_dyn` (reads on the caller's thread).
     readers: Mutex<Vec<Connection>>,
     /// Shared with the writer thread; see `probe.rs`.
     #[cfg_attr(not(test), allow(dead_code))]
     probe: Arc<Probe>,
     listing: ListingLimits,
+    /// The reader threads of `submit_read`.
+    reader_threads: readers::Readers,
 }
 
 fn db_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
@@ -90,15 +96,19 @@ impl SqliteStore {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
+        let reader_threads = readers::Readers::start(path, readers::default_threads())?;
         let (sender, receiver) = mpsc::channel::<WriteJob>();
         let probe = Arc::new(Probe::default());
         let writer_probe = probe.clone();
         let handle = std::thread::Builder::new()
             .name("strongroom-sqlite-writer".into())
             .spawn(move || writer_loop(conn, receiver, &writer_probe))
-            .map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                message: e.to_string(),
+            .map_err(|e| {
+                reader_threads.close();
+                StoreError::Open {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                }
             })?;
         Ok(SqliteStore {
             path: path.to_owned(),
@@ -107,6 +117,7 @@ impl SqliteStore {
             writer_thread: Mutex::new(Some(handle)),
             readers: Mutex::new(Vec::new()),
             probe,
+            reader_threads,
             listing: ListingLimits::default(),
         })
     }
@@ -118,8 +129,10 @@ impl SqliteStore {
         self
     }
 
-    /// Stops accepting writes, lets queued ones commit, and joins the writer.
+    /// Stops accepting writes, lets queued ones commit, and joins the writer;
+    /// lets queued reads finish and joins the reader threads.
     pub fn close(&self) {
+        self.reader_threads.close();
         if let Ok(mut w) = self.writer.lock() {
             w.take();
         }
@@ -178,6 +191,10 @@ impl Store for SqliteStore {
             self.return_reader(conn);
         }
         result.and(end)
+    }
+
+    fn submit_read(&self, job: ReadJob) {
+        self.reader_threads.submit(job);
     }
 
     fn submit_write(&self, job: WriteJob) {

@@ -123,6 +123,48 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     assert_eq!(loaded, after);
     assert_eq!(loaded.tags, Some(vec![]));
 
+    // an access moves LastAccessedDate forward only, and reports a change
+    let record = |version: &'static str, day: i64| {
+        let arn = after.arn.clone();
+        store.write(move |tx| tx.record_access(&arn, version, Timestamp(day)))
+    };
+    let recorded = |secret, version| crate::AccessRecorded { secret, version };
+    assert_eq!(
+        record("v1", 100).await.expect("access"),
+        recorded(true, true)
+    );
+    let again = record("v1", 100).await.expect("same day again");
+    assert_eq!(again, recorded(false, false), "nothing changed");
+    let older = record("v1", 50).await.expect("an older day");
+    assert_eq!(older, recorded(false, false), "never back");
+    let other = record("v2", 100).await.expect("another version");
+    assert_eq!(
+        other,
+        recorded(false, true),
+        "the secret's day is already 100"
+    );
+    let accessed = store
+        .read_async({
+            let arn = after.arn.clone();
+            move |tx| tx.find_secret_by_arn(&arn)
+        })
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(accessed.last_accessed, Some(Timestamp(100)));
+    let v1 = accessed.version("v1").expect("v1");
+    assert_eq!(v1.last_accessed, Some(Timestamp(100)));
+    assert_eq!(
+        accessed.version("v2").expect("v2").last_accessed,
+        Some(Timestamp(100))
+    );
+    // put back as it was for what follows
+    let (a, b) = (accessed.clone(), after.clone());
+    store
+        .write(move |tx| save_secret(tx, Some(&a), &b, &[]))
+        .await
+        .expect("reset");
+
     // listing loads the same aggregates as single lookups
     let mut b = secret("b");
     b.tags = None;
@@ -480,6 +522,68 @@ async fn a_full_disk_fails_writes_without_partial_state_and_the_store_recovers()
             .expect("read"),
         Some(big)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_reads_run_on_the_reader_threads() {
+    let (_dir, store) = open();
+    store.write(|tx| tx.set_meta("k", "v")).await.expect("meta");
+    let (value, thread) = store
+        .read_async(|tx| {
+            let name = std::thread::current().name().map(str::to_owned);
+            Ok::<_, StoreError>((tx.meta("k")?, name))
+        })
+        .await
+        .expect("read");
+    assert_eq!(value.as_deref(), Some("v"));
+    let thread = thread.expect("reader threads are named");
+    assert!(thread.starts_with("strongroom-sqlite-reader-"), "{thread}");
+}
+
+#[tokio::test]
+async fn a_panicking_read_fails_alone_and_the_readers_survive() {
+    let (_dir, store) = open();
+    for _ in 0..2 * readers::default_threads() {
+        let outcome: Result<(), StoreError> = store
+            .read_async(|_| panic!("test panic inside a read"))
+            .await;
+        assert!(
+            matches!(outcome, Err(StoreError::JobPanicked)),
+            "{outcome:?}"
+        );
+    }
+    let ok = store.read_async(|tx| tx.meta("none")).await;
+    assert!(matches!(ok, Ok(None)), "{ok:?}");
+}
+
+#[tokio::test]
+async fn reads_after_close_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite = Arc::new(SqliteStore::open(&dir.path().join("t.db")).expect("open"));
+    let store: Arc<dyn Store> = sqlite.clone();
+    assert!(matches!(
+        store.read_async(|tx| tx.meta("k")).await,
+        Ok(None)
+    ));
+    sqlite.close();
+    let outcome = store.read_async(|tx| tx.meta("k")).await;
+    assert!(matches!(outcome, Err(StoreError::Closed)), "{outcome:?}");
+}
+
+/// Many reads at once, more than there are reader threads: all answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_async_reads_are_all_answered() {
+    let (_dir, store) = open();
+    store.write(|tx| tx.set_meta("k", "v")).await.expect("meta");
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.read_async(|tx| tx.meta("k")).await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.expect("join").expect("read").as_deref(), Some("v"));
+    }
 }
 
 mod iam;

@@ -3,8 +3,8 @@
 use super::db_err;
 use super::{ListingLimits, words};
 use crate::{
-    AccessKeyRecord, KmsKeyRecord, ReadTx, SecretPage, SecretQuery, StoreError, StoredValue,
-    WriteTx,
+    AccessKeyRecord, AccessRecorded, KmsKeyRecord, ReadTx, SecretPage, SecretQuery, StoreError,
+    StoredValue, WriteTx,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::cell::Cell;
@@ -395,6 +395,31 @@ impl WriteTx for SqliteTx<'_> {
             params![arn, version_id, at.map(|t| t.0)],
         )?;
         Ok(())
+    }
+
+    fn record_access(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        day: Timestamp,
+    ) -> Result<AccessRecorded, StoreError> {
+        let secret = self.exec(
+            "recording an access",
+            "UPDATE secrets SET last_accessed = ?2 \
+             WHERE arn = ?1 AND (last_accessed IS NULL OR last_accessed < ?2)",
+            params![arn, day.0],
+        )?;
+        let version = self.exec(
+            "recording an access",
+            "UPDATE versions SET last_accessed = ?3 \
+             WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2 \
+             AND (last_accessed IS NULL OR last_accessed < ?3)",
+            params![arn, version_id, day.0],
+        )?;
+        Ok(AccessRecorded {
+            secret: secret > 0,
+            version: version > 0,
+        })
     }
 
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError> {
