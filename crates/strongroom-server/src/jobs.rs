@@ -120,42 +120,14 @@ mod tests {
     use strongroom_audit::{AuditKey, read_entries};
     use strongroom_crypto::{Key256, RootKey};
     use strongroom_domain::{SecretValue, Timestamp};
-    use strongroom_policy::{Policy, PolicyKind};
-    use strongroom_service::{
-        CreateSecretInput, ManualClock, Principal, PrincipalKind, RequestContext,
-    };
+    use strongroom_service::{CreateSecretInput, ManualClock, RequestContext};
     use strongroom_store::sqlite::SqliteStore;
     use strongroom_trail::{Trail, TrailOptions};
 
     const DAY: i64 = 86_400_000;
 
     fn admin() -> RequestContext {
-        let allow_all = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
-        RequestContext {
-            request_id: "test".into(),
-            principal: Arc::new(Principal {
-                account: "123456789012".into(),
-                arn: "arn:aws:iam::123456789012:user/admin".into(),
-                kind: PrincipalKind::User,
-                id: "AIDAADMIN".into(),
-                user_name: Some("admin".into()),
-                tags: Vec::new(),
-                access_key_id: "AKIATEST".into(),
-                session: None,
-                policies: vec![Arc::new(
-                    Policy::parse(allow_all, PolicyKind::Identity).expect("policy"),
-                )],
-                session_policy: None,
-                condition_keys: Default::default(),
-                token_issued: None,
-            }),
-            region: "us-east-1".into(),
-            source_ip: None,
-            user_agent: None,
-            secure_transport: false,
-            time: Timestamp(0),
-            resources: Default::default(),
-        }
+        strongroom_service::testing::admin("us-east-1", Timestamp(0))
     }
 
     /// A secret purged at the end of its recovery window is recorded as

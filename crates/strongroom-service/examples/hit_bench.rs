@@ -7,10 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::{SecretValue, Timestamp};
-use strongroom_policy::{Policy, PolicyKind};
 use strongroom_service::{
-    CreateSecretInput, GetSecretValueInput, Principal, PrincipalKind, RequestContext, Service,
-    SystemClock,
+    CreateSecretInput, GetSecretValueInput, RequestContext, Service, SystemClock,
 };
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
@@ -26,33 +24,7 @@ fn reads() -> usize {
 }
 
 fn admin() -> RequestContext {
-    let policy =
-        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
-    RequestContext {
-        request_id: "bench".into(),
-        principal: Arc::new(Principal {
-            account: "123456789012".into(),
-            arn: "arn:aws:iam::123456789012:user/admin".into(),
-            kind: PrincipalKind::User,
-            id: "AIDAADMIN".into(),
-            user_name: Some("admin".into()),
-            tags: Vec::new(),
-            access_key_id: "AKIABENCH".into(),
-            session: None,
-            policies: vec![Arc::new(
-                Policy::parse(policy, PolicyKind::Identity).expect("policy"),
-            )],
-            session_policy: None,
-            condition_keys: Default::default(),
-            token_issued: None,
-        }),
-        region: "us-east-1".into(),
-        source_ip: None,
-        user_agent: None,
-        secure_transport: false,
-        time: Timestamp(0),
-        resources: Default::default(),
-    }
+    strongroom_service::testing::admin("us-east-1", Timestamp(0))
 }
 
 #[tokio::main(flavor = "current_thread")]

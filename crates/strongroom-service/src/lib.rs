@@ -21,6 +21,8 @@ mod purge;
 mod ready;
 mod secrets;
 mod tags;
+#[doc(hidden)]
+pub mod testing;
 mod values;
 mod versions;
 

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::{Error, SecretValue, Timestamp};
-use strongroom_policy::{Policy, PolicyKind};
 use strongroom_service::{
-    Clock, CreateSecretInput, GetSecretValueInput, Principal, PrincipalKind, PutSecretValueInput,
-    RequestContext, Service, ServiceError,
+    Clock, CreateSecretInput, GetSecretValueInput, PutSecretValueInput, RequestContext, Service,
+    ServiceError,
 };
 use strongroom_store::sqlite::SqliteStore;
 use strongroom_store::{Store, StoreError};
@@ -39,35 +38,7 @@ fn setup_with_store() -> (tempfile::TempDir, Service, Arc<ManualClock>, Arc<dyn 
 
 /// The account's administrator calling in `region`.
 fn caller_in(region: &str) -> RequestContext {
-    RequestContext {
-        request_id: "test".into(),
-        principal: Arc::new(Principal {
-            account: "123456789012".into(),
-            arn: "arn:aws:iam::123456789012:user/admin".into(),
-            kind: PrincipalKind::User,
-            id: "AIDAADMIN".into(),
-            user_name: Some("admin".into()),
-            tags: Vec::new(),
-            access_key_id: "AKIATEST".into(),
-            session: None,
-            policies: vec![Arc::new(
-                Policy::parse(
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-                    PolicyKind::Identity,
-                )
-                .expect("policy"),
-            )],
-            session_policy: None,
-            condition_keys: Default::default(),
-            token_issued: None,
-        }),
-        region: region.into(),
-        source_ip: None,
-        user_agent: None,
-        secure_transport: false,
-        time: Timestamp(0),
-        resources: Default::default(),
-    }
+    strongroom_service::testing::admin(region, Timestamp(0))
 }
 
 fn caller() -> RequestContext {

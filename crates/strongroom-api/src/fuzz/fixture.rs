@@ -8,10 +8,8 @@
 use std::sync::{Arc, OnceLock};
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::{Secret, SecretValue, Tag, Timestamp};
-use strongroom_policy::{Policy, PolicyKind};
 use strongroom_service::{
-    CreateSecretInput, ManualClock, Principal, PrincipalKind, PutSecretValueInput, RequestContext,
-    Service,
+    CreateSecretInput, ManualClock, PutSecretValueInput, RequestContext, Service,
 };
 use strongroom_store::sqlite::SqliteStore;
 use strongroom_store::{ReadTx, Store, StoreError, WriteJob};
@@ -27,33 +25,7 @@ pub(super) struct Fixture {
 
 /// The account's administrator, in us-east-1.
 pub(super) fn admin() -> RequestContext {
-    let allow_all =
-        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
-    RequestContext {
-        request_id: "fuzz".into(),
-        principal: Arc::new(Principal {
-            account: "123456789012".into(),
-            arn: "arn:aws:iam::123456789012:user/admin".into(),
-            kind: PrincipalKind::User,
-            id: "AIDAFUZZADMIN".into(),
-            user_name: Some("admin".into()),
-            tags: Vec::new(),
-            access_key_id: "AKIAFUZZ".into(),
-            session: None,
-            policies: vec![Arc::new(
-                Policy::parse(allow_all, PolicyKind::Identity).expect("a valid policy"),
-            )],
-            session_policy: None,
-            condition_keys: Default::default(),
-            token_issued: None,
-        }),
-        region: "us-east-1".into(),
-        source_ip: None,
-        user_agent: None,
-        secure_transport: false,
-        time: Timestamp(1_700_000_000_000),
-        resources: Default::default(),
-    }
+    strongroom_service::testing::admin("us-east-1", Timestamp(1_700_000_000_000))
 }
 
 /// Reads from the store; drops every write unrun.

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::Timestamp;
-use strongroom_policy::{Policy, PolicyKind};
-use strongroom_service::{ManualClock, Principal, PrincipalKind, RequestContext, Service};
+use strongroom_service::{ManualClock, RequestContext, Service};
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
 
@@ -31,35 +30,7 @@ pub fn setup_with_store() -> (tempfile::TempDir, Arc<dyn Store>, Service, Arc<Ma
 
 /// The account's administrator calling in us-east-1.
 pub fn caller() -> RequestContext {
-    RequestContext {
-        request_id: "test".into(),
-        principal: Arc::new(Principal {
-            account: "123456789012".into(),
-            arn: "arn:aws:iam::123456789012:user/admin".into(),
-            kind: PrincipalKind::User,
-            id: "AIDAADMIN".into(),
-            user_name: Some("admin".into()),
-            tags: Vec::new(),
-            access_key_id: "AKIATEST".into(),
-            session: None,
-            policies: vec![Arc::new(
-                Policy::parse(
-                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-                    PolicyKind::Identity,
-                )
-                .expect("policy"),
-            )],
-            session_policy: None,
-            condition_keys: Default::default(),
-            token_issued: None,
-        }),
-        region: "us-east-1".into(),
-        source_ip: None,
-        user_agent: None,
-        secure_transport: false,
-        time: Timestamp(0),
-        resources: Default::default(),
-    }
+    strongroom_service::testing::admin("us-east-1", Timestamp(0))
 }
 
 /// A 36-character ClientRequestToken unique to `n`.
