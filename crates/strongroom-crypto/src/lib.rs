@@ -10,6 +10,7 @@
 //! drop and never prints; plaintext comes back as `Zeroizing<Vec<u8>>`.
 
 mod aead;
+pub mod kms;
 mod root;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
