@@ -81,3 +81,15 @@ fn hmac_algorithm(algorithm: MacAlgorithmSpec) -> hmac::Algorithm {
         MacAlgorithmSpec::HmacSha512 => hmac::HMAC_SHA512,
     }
 }
+
+#[cfg(test)]
+impl MacKey {
+    /// A key of any length, for RFC 4231's vectors (whose keys are not KMS's lengths).
+    pub(crate) fn with_any_len(key_spec: KeySpec, secret: &[u8]) -> Option<MacKey> {
+        let algorithm = key_spec.mac_algorithms().first()?;
+        Some(MacKey {
+            key_spec,
+            key: hmac::Key::new(hmac_algorithm(*algorithm), secret),
+        })
+    }
+}
