@@ -31,7 +31,7 @@ pub use pair::{DataKeyPair, generate_data_key_pair};
 pub use rsa_oaep::{RsaDecryptingKey, RsaEncryptingKey};
 pub use sign::{SigningKey, VerifyingKey};
 pub use spec::{
-    DataKeyPairSpec, EncryptionAlgorithmSpec, Hash, KeyAlgorithms, KeySpec, KeyUsage,
+    DataKeyPairSpec, EncryptionAlgorithmSpec, HashAlgorithm, KeyAlgorithms, KeySpec, KeyUsage,
     MAX_MESSAGE_LEN, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec, check_message_len,
     require_key_usage,
 };

@@ -8,7 +8,7 @@
 
 use super::KmsCryptoError;
 use super::material::PrivateKey;
-use super::spec::{Hash, KeySpec, MessageType, SigningAlgorithmSpec};
+use super::spec::{HashAlgorithm, KeySpec, MessageType, SigningAlgorithmSpec};
 use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::PublicEncryptingKey;
@@ -181,13 +181,13 @@ pub(crate) fn check_spki(key_spec: KeySpec, der: &[u8]) -> Result<(), KmsCryptoE
     }
 }
 
-fn digest_algorithm(hash: Hash) -> &'static digest::Algorithm {
+fn digest_algorithm(hash: HashAlgorithm) -> &'static digest::Algorithm {
     match hash {
-        Hash::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-        Hash::Sha224 => &digest::SHA224,
-        Hash::Sha256 => &digest::SHA256,
-        Hash::Sha384 => &digest::SHA384,
-        Hash::Sha512 => &digest::SHA512,
+        HashAlgorithm::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+        HashAlgorithm::Sha224 => &digest::SHA224,
+        HashAlgorithm::Sha256 => &digest::SHA256,
+        HashAlgorithm::Sha384 => &digest::SHA384,
+        HashAlgorithm::Sha512 => &digest::SHA512,
     }
 }
 

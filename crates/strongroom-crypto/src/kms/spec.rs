@@ -167,7 +167,7 @@ pub const MAX_MESSAGE_LEN: usize = 4096;
 
 /// The hash of an algorithm, with its output length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hash {
+pub enum HashAlgorithm {
     Sha1,
     Sha224,
     Sha256,
@@ -175,15 +175,15 @@ pub enum Hash {
     Sha512,
 }
 
-impl Hash {
+impl HashAlgorithm {
     /// Output length in bytes.
     pub const fn output_len(self) -> usize {
         match self {
-            Hash::Sha1 => 20,
-            Hash::Sha224 => 28,
-            Hash::Sha256 => 32,
-            Hash::Sha384 => 48,
-            Hash::Sha512 => 64,
+            HashAlgorithm::Sha1 => 20,
+            HashAlgorithm::Sha224 => 28,
+            HashAlgorithm::Sha256 => 32,
+            HashAlgorithm::Sha384 => 48,
+            HashAlgorithm::Sha512 => 64,
         }
     }
 }
@@ -363,12 +363,12 @@ pub fn require_key_usage(
 }
 
 impl SigningAlgorithmSpec {
-    pub const fn hash(self) -> Hash {
+    pub const fn hash(self) -> HashAlgorithm {
         use SigningAlgorithmSpec::*;
         match self {
-            RsassaPssSha256 | RsassaPkcs1V15Sha256 | EcdsaSha256 => Hash::Sha256,
-            RsassaPssSha384 | RsassaPkcs1V15Sha384 | EcdsaSha384 => Hash::Sha384,
-            RsassaPssSha512 | RsassaPkcs1V15Sha512 | EcdsaSha512 => Hash::Sha512,
+            RsassaPssSha256 | RsassaPkcs1V15Sha256 | EcdsaSha256 => HashAlgorithm::Sha256,
+            RsassaPssSha384 | RsassaPkcs1V15Sha384 | EcdsaSha384 => HashAlgorithm::Sha384,
+            RsassaPssSha512 | RsassaPkcs1V15Sha512 | EcdsaSha512 => HashAlgorithm::Sha512,
         }
     }
 
@@ -432,11 +432,11 @@ pub fn check_message_len(message: &[u8]) -> Result<(), KmsCryptoError> {
 
 impl EncryptionAlgorithmSpec {
     /// The OAEP hash (also MGF1's); `None` for SYMMETRIC_DEFAULT.
-    pub const fn oaep_hash(self) -> Option<Hash> {
+    pub const fn oaep_hash(self) -> Option<HashAlgorithm> {
         match self {
             EncryptionAlgorithmSpec::SymmetricDefault => None,
-            EncryptionAlgorithmSpec::RsaesOaepSha1 => Some(Hash::Sha1),
-            EncryptionAlgorithmSpec::RsaesOaepSha256 => Some(Hash::Sha256),
+            EncryptionAlgorithmSpec::RsaesOaepSha1 => Some(HashAlgorithm::Sha1),
+            EncryptionAlgorithmSpec::RsaesOaepSha256 => Some(HashAlgorithm::Sha256),
         }
     }
 
@@ -465,12 +465,12 @@ impl EncryptionAlgorithmSpec {
 }
 
 impl MacAlgorithmSpec {
-    pub const fn hash(self) -> Hash {
+    pub const fn hash(self) -> HashAlgorithm {
         match self {
-            MacAlgorithmSpec::HmacSha224 => Hash::Sha224,
-            MacAlgorithmSpec::HmacSha256 => Hash::Sha256,
-            MacAlgorithmSpec::HmacSha384 => Hash::Sha384,
-            MacAlgorithmSpec::HmacSha512 => Hash::Sha512,
+            MacAlgorithmSpec::HmacSha224 => HashAlgorithm::Sha224,
+            MacAlgorithmSpec::HmacSha256 => HashAlgorithm::Sha256,
+            MacAlgorithmSpec::HmacSha384 => HashAlgorithm::Sha384,
+            MacAlgorithmSpec::HmacSha512 => HashAlgorithm::Sha512,
         }
     }
 

@@ -82,14 +82,28 @@ pub(super) fn hex(s: &str) -> Vec<u8> {
     }
 }
 
-pub(super) fn sha(hash: super::Hash, data: &[u8]) -> Vec<u8> {
+pub(super) fn sha(hash: super::HashAlgorithm, data: &[u8]) -> Vec<u8> {
     use aws_lc_rs::digest;
     let alg = match hash {
-        super::Hash::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-        super::Hash::Sha224 => &digest::SHA224,
-        super::Hash::Sha256 => &digest::SHA256,
-        super::Hash::Sha384 => &digest::SHA384,
-        super::Hash::Sha512 => &digest::SHA512,
+        super::HashAlgorithm::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+        super::HashAlgorithm::Sha224 => &digest::SHA224,
+        super::HashAlgorithm::Sha256 => &digest::SHA256,
+        super::HashAlgorithm::Sha384 => &digest::SHA384,
+        super::HashAlgorithm::Sha512 => &digest::SHA512,
     };
     digest::digest(alg, data).as_ref().to_vec()
+}
+
+/// The service caches parsed keys and shares them between tasks: a compile-time check.
+#[test]
+fn key_types_are_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<super::KeyMaterial>();
+    shared::<super::SigningKey>();
+    shared::<super::VerifyingKey>();
+    shared::<super::RsaEncryptingKey>();
+    shared::<super::RsaDecryptingKey>();
+    shared::<super::MacKey>();
+    shared::<super::DataKeyPair>();
+    shared::<super::KmsCryptoError>();
 }
