@@ -8,8 +8,14 @@
 //!
 //! Architecture Invariant: every key lives in a [`Key256`], which zeroizes on
 //! drop and never prints; plaintext comes back as `Zeroizing<Vec<u8>>`.
+//!
+//! [`kms`] holds the cryptography of KMS's asymmetric (RSA, ECC) and HMAC keys: KMS's
+//! names and rules, key generation, Sign/Verify, RSA OAEP, HMAC, data key pairs. Their
+//! secret material (PKCS#8 DER, HMAC key bytes) is held in `Zeroizing` buffers or in
+//! aws-lc-rs key types that zeroize themselves, and is sealed like any other key material.
 
 mod aead;
+pub mod kms;
 mod root;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
