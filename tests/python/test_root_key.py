@@ -364,3 +364,57 @@ def test_a_passphrase_rotation_stopped_after_its_commit_finishes_on_start(make_s
     srv.start()
     assert_data(srv, *data)
     assert not (srv.data_dir / "root.kdf.new").exists()
+
+
+def test_the_source_can_come_from_the_config_file(tmp_path):
+    data = tmp_path / "data"
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f'listen = "127.0.0.1:0"\ndata-dir = "{data}"\nroot-key-passphrase-env = "SR_CONF_PASS"\n')
+    srv = Server(
+        data,
+        log_path=tmp_path / "stderr.log",
+        default_flags=False,
+        extra_args=["--config", str(config)],
+        env={"SR_CONF_PASS": PASSPHRASE},
+    )
+    srv.start()
+    try:
+        data_written = write_data(srv, "conf")
+    finally:
+        srv.stop()
+    assert (data / "root.kdf").exists() and not (data / "root.key").exists()
+    proc = run("config", "check", "--config", str(config))
+    assert proc.returncode == 0, proc.stderr
+    assert 'root-key-passphrase-env = "SR_CONF_PASS"  # file' in proc.stdout
+    srv.start()
+    try:
+        assert_data(srv, *data_written)
+    finally:
+        srv.stop()
+
+
+def test_a_data_dir_from_before_the_key_check_is_verified_by_a_sealed_value(fresh_server):
+    import sqlite3
+
+    srv = fresh_server
+    data = write_data(srv, "legacy")
+    srv.stop()
+    db = srv.data_dir / "strongroom.db"
+    # As a data directory written before the check existed.
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'root_key_check'")
+    conn.close()
+    before = snapshot(srv.data_dir)
+
+    proc = serve_refused(srv, "--root-key-env", "SR_TEST_KEY", env={"SR_TEST_KEY": fresh_key_b64()})
+    assert "does not match this data directory" in proc.stderr
+    assert "a sealed value did not open under it" in proc.stderr
+    assert snapshot(srv.data_dir) == before
+
+    srv.start()
+    assert_data(srv, *data)
+    srv.stop()
+    with sqlite3.connect(db) as conn:
+        (check,) = conn.execute("SELECT value FROM meta WHERE key = 'root_key_check'").fetchone()
+    conn.close()
+    assert check.startswith("v1:") and len(check) == 3 + 64
