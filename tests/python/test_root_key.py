@@ -122,6 +122,10 @@ def test_rotation_keeps_data_written_before_and_after(fresh_server):
     assert len(new_key) == 32 and new_key != old_key
     assert oct(root_key.stat().st_mode & 0o777) == "0o600"
     assert not (srv.data_dir / "root.key.new").exists()
+    # No file but root.key holds a root key, old or new, or an access key's secret.
+    assert files_containing(srv.data_dir, new_key) == ["root.key"]
+    assert files_containing(srv.data_dir, old_key) == []
+    assert files_containing(srv.data_dir, before[1][1].encode()) == []
 
     srv.start()
     assert_data(srv, *before)

@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(params.m_kib, 65536);
         assert_eq!((params.t, params.p), (3, 1));
         let line = params.encode();
-        assert!(line.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"), "{line}");
+        assert!(
+            line.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"),
+            "{line}"
+        );
         assert_eq!(KdfParams::decode(&line), Some(params.clone()));
         let salt = STANDARD_NO_PAD.encode(&params.salt);
         for bad in [
@@ -220,10 +223,7 @@ mod tests {
         assert!(!create_kdf_file(&path).unwrap());
         assert_eq!(read_kdf_file(&path).unwrap(), first);
         std::fs::write(&path, "garbage").unwrap();
-        assert!(matches!(
-            read_kdf_file(&path),
-            Err(CryptoError::KdfFile(_))
-        ));
+        assert!(matches!(read_kdf_file(&path), Err(CryptoError::KdfFile(_))));
     }
 
     #[test]

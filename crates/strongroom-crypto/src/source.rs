@@ -88,10 +88,13 @@ impl RootKeySource {
                 .collect();
             return Err(CryptoError::SourceConflict(flags.join(" and ")));
         }
-        if let Some(RootKeySource::Env(name) | RootKeySource::Passphrase {
-            from: PassphraseFrom::Env(name),
-            ..
-        }) = &chosen
+        if let Some(
+            RootKeySource::Env(name)
+            | RootKeySource::Passphrase {
+                from: PassphraseFrom::Env(name),
+                ..
+            },
+        ) = &chosen
             && name.is_empty()
         {
             return Err(CryptoError::EmptyVariableName);
@@ -187,8 +190,8 @@ pub fn key_from_base64(name: &str, value: &str) -> Result<RootKey, CryptoError> 
 fn read_passphrase(from: &PassphraseFrom) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     match from {
         PassphraseFrom::Env(name) => {
-            let value = std::env::var(name)
-                .map_err(|_| CryptoError::VariableUnset(name.to_owned()))?;
+            let value =
+                std::env::var(name).map_err(|_| CryptoError::VariableUnset(name.to_owned()))?;
             Ok(Zeroizing::new(value.into_bytes()))
         }
         PassphraseFrom::File(path) => {
@@ -296,8 +299,8 @@ mod tests {
             passphrase_file: Some("/p".into()),
             ..options()
         };
-        let err =
-            RootKeySource::from_options(&passphrases, Path::new("/d"), "new-root-key-").unwrap_err();
+        let err = RootKeySource::from_options(&passphrases, Path::new("/d"), "new-root-key-")
+            .unwrap_err();
         assert!(
             err.to_string()
                 .contains("--new-root-key-passphrase-env and --new-root-key-passphrase-file"),
@@ -321,9 +324,14 @@ mod tests {
         assert!(key_from_base64("K", &format!(" {}\n", STANDARD.encode([7u8; 32]))).is_ok());
         let short = STANDARD.encode([7u8; 31]);
         let err = key_from_base64("K", &short).unwrap_err().to_string();
-        assert!(err.contains("31 bytes") && err.contains("exactly 32"), "{err}");
+        assert!(
+            err.contains("31 bytes") && err.contains("exactly 32"),
+            "{err}"
+        );
         assert!(!err.contains(&short), "{err}");
-        let err = key_from_base64("K", "not base64 at all!").unwrap_err().to_string();
+        let err = key_from_base64("K", "not base64 at all!")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "the environment variable K does not hold a root key: it is not base64"

@@ -22,6 +22,9 @@ mod tests {
     fn contexts_are_fixed() {
         assert_eq!(kms_key_seal_context("k1"), b"kms-key:k1");
         assert_eq!(meta_seal_context("sealed.x"), b"meta:sealed.x");
-        assert_eq!(crate::iam::access_key_seal_context("AKIA1"), b"access-key:AKIA1");
+        assert_eq!(
+            crate::iam::access_key_seal_context("AKIA1"),
+            b"access-key:AKIA1"
+        );
     }
 }

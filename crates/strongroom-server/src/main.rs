@@ -13,6 +13,7 @@ mod tls;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use rootkey::{Create, DB_FILE, RootKeyArgs};
 use std::ffi::OsString;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -30,7 +31,6 @@ use strongroom_policy::PolicyKind;
 use strongroom_service::{Clock, Principal, PrincipalKind, Service, SystemClock, ensure_account};
 use strongroom_store::Store;
 use strongroom_store::sqlite::SqliteStore;
-use rootkey::{Create, DB_FILE, RootKeyArgs};
 use strongroom_trail::{AuditMode, Trail, TrailOptions};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;

@@ -173,10 +173,7 @@ pub fn unlock(data_dir: &Path, source: &RootKeySource, create: Create) -> anyhow
                 (None, Err(e)) => bail!(
                     "{e}: this data directory's values are sealed under a root key, and no key is created for it; give the source of its key (--root-key-file, --root-key-env, --root-key-passphrase-env or --root-key-passphrase-file)"
                 ),
-                (None, Ok(_)) => bail!(
-                    "{}",
-                    mismatch_message(data_dir, source, &peeked)
-                ),
+                (None, Ok(_)) => bail!("{}", mismatch_message(data_dir, source, &peeked)),
             }
         }
     };

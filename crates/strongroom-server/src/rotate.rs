@@ -14,9 +14,7 @@
 //! Start-up (`rootkey.rs`) removes a staged file the check does not match
 //! (crash before 2) and renames one it matches (crash between 2 and 3).
 
-use crate::rootkey::{
-    AUDIT_KEY_META, CHECK_META, Create, DB_FILE, RootKeyArgs, staged, unlock,
-};
+use crate::rootkey::{AUDIT_KEY_META, CHECK_META, Create, DB_FILE, RootKeyArgs, staged, unlock};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -123,11 +121,15 @@ pub async fn rotate(
                 seal(&new_key.0, &item.aad, &plain).map_err(|_| unsealable())
             })?;
             if !had_chain_key {
-                let sealed = seal(&new_key.0, &meta_seal_context(AUDIT_KEY_META), &chain_key[..])
-                    .map_err(|_| StoreError::Unsealable {
-                        table: "meta",
-                        key: AUDIT_KEY_META.to_owned(),
-                    })?;
+                let sealed = seal(
+                    &new_key.0,
+                    &meta_seal_context(AUDIT_KEY_META),
+                    &chain_key[..],
+                )
+                .map_err(|_| StoreError::Unsealable {
+                    table: "meta",
+                    key: AUDIT_KEY_META.to_owned(),
+                })?;
                 tx.set_meta(AUDIT_KEY_META, &to_hex(&sealed))?;
             }
             tx.set_meta(CHECK_META, &new_key.check_value())?;
@@ -250,7 +252,10 @@ fn remove_noting(path: &Path) {
             strongroom_crypto::sync_parent(path);
             println!("removed {} (no longer used)", path.display());
         }
-        Err(e) => println!("could not remove {} ({e}); it is no longer used: remove it", path.display()),
+        Err(e) => println!(
+            "could not remove {} ({e}); it is no longer used: remove it",
+            path.display()
+        ),
     }
 }
 
@@ -280,7 +285,9 @@ fn report(count: usize, old: &RootKeySource, new: &RootKeySource) {
         ),
     }
     if let RootKeySource::Env(name) = new {
-        println!("keep the new key (the value of {name}) safe: this data directory cannot be opened without it");
+        println!(
+            "keep the new key (the value of {name}) safe: this data directory cannot be opened without it"
+        );
     }
     println!("STS session tokens issued before the rotation no longer work; callers get new ones");
 }

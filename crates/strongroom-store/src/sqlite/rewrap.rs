@@ -116,7 +116,8 @@ pub fn peek(path: &Path, meta_keys: &[&str]) -> Result<Option<Peek>, StoreError>
     })?;
     conn.execute_batch("PRAGMA query_only=ON; PRAGMA busy_timeout=10000;")
         .map_err(db_err("configuring a peek"))?;
-    conn.execute_batch("BEGIN").map_err(db_err("starting a peek"))?;
+    conn.execute_batch("BEGIN")
+        .map_err(db_err("starting a peek"))?;
     let mut peek = Peek::default();
     if table_exists(&conn, "meta")? {
         let mut stmt = conn
@@ -141,7 +142,8 @@ pub fn peek(path: &Path, meta_keys: &[&str]) -> Result<Option<Peek>, StoreError>
             break;
         }
     }
-    conn.execute_batch("COMMIT").map_err(db_err("ending a peek"))?;
+    conn.execute_batch("COMMIT")
+        .map_err(db_err("ending a peek"))?;
     Ok(Some(peek))
 }
 
@@ -165,7 +167,9 @@ fn first_item(conn: &Connection, column: &SealedColumn) -> Result<Option<SealedI
     );
     let err = db_err("peeking at a sealed value");
     let row = conn
-        .query_row(&sql, [], |r| Ok((r.get::<_, String>(0)?, sealed_bytes(r, 1))))
+        .query_row(&sql, [], |r| {
+            Ok((r.get::<_, String>(0)?, sealed_bytes(r, 1)))
+        })
         .optional()
         .map_err(&err)?;
     row.map(|(key, bytes)| item(column, key, bytes?))
@@ -261,7 +265,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Reverses [`to_hex`]; `None` if `text` is not hex.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -334,7 +338,11 @@ mod tests {
     #[tokio::test]
     async fn peek_reads_without_changing_a_byte() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(peek(&dir.path().join("strongroom.db"), &[]).unwrap().is_none());
+        assert!(
+            peek(&dir.path().join("strongroom.db"), &[])
+                .unwrap()
+                .is_none()
+        );
         assert!(
             !dir.path().join("strongroom.db").exists(),
             "no database is created"
@@ -348,10 +356,7 @@ mod tests {
             vec![("account_id".to_owned(), "111122223333".to_owned())]
         );
         let sample = peeked.sample.unwrap();
-        assert_eq!(
-            (sample.table, sample.key.as_str()),
-            ("kms_keys", "k1")
-        );
+        assert_eq!((sample.table, sample.key.as_str()), ("kms_keys", "k1"));
         assert_eq!(sample.aad, b"kms-key:k1");
         assert_eq!(sample.sealed, b"sealed-k1");
     }
@@ -393,7 +398,11 @@ mod tests {
                     vec![
                         ("kms_keys", "k1".to_owned(), b"kms-key:k1".to_vec()),
                         ("kms_keys", "k2".to_owned(), b"kms-key:k2".to_vec()),
-                        ("iam_access_keys", "AKIA1".to_owned(), b"access-key:AKIA1".to_vec()),
+                        (
+                            "iam_access_keys",
+                            "AKIA1".to_owned(),
+                            b"access-key:AKIA1".to_vec()
+                        ),
                         ("meta", "sealed.x".to_owned(), b"meta:sealed.x".to_vec()),
                     ]
                 );
