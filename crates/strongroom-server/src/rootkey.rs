@@ -302,3 +302,144 @@ fn warn_of_stale_key_file(data_dir: &Path, source: &RootKeySource) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    use strongroom_crypto::{PassphraseFrom, create_new_key_file};
+    use strongroom_store::sqlite::SqliteStore;
+
+    /// A data directory whose store records `check` (no sealed values).
+    async fn dir_with_check(check: Option<String>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = Arc::new(SqliteStore::open(&dir.path().join(DB_FILE)).expect("open"));
+        let store: Arc<dyn Store> = sqlite.clone();
+        if let Some(check) = check {
+            store
+                .write(move |tx| tx.set_meta(CHECK_META, &check))
+                .await
+                .expect("write");
+        }
+        sqlite.close();
+        dir
+    }
+
+    async fn set_check(dir: &Path, key: &RootKey) {
+        let sqlite = Arc::new(SqliteStore::open(&dir.join(DB_FILE)).expect("open"));
+        let store: Arc<dyn Store> = sqlite.clone();
+        let check = key.check_value();
+        store
+            .write(move |tx| tx.set_meta(CHECK_META, &check))
+            .await
+            .expect("write");
+        sqlite.close();
+    }
+
+    fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).expect("read"),
+                )
+            })
+            .collect()
+    }
+
+    fn file_source(dir: &Path) -> RootKeySource {
+        RootKeySource::File(dir.join(ROOT_KEY_FILE))
+    }
+
+    #[test]
+    fn a_key_file_is_created_only_for_a_new_data_dir_when_allowed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = file_source(dir.path());
+        assert!(unlock(dir.path(), &source, Create::Never).is_err());
+        assert!(!dir.path().join(ROOT_KEY_FILE).exists());
+        let unlocked = unlock(dir.path(), &source, Create::IfNew).expect("created");
+        assert!(unlocked.check_missing);
+        let on_disk = strongroom_crypto::load_root_key(&dir.path().join(ROOT_KEY_FILE))
+            .expect("the key file");
+        assert_eq!(on_disk.0.as_bytes(), unlocked.root.0.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_passphrase_source_writes_its_parameters_and_no_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pass = dir.path().join("pass");
+        std::fs::write(&pass, "a passphrase").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        let source = RootKeySource::Passphrase {
+            from: PassphraseFrom::File(pass),
+            kdf_file: dir.path().join(KDF_FILE),
+        };
+        let first = unlock(dir.path(), &source, Create::IfNew).expect("unlocked");
+        assert!(dir.path().join(KDF_FILE).exists());
+        assert!(!dir.path().join(ROOT_KEY_FILE).exists());
+        let again = unlock(dir.path(), &source, Create::IfNew).expect("unlocked");
+        assert_eq!(first.root.0.as_bytes(), again.root.0.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_key_changes_nothing() {
+        let dir = dir_with_check(None).await;
+        let right = create_new_key_file(&dir.path().join("right.key")).expect("key");
+        set_check(dir.path(), &right).await;
+        create_new_key_file(&dir.path().join(ROOT_KEY_FILE)).expect("another key");
+        let before = snapshot(dir.path());
+        let err = unlock(dir.path(), &file_source(dir.path()), Create::IfNew)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("does not match this data directory"), "{err}");
+        assert!(err.contains("the key file"), "{err}");
+        assert_eq!(snapshot(dir.path()), before);
+    }
+
+    #[tokio::test]
+    async fn a_staged_key_is_discarded_before_its_commit_and_finished_after() {
+        let dir = dir_with_check(None).await;
+        let key_file = dir.path().join(ROOT_KEY_FILE);
+        let old = create_new_key_file(&key_file).expect("key");
+        set_check(dir.path(), &old).await;
+        // Crashed before the commit: the check is the old key's.
+        let new = create_new_key_file(&staged(&key_file)).expect("staged key");
+        let unlocked = unlock(dir.path(), &file_source(dir.path()), Create::IfNew).expect("old");
+        assert_eq!(unlocked.root.0.as_bytes(), old.0.as_bytes());
+        assert!(!staged(&key_file).exists());
+        // Crashed after the commit: the check is the staged key's.
+        std::fs::write(staged(&key_file), new.0.as_bytes()).expect("stage again");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(staged(&key_file), std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+        }
+        set_check(dir.path(), &new).await;
+        let unlocked = unlock(dir.path(), &file_source(dir.path()), Create::IfNew).expect("new");
+        assert_eq!(unlocked.root.0.as_bytes(), new.0.as_bytes());
+        assert!(!staged(&key_file).exists());
+        let on_disk = strongroom_crypto::load_root_key(&key_file).expect("key file");
+        assert_eq!(on_disk.0.as_bytes(), new.0.as_bytes());
+    }
+
+    #[test]
+    fn staged_names_append_new() {
+        assert_eq!(
+            staged(Path::new("/d/root.key")),
+            PathBuf::from("/d/root.key.new")
+        );
+        assert_eq!(
+            staged(Path::new("/d/root.kdf")),
+            PathBuf::from("/d/root.kdf.new")
+        );
+    }
+}
