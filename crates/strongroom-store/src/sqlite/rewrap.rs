@@ -12,6 +12,7 @@
 
 use super::db_err;
 use crate::{SealedItem, StoreError};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -116,6 +117,14 @@ pub fn peek(path: &Path, meta_keys: &[&str]) -> Result<Option<Peek>, StoreError>
     })?;
     conn.execute_batch("PRAGMA query_only=ON; PRAGMA busy_timeout=10000;")
         .map_err(db_err("configuring a peek"))?;
+    // A WAL left by a crash would be checkpointed into the database when
+    // this, the last connection, closes: leave that to the store's opening.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(db_err("configuring a peek"))?;
+    }
     conn.execute_batch("BEGIN")
         .map_err(db_err("starting a peek"))?;
     let mut peek = Peek::default();
@@ -359,6 +368,36 @@ mod tests {
         assert_eq!((sample.table, sample.key.as_str()), ("kms_keys", "k1"));
         assert_eq!(sample.aad, b"kms-key:k1");
         assert_eq!(sample.sealed, b"sealed-k1");
+    }
+
+    #[tokio::test]
+    async fn peek_leaves_a_crashed_wal_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = seeded(dir.path()).await;
+        // A write still in the WAL, as a crash leaves it: the connection is
+        // leaked, never closed (no checkpoint), and its files copied.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; UPDATE meta SET value = 'x' WHERE key = 'account_id';",
+        )
+        .unwrap();
+        let crashed = tempfile::tempdir().unwrap();
+        for name in ["strongroom.db", "strongroom.db-wal", "strongroom.db-shm"] {
+            std::fs::copy(dir.path().join(name), crashed.path().join(name)).unwrap();
+        }
+        std::mem::forget(conn);
+        let durable = |d: &Path| {
+            let mut f = files(d);
+            f.remove("strongroom.db-shm");
+            f
+        };
+        let before = durable(crashed.path());
+        assert!(before.contains_key("strongroom.db-wal"));
+        let peeked = peek(&crashed.path().join("strongroom.db"), &["account_id"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(peeked.meta["account_id"], "x", "the WAL's commit is read");
+        assert_eq!(durable(crashed.path()), before);
     }
 
     #[tokio::test]
