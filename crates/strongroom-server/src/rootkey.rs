@@ -432,6 +432,12 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_key_is_a_sealed_meta_value() {
+        // So that a rotation's re-wrap (SEALED_UNDER_ROOT) covers it.
+        assert!(AUDIT_KEY_META.starts_with(strongroom_store::sqlite::rewrap::SEALED_META_PREFIX));
+    }
+
+    #[test]
     fn staged_names_append_new() {
         assert_eq!(
             staged(Path::new("/d/root.key")),

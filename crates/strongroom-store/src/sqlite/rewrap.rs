@@ -32,7 +32,10 @@ pub enum Encoding {
 #[derive(Debug)]
 pub struct SealedColumn {
     pub table: &'static str,
-    /// The column that names the row (unique), from which the AAD is made.
+    /// The column that names the row uniquely, whose text `aad` is given;
+    /// or an SQL expression over the row's columns for a composite key
+    /// (`key_id || ':' || generation`): it is selected, ordered by and
+    /// matched in the UPDATE as written.
     pub key_column: &'static str,
     pub sealed_column: &'static str,
     /// An SQL condition selecting the rows that hold sealed values.
