@@ -120,11 +120,13 @@ pub fn peek(path: &Path, meta_keys: &[&str]) -> Result<Option<Peek>, StoreError>
     })?;
     conn.execute_batch("PRAGMA query_only=ON; PRAGMA busy_timeout=10000;")
         .map_err(db_err("configuring a peek"))?;
-    // A WAL left by a crash would be checkpointed into the database when
-    // this, the last connection, closes: leave that to the store's opening.
+    // A WAL holding commits (left by a crash) would be checkpointed into
+    // the database when this, the last connection, closes: leave that to
+    // the store's opening. (An empty one, as a clean stop leaves it, is
+    // left alone by the checkpoint.)
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    if Path::new(&wal).exists() {
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(db_err("configuring a peek"))?;
     }
