@@ -28,7 +28,9 @@ const HEADER_LABEL: &[u8] = b"strongroom audit segment header v1\0";
 const HEAD_LABEL: &[u8] = b"strongroom audit head v1\0";
 
 /// The 256-bit key of the audit chain. Whoever holds it can rewrite the
-/// trail undetected, so it is derived from the root key and never stored.
+/// trail undetected, so it is derived from the root key, and stored only
+/// sealed under the root key (by a root key rotation, which keeps the chain
+/// key as it was).
 ///
 /// The raw bytes are zeroized on drop and `Debug` shows nothing; the
 /// prepared HMAC state lives in aws-lc, which cleanses it on drop.
@@ -100,8 +102,9 @@ impl AuditKey {
         to_mac(&ctx.sign())
     }
 
-    #[cfg(test)]
-    fn bytes(&self) -> &[u8; 32] {
+    /// The key's bytes: a root key rotation seals them under the new root
+    /// key, so the chain stays verifiable (never written in clear).
+    pub fn bytes(&self) -> &[u8; 32] {
         &self.bytes
     }
 }

@@ -1,7 +1,7 @@
 //! The key hierarchy and envelope encryption.
 //!
 //! ```text
-//! root key (file, 0600)            wraps ──▶ KMS key material (per account+region key)
+//! root key (file, env, passphrase)  wraps ──▶ KMS key material (per account+region key)
 //! KMS key material                 wraps ──▶ a fresh data key per secret version
 //! data key  AES-256-GCM(value, aad = secret ARN + version id)
 //! ```
@@ -16,10 +16,16 @@
 
 mod aead;
 pub mod kms;
+mod passphrase;
 mod root;
+mod source;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
-pub use root::{RootKey, load_or_create_root_key, load_root_key};
+pub use passphrase::{KdfParams, create_kdf_file, read_kdf_file};
+pub use root::{RootKey, create_new_key_file, load_or_create_root_key, load_root_key, sync_parent};
+pub use source::{
+    KDF_FILE, PassphraseFrom, ROOT_KEY_FILE, RootKeyOptions, RootKeySource, key_from_base64,
+};
 
 /// Why a cryptographic operation failed. Never carries key or plaintext bytes.
 #[derive(Debug, thiserror::Error)]
@@ -47,4 +53,27 @@ pub enum CryptoError {
     /// The root key file exists but does not hold 32 bytes.
     #[error("root key file {0} must hold exactly 32 bytes")]
     RootKeyLength(String),
+    /// More than one root key source was given.
+    #[error("give one root key source, not several: {0}")]
+    SourceConflict(String),
+    /// A root key source names an environment variable by an empty name.
+    #[error("a root key source names an environment variable with an empty name")]
+    EmptyVariableName,
+    /// The environment variable a source names is not set.
+    #[error("the environment variable {0} is not set (or not UTF-8)")]
+    VariableUnset(String),
+    /// The environment variable does not hold a base64 32-byte key.
+    #[error("the environment variable {name} does not hold a root key: {reason}")]
+    VariableKey { name: String, reason: String },
+    /// The passphrase read is empty.
+    #[error("{0}: the passphrase is empty")]
+    EmptyPassphrase(String),
+    /// The kdf file is not one Strongroom wrote.
+    #[error(
+        "{0} does not hold Argon2id parameters (`$argon2id$v=19$m=…,t=…,p=…$salt`); it is written on first start"
+    )]
+    KdfFile(String),
+    /// Argon2 refused its parameters or failed.
+    #[error("deriving the root key from the passphrase failed: {0}")]
+    Kdf(String),
 }

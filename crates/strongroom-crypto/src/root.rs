@@ -6,6 +6,7 @@
 //! the root key.
 
 use crate::{CryptoError, Key256};
+use aws_lc_rs::hmac;
 use std::io::{Read, Write};
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -13,6 +14,33 @@ use zeroize::Zeroizing;
 /// The top of the key hierarchy; it only ever wraps other keys.
 #[derive(Debug, Clone)]
 pub struct RootKey(pub Key256);
+
+/// The label the key check is a MAC of (see [`RootKey::check_value`]).
+const CHECK_LABEL: &[u8] = b"strongroom root key check v1";
+/// The check's format tag, so a later format can be told apart.
+const CHECK_PREFIX: &str = "v1:";
+
+impl RootKey {
+    /// What a data directory records to recognise its root key:
+    /// `v1:` and the hex of HMAC-SHA-256(root key, a fixed label). A MAC
+    /// output tells nothing about the key; only the same key gives it again.
+    pub fn check_value(&self) -> String {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_bytes());
+        let tag = hmac::sign(&key, CHECK_LABEL);
+        format!("{CHECK_PREFIX}{}", hex_of(tag.as_ref()))
+    }
+
+    /// Whether `recorded` (a [`check_value`](Self::check_value)) was made
+    /// with this key; compared in constant time. A malformed value matches
+    /// no key.
+    pub fn matches_check(&self, recorded: &str) -> bool {
+        let Some(tag) = recorded.strip_prefix(CHECK_PREFIX).and_then(unhex) else {
+            return false;
+        };
+        let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_bytes());
+        hmac::verify(&key, CHECK_LABEL, &tag).is_ok()
+    }
+}
 
 /// Loads the root key at `path`, which must exist, hold 32 bytes and be
 /// readable by its owner only.
@@ -64,14 +92,22 @@ pub fn load_or_create_root_key(path: &Path) -> Result<(RootKey, bool), CryptoErr
 /// first, its key stays and this returns `false`. A crash never leaves a
 /// short root.key behind: the file appears whole or not at all.
 fn create_root_key(path: &Path) -> Result<bool, CryptoError> {
+    let key = Key256::generate()?;
+    create_exclusively(path, key.as_bytes())
+}
+
+/// Creates `path` (mode 0600) holding `bytes`, whole or not at all: written
+/// and fsynced under a temporary name, then hard-linked, which never
+/// replaces a file; the directory is fsynced after. `false` if `path`
+/// already existed (it is left as it was).
+pub(crate) fn create_exclusively(path: &Path, bytes: &[u8]) -> Result<bool, CryptoError> {
     let io = |source| CryptoError::RootKeyIo {
         path: path.display().to_string(),
         source,
     };
-    let key = Key256::generate()?;
     // Unique per process and call, so concurrent creators never share it.
     let tmp = path.with_extension(format!(
-        "key.tmp-{}-{}",
+        "tmp-{}-{}",
         std::process::id(),
         hex_of(&Key256::generate()?.as_bytes()[..6])
     ));
@@ -83,7 +119,7 @@ fn create_root_key(path: &Path) -> Result<bool, CryptoError> {
         options.mode(0o600);
     }
     let written = options.open(&tmp).and_then(|mut f| {
-        f.write_all(key.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()
     });
     let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
@@ -93,17 +129,53 @@ fn create_root_key(path: &Path) -> Result<bool, CryptoError> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
         Err(e) => return Err(io(e)),
     };
+    sync_parent(path);
+    Ok(created)
+}
+
+/// Makes a new, renamed or removed directory entry under `path`'s parent
+/// durable (best effort: not every file system can fsync a directory).
+pub fn sync_parent(path: &Path) {
     if let Some(dir) = path.parent() {
-        // Make the new directory entry durable too.
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
     }
-    Ok(created)
 }
 
-fn hex_of(bytes: &[u8]) -> String {
+/// Writes a fresh root key to `path` (0600, fsynced, with its directory),
+/// which must not exist yet: the next key of a rotation (`root.key.new`).
+pub fn create_new_key_file(path: &Path) -> Result<RootKey, CryptoError> {
+    let key = Key256::generate()?;
+    if !create_exclusively(path, key.as_bytes())? {
+        return Err(CryptoError::RootKeyIo {
+            path: path.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "already exists; remove it if no rotation is under way",
+            ),
+        });
+    }
+    Ok(RootKey(key))
+}
+
+pub(crate) fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -141,6 +213,37 @@ mod tests {
             load_root_key(&path),
             Err(CryptoError::RootKeyLength(_))
         ));
+    }
+
+    #[test]
+    fn the_check_recognises_its_key_only() {
+        let key = RootKey(Key256::from_bytes(&[0x42; 32]).unwrap());
+        let check = key.check_value();
+        // A known answer: the format must never change under a data dir.
+        assert_eq!(
+            check,
+            "v1:58863a8ab209e45ec207fb3583b1e71fb0e9d9acea5df350bb47110b0a1937f4"
+        );
+        assert!(key.matches_check(&check));
+        assert!(!key.matches_check(&check.replace("v1:", "v2:")));
+        assert!(!key.matches_check("v1:00"));
+        assert!(!key.matches_check("v1:zz"));
+        assert!(!key.matches_check(""));
+        let other = RootKey(Key256::from_bytes(&[0x43; 32]).unwrap());
+        assert!(!other.matches_check(&check));
+        assert_ne!(other.check_value(), check);
+        // The key's bytes appear nowhere in it.
+        assert!(!check.contains("4242"));
+    }
+
+    #[test]
+    fn a_new_key_file_is_never_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.key.new");
+        let key = create_new_key_file(&path).unwrap();
+        assert_eq!(load_root_key(&path).unwrap().0.as_bytes(), key.0.as_bytes());
+        assert!(create_new_key_file(&path).is_err());
+        assert_eq!(load_root_key(&path).unwrap().0.as_bytes(), key.0.as_bytes());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod listing;
 pub mod password;
 pub mod region;
+pub mod sealing;
 pub mod secret;
 pub mod tags;
 pub mod time;

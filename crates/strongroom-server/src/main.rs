@@ -7,10 +7,13 @@ mod admin;
 mod config;
 mod jobs;
 mod listener;
+mod rootkey;
+mod rotate;
 mod tls;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use rootkey::{Create, DB_FILE, RootKeyArgs};
 use std::ffi::OsString;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -89,6 +92,8 @@ enum AdminCommand {
         account_id: String,
         #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        root_key: RootKeyArgs,
     },
     /// Create an access key for an IAM user (recovers access when a key is
     /// lost); prints it as two `export` lines.
@@ -101,20 +106,38 @@ enum AdminCommand {
         account: Option<String>,
         #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        root_key: RootKeyArgs,
     },
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Re-wrap everything sealed under the root key under a new root key,
+    /// in one transaction, with the server stopped. The current key comes
+    /// from the `--root-key-*` options (as for `serve`); the new one is a
+    /// new random key file in the current key file's place (default), or
+    /// the `--new-root-key-*` source. Prints what to change. STS session
+    /// tokens issued before stop working.
+    RotateRootKey {
+        #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        root_key: RootKeyArgs,
+        #[command(flatten)]
+        new_root_key: rotate::NewRootKeyArgs,
+    },
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the audit trail's chain: exits 0 when it is intact, 1 naming
     /// the first modified, inserted, removed or reordered record (or the
-    /// truncated end). Needs the root key (`DATA_DIR/root.key`).
+    /// truncated end). Needs the root key (`--root-key-*`, as for `serve`).
     Verify {
         #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        root_key: RootKeyArgs,
     },
     /// Accept a trail whose newest records were cut off (the server then
     /// refuses to start, naming `verify`): prints verify's finding, then
@@ -127,6 +150,8 @@ enum AuditCommand {
         /// Confirms that the finding printed by `verify` has been recorded.
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        root_key: RootKeyArgs,
     },
 }
 
@@ -156,6 +181,8 @@ struct ServeArgs {
     /// Directory for the database and the root key; created if missing.
     #[arg(long, env = "STRONGROOM_DATA_DIR", default_value = "./strongroom-data")]
     data_dir: PathBuf,
+    #[command(flatten)]
+    root_key: RootKeyArgs,
     /// The 12-digit AWS account id of this server, fixed at first start.
     #[arg(long, env = "STRONGROOM_ACCOUNT_ID", default_value = "000000000000", value_parser = parse_account_id)]
     account_id: String,
@@ -426,18 +453,22 @@ fn warn_if_readable_by_others(dir: &Path) {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     check_account_id(&args.account_id).context("--account-id")?;
     check_plain_http(&args)?;
+    let source = args.root_key.source(&args.data_dir)?;
     create_data_dir(&args.data_dir)?;
     warn_if_readable_by_others(&args.data_dir);
     // The store's lock is the data directory's: taken before the root key
     // is read or created, so a second server on the same directory stops
-    // here instead of racing the first one to create the key.
-    let sqlite = Arc::new(SqliteStore::open(&args.data_dir.join("strongroom.db"))?);
-    let (root, created) =
-        strongroom_crypto::load_or_create_root_key(&args.data_dir.join("root.key"))?;
-    if created {
-        tracing::info!(path = %args.data_dir.join("root.key").display(), "created root key");
-    }
+    // here instead of racing the first one to create the key. The key is
+    // checked against the directory before the store is opened (which
+    // migrates it): a wrong key changes nothing.
+    let db_path = args.data_dir.join(DB_FILE);
+    let lock = SqliteStore::lock(&db_path)?;
+    let unlocked = rootkey::unlock(&args.data_dir, &source, Create::IfNew)?;
+    tracing::info!(source = %source, "root key matches the data directory");
+    let sqlite = Arc::new(SqliteStore::open_locked(&db_path, lock)?);
     let store: Arc<dyn Store> = sqlite.clone();
+    rootkey::record_check(&*store, &unlocked).await?;
+    let root = unlocked.root.clone();
     let account = ensure_account(&store, &args.account_id).await?;
     if account != args.account_id {
         tracing::warn!(recorded = %account, requested = %args.account_id, "data directory belongs to another account id; keeping the recorded one");
@@ -476,7 +507,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Authenticator::new(iam.clone(), dev_admin)
             .with_regions(ServedRegions::new(args.regions.iter().cloned())),
     );
-    let trail = open_trail(&args, &root)?;
+    let trail = open_trail(&args, unlocked.audit_key)?;
     let audit = trail.clone().map(|trail| {
         Arc::new(AuditRecorder::new(
             trail as Arc<dyn AuditSink>,
@@ -595,10 +626,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 const FLOOD_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Opens the audit trail as `--audit-log` asks (`None` for `off`).
-fn open_trail(
-    args: &ServeArgs,
-    root: &strongroom_crypto::RootKey,
-) -> anyhow::Result<Option<Arc<Trail>>> {
+fn open_trail(args: &ServeArgs, key: AuditKey) -> anyhow::Result<Option<Arc<Trail>>> {
     let mode = match args.audit_log {
         AuditLogMode::Off => {
             tracing::warn!(
@@ -626,7 +654,7 @@ fn open_trail(
     let trail = Trail::open(
         &args.data_dir.join(AUDIT_DIR),
         &args.data_dir.join(AUDIT_INDEX),
-        AuditKey::derive(root.0.as_bytes()),
+        key,
         options,
     )
     .context(
@@ -640,22 +668,22 @@ const AUDIT_DIR: &str = "audit";
 /// The LookupEvents index (derived from the segments; rebuilt if deleted).
 const AUDIT_INDEX: &str = "audit-index.db";
 
-/// The audit chain's key, from the data directory's root key.
-fn audit_key(data_dir: &Path) -> anyhow::Result<AuditKey> {
-    let root_path = data_dir.join("root.key");
-    if !root_path.is_file() {
+/// The audit chain's key, through the data directory's root key (checked).
+/// Reads only: safe beside a running server.
+fn audit_key(data_dir: &Path, root_key: &RootKeyArgs) -> anyhow::Result<AuditKey> {
+    if !data_dir.join(DB_FILE).is_file() {
         bail!(
-            "{} is not a Strongroom data directory (no root.key)",
+            "{} is not a Strongroom data directory (no {DB_FILE})",
             data_dir.display()
         );
     }
-    let root = strongroom_crypto::load_root_key(&root_path)?;
-    Ok(AuditKey::derive(root.0.as_bytes()))
+    let source = root_key.source(data_dir)?;
+    Ok(rootkey::unlock(data_dir, &source, Create::Never)?.audit_key)
 }
 
 /// `strongroom admin audit reanchor`: see [`AuditCommand::Reanchor`].
-fn reanchor_audit(data_dir: &Path, yes: bool) -> anyhow::Result<()> {
-    let key = audit_key(data_dir)?;
+fn reanchor_audit(data_dir: &Path, yes: bool, root_key: &RootKeyArgs) -> anyhow::Result<()> {
+    let key = audit_key(data_dir, root_key)?;
     let dir = data_dir.join(AUDIT_DIR);
     match strongroom_audit::verify(&dir, &key) {
         Ok(_) => {
@@ -678,8 +706,8 @@ fn reanchor_audit(data_dir: &Path, yes: bool) -> anyhow::Result<()> {
 
 /// `strongroom admin audit verify`: prints what was checked, or the first
 /// problem; an error (exit 1) when the chain is not intact.
-fn verify_audit(data_dir: &Path) -> anyhow::Result<()> {
-    let key = audit_key(data_dir)?;
+fn verify_audit(data_dir: &Path, root_key: &RootKeyArgs) -> anyhow::Result<()> {
+    let key = audit_key(data_dir, root_key)?;
     let dir = data_dir.join(AUDIT_DIR);
     match strongroom_audit::verify(&dir, &key) {
         Ok(report) => {
@@ -739,18 +767,31 @@ async fn dev_admin(iam: &Iam, account: &str) -> anyhow::Result<Principal> {
 /// `strongroom admin …`: runs the command on the data directory itself, or,
 /// when a server has it open, through that server's admin socket.
 async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
-    let (data_dir, request) = match command {
-        AdminCommand::Audit(AuditCommand::Verify { data_dir }) => return verify_audit(&data_dir),
-        AdminCommand::Audit(AuditCommand::Reanchor { data_dir, yes }) => {
-            return reanchor_audit(&data_dir, yes);
+    let (data_dir, root_key, request) = match command {
+        AdminCommand::Audit(AuditCommand::Verify { data_dir, root_key }) => {
+            return verify_audit(&data_dir, &root_key);
         }
+        AdminCommand::Audit(AuditCommand::Reanchor {
+            data_dir,
+            yes,
+            root_key,
+        }) => {
+            return reanchor_audit(&data_dir, yes, &root_key);
+        }
+        AdminCommand::RotateRootKey {
+            data_dir,
+            root_key,
+            new_root_key,
+        } => return rotate::rotate(&data_dir, &root_key, &new_root_key).await,
         AdminCommand::CreateAccount {
             account_id,
             data_dir,
+            root_key,
         } => {
             check_account_id(&account_id)?;
             (
                 data_dir,
+                root_key,
                 admin::AdminRequest::CreateAccount {
                     account: account_id,
                 },
@@ -760,28 +801,34 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             user,
             account,
             data_dir,
+            root_key,
         } => (
             data_dir,
+            root_key,
             admin::AdminRequest::CreateAccessKey { account, user },
         ),
     };
-    let root_path = data_dir.join("root.key");
-    if !root_path.is_file() {
+    let db_path = data_dir.join(DB_FILE);
+    if !db_path.is_file() {
         bail!(
-            "{} is not a Strongroom data directory (no root.key); start a server on it first",
+            "{} is not a Strongroom data directory (no {DB_FILE}); start a server on it first",
             data_dir.display()
         );
     }
-    let sqlite = match SqliteStore::open(&data_dir.join("strongroom.db")) {
-        Ok(s) => Arc::new(s),
+    let lock = match SqliteStore::lock(&db_path) {
+        Ok(lock) => lock,
         // A server has the store open: it runs the command for us.
         Err(_) if admin::socket_path(&data_dir).exists() => {
             return admin::print_key(&admin::send(&data_dir, &request).await?);
         }
         Err(e) => return Err(e.into()),
     };
-    let root = strongroom_crypto::load_root_key(&root_path)?;
+    let source = root_key.source(&data_dir)?;
+    let unlocked = rootkey::unlock(&data_dir, &source, Create::Never)?;
+    let sqlite = Arc::new(SqliteStore::open_locked(&db_path, lock)?);
     let store: Arc<dyn Store> = sqlite.clone();
+    rootkey::record_check(&*store, &unlocked).await?;
+    let root = unlocked.root;
     let Some(account) = store.read(|tx| tx.meta("account_id"))? else {
         bail!(
             "{} has no account yet; start a server on it first",

@@ -61,7 +61,7 @@ fn context(arn: &str, version_id: &str) -> Vec<u8> {
 }
 
 fn key_context(key_id: &str) -> Vec<u8> {
-    format!("kms-key:{key_id}").into_bytes()
+    strongroom_domain::sealing::kms_key_seal_context(key_id)
 }
 
 pub(crate) fn seal_value(

@@ -20,4 +20,8 @@ pub enum StoreError {
     /// Opening the database failed.
     #[error("cannot open database {path}: {message}")]
     Open { path: String, message: String },
+    /// A value sealed under the root key does not open under the key given
+    /// (a rotation's re-wrap).
+    #[error("the value sealed in {table} for {key} does not open under the current root key")]
+    Unsealable { table: &'static str, key: String },
 }

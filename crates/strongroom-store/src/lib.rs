@@ -19,7 +19,9 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use iam::{IamReadTx, IamWriteTx};
-pub use records::{AccessKeyRecord, AccessKeyUse, AccessRecorded, KmsKeyRecord, StoredValue};
+pub use records::{
+    AccessKeyRecord, AccessKeyUse, AccessRecorded, KmsKeyRecord, SealedItem, StoredValue,
+};
 pub use save::save_secret;
 
 use strongroom_domain::filter::Filter;
@@ -122,6 +124,13 @@ pub trait WriteTx: ReadTx + IamWriteTx {
     /// has 2 keys or does not exist.
     fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Replaces every value sealed under the root key with what `rewrap`
+    /// makes of it (a root key rotation); how many there were. An error of
+    /// `rewrap` is returned as is, and the caller's write rolls back.
+    fn rewrap_root_sealed(
+        &mut self,
+        rewrap: &mut dyn FnMut(&SealedItem) -> Result<Vec<u8>, StoreError>,
+    ) -> Result<usize, StoreError>;
 }
 
 /// A write closure, type-erased. It returns whether it succeeded (so its

@@ -73,3 +73,15 @@ pub struct AccessKeyUse {
     /// The region of the request.
     pub region: String,
 }
+
+/// One value sealed under the root key, and where it is (the store's list
+/// of them: `sqlite::rewrap::SEALED_UNDER_ROOT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedItem {
+    pub table: &'static str,
+    /// The row's key (no secret: a key id, an access key id, a meta key).
+    pub key: String,
+    /// The associated data it is sealed with.
+    pub aad: Vec<u8>,
+    pub sealed: Vec<u8>,
+}

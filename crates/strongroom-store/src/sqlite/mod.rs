@@ -12,6 +12,7 @@ mod iam;
 mod listing;
 mod probe;
 mod readers;
+pub mod rewrap;
 mod schema;
 mod tx;
 mod words;
@@ -31,6 +32,10 @@ use tx::SqliteTx;
 const MAX_BATCH: usize = 1024;
 /// Read connections kept for reuse.
 const MAX_IDLE_READERS: usize = 16;
+
+/// The exclusive lock on a database's `<db>.lock` file.
+#[derive(Debug)]
+pub struct StoreLock(std::fs::File);
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -79,16 +84,33 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and starts the writer.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_locked(path, SqliteStore::lock(path)?)
+    }
+
+    /// Takes the database's lock (`<db>.lock`, exclusive, held until the
+    /// returned lock or the store opened with it is dropped), without
+    /// opening it: start-up checks the root key in between.
+    pub fn lock(path: &Path) -> Result<StoreLock, StoreError> {
         let lock_path = path.with_extension("lock");
         let open_err = |message: String| StoreError::Open {
             path: path.display().to_string(),
             message,
         };
-        let lock = std::fs::File::create(&lock_path)
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
             .map_err(|e| open_err(format!("creating {}: {e}", lock_path.display())))?;
         lock.try_lock().map_err(|_| {
             open_err("another process (a strongroom server?) has this database open".to_owned())
         })?;
+        Ok(StoreLock(lock))
+    }
+
+    /// [`open`](Self::open) with the lock already taken by [`lock`](Self::lock).
+    pub fn open_locked(path: &Path, lock: StoreLock) -> Result<SqliteStore, StoreError> {
+        let lock = lock.0;
         let mut conn = open_connection(path, false)?;
         schema::migrate(&mut conn)?;
         #[cfg(unix)]

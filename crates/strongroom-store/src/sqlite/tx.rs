@@ -495,4 +495,16 @@ impl WriteTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn rewrap_root_sealed(
+        &mut self,
+        rewrap: &mut dyn FnMut(&crate::SealedItem) -> Result<Vec<u8>, StoreError>,
+    ) -> Result<usize, StoreError> {
+        let count = super::rewrap::rewrap_all(self.conn, rewrap)?;
+        // The old seals' pages may linger in the WAL: checkpoint it away.
+        if let Some(scrub) = self.scrub {
+            scrub.set(true);
+        }
+        Ok(count)
+    }
 }
