@@ -10,9 +10,13 @@
 //! drop and never prints; plaintext comes back as `Zeroizing<Vec<u8>>`.
 
 mod aead;
+mod kms_blob;
 mod root;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
+pub use kms_blob::{
+    BLOB_VERSION, BlobHeader, blob_header, decrypt_blob, encrypt_blob, material_aad,
+};
 pub use root::{RootKey, load_or_create_root_key, load_root_key};
 
 /// Why a cryptographic operation failed. Never carries key or plaintext bytes.
