@@ -4,6 +4,7 @@
 use http::StatusCode;
 use strongroom_auth::AuthError;
 use strongroom_domain::ErrorKind;
+use strongroom_domain::kms::KmsErrorKind;
 use strongroom_service::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,8 @@ impl ApiError {
                     ErrorKind::MalformedPolicyDocument => "MalformedPolicyDocumentException",
                     ErrorKind::PublicPolicy => "PublicPolicyException",
                 },
+                ServiceError::Kms(k) => kms_code(k.kind()),
+                ServiceError::KeyMaterial => "KMSInternalException",
                 ServiceError::AccessDenied(_) => "AccessDeniedException",
                 ServiceError::Store(_) => "InternalServiceError",
                 ServiceError::Decryption => "DecryptionFailure",
@@ -111,7 +114,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Service(ServiceError::Store(_))
+            ApiError::Service(ServiceError::Store(_) | ServiceError::KeyMaterial)
             | ApiError::Internal
             | ApiError::AuditUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Iam(e) if e.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,6 +134,35 @@ impl ApiError {
             }
             other => other.to_string(),
         }
+    }
+}
+
+/// KMS's error codes (the kms model's exception shapes).
+fn kms_code(kind: KmsErrorKind) -> &'static str {
+    use KmsErrorKind as K;
+    match kind {
+        K::NotFound => "NotFoundException",
+        K::InvalidArn => "InvalidArnException",
+        K::AlreadyExists => "AlreadyExistsException",
+        K::InvalidAliasName => "InvalidAliasNameException",
+        K::Disabled => "DisabledException",
+        K::InvalidState => "KMSInvalidStateException",
+        K::InvalidCiphertext => "InvalidCiphertextException",
+        K::IncorrectKey => "IncorrectKeyException",
+        K::InvalidKeyUsage => "InvalidKeyUsageException",
+        K::MalformedPolicyDocument => "MalformedPolicyDocumentException",
+        K::UnsupportedOperation => "UnsupportedOperationException",
+        K::InvalidMarker => "InvalidMarkerException",
+        K::Tag => "TagException",
+        K::LimitExceeded => "LimitExceededException",
+        K::Validation => "ValidationException",
+        K::DryRunOperation => "DryRunOperationException",
+    }
+}
+
+impl From<strongroom_domain::kms::KmsError> for ApiError {
+    fn from(e: strongroom_domain::kms::KmsError) -> Self {
+        ApiError::Service(ServiceError::Kms(e))
     }
 }
 

@@ -27,6 +27,16 @@ pub struct BlobHeader {
     pub generation: u32,
 }
 
+/// `n` bytes from the system CSPRNG (data keys, GenerateRandom).
+pub fn random_bytes(n: usize) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    let mut out = Zeroizing::new(vec![0u8; n]);
+    SystemRandom::new()
+        .fill(&mut out[..])
+        .map_err(|_| CryptoError::Encrypt)?;
+    Ok(out)
+}
+
 /// The associated data that seals a KMS key's material of one generation
 /// under the root key. Generation 1 keeps the form the first schema used
 /// (`kms-key:{id}`), so material sealed before generations existed opens.

@@ -15,7 +15,7 @@ mod root;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
 pub use kms_blob::{
-    BLOB_VERSION, BlobHeader, blob_header, decrypt_blob, encrypt_blob, material_aad,
+    BLOB_VERSION, BlobHeader, blob_header, decrypt_blob, encrypt_blob, material_aad, random_bytes,
 };
 pub use root::{RootKey, load_or_create_root_key, load_root_key};
 

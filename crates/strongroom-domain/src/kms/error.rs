@@ -19,8 +19,7 @@ pub enum KmsErrorKind {
     Tag,
     LimitExceeded,
     Validation,
-    /// A key policy or reserved name refuses the caller (AccessDeniedException).
-    AccessDenied,
+    DryRunOperation,
 }
 
 /// Every way a KMS request can break a rule. `Display` is the message the
@@ -32,6 +31,12 @@ pub enum KmsError {
     KeyNotFound(String),
     #[error("Alias '{0}' is not found.")]
     AliasNotFound(String),
+    /// GetKeyPolicy/PutKeyPolicy with a policy name other than `default`.
+    #[error("No such policy exists: {0}. The only key policy name is default.")]
+    PolicyNotFound(String),
+    /// DryRun: the request would have succeeded.
+    #[error("The request would have succeeded, but the DryRun option is set.")]
+    DryRun,
     /// A KeyId that is none of the four forms.
     #[error("Invalid keyId '{0}'")]
     InvalidKeyId(String),
@@ -92,18 +97,23 @@ pub enum KmsError {
     /// Another validation failure, worded as KMS words it.
     #[error("{0}")]
     Validation(String),
-    /// An AWS managed key or reserved alias the caller may not change.
-    #[error("{0}")]
-    AccessDenied(String),
+    /// An encryption algorithm the key does not support.
+    #[error("{arn} does not support the encryption algorithm {algorithm}.")]
+    UnsupportedAlgorithm {
+        arn: String,
+        algorithm: &'static str,
+    },
 }
 
 impl KmsError {
     pub fn kind(&self) -> KmsErrorKind {
         use KmsErrorKind as K;
         match self {
-            KmsError::KeyNotFound(_) | KmsError::AliasNotFound(_) | KmsError::InvalidKeyId(_) => {
-                K::NotFound
-            }
+            KmsError::KeyNotFound(_)
+            | KmsError::AliasNotFound(_)
+            | KmsError::InvalidKeyId(_)
+            | KmsError::PolicyNotFound(_) => K::NotFound,
+            KmsError::DryRun => K::DryRunOperation,
             KmsError::InvalidArn(_) => K::InvalidArn,
             KmsError::AliasExists(_) => K::AlreadyExists,
             KmsError::InvalidAliasName(_) => K::InvalidAliasName,
@@ -118,7 +128,7 @@ impl KmsError {
             KmsError::Tag(_) => K::Tag,
             KmsError::LimitExceeded(_) => K::LimitExceeded,
             KmsError::Constraint { .. } | KmsError::Validation(_) => K::Validation,
-            KmsError::AccessDenied(_) => K::AccessDenied,
+            KmsError::UnsupportedAlgorithm { .. } => K::InvalidKeyUsage,
         }
     }
 

@@ -26,7 +26,9 @@ pub fn default_key_policy(account: &str) -> String {
 
 /// The policy of the AWS managed key `aws/secretsmanager`: principals of
 /// the account may use it only through Secrets Manager (`kms:ViaService`),
-/// and the account may read its metadata directly.
+/// and the account may read its metadata directly. AWS's own text gives its
+/// first two statements the same Sid, which IAM's grammar (and so the
+/// policy parser here) refuses: the second one's Sid says what it is for.
 pub fn secretsmanager_key_policy(account: &str, region: &str) -> String {
     format!(
         r#"{{
@@ -47,7 +49,7 @@ pub fn secretsmanager_key_policy(account: &str, region: &str) -> String {
       }}
     }}
   }}, {{
-    "Sid" : "Allow access through AWS Secrets Manager for all principals in the account that are authorized to use AWS Secrets Manager",
+    "Sid" : "Allow data keys through AWS Secrets Manager for all principals in the account that are authorized to use AWS Secrets Manager",
     "Effect" : "Allow",
     "Principal" : {{
       "AWS" : "*"
