@@ -110,6 +110,7 @@ fn check_algorithm(found: &Found, algorithm: EncryptionAlgorithm) -> Result<(), 
 
 /// A key to encrypt under: resolved, authorized, enabled, of the right
 /// usage, and its newest material.
+#[allow(clippy::too_many_arguments)]
 fn encrypting_key(
     tx: &dyn ReadTx,
     ctx: &RequestContext,
