@@ -293,6 +293,8 @@ def test_default_key_policy_and_put_get_list(kms, key):
 
     with expect_error("MalformedPolicyDocumentException"):
         kms.put_key_policy(KeyId=key["KeyId"], Policy="{not json")
+    with expect_error("ValidationException"):
+        kms.put_key_policy(KeyId=key["KeyId"], Policy=new.replace("deny-decrypt", "deny-\u2603"))
     # The lockout safety check: a policy that would stop the caller from
     # changing it again is refused unless bypassed.
     lockout = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/nobody"}, "Action": "kms:*", "Resource": "*"})
@@ -350,7 +352,11 @@ def test_encrypt_errors(kms, loose_kms, key):
         loose_kms.encrypt(KeyId=key["KeyId"], Plaintext=os.urandom(4097))
     with expect_error("InvalidKeyUsageException"):
         kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x", EncryptionAlgorithm="RSAES_OAEP_SHA_256")
-    with expect_error("DryRunOperationException"):
+    # A dry run that would have succeeded: 412, as KMS answers it.
+    with expect_error("DryRunOperationException", status=412):
+        kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x", DryRun=True)
+    kms.disable_key(KeyId=key["KeyId"])
+    with expect_error("DisabledException"):
         kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x", DryRun=True)
 
 

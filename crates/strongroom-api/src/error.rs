@@ -59,6 +59,9 @@ pub enum ApiError {
     /// again (AWS's throttling error, which SDKs retry with backoff).
     #[error("Rate exceeded")]
     Busy,
+    /// A KMS call failed on the server's side (its store); KMS's own code.
+    #[error("An error occurred on the server side.")]
+    KmsInternal,
     /// A handler panicked (a bug); the request gets a 500.
     #[error("An error occurred on the server side.")]
     Internal,
@@ -104,6 +107,7 @@ impl ApiError {
             ApiError::PackedPolicyTooLarge { .. } => "PackedPolicyTooLarge",
             ApiError::DuplicateParameter(_) => "InvalidQueryParameter",
             ApiError::Internal | ApiError::AuditUnavailable => "InternalServiceError",
+            ApiError::KmsInternal => "KMSInternalException",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
             ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::BodyTimeout => "RequestTimeoutException",
@@ -116,7 +120,12 @@ impl ApiError {
         match self {
             ApiError::Service(ServiceError::Store(_) | ServiceError::KeyMaterial)
             | ApiError::Internal
+            | ApiError::KmsInternal
             | ApiError::AuditUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
+            // KMS answers a DryRun that would have succeeded with 412.
+            ApiError::Service(ServiceError::Kms(strongroom_domain::kms::KmsError::DryRun)) => {
+                StatusCode::PRECONDITION_FAILED
+            }
             ApiError::Iam(e) if e.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,

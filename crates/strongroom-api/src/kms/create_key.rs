@@ -4,7 +4,7 @@
 use super::shapes::*;
 use crate::ApiError;
 use crate::protocol::json::{decode, encode};
-use crate::validate::{length, opt_length};
+use crate::validate::opt_length;
 use serde::Deserialize;
 use strongroom_service::kms::CreateKeyInput;
 use strongroom_service::{RequestContext, Service};
@@ -32,7 +32,7 @@ pub(super) async fn handle(
 ) -> Result<Vec<u8>, ApiError> {
     let r: Request = decode(body)?;
     if let Some(p) = &r.policy {
-        length("policy", p, 1, 131_072)?;
+        policy(p)?;
     }
     opt_length("description", r.description.as_deref(), 0, 8192)?;
     opt_length("customKeyStoreId", r.custom_key_store_id.as_deref(), 1, 64)?;

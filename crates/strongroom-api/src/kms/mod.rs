@@ -46,16 +46,24 @@ macro_rules! endpoints {
     ($($variant:ident => $module:ident),+ $(,)?) => {
         endpoint_enum!("KMS", $($variant),+);
 
-        /// Runs one operation and returns its JSON response body.
+        /// Runs one operation and returns its JSON response body. A store
+        /// failure is answered with KMS's own code (KMSInternalException).
         pub async fn dispatch(
             endpoint: Endpoint,
             service: &Service,
             ctx: &RequestContext,
             body: &[u8],
         ) -> Result<Vec<u8>, ApiError> {
-            match endpoint {
+            let result = match endpoint {
                 $(Endpoint::$variant => $module::handle(service, ctx, body).await,)+
-            }
+            };
+            result.map_err(|e| match e {
+                ApiError::Service(strongroom_service::ServiceError::Store(store)) => {
+                    tracing::error!(request_id = %ctx.request_id, error = %store, "KMS call failed in the store");
+                    ApiError::KmsInternal
+                }
+                other => other,
+            })
         }
     };
 }

@@ -3,7 +3,7 @@
 use super::shapes::*;
 use crate::ApiError;
 use crate::protocol::json::{decode, encode};
-use crate::validate::{length, required};
+use crate::validate::required;
 use serde::Deserialize;
 use strongroom_service::{RequestContext, Service};
 
@@ -24,7 +24,7 @@ pub(super) async fn handle(
     let r: Request = decode(body)?;
     let key_id = required("keyId", r.key_id)?;
     let policy = required("policy", r.policy)?;
-    length("policy", &policy, 1, 131_072)?;
+    super::shapes::policy(&policy)?;
     service
         .kms_put_key_policy(
             ctx,

@@ -10,8 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use strongroom_domain::Tag;
 use strongroom_domain::kms::{
-    DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeySpec, KeyUsage, KmsAlias, KmsKey,
-    Origin,
+    DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeySpec, KeyUsage, KmsAlias, KmsError,
+    KmsKey, Origin,
 };
 use zeroize::Zeroizing;
 
@@ -167,9 +167,37 @@ pub fn grant_tokens(v: &Option<Vec<String>>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A Limit member (range checked by the service) and Marker (1–1024).
+/// A Limit member (range checked by the service) and Marker (1–1024,
+/// `[\u0020-\u00FF]*`).
 pub fn marker(v: &Option<String>) -> Result<(), ApiError> {
     crate::validate::opt_length("marker", v.as_deref(), 1, 1024)?;
+    if let Some(m) = v
+        && !m.chars().all(|c| ('\u{20}'..='\u{FF}').contains(&c))
+    {
+        return Err(KmsError::constraint(
+            "marker",
+            None,
+            "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A Policy member: 1–131072 characters of `[\u0009\u000A\u000D\u0020-\u00FF]+`.
+pub fn policy(policy: &str) -> Result<(), ApiError> {
+    length("policy", policy, 1, 131_072)?;
+    if !policy
+        .chars()
+        .all(|c| matches!(c, '\t' | '\n' | '\r') || ('\u{20}'..='\u{FF}').contains(&c))
+    {
+        return Err(KmsError::constraint(
+            "policy",
+            None,
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -338,6 +338,7 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
             ("InvalidAction", BAD_REQUEST)
         }
         ApiError::MissingAction => ("MissingAction", BAD_REQUEST),
+        ApiError::KmsInternal => ("InternalFailure", INTERNAL),
         ApiError::UserNameRequired => ("ValidationError", BAD_REQUEST),
         ApiError::PackedPolicyTooLarge { .. } => ("PackedPolicyTooLarge", BAD_REQUEST),
         ApiError::DuplicateParameter(_) => ("InvalidQueryParameter", BAD_REQUEST),
