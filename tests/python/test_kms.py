@@ -337,12 +337,29 @@ def test_encrypt_decrypt_with_and_without_context(kms, key):
         kms.decrypt(CiphertextBlob=bytes(tampered), EncryptionContext=ctx)
     with expect_error("InvalidCiphertextException"):
         kms.decrypt(CiphertextBlob=b"not a kms blob at all")
+    with expect_error("ValidationException"):
+        kms.decrypt(CiphertextBlob=os.urandom(6145))
     other = kms.create_key()["KeyMetadata"]["KeyId"]
     with expect_error("IncorrectKeyException"):
         kms.decrypt(CiphertextBlob=blob, EncryptionContext=ctx, KeyId=other)
 
     big = os.urandom(4096)
     assert kms.decrypt(CiphertextBlob=kms.encrypt(KeyId=key_id, Plaintext=big)["CiphertextBlob"])["Plaintext"] == big
+
+
+def test_model_constraints_are_validation_exceptions(loose_kms, key):
+    with expect_error("ValidationException", "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"):
+        loose_kms.describe_key()
+    with expect_error("ValidationException"):
+        loose_kms.create_key(KeySpec="NOT_A_SPEC")
+    with expect_error("ValidationException"):
+        loose_kms.create_key(Description="d" * 8193)
+    with expect_error("ValidationException"):
+        loose_kms.list_keys(Limit=0)
+    with expect_error("ValidationException"):
+        loose_kms.encrypt(KeyId=key["KeyId"])
+    with expect_error("ValidationException"):
+        loose_kms.tag_resource(KeyId=key["KeyId"], Tags=[{"TagKey": "k"}])
 
 
 def test_encrypt_errors(kms, loose_kms, key):

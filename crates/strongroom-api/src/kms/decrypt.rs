@@ -47,6 +47,7 @@ pub(super) async fn handle(
         .into());
     }
     let ciphertext = required("ciphertextBlob", r.ciphertext_blob)?;
+    crate::validate::byte_length("ciphertextBlob", &ciphertext.0, 1, 6144)?;
     let algorithm = algorithm("encryptionAlgorithm", r.encryption_algorithm)?;
     let out = service
         .kms_decrypt(

@@ -46,8 +46,9 @@ macro_rules! endpoints {
     ($($variant:ident => $module:ident),+ $(,)?) => {
         endpoint_enum!("KMS", $($variant),+);
 
-        /// Runs one operation and returns its JSON response body. A store
-        /// failure is answered with KMS's own code (KMSInternalException).
+        /// Runs one operation and returns its JSON response body, with
+        /// KMS's codes: ValidationException for the model's constraints,
+        /// KMSInternalException for a store failure.
         pub async fn dispatch(
             endpoint: Endpoint,
             service: &Service,
@@ -58,6 +59,12 @@ macro_rules! endpoints {
                 $(Endpoint::$variant => $module::handle(service, ctx, body).await,)+
             };
             result.map_err(|e| match e {
+                // The model's constraints (`crate::validate`, shared with
+                // Secrets Manager, which files them under other codes) are
+                // ValidationException in KMS, with the same message.
+                ApiError::Service(strongroom_service::ServiceError::Domain(d)) => {
+                    strongroom_domain::kms::KmsError::Validation(d.to_string()).into()
+                }
                 ApiError::Service(strongroom_service::ServiceError::Store(store)) => {
                     tracing::error!(request_id = %ctx.request_id, error = %store, "KMS call failed in the store");
                     ApiError::KmsInternal

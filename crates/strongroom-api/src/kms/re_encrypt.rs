@@ -44,6 +44,7 @@ pub(super) async fn handle(
     let r: Request = decode(body)?;
     grant_tokens(&r.grant_tokens)?;
     let ciphertext = required("ciphertextBlob", r.ciphertext_blob)?;
+    crate::validate::byte_length("ciphertextBlob", &ciphertext.0, 1, 6144)?;
     let destination_key_id = required("destinationKeyId", r.destination_key_id)?;
     let out = service
         .kms_re_encrypt(
