@@ -529,6 +529,53 @@ def test_encryption_context_condition_keys(server, kms):
         user.client("kms").encrypt(KeyId=key["KeyId"], Plaintext=b"x", EncryptionContext={"tenant": "b"})
 
 
+def test_tags_in_conditions(server, kms):
+    ok_alias, other_alias = alias_name("abac-ok"), alias_name("abac-other")
+    iam = iam_client(server)
+    user = make_user(
+        server,
+        iam,
+        policy=doc(
+            {
+                "Effect": "Allow",
+                "Action": ["kms:CreateKey", "kms:TagResource"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestTag/team": "core"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "kms:Encrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/team": "core"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:RequestAlias": ok_alias}},
+            },
+        ),
+    )
+    user_kms = user.client("kms")
+    with expect_error("AccessDeniedException"):
+        user_kms.create_key()
+    with expect_error("AccessDeniedException"):
+        user_kms.create_key(Tags=[{"TagKey": "team", "TagValue": "other"}])
+    mine = user_kms.create_key(Tags=[{"TagKey": "team", "TagValue": "core"}])["KeyMetadata"]
+    blob = user_kms.encrypt(KeyId=mine["KeyId"], Plaintext=b"tagged")["CiphertextBlob"]
+    untagged = kms.create_key()["KeyMetadata"]
+    with expect_error("AccessDeniedException"):
+        user_kms.encrypt(KeyId=untagged["KeyId"], Plaintext=b"x")
+    # kms:RequestAlias: only when the key is named by that alias.
+    for name in (ok_alias, other_alias):
+        kms.create_alias(AliasName=name, TargetKeyId=mine["KeyId"])
+    assert user_kms.decrypt(CiphertextBlob=blob, KeyId=ok_alias)["Plaintext"] == b"tagged"
+    with expect_error("AccessDeniedException"):
+        user_kms.decrypt(CiphertextBlob=blob, KeyId=other_alias)
+    with expect_error("AccessDeniedException"):
+        user_kms.decrypt(CiphertextBlob=blob)
+
+
 def test_cross_account_needs_key_policy_and_identity_policy(fresh_server):
     owner_kms = make_client(
         fresh_server.endpoint,

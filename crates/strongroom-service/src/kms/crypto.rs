@@ -146,9 +146,11 @@ fn decrypting_key(
     keys: &Context,
     algorithm: EncryptionAlgorithm,
 ) -> Result<(Found, KeyMaterialRecord), ServiceError> {
+    // The alias the caller named the key by, for kms:RequestAlias.
+    let mut alias = None;
     if let Some(r) = named {
         match find(tx, ctx, r)? {
-            Some(f) if f.key.id == blob_key_id => {}
+            Some(f) if f.key.id == blob_key_id => alias = f.alias,
             Some(_) => return Err(KmsError::IncorrectKey.into()),
             None => return Err(missing(ctx, r, action, keys)),
         }
@@ -157,11 +159,7 @@ fn decrypting_key(
     let found = match tx.kms_key(blob_key_id)? {
         Some(key) if key.region == ctx.region => {
             let tags = tx.kms_key_tags(&key.id)?;
-            Found {
-                key,
-                tags,
-                alias: None,
-            }
+            Found { key, tags, alias }
         }
         _ => {
             return Err(missing(
