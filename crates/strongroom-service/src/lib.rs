@@ -1,4 +1,5 @@
-//! The use cases: one public function per Secrets Manager operation.
+//! The use cases: one public function per Secrets Manager operation, and
+//! per KMS operation in [`kms`] (`kms_<operation>`).
 //!
 //! Each operation resolves the secret, applies the domain rules, encrypts or
 //! decrypts, and persists in one store transaction. It knows nothing of HTTP
