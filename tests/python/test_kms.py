@@ -684,3 +684,12 @@ def test_no_plaintext_in_the_data_dir(fresh_server):
             content = path.read_bytes()
             for needle in needles:
                 assert needle not in content, f"{path} holds plaintext"
+
+
+def test_kms_calls_need_a_kms_signature(raw):
+    """A request for KMS signed for Secrets Manager is refused at
+    authentication (the credential scope names the service)."""
+    r = raw.call(None, {}, target="TrentService.ListKeys")
+    assert r.status == 400, r.body
+    assert r.error_type == "InvalidSignatureException"
+    assert r.message == "Credential should be scoped to correct service: 'kms'."
