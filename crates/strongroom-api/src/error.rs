@@ -4,6 +4,7 @@
 use http::StatusCode;
 use strongroom_auth::AuthError;
 use strongroom_domain::ErrorKind;
+use strongroom_domain::kms::KmsErrorKind;
 use strongroom_service::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +59,9 @@ pub enum ApiError {
     /// again (AWS's throttling error, which SDKs retry with backoff).
     #[error("Rate exceeded")]
     Busy,
+    /// A KMS call failed on the server's side (its store); KMS's own code.
+    #[error("An error occurred on the server side.")]
+    KmsInternal,
     /// A handler panicked (a bug); the request gets a 500.
     #[error("An error occurred on the server side.")]
     Internal,
@@ -88,6 +92,8 @@ impl ApiError {
                     ErrorKind::MalformedPolicyDocument => "MalformedPolicyDocumentException",
                     ErrorKind::PublicPolicy => "PublicPolicyException",
                 },
+                ServiceError::Kms(k) => kms_code(k.kind()),
+                ServiceError::KeyMaterial => "KMSInternalException",
                 ServiceError::AccessDenied(_) => "AccessDeniedException",
                 ServiceError::Store(_) => "InternalServiceError",
                 ServiceError::Decryption => "DecryptionFailure",
@@ -101,6 +107,7 @@ impl ApiError {
             ApiError::PackedPolicyTooLarge { .. } => "PackedPolicyTooLarge",
             ApiError::DuplicateParameter(_) => "InvalidQueryParameter",
             ApiError::Internal | ApiError::AuditUnavailable => "InternalServiceError",
+            ApiError::KmsInternal => "KMSInternalException",
             ApiError::Serialization(_) | ApiError::BodyRead => "SerializationException",
             ApiError::BodyTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::BodyTimeout => "RequestTimeoutException",
@@ -111,9 +118,14 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Service(ServiceError::Store(_))
+            ApiError::Service(ServiceError::Store(_) | ServiceError::KeyMaterial)
             | ApiError::Internal
+            | ApiError::KmsInternal
             | ApiError::AuditUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
+            // KMS answers a DryRun that would have succeeded with 412.
+            ApiError::Service(ServiceError::Kms(strongroom_domain::kms::KmsError::DryRun)) => {
+                StatusCode::PRECONDITION_FAILED
+            }
             ApiError::Iam(e) if e.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -131,6 +143,35 @@ impl ApiError {
             }
             other => other.to_string(),
         }
+    }
+}
+
+/// KMS's error codes (the kms model's exception shapes).
+fn kms_code(kind: KmsErrorKind) -> &'static str {
+    use KmsErrorKind as K;
+    match kind {
+        K::NotFound => "NotFoundException",
+        K::InvalidArn => "InvalidArnException",
+        K::AlreadyExists => "AlreadyExistsException",
+        K::InvalidAliasName => "InvalidAliasNameException",
+        K::Disabled => "DisabledException",
+        K::InvalidState => "KMSInvalidStateException",
+        K::InvalidCiphertext => "InvalidCiphertextException",
+        K::IncorrectKey => "IncorrectKeyException",
+        K::InvalidKeyUsage => "InvalidKeyUsageException",
+        K::MalformedPolicyDocument => "MalformedPolicyDocumentException",
+        K::UnsupportedOperation => "UnsupportedOperationException",
+        K::InvalidMarker => "InvalidMarkerException",
+        K::Tag => "TagException",
+        K::LimitExceeded => "LimitExceededException",
+        K::Validation => "ValidationException",
+        K::DryRunOperation => "DryRunOperationException",
+    }
+}
+
+impl From<strongroom_domain::kms::KmsError> for ApiError {
+    fn from(e: strongroom_domain::kms::KmsError) -> Self {
+        ApiError::Service(ServiceError::Kms(e))
     }
 }
 

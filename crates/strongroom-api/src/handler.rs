@@ -20,7 +20,7 @@ use crate::protocol::Protocol;
 use crate::protocol::query::QueryRequest;
 use crate::record::{CallRecord, Recorder, RequestBody};
 use crate::route::{AwsService, Route};
-use crate::{ApiError, cloudtrail, iam, probe, secretsmanager, sts};
+use crate::{ApiError, cloudtrail, iam, kms, probe, secretsmanager, sts};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -308,6 +308,7 @@ async fn process(
         (Route::SecretsManager(endpoint), _) => {
             secretsmanager::dispatch(endpoint, &state.service, ctx, &bytes).await
         }
+        (Route::Kms(endpoint), _) => kms::dispatch(endpoint, &state.service, ctx, &bytes).await,
         (Route::CloudTrail(endpoint), _) => {
             cloudtrail::dispatch(endpoint, state, ctx, &bytes).await
         }

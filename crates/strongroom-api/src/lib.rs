@@ -58,6 +58,7 @@ mod error;
 pub mod fuzz;
 mod handler;
 mod iam;
+mod kms;
 mod probe;
 mod protocol;
 mod record;

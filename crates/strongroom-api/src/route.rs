@@ -7,7 +7,7 @@
 //! signature, before it is authenticated, and its operation only after.
 
 use crate::protocol::query::QueryRequest;
-use crate::{ApiError, cloudtrail, iam, secretsmanager, sts};
+use crate::{ApiError, cloudtrail, iam, kms, secretsmanager, sts};
 use strongroom_auth::AuthError;
 
 /// The AWS services served on this listener.
@@ -17,6 +17,7 @@ pub enum AwsService {
     Sts,
     Iam,
     CloudTrail,
+    Kms,
 }
 
 /// The services that speak the Query protocol, by signing name: a Query
@@ -36,6 +37,7 @@ impl AwsService {
             AwsService::Sts => "sts",
             AwsService::Iam => "iam",
             AwsService::CloudTrail => "cloudtrail",
+            AwsService::Kms => "kms",
         }
     }
 
@@ -46,6 +48,7 @@ impl AwsService {
             AwsService::Sts => "sts.amazonaws.com",
             AwsService::Iam => "iam.amazonaws.com",
             AwsService::CloudTrail => "cloudtrail.amazonaws.com",
+            AwsService::Kms => "kms.amazonaws.com",
         }
     }
 
@@ -56,13 +59,14 @@ impl AwsService {
             AwsService::Sts => sts::API_VERSION,
             AwsService::Iam => iam::API_VERSION,
             AwsService::CloudTrail => "2013-11-01",
+            AwsService::Kms => "2014-11-01",
         }
     }
 
     /// The `xmlns` of a Query service's answers; JSON services have none.
     pub fn xml_namespace(self) -> Option<&'static str> {
         match self {
-            AwsService::SecretsManager | AwsService::CloudTrail => None,
+            AwsService::SecretsManager | AwsService::CloudTrail | AwsService::Kms => None,
             AwsService::Sts => Some("https://sts.amazonaws.com/doc/2011-06-15/"),
             AwsService::Iam => Some("https://iam.amazonaws.com/doc/2010-05-08/"),
         }
@@ -71,10 +75,12 @@ impl AwsService {
     /// The service a JSON 1.1 request is for, by its `X-Amz-Target` prefix.
     /// Secrets Manager takes every other target, unknown ones included:
     /// those are refused by [`Route::from_target`] once the request is
-    /// authenticated. KMS (`TrentService.`) will be told apart here too.
+    /// authenticated.
     pub fn for_target(target: &str) -> AwsService {
         if target.starts_with(cloudtrail::TARGET_PREFIX) {
             AwsService::CloudTrail
+        } else if target.starts_with(kms::TARGET_PREFIX) {
+            AwsService::Kms
         } else {
             AwsService::SecretsManager
         }
@@ -98,6 +104,7 @@ pub enum Route {
     Sts(sts::Endpoint),
     Iam(iam::Endpoint),
     CloudTrail(cloudtrail::Endpoint),
+    Kms(kms::Endpoint),
 }
 
 impl Route {
@@ -107,6 +114,11 @@ impl Route {
         if let Some(name) = target.strip_prefix(secretsmanager::TARGET_PREFIX) {
             return secretsmanager::Endpoint::from_name(name)
                 .map(Route::SecretsManager)
+                .ok_or_else(unknown);
+        }
+        if let Some(name) = target.strip_prefix(kms::TARGET_PREFIX) {
+            return kms::Endpoint::from_name(name)
+                .map(Route::Kms)
                 .ok_or_else(unknown);
         }
         if let Some(name) = target.strip_prefix(cloudtrail::TARGET_PREFIX) {
@@ -139,7 +151,7 @@ impl Route {
                 .map(Route::Iam)
                 .ok_or_else(invalid),
             // These speak JSON 1.1 only.
-            AwsService::SecretsManager | AwsService::CloudTrail => Err(invalid()),
+            AwsService::SecretsManager | AwsService::CloudTrail | AwsService::Kms => Err(invalid()),
         }
     }
 
@@ -149,6 +161,7 @@ impl Route {
             Route::Sts(_) => AwsService::Sts,
             Route::Iam(_) => AwsService::Iam,
             Route::CloudTrail(_) => AwsService::CloudTrail,
+            Route::Kms(_) => AwsService::Kms,
         }
     }
 
@@ -159,6 +172,7 @@ impl Route {
             Route::Sts(e) => e.name(),
             Route::Iam(e) => e.name(),
             Route::CloudTrail(e) => e.name(),
+            Route::Kms(e) => e.name(),
         }
     }
 }
@@ -181,6 +195,15 @@ mod tests {
             Route::from_target("kms.Encrypt"),
             Err(ApiError::UnknownOperation(_))
         ));
+        assert_eq!(
+            Route::from_target("TrentService.Encrypt").unwrap(),
+            Route::Kms(kms::Endpoint::Encrypt)
+        );
+        assert!(matches!(
+            Route::from_target("TrentService.Sign"),
+            Err(ApiError::UnknownOperation(_))
+        ));
+        assert_eq!(AwsService::for_target("TrentService.Sign"), AwsService::Kms);
         assert_eq!(
             Route::from_target(
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"

@@ -187,7 +187,7 @@ impl Env {
 
     fn kms_key_exists(&self, region: &str) -> bool {
         self.store
-            .read(|tx| tx.kms_key(ACCOUNT, region, "aws/secretsmanager"))
+            .read(|tx| tx.kms_alias(ACCOUNT, region, "alias/aws/secretsmanager"))
             .expect("read")
             .is_some()
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod filter;
 pub mod iam;
 pub mod ids;
+pub mod kms;
 pub mod listing;
 pub mod password;
 pub mod region;

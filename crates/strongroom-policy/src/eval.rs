@@ -291,6 +291,33 @@ fn evaluate_policy(policy: &Policy, request: &Request<'_>, env: &Env<'_>) -> Ver
 
 /// Answers one authorization question (see the module documentation for the rules).
 pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
+    evaluate(request, policies, Mode::ResourcePolicy)
+}
+
+/// Answers one authorization question on a KMS key, whose key policy is
+/// `policies.resource`. KMS's rule differs from rule 3 above: a key is
+/// usable only where its key policy allows. In the same account, a key
+/// policy statement that names the caller directly allows on its own; one
+/// that names the caller's account (its root) delegates to the identity
+/// policies, which must then allow too; an identity allow without either
+/// is not enough ("no resource-based policy allows"). Across accounts the
+/// rule is rule 4's: the key policy allows the caller (directly or by
+/// account) and an identity policy allows. Denies and session policies are
+/// as for every request.
+pub fn authorize_with_key_policy(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
+    evaluate(request, policies, Mode::KeyPolicy)
+}
+
+/// How the resource policy takes part.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Secrets Manager, trust policies: a same-account identity allow suffices.
+    ResourcePolicy,
+    /// KMS: the key policy must allow, directly or by delegating to IAM.
+    KeyPolicy,
+}
+
+fn evaluate(request: &Request<'_>, policies: &Policies<'_>, mode: Mode) -> Decision {
     let env = Env {
         context: request.context,
         principal: request.principal,
@@ -333,8 +360,19 @@ pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
             // 5. A grant to the session's own ARN is not narrowed by its session policy.
             return Decision::Allow;
         }
-        if !identity_allow && resource_allow < PrincipalMatch::Direct {
-            return Decision::Deny(DenyReason::NoIdentityAllow);
+        match mode {
+            Mode::ResourcePolicy => {
+                if !identity_allow && resource_allow < PrincipalMatch::Direct {
+                    return Decision::Deny(DenyReason::NoIdentityAllow);
+                }
+            }
+            Mode::KeyPolicy => match resource_allow {
+                PrincipalMatch::None => return Decision::Deny(DenyReason::NoResourceAllow),
+                PrincipalMatch::Account if !identity_allow => {
+                    return Decision::Deny(DenyReason::NoIdentityAllow);
+                }
+                _ => {}
+            },
         }
     } else {
         if !identity_allow {

@@ -32,5 +32,7 @@ mod template;
 
 pub use context::Context;
 pub use error::PolicyError;
-pub use eval::{Decision, DenyReason, Policies, Principal, Request, authorize};
+pub use eval::{
+    Decision, DenyReason, Policies, Principal, Request, authorize, authorize_with_key_policy,
+};
 pub use parse::{Policy, PolicyKind, PolicyVersion, size_without_whitespace};

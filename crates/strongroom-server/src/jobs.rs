@@ -7,10 +7,11 @@ use strongroom_api::audit::AuditRecorder;
 use strongroom_service::{Clock, Service};
 use tokio_util::sync::CancellationToken;
 
-/// Purges secrets whose recovery window has ended, every `interval`, until
-/// `shutdown`. Each purge is recorded in the audit trail as
-/// `EndSecretDeletion` by the service itself; while the trail cannot be
-/// written nothing is purged (fail closed, as for calls).
+/// Purges secrets whose recovery window has ended, and deletes KMS keys
+/// whose waiting period has, every `interval`, until `shutdown`. Each purge
+/// is recorded in the audit trail as `EndSecretDeletion`, each key deletion
+/// as `DeleteKey`, by the service itself; while the trail cannot be written
+/// nothing is purged (fail closed, as for calls).
 pub async fn purge_loop(
     service: Arc<Service>,
     audit: Option<Arc<AuditRecorder>>,
@@ -28,6 +29,11 @@ pub async fn purge_loop(
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "purged secrets whose recovery window ended"),
             Err(e) => tracing::error!(error = %e, "purge job failed"),
+        }
+        match delete_due_keys(&service, audit.as_deref(), clock.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "deleted KMS keys whose waiting period ended"),
+            Err(e) => tracing::error!(error = %e, "KMS key deletion job failed"),
         }
     }
 }
@@ -72,6 +78,41 @@ async fn purge_due(
         }
     }
     Ok(purged)
+}
+
+/// Deletes the KMS keys whose deletion date has come, with their material
+/// (zeroed on disk: `secure_delete`, then the WAL checkpoint), aliases and
+/// tags; each recorded as KMS's `DeleteKey` service event.
+async fn delete_due_keys(
+    service: &Service,
+    audit: Option<&AuditRecorder>,
+    clock: &dyn Clock,
+) -> Result<usize, PurgeError> {
+    let mut deleted = 0;
+    for key_id in service.kms_keys_due_for_deletion().await? {
+        if let Some(audit) = audit
+            && !strongroom_api::Recorder::accepts_changes(audit)
+        {
+            return Err(PurgeError::TrailFailing);
+        }
+        let Some(gone) = service.kms_delete_due_key(&key_id).await? else {
+            continue;
+        };
+        deleted += 1;
+        if let Some(audit) = audit {
+            audit
+                .service_event(
+                    AwsService::Kms,
+                    "DeleteKey",
+                    &gone.key.account,
+                    &gone.key.region,
+                    clock.now(),
+                    &[gone.key.arn],
+                )
+                .await?;
+        }
+    }
+    Ok(deleted)
 }
 
 /// Writes the LastAccessedDate of reads every `interval` (sooner when
@@ -207,5 +248,87 @@ mod tests {
         assert_eq!(r["resources"][0]["ARN"], created.arn.as_str());
         assert_eq!(r["resources"][0]["type"], "AWS::SecretsManager::Secret");
         assert_eq!(r["readOnly"], false);
+    }
+
+    /// A key is deleted when its waiting period ends, not before, and the
+    /// deletion is recorded as KMS's `DeleteKey` service event, once.
+    #[tokio::test]
+    async fn a_key_deletion_is_recorded_as_delete_key_by_the_service() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+        let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
+        let root = RootKey(Key256::generate().expect("key"));
+        let service = Service::new(store, root, clock.clone());
+        let trail = Arc::new(
+            Trail::open(
+                &dir.path().join("audit"),
+                &dir.path().join("audit-index.db"),
+                AuditKey::from_bytes(&[9; 32]),
+                TrailOptions::default(),
+            )
+            .expect("trail"),
+        );
+        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        let key = service
+            .kms_create_key(&admin(), Default::default())
+            .await
+            .expect("create");
+        service
+            .kms_create_alias(&admin(), "alias/old", &key.id)
+            .await
+            .expect("alias");
+        service
+            .kms_schedule_key_deletion(&admin(), &key.id, Some(7))
+            .await
+            .expect("schedule");
+
+        clock.advance(7 * DAY - 1);
+        assert_eq!(
+            delete_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("delete"),
+            0
+        );
+        clock.advance(1);
+        assert_eq!(
+            delete_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("delete"),
+            1
+        );
+        assert_eq!(
+            delete_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("delete"),
+            0
+        );
+        let gone = service.kms_describe_key(&admin(), &key.id).await;
+        assert!(
+            matches!(
+                gone,
+                Err(strongroom_service::ServiceError::Kms(
+                    strongroom_domain::kms::KmsError::KeyNotFound(_)
+                ))
+            ),
+            "{gone:?}"
+        );
+        let aliases = service
+            .kms_list_aliases(&admin(), None, None, None)
+            .await
+            .expect("aliases");
+        assert!(aliases.aliases.is_empty());
+        trail.close();
+
+        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
+            .expect("read")
+            .map(|e| e.expect("entry").value().expect("json"))
+            .collect();
+        assert_eq!(records.len(), 1, "{records:?}");
+        let r = &records[0];
+        assert_eq!(r["eventName"], "DeleteKey");
+        assert_eq!(r["eventType"], "AwsServiceEvent");
+        assert_eq!(r["eventSource"], "kms.amazonaws.com");
+        assert_eq!(r["resources"][0]["ARN"], key.arn.as_str());
+        assert_eq!(r["resources"][0]["type"], "AWS::KMS::Key");
     }
 }

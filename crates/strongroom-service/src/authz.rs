@@ -37,7 +37,23 @@ pub struct Access<'a> {
 /// Allows or denies `access` for the caller of `ctx`: the one place every
 /// decision is made (Secrets Manager's operations call it through the
 /// helpers below; IAM and STS handlers call it directly).
-pub fn authorize(ctx: &RequestContext, mut access: Access<'_>) -> Result<(), ServiceError> {
+pub fn authorize(ctx: &RequestContext, access: Access<'_>) -> Result<(), ServiceError> {
+    decide(ctx, access, strongroom_policy::authorize)
+}
+
+/// [`authorize`] on a KMS key, whose key policy is `access.resource_policy`:
+/// KMS's rule, under which the key policy must allow (directly, or by naming
+/// the account root, which delegates to IAM) even within the key's account
+/// (`strongroom_policy::authorize_with_key_policy`).
+pub fn authorize_key(ctx: &RequestContext, access: Access<'_>) -> Result<(), ServiceError> {
+    decide(ctx, access, strongroom_policy::authorize_with_key_policy)
+}
+
+fn decide(
+    ctx: &RequestContext,
+    mut access: Access<'_>,
+    evaluate: fn(&Request<'_>, &Policies<'_>) -> Decision,
+) -> Result<(), ServiceError> {
     let principal = &ctx.principal;
     add_global_keys(ctx, &mut access.keys);
     access
@@ -56,7 +72,7 @@ pub fn authorize(ctx: &RequestContext, mut access: Access<'_>) -> Result<(), Ser
         resource: access.resource_policy,
         session: principal.session_policy.as_deref(),
     };
-    match strongroom_policy::authorize(&request, &policies) {
+    match evaluate(&request, &policies) {
         Decision::Allow => Ok(()),
         Decision::Deny(reason) => Err(ServiceError::AccessDenied(format!(
             "User: {} is not authorized to perform: {} on resource: {} {}",
@@ -120,7 +136,7 @@ fn principal_keys(ctx: &RequestContext) -> Context {
 /// keys are not, so keys differing only in case share one condition key
 /// holding all their values, marked ambiguous: one tag cannot hide another
 /// by its spelling, whichever operator a policy uses.
-fn set_tags(keys: &mut Context, prefix: &str, tags: &[Tag]) {
+pub(crate) fn set_tags(keys: &mut Context, prefix: &str, tags: &[Tag]) {
     let mut merged: Vec<(String, Vec<String>)> = Vec::with_capacity(tags.len());
     for tag in tags {
         let key = format!("{prefix}{}", tag.key).to_lowercase();

@@ -8,6 +8,9 @@ pub enum ServiceError {
     /// The request broke a rule of the service; the client's fault.
     #[error(transparent)]
     Domain(#[from] Error),
+    /// A KMS rule was broken (its own codes: `strongroom_domain::kms::KmsErrorKind`).
+    #[error(transparent)]
+    Kms(#[from] strongroom_domain::kms::KmsError),
     /// The caller's policies (or the resource's) do not allow the request.
     /// The message is AWS's: who, which action, on what, and why.
     #[error("{0}")]
@@ -18,6 +21,10 @@ pub enum ServiceError {
     /// A stored value did not decrypt under its key and context.
     #[error("Secrets Manager can't decrypt the protected secret text using the provided KMS key.")]
     Decryption,
+    /// KMS key material did not unseal under the root key (or is missing):
+    /// the server's fault, never the caller's.
+    #[error("The KMS key material could not be used.")]
+    KeyMaterial,
     /// Encrypting a new value failed.
     #[error("Secrets Manager can't encrypt the protected secret text using the provided KMS key.")]
     Encryption,

@@ -3,11 +3,12 @@
 //! IAM's: `strongroom-iam`.)
 
 use crate::{Service, ServiceError};
-use rand::RngExt;
 use std::sync::Arc;
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;
-use strongroom_store::{KmsKeyRecord, Store, StoredValue};
+use strongroom_domain::kms::{KmsAlias, KmsKey, SECRETSMANAGER_ALIAS, new_key_id};
+use strongroom_store::{KeyMaterialRecord, ReadTx, Store, StoredValue};
 use zeroize::Zeroizing;
 
 /// The AWS managed key every secret uses unless told otherwise.
@@ -60,10 +61,6 @@ fn context(arn: &str, version_id: &str) -> Vec<u8> {
     format!("SecretARN={arn};SecretVersionId={version_id}").into_bytes()
 }
 
-fn key_context(key_id: &str) -> Vec<u8> {
-    strongroom_domain::sealing::kms_key_seal_context(key_id)
-}
-
 pub(crate) fn seal_value(
     kek: &Kek,
     arn: &str,
@@ -113,20 +110,6 @@ pub(crate) fn open_value(
     }
 }
 
-/// A 36-character key id shaped like KMS's (a UUID).
-fn new_key_id() -> String {
-    let b: [u8; 16] = rand::rng().random();
-    let h = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -168,55 +151,75 @@ impl Service {
         let existing = {
             let (account, region) = (account.clone(), region.clone());
             self.store
-                .read_async(move |tx| tx.kms_key(&account, &region, DEFAULT_KEY_ALIAS))
+                .read_async(move |tx| default_key_material(tx, &account, &region))
                 .await?
         };
-        let record = match existing {
-            Some(r) => r,
+        let material = match existing {
+            Some(m) => m,
             None if !create => return Ok(None),
             None => {
-                let material = Key256::generate()?;
-                let key_id = new_key_id();
-                let record = KmsKeyRecord {
-                    sealed_material: seal(
-                        &self.root.0,
-                        &key_context(&key_id),
-                        material.as_bytes(),
-                    )?,
-                    key_id,
+                let plain = Key256::generate()?;
+                let key = KmsKey::new_secretsmanager(new_key_id(), &account, &region, self.now());
+                let material = KeyMaterialRecord {
+                    sealed: seal(&self.root.0, &kms_material_seal_context(&key.id, 1), plain.as_bytes())?,
+                    key_id: key.id.clone(),
+                    generation: 1,
+                    created: key.created,
+                };
+                let alias = KmsAlias {
                     account: account.clone(),
                     region: region.clone(),
-                    alias: DEFAULT_KEY_ALIAS.to_owned(),
-                    created: self.now().0,
+                    name: SECRETSMANAGER_ALIAS.to_owned(),
+                    target_key_id: key.id.clone(),
+                    created: key.created,
+                    updated: key.created,
                 };
-                // Two first writers may race: the one that commits first wins
-                // and the other reads its key back.
+                // Two first writers may race: the alias goes to the one
+                // that inserts it first, and the other reads its key back.
+                let (account, region) = (account.clone(), region.clone());
                 self.store
-                    .write(move |tx| -> Result<KmsKeyRecord, ServiceError> {
-                        match tx.kms_key(&record.account, &record.region, DEFAULT_KEY_ALIAS)? {
-                            Some(winner) => Ok(winner),
-                            None => {
-                                tx.insert_kms_key(&record)?;
-                                Ok(record)
-                            }
+                    .write(move |tx| -> Result<KeyMaterialRecord, ServiceError> {
+                        if let Some(winner) = default_key_material(tx, &account, &region)? {
+                            return Ok(winner);
                         }
+                        tx.insert_kms_key(&key, &[], &material)?;
+                        if tx.insert_kms_alias(&alias)? {
+                            return Ok(material);
+                        }
+                        tx.delete_kms_key(&key.id)?;
+                        default_key_material(tx, &account, &region)?.ok_or(ServiceError::Encryption)
                     })
                     .await?
             }
         };
-        let material = open(
+        let plain = open(
             &self.root.0,
-            &key_context(&record.key_id),
-            &record.sealed_material,
+            &kms_material_seal_context(&material.key_id, material.generation),
+            &material.sealed,
         )?;
-        let key = Key256::from_bytes(&material).ok_or(ServiceError::Decryption)?;
+        let key = Key256::from_bytes(&plain).ok_or(ServiceError::Decryption)?;
         let kek = Arc::new(Kek {
-            key_id: record.key_id,
+            key_id: material.key_id,
             key,
         });
         self.keks.by_scope.insert((account, region), kek.clone());
         Ok(Some(kek))
     }
+}
+
+/// The material Secrets Manager values are wrapped under: generation 1 of
+/// the key `alias/aws/secretsmanager` names in (account, region). (Values
+/// do not record a generation yet; moving them onto KMS ciphertext blobs is
+/// part 3 of issue 8.)
+fn default_key_material(
+    tx: &dyn ReadTx,
+    account: &str,
+    region: &str,
+) -> Result<Option<KeyMaterialRecord>, ServiceError> {
+    let Some(alias) = tx.kms_alias(account, region, SECRETSMANAGER_ALIAS)? else {
+        return Ok(None);
+    };
+    Ok(tx.kms_material(&alias.target_key_id, 1)?)
 }
 
 /// The account id recorded at first start, recording `wanted` if none.

@@ -1,4 +1,5 @@
-//! The use cases: one public function per Secrets Manager operation.
+//! The use cases: one public function per Secrets Manager operation, and
+//! per KMS operation in [`kms`] (`kms_<operation>`).
 //!
 //! Each operation resolves the secret, applies the domain rules, encrypts or
 //! decrypts, and persists in one store transaction. It knows nothing of HTTP
@@ -15,6 +16,7 @@ mod cached;
 mod context;
 mod error;
 mod keys;
+pub mod kms;
 mod listing;
 mod policies;
 mod purge;
@@ -26,7 +28,7 @@ pub mod testing;
 mod values;
 mod versions;
 
-pub use authz::{Access, add_request_tags, authorize, authorize_assume_role};
+pub use authz::{Access, add_request_tags, authorize, authorize_assume_role, authorize_key};
 pub use context::{Principal, PrincipalKind, RequestContext, Resources, RoleSession};
 pub use error::ServiceError;
 pub use keys::ensure_account;
@@ -61,6 +63,8 @@ pub struct Service {
     root: RootKey,
     clock: Arc<dyn Clock>,
     keks: KekCache,
+    /// Unsealed KMS key material (`kms/mod.rs`).
+    materials: Arc<kms::Materials>,
     /// GetSecretValue and DescribeSecret answers (`cache.rs`).
     cache: Arc<ReadCache<CacheKey, Cached>>,
     /// Accesses to write as LastAccessedDate (`accesses.rs`).
@@ -122,6 +126,7 @@ impl Service {
             root,
             clock,
             keks: KekCache::default(),
+            materials: Arc::default(),
             policies: Arc::default(),
             cache: Arc::new(ReadCache::new(exclusive, DEFAULT_READ_CACHE_BYTES)),
             accesses: Default::default(),

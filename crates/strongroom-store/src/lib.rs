@@ -5,7 +5,8 @@
 //! label, idempotent ClientRequestToken, unique names) is checked and written
 //! inside one write closure, which commits atomically or not at all. IAM's
 //! rows (accounts, users, groups, roles, policies, access keys) and the
-//! invariants their constraints carry are in [`iam`].
+//! invariants their constraints carry are in [`iam`]; KMS keys, their
+//! material, aliases and tags in [`kms`].
 //!
 //! Architecture Invariant: the store only ever sees ciphertext ([`StoredValue`]).
 //! Architecture Invariant: a write is acknowledged only after its commit is
@@ -13,15 +14,15 @@
 
 mod error;
 pub mod iam;
+pub mod kms;
 mod records;
 mod save;
 pub mod sqlite;
 
 pub use error::StoreError;
 pub use iam::{IamReadTx, IamWriteTx};
-pub use records::{
-    AccessKeyRecord, AccessKeyUse, AccessRecorded, KmsKeyRecord, SealedItem, StoredValue,
-};
+pub use kms::{KeyMaterialRecord, KmsReadTx, KmsWriteTx};
+pub use records::{AccessKeyRecord, AccessKeyUse, AccessRecorded, SealedItem, StoredValue};
 pub use save::save_secret;
 
 use strongroom_domain::filter::Filter;
@@ -56,7 +57,7 @@ pub struct SecretPage {
 }
 
 /// Queries available in every transaction (the IAM ones are in [`IamReadTx`]).
-pub trait ReadTx: IamReadTx {
+pub trait ReadTx: IamReadTx + KmsReadTx {
     fn find_secret_by_arn(&self, arn: &str) -> Result<Option<Secret>, StoreError>;
     fn find_secret_by_name(
         &self,
@@ -71,12 +72,6 @@ pub trait ReadTx: IamReadTx {
     fn page_secrets(&self, query: &SecretQuery<'_>) -> Result<SecretPage, StoreError>;
     /// ARNs of secrets whose recovery window ended at or before `now`.
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
-    fn kms_key(
-        &self,
-        account: &str,
-        region: &str,
-        alias: &str,
-    ) -> Result<Option<KmsKeyRecord>, StoreError>;
     /// Every access key of every account, with its owner's name.
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError>;
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
@@ -84,7 +79,7 @@ pub trait ReadTx: IamReadTx {
 
 /// Changes, only inside a write transaction. Secrets are addressed by ARN
 /// (the IAM changes are in [`IamWriteTx`]).
-pub trait WriteTx: ReadTx + IamWriteTx {
+pub trait WriteTx: ReadTx + IamWriteTx + KmsWriteTx {
     /// Inserts the secret row and its tags (not versions or stages).
     fn insert_secret(&mut self, secret: &Secret) -> Result<(), StoreError>;
     /// Rewrites the secret row's metadata columns.
@@ -117,7 +112,6 @@ pub trait WriteTx: ReadTx + IamWriteTx {
     fn remove_stage(&mut self, arn: &str, stage: &str) -> Result<(), StoreError>;
     /// Removes the secret with all its versions, stages and tags.
     fn delete_secret(&mut self, arn: &str) -> Result<(), StoreError>;
-    fn insert_kms_key(&mut self, key: &KmsKeyRecord) -> Result<(), StoreError>;
     /// Inserts an access key for the existing user `key.user_id`, with its
     /// status, secret, creation time and last use (`account` and
     /// `user_name` are ignored). Refused by the database if the user already

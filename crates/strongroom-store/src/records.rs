@@ -23,23 +23,6 @@ pub struct AccessRecorded {
     pub version: bool,
 }
 
-/// KMS key material, sealed under the root key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KmsKeyRecord {
-    /// The KMS key's id.
-    pub key_id: String,
-    /// The 12-digit account id.
-    pub account: String,
-    /// The region the key serves.
-    pub region: String,
-    /// e.g. `aws/secretsmanager`.
-    pub alias: String,
-    /// The key material, sealed under the root key.
-    pub sealed_material: Vec<u8>,
-    /// When it was created.
-    pub created: i64,
-}
-
 /// An IAM access key, owned by one user; its secret half sealed under the
 /// root key (the server needs the secret itself to verify HMAC signatures,
 /// so it cannot store a hash).

@@ -96,6 +96,7 @@ const DEFAULT_REGION: &str = "us-east-1";
 pub fn read_only(route: Route) -> bool {
     const READ_PREFIXES: &[&str] = &["Get", "List", "Describe", "BatchGet", "Validate", "Lookup"];
     route.service() == AwsService::Sts
+        || matches!(route, Route::Kms(e) if crate::kms::uses_keys_only(e))
         || READ_PREFIXES
             .iter()
             .any(|p| route.operation().starts_with(p))
@@ -162,6 +163,8 @@ fn resource_of(arn: &str) -> Resource {
         ("iam", "group") => "AWS::IAM::Group",
         ("iam", "policy") => "AWS::IAM::Policy",
         ("sts", "assumed-role") => "AWS::STS::AssumedRole",
+        ("kms", "key") => "AWS::KMS::Key",
+        ("kms", "alias") => "AWS::KMS::Alias",
         _ => "AWS::Unknown",
     };
     Resource {

@@ -25,6 +25,11 @@ const SECRET_MEMBERS: &[&str] = &[
     "TokenCode",
     "Plaintext",
     "PrivateKeyPlaintext",
+    // KMS: ciphertext is not secret, but CloudTrail does not keep it
+    // either, and it is up to 6 KiB a call.
+    "CiphertextBlob",
+    "CiphertextForRecipient",
+    "KeyMaterial",
 ];
 
 fn is_secret(member: &str) -> bool {

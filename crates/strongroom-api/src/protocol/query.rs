@@ -323,9 +323,12 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
                 | ErrorKind::PublicPolicy => ("InvalidInput", BAD_REQUEST),
             },
             ServiceError::AccessDenied(_) => ("AccessDenied", FORBIDDEN),
-            ServiceError::Store(_) | ServiceError::Decryption | ServiceError::Encryption => {
-                ("InternalFailure", INTERNAL)
-            }
+            // KMS never speaks Query; its errors only reach here by a bug.
+            ServiceError::Kms(_) => ("InvalidInput", BAD_REQUEST),
+            ServiceError::Store(_)
+            | ServiceError::Decryption
+            | ServiceError::Encryption
+            | ServiceError::KeyMaterial => ("InternalFailure", INTERNAL),
         },
         ApiError::Iam(e) => (
             e.code(),
@@ -335,6 +338,7 @@ pub fn error_code(err: &ApiError) -> (&'static str, StatusCode) {
             ("InvalidAction", BAD_REQUEST)
         }
         ApiError::MissingAction => ("MissingAction", BAD_REQUEST),
+        ApiError::KmsInternal => ("InternalFailure", INTERNAL),
         ApiError::UserNameRequired => ("ValidationError", BAD_REQUEST),
         ApiError::PackedPolicyTooLarge { .. } => ("PackedPolicyTooLarge", BAD_REQUEST),
         ApiError::DuplicateParameter(_) => ("InvalidQueryParameter", BAD_REQUEST),

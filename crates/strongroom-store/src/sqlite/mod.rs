@@ -9,6 +9,7 @@
 //! on the caller's thread on a pooled read-only connection.
 
 mod iam;
+mod kms;
 mod listing;
 mod probe;
 mod readers;

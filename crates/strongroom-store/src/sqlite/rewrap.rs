@@ -17,7 +17,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::Path;
 use strongroom_domain::iam::access_key_seal_context;
-use strongroom_domain::sealing::{kms_key_seal_context, meta_seal_context};
+use strongroom_domain::sealing::{
+    kms_key_v4_seal_context, kms_material_row_seal_context, meta_seal_context,
+};
 
 /// How a sealed column holds its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,14 +53,14 @@ pub const SEALED_META_PREFIX: &str = "sealed.";
 
 /// Every value sealed under the root key.
 pub const SEALED_UNDER_ROOT: &[SealedColumn] = &[
-    // KMS key material (`strongroom-service/src/keys.rs`).
+    // KMS key material, every generation (`strongroom-service/src/kms/`).
     SealedColumn {
-        table: "kms_keys",
-        key_column: "key_id",
+        table: "kms_key_material",
+        key_column: "key_id || ':' || generation",
         sealed_column: "sealed_material",
         rows: "1",
         encoding: Encoding::Blob,
-        aad: kms_key_seal_context,
+        aad: kms_material_row_seal_context,
     },
     // The secret half of IAM access keys (`strongroom-iam/src/access_keys.rs`).
     SealedColumn {
@@ -81,15 +83,26 @@ pub const SEALED_UNDER_ROOT: &[SealedColumn] = &[
 ];
 
 /// Sealed columns of schema versions before the current one, which
-/// [`peek`] may meet before migrations run (V1's access keys).
-const LEGACY_SEALED: &[SealedColumn] = &[SealedColumn {
-    table: "access_keys",
-    key_column: "access_key_id",
-    sealed_column: "sealed_secret",
-    rows: "1",
-    encoding: Encoding::Blob,
-    aad: access_key_seal_context,
-}];
+/// [`peek`] may meet before migrations run: V1's access keys, V4's KMS key
+/// material (one row per key in `kms_keys`, which V5 rebuilt without it).
+const LEGACY_SEALED: &[SealedColumn] = &[
+    SealedColumn {
+        table: "access_keys",
+        key_column: "access_key_id",
+        sealed_column: "sealed_secret",
+        rows: "1",
+        encoding: Encoding::Blob,
+        aad: access_key_seal_context,
+    },
+    SealedColumn {
+        table: "kms_keys",
+        key_column: "key_id",
+        sealed_column: "sealed_material",
+        rows: "1",
+        encoding: Encoding::Blob,
+        aad: kms_key_v4_seal_context,
+    },
+];
 
 /// What start-up needs to know of a data directory before it writes
 /// anything (before the schema is migrated).
@@ -148,7 +161,7 @@ pub fn peek(path: &Path, meta_keys: &[&str]) -> Result<Option<Peek>, StoreError>
         }
     }
     for column in SEALED_UNDER_ROOT.iter().chain(LEGACY_SEALED) {
-        if !table_exists(&conn, column.table)? {
+        if !column_exists(&conn, column.table, column.sealed_column)? {
             continue;
         }
         if let Some(item) = first_item(&conn, column)? {
@@ -165,6 +178,18 @@ fn table_exists(conn: &Connection, table: &str) -> Result<bool, StoreError> {
     conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
         [table],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(db_err("peeking at the schema"))
+}
+
+/// Whether `table` exists with a column `column` (a table keeps its name
+/// across schema versions while its columns change: `kms_keys` in V5).
+fn column_exists(conn: &Connection, table: &str, column: &str) -> Result<bool, StoreError> {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
         |r| r.get::<_, i64>(0),
     )
     .map(|n| n > 0)
@@ -292,19 +317,8 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::sqlite::SqliteStore;
-    use crate::{KmsKeyRecord, Store};
+    use crate::Store;
     use std::sync::Arc;
-
-    fn kms(key_id: &str, sealed: &[u8]) -> KmsKeyRecord {
-        KmsKeyRecord {
-            key_id: key_id.to_owned(),
-            account: "111122223333".to_owned(),
-            region: format!("region-{key_id}"),
-            alias: "aws/secretsmanager".to_owned(),
-            sealed_material: sealed.to_vec(),
-            created: 1,
-        }
-    }
 
     /// A database with a sealed value in each listed column, and a plain
     /// meta value.
@@ -314,8 +328,6 @@ mod tests {
         let store: Arc<dyn Store> = sqlite.clone();
         store
             .write(|tx| -> Result<(), StoreError> {
-                tx.insert_kms_key(&kms("k2", b"sealed-k2"))?;
-                tx.insert_kms_key(&kms("k1", b"sealed-k1"))?;
                 tx.set_meta("account_id", "111122223333")?;
                 tx.set_meta("sealed.x", &to_hex(b"sealed-x"))?;
                 Ok(())
@@ -330,7 +342,15 @@ mod tests {
             "INSERT INTO iam_accounts VALUES ('111122223333', 1);
              INSERT INTO iam_users VALUES ('AIDAU', '111122223333', 'u', '/', 'arn:u', 1);
              INSERT INTO iam_access_keys (access_key_id, user_id, slot, status, sealed_secret, created)
-                 VALUES ('AKIA1', 'AIDAU', 1, 'Active', X'736563726574', 1);",
+                 VALUES ('AKIA1', 'AIDAU', 1, 'Active', X'736563726574', 1);
+             INSERT INTO kms_keys (key_id, arn, account, region, description, key_usage, key_spec,
+                                   state, manager, origin, created, policy)
+                 VALUES ('k1', 'arn:k1', '111122223333', 'r', '', 'ENCRYPT_DECRYPT',
+                         'SYMMETRIC_DEFAULT', 'Enabled', 'AWS', 'AWS_KMS', 1, '{}'),
+                        ('k2', 'arn:k2', '111122223333', 'r', '', 'ENCRYPT_DECRYPT',
+                         'SYMMETRIC_DEFAULT', 'Enabled', 'CUSTOMER', 'AWS_KMS', 1, '{}');
+             INSERT INTO kms_key_material VALUES ('k2', 2, CAST('sealed-k2' AS BLOB), 1);
+             INSERT INTO kms_key_material VALUES ('k1', 1, CAST('sealed-k1' AS BLOB), 1);",
         )
         .unwrap();
         path
@@ -370,7 +390,10 @@ mod tests {
             vec![("account_id".to_owned(), "111122223333".to_owned())]
         );
         let sample = peeked.sample.unwrap();
-        assert_eq!((sample.table, sample.key.as_str()), ("kms_keys", "k1"));
+        assert_eq!(
+            (sample.table, sample.key.as_str()),
+            ("kms_key_material", "k1:1")
+        );
         assert_eq!(sample.aad, b"kms-key:k1");
         assert_eq!(sample.sealed, b"sealed-k1");
     }
@@ -440,8 +463,8 @@ mod tests {
                 assert_eq!(
                     seen,
                     vec![
-                        ("kms_keys", "k1".to_owned(), b"kms-key:k1".to_vec()),
-                        ("kms_keys", "k2".to_owned(), b"kms-key:k2".to_vec()),
+                        ("kms_key_material", "k1:1".to_owned(), b"kms-key:k1".to_vec()),
+                        ("kms_key_material", "k2:2".to_owned(), b"kms-key:k2:2".to_vec()),
                         (
                             "iam_access_keys",
                             "AKIA1".to_owned(),
@@ -462,7 +485,7 @@ mod tests {
         let blob = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, Vec<u8>>(0)).unwrap();
         let text = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, String>(0)).unwrap();
         assert_eq!(
-            blob("SELECT sealed_material FROM kms_keys WHERE key_id = 'k2'"),
+            blob("SELECT sealed_material FROM kms_key_material WHERE key_id = 'k2'"),
             b"new:sealed-k2"
         );
         assert_eq!(

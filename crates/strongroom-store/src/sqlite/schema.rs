@@ -258,6 +258,115 @@ CREATE TABLE secret_words (
 ) WITHOUT ROWID;
 "#;
 
+/// KMS keys in full (`crate::kms` states the invariants the constraints
+/// carry). V1's `kms_keys` (one `aws/secretsmanager` key per account and
+/// region: id, alias, sealed material) becomes a key row, its material's
+/// generation 1 (sealed as it was: the seal's associated data names the key
+/// id) and the alias `alias/aws/secretsmanager` ([`adopt_v1_kms_keys`]).
+const V5: &str = r#"
+ALTER TABLE kms_keys RENAME TO kms_keys_v4;
+CREATE TABLE kms_keys (
+    key_id              TEXT PRIMARY KEY,
+    arn                 TEXT NOT NULL UNIQUE,
+    account             TEXT NOT NULL,
+    region              TEXT NOT NULL,
+    description         TEXT NOT NULL,
+    key_usage           TEXT NOT NULL,
+    key_spec            TEXT NOT NULL,
+    state               TEXT NOT NULL CHECK (state IN ('Enabled', 'Disabled', 'PendingDeletion')),
+    manager             TEXT NOT NULL CHECK (manager IN ('AWS', 'CUSTOMER')),
+    origin              TEXT NOT NULL,
+    created             INTEGER NOT NULL,
+    deletion_date       INTEGER,
+    pending_window_days INTEGER CHECK (pending_window_days BETWEEN 7 AND 30),
+    policy              TEXT NOT NULL,
+    -- a deletion date exactly while pending deletion
+    CHECK ((state = 'PendingDeletion') = (deletion_date IS NOT NULL)),
+    CHECK ((deletion_date IS NULL) = (pending_window_days IS NULL)),
+    -- AWS managed keys cannot be disabled or deleted
+    CHECK (manager = 'CUSTOMER' OR state = 'Enabled'),
+    UNIQUE (key_id, account, region)
+);
+CREATE INDEX kms_keys_by_scope ON kms_keys (account, region, key_id);
+CREATE INDEX kms_keys_deletion ON kms_keys (deletion_date) WHERE deletion_date IS NOT NULL;
+CREATE TABLE kms_key_material (
+    key_id          TEXT NOT NULL REFERENCES kms_keys (key_id) ON DELETE CASCADE,
+    generation      INTEGER NOT NULL CHECK (generation >= 1),
+    sealed_material BLOB NOT NULL,
+    created         INTEGER NOT NULL,
+    PRIMARY KEY (key_id, generation)
+);
+-- an alias names exactly one key, of its own account and region
+CREATE TABLE kms_aliases (
+    account TEXT NOT NULL,
+    region  TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    key_id  TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    PRIMARY KEY (account, region, name),
+    FOREIGN KEY (key_id, account, region) REFERENCES kms_keys (key_id, account, region) ON DELETE CASCADE
+);
+CREATE INDEX kms_aliases_by_key ON kms_aliases (key_id);
+CREATE TABLE kms_key_tags (
+    key_id TEXT NOT NULL REFERENCES kms_keys (key_id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (key_id, key)
+);
+"#;
+
+/// V1's per-region `aws/secretsmanager` keys as V5 keys: metadata and
+/// policy as AWS gives the managed key, the material as generation 1.
+fn adopt_v1_kms_keys(tx: &Connection) -> rusqlite::Result<()> {
+    use crate::kms::KeyMaterialRecord;
+    use strongroom_domain::Timestamp;
+    use strongroom_domain::kms::{ALIAS_PREFIX, KmsAlias, KmsKey};
+    type V1Key = (String, String, String, String, Vec<u8>, i64);
+    let keys: Vec<V1Key> = tx
+        .prepare(
+            "SELECT key_id, account, region, alias, sealed_material, created FROM kms_keys_v4 \
+             ORDER BY created, key_id",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (key_id, account, region, alias, sealed, created) in keys {
+        let created = Timestamp(created);
+        let key = KmsKey::new_secretsmanager(key_id.clone(), &account, &region, created);
+        super::kms::insert_key_row(tx, &key)?;
+        super::kms::insert_material_row(
+            tx,
+            &KeyMaterialRecord {
+                key_id: key_id.clone(),
+                generation: 1,
+                sealed,
+                created,
+            },
+        )?;
+        super::kms::insert_alias_row(
+            tx,
+            &KmsAlias {
+                account,
+                region,
+                name: format!("{ALIAS_PREFIX}{alias}"),
+                target_key_id: key_id,
+                created,
+                updated: created,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Fills the word index from the secrets there are.
 fn index_existing_words(tx: &Connection) -> Result<(), StoreError> {
     use strongroom_domain::Tag;
@@ -301,7 +410,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The schema version `migrate` brings a database to.
-const LATEST: i64 = 4;
+const LATEST: i64 = 5;
 
 /// Migrates up to version `target` (tests build older databases with it).
 pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
@@ -358,6 +467,14 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         // size (as large as the database) until the next truncating write.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .map_err(err)?;
+    }
+    if version < 5 && target >= 5 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(V5).map_err(err)?;
+        adopt_v1_kms_keys(&tx).map_err(err)?;
+        tx.execute_batch("DROP TABLE kms_keys_v4; PRAGMA user_version = 5")
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
     }
     Ok(())
 }

@@ -587,4 +587,5 @@ async fn concurrent_async_reads_are_all_answered() {
 }
 
 mod iam;
+mod kms;
 mod listing;

@@ -3,8 +3,8 @@
 use super::db_err;
 use super::{ListingLimits, words};
 use crate::{
-    AccessKeyRecord, AccessRecorded, KmsKeyRecord, ReadTx, SecretPage, SecretQuery, StoreError,
-    StoredValue, WriteTx,
+    AccessKeyRecord, AccessRecorded, ReadTx, SecretPage, SecretQuery, StoreError, StoredValue,
+    WriteTx,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::cell::Cell;
@@ -236,33 +236,6 @@ impl ReadTx for SqliteTx<'_> {
             .map_err(&err)
     }
 
-    fn kms_key(
-        &self,
-        account: &str,
-        region: &str,
-        alias: &str,
-    ) -> Result<Option<KmsKeyRecord>, StoreError> {
-        let err = db_err("loading a KMS key");
-        self.conn
-            .prepare_cached(
-                "SELECT key_id, account, region, alias, sealed_material, created FROM kms_keys \
-                 WHERE account = ?1 AND region = ?2 AND alias = ?3",
-            )
-            .map_err(&err)?
-            .query_row(params![account, region, alias], |r| {
-                Ok(KmsKeyRecord {
-                    key_id: r.get(0)?,
-                    account: r.get(1)?,
-                    region: r.get(2)?,
-                    alias: r.get(3)?,
-                    sealed_material: r.get(4)?,
-                    created: r.get(5)?,
-                })
-            })
-            .optional()
-            .map_err(&err)
-    }
-
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError> {
         self.load_access_keys(None)
     }
@@ -471,15 +444,6 @@ impl WriteTx for SqliteTx<'_> {
         if let Some(scrub) = self.scrub {
             scrub.set(true);
         }
-        Ok(())
-    }
-
-    fn insert_kms_key(&mut self, k: &KmsKeyRecord) -> Result<(), StoreError> {
-        self.exec(
-            "inserting a KMS key",
-            "INSERT INTO kms_keys (key_id, account, region, alias, sealed_material, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![k.key_id, k.account, k.region, k.alias, k.sealed_material, k.created],
-        )?;
         Ok(())
     }
 

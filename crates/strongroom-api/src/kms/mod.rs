@@ -1,0 +1,129 @@
+//! AWS KMS (2014-11-01) over JSON 1.1 (`X-Amz-Target: TrentService.<Op>`,
+//! SigV4 service `kms`): the endpoint enum and one handler module per
+//! operation. Each handler decodes its wire shape, checks the model's
+//! constraints, calls the one service function of its operation (which
+//! resolves, authorizes and applies) and encodes the answer.
+//!
+//! Served: symmetric encryption keys (SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT)
+//! and their lifecycle, aliases, tags, key policies and cryptography.
+//! Other KeySpecs answer UnsupportedOperationException for now.
+
+pub(crate) mod shapes;
+
+mod cancel_key_deletion;
+mod create_alias;
+mod create_key;
+mod decrypt;
+mod delete_alias;
+mod describe_key;
+mod disable_key;
+mod enable_key;
+mod encrypt;
+mod generate_data_key;
+mod generate_data_key_without_plaintext;
+mod generate_random;
+mod get_key_policy;
+mod list_aliases;
+mod list_key_policies;
+mod list_keys;
+mod list_resource_tags;
+mod put_key_policy;
+mod re_encrypt;
+mod schedule_key_deletion;
+mod tag_resource;
+mod untag_resource;
+mod update_alias;
+mod update_key_description;
+
+use crate::ApiError;
+use strongroom_service::{RequestContext, Service};
+
+/// The `X-Amz-Target` prefix of this service.
+pub const TARGET_PREFIX: &str = "TrentService.";
+
+/// The endpoint enum, its name table and the dispatch, from one list.
+macro_rules! endpoints {
+    ($($variant:ident => $module:ident),+ $(,)?) => {
+        endpoint_enum!("KMS", $($variant),+);
+
+        /// Runs one operation and returns its JSON response body, with
+        /// KMS's codes: ValidationException for the model's constraints,
+        /// KMSInternalException for a store failure.
+        pub async fn dispatch(
+            endpoint: Endpoint,
+            service: &Service,
+            ctx: &RequestContext,
+            body: &[u8],
+        ) -> Result<Vec<u8>, ApiError> {
+            let result = match endpoint {
+                $(Endpoint::$variant => $module::handle(service, ctx, body).await,)+
+            };
+            result.map_err(|e| match e {
+                // The model's constraints (`crate::validate`, shared with
+                // Secrets Manager, which files them under other codes) are
+                // ValidationException in KMS, with the same message.
+                ApiError::Service(strongroom_service::ServiceError::Domain(d)) => {
+                    strongroom_domain::kms::KmsError::Validation(d.to_string()).into()
+                }
+                ApiError::Service(strongroom_service::ServiceError::Store(store)) => {
+                    tracing::error!(request_id = %ctx.request_id, error = %store, "KMS call failed in the store");
+                    ApiError::KmsInternal
+                }
+                other => other,
+            })
+        }
+    };
+}
+
+endpoints! {
+    CancelKeyDeletion => cancel_key_deletion,
+    CreateAlias => create_alias,
+    CreateKey => create_key,
+    Decrypt => decrypt,
+    DeleteAlias => delete_alias,
+    DescribeKey => describe_key,
+    DisableKey => disable_key,
+    EnableKey => enable_key,
+    Encrypt => encrypt,
+    GenerateDataKey => generate_data_key,
+    GenerateDataKeyWithoutPlaintext => generate_data_key_without_plaintext,
+    GenerateRandom => generate_random,
+    GetKeyPolicy => get_key_policy,
+    ListAliases => list_aliases,
+    ListKeyPolicies => list_key_policies,
+    ListKeys => list_keys,
+    ListResourceTags => list_resource_tags,
+    PutKeyPolicy => put_key_policy,
+    ReEncrypt => re_encrypt,
+    ScheduleKeyDeletion => schedule_key_deletion,
+    TagResource => tag_resource,
+    UntagResource => untag_resource,
+    UpdateAlias => update_alias,
+    UpdateKeyDescription => update_key_description,
+}
+
+/// The operations that only use keys (CloudTrail records them as reads,
+/// as AWS does: they change nothing).
+pub fn uses_keys_only(endpoint: Endpoint) -> bool {
+    matches!(
+        endpoint,
+        Endpoint::Encrypt
+            | Endpoint::Decrypt
+            | Endpoint::ReEncrypt
+            | Endpoint::GenerateDataKey
+            | Endpoint::GenerateDataKeyWithoutPlaintext
+            | Endpoint::GenerateRandom
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(Endpoint::from_name("Encrypt"), Some(Endpoint::Encrypt));
+        assert_eq!(Endpoint::Encrypt.name(), "Encrypt");
+        assert_eq!(Endpoint::from_name("Sign"), None);
+    }
+}

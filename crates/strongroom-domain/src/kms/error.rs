@@ -1,0 +1,144 @@
+//! KMS's errors: each a code of the kms model and AWS's message.
+
+/// The AWS error code family of a [`KmsError`]; the wire layer turns it into
+/// `__type` (the variants are the model's exception shapes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KmsErrorKind {
+    NotFound,
+    InvalidArn,
+    AlreadyExists,
+    InvalidAliasName,
+    Disabled,
+    InvalidState,
+    InvalidCiphertext,
+    IncorrectKey,
+    InvalidKeyUsage,
+    MalformedPolicyDocument,
+    UnsupportedOperation,
+    InvalidMarker,
+    Tag,
+    LimitExceeded,
+    Validation,
+    DryRunOperation,
+}
+
+/// Every way a KMS request can break a rule. `Display` is the message the
+/// client sees; no variant carries plaintext or key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KmsError {
+    /// A key id, ARN or alias that names no key (AWS's wording per form).
+    #[error("Key '{0}' does not exist")]
+    KeyNotFound(String),
+    #[error("Alias '{0}' is not found.")]
+    AliasNotFound(String),
+    /// GetKeyPolicy/PutKeyPolicy with a policy name other than `default`.
+    #[error("No such policy exists: {0}. The only key policy name is default.")]
+    PolicyNotFound(String),
+    /// DryRun: the request would have succeeded.
+    #[error("The request would have succeeded, but the DryRun option is set.")]
+    DryRun,
+    /// A KeyId that is none of the four forms.
+    #[error("Invalid keyId '{0}'")]
+    InvalidKeyId(String),
+    /// An ARN that is not a KMS key or alias ARN.
+    #[error("ARN {0} is not a valid KMS key or alias ARN")]
+    InvalidArn(String),
+    #[error("An alias with the name {0} already exists")]
+    AliasExists(String),
+    #[error("{0}")]
+    InvalidAliasName(String),
+    /// The key is disabled (crypto operations).
+    #[error("{0} is disabled.")]
+    Disabled(String),
+    /// The key is pending deletion.
+    #[error("{0} is pending deletion.")]
+    PendingDeletion(String),
+    /// CancelKeyDeletion on a key that is not pending deletion.
+    #[error("{0} is not pending deletion.")]
+    NotPendingDeletion(String),
+    /// The ciphertext does not decrypt: tampered, truncated, another
+    /// context, or not a KMS blob. (AWS sends no message.)
+    #[error("The ciphertext is invalid or was not encrypted under the given encryption context.")]
+    InvalidCiphertext,
+    /// Decrypt/ReEncrypt named a key that is not the blob's.
+    #[error(
+        "The key ID in the request does not identify a KMS key that can perform this operation."
+    )]
+    IncorrectKey,
+    /// The key's KeyUsage does not allow the operation.
+    #[error("{arn} key usage is {usage} which is not valid for {operation}.")]
+    InvalidKeyUsage {
+        arn: String,
+        usage: &'static str,
+        operation: &'static str,
+    },
+    /// A key policy that does not parse, with the parser's reason.
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// A KeySpec, KeyUsage, Origin or option this server does not serve (yet).
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("Invalid marker: it was not issued by this listing.")]
+    InvalidMarker,
+    /// A tag breaks KMS's tag rules.
+    #[error("{0}")]
+    Tag(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// A member breaks a constraint of the model.
+    #[error(
+        "1 validation error detected: Value {shown}at '{member}' failed to satisfy constraint: {constraint}"
+    )]
+    Constraint {
+        member: String,
+        shown: String,
+        constraint: String,
+    },
+    /// Another validation failure, worded as KMS words it.
+    #[error("{0}")]
+    Validation(String),
+    /// An encryption algorithm the key does not support.
+    #[error("{arn} does not support the encryption algorithm {algorithm}.")]
+    UnsupportedAlgorithm {
+        arn: String,
+        algorithm: &'static str,
+    },
+}
+
+impl KmsError {
+    pub fn kind(&self) -> KmsErrorKind {
+        use KmsErrorKind as K;
+        match self {
+            KmsError::KeyNotFound(_)
+            | KmsError::AliasNotFound(_)
+            | KmsError::InvalidKeyId(_)
+            | KmsError::PolicyNotFound(_) => K::NotFound,
+            KmsError::DryRun => K::DryRunOperation,
+            KmsError::InvalidArn(_) => K::InvalidArn,
+            KmsError::AliasExists(_) => K::AlreadyExists,
+            KmsError::InvalidAliasName(_) => K::InvalidAliasName,
+            KmsError::Disabled(_) => K::Disabled,
+            KmsError::PendingDeletion(_) | KmsError::NotPendingDeletion(_) => K::InvalidState,
+            KmsError::InvalidCiphertext => K::InvalidCiphertext,
+            KmsError::IncorrectKey => K::IncorrectKey,
+            KmsError::InvalidKeyUsage { .. } => K::InvalidKeyUsage,
+            KmsError::MalformedPolicy(_) => K::MalformedPolicyDocument,
+            KmsError::Unsupported(_) => K::UnsupportedOperation,
+            KmsError::InvalidMarker => K::InvalidMarker,
+            KmsError::Tag(_) => K::Tag,
+            KmsError::LimitExceeded(_) => K::LimitExceeded,
+            KmsError::Constraint { .. } | KmsError::Validation(_) => K::Validation,
+            KmsError::UnsupportedAlgorithm { .. } => K::InvalidKeyUsage,
+        }
+    }
+
+    /// A length, range or pattern constraint of the model, worded as AWS's
+    /// validation errors are; `shown` is the value, `None` for sensitive members.
+    pub fn constraint(member: &str, shown: Option<&str>, constraint: impl Into<String>) -> Self {
+        KmsError::Constraint {
+            member: member.to_owned(),
+            shown: shown.map(|v| format!("'{v}' ")).unwrap_or_default(),
+            constraint: constraint.into(),
+        }
+    }
+}

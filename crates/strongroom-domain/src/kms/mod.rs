@@ -1,0 +1,49 @@
+//! The pure rules of KMS keys: ids, ARNs, aliases, the four `KeyId` forms,
+//! key states and what each allows, the key policies AWS creates, the
+//! encryption context's canonical form, and KMS's errors.
+
+mod context;
+mod error;
+mod ids;
+mod key;
+mod policy;
+
+pub use context::EncryptionContext;
+pub use error::{KmsError, KmsErrorKind};
+pub use ids::{
+    ALIAS_PREFIX, KeyRef, MAX_KEY_ID_CHARS, RESERVED_ALIAS_PREFIX, alias_arn, is_key_id,
+    is_reserved_alias, key_arn, new_key_id, validate_alias_name,
+};
+pub use key::{
+    DEFAULT_PENDING_WINDOW_DAYS, DataKeySpec, EncryptionAlgorithm, KeyManager, KeyOperation,
+    KeySpec, KeyState, KeyUsage, KmsKey, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS, Origin,
+    SECRETSMANAGER_KEY_DESCRIPTION, check_creatable, pending_window,
+};
+pub use policy::{KEY_POLICY_NAME, default_key_policy, secretsmanager_key_policy};
+
+/// The alias of the AWS managed key Secrets Manager uses by default.
+pub const SECRETSMANAGER_ALIAS: &str = "alias/aws/secretsmanager";
+
+/// A KMS alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsAlias {
+    pub account: String,
+    pub region: String,
+    /// `alias/…`.
+    pub name: String,
+    pub target_key_id: String,
+    pub created: crate::Timestamp,
+    pub updated: crate::Timestamp,
+}
+
+impl KmsAlias {
+    pub fn arn(&self) -> String {
+        alias_arn(&self.region, &self.account, &self.name)
+    }
+}
+
+/// KMS's tag rules (TagException): at most 50, keys 1–128 and values
+/// 0–256 characters, no `aws:` prefix.
+pub fn validate_tags(tags: &[crate::Tag]) -> Result<(), KmsError> {
+    crate::tags::validate_tags(tags).map_err(|e| KmsError::Tag(e.to_string()))
+}

@@ -1,0 +1,472 @@
+//! Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext),
+//! GenerateRandom: symmetric keys, AES-256-GCM, self-describing blobs
+//! (`strongroom_crypto::encrypt_blob`) that bind the encryption context.
+//!
+//! The store read resolves the key, authorizes, checks its state and
+//! fetches the sealed material; the material is unsealed and used here.
+
+use super::{Found, authorize_on_any, find, key_ref, missing};
+use crate::authz::PolicyCache;
+use crate::{RequestContext, Service, ServiceError};
+use strongroom_crypto::{blob_header, decrypt_blob, encrypt_blob, random_bytes};
+use strongroom_domain::kms::{
+    DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeyOperation, KeyRef, KeyUsage, KmsError,
+};
+use strongroom_policy::Context;
+use strongroom_store::{KeyMaterialRecord, ReadTx};
+use zeroize::Zeroizing;
+
+/// The largest plaintext Encrypt takes, and the range of NumberOfBytes.
+pub const MAX_PLAINTEXT_BYTES: usize = 4096;
+pub const MAX_DATA_KEY_BYTES: usize = 1024;
+
+/// Encrypt's members.
+pub struct EncryptInput {
+    pub key_id: String,
+    pub plaintext: Zeroizing<Vec<u8>>,
+    pub context: EncryptionContext,
+    pub algorithm: Option<EncryptionAlgorithm>,
+    pub dry_run: bool,
+}
+
+pub struct EncryptOutput {
+    pub ciphertext: Vec<u8>,
+    pub key_arn: String,
+}
+
+/// Decrypt's members.
+pub struct DecryptInput {
+    pub ciphertext: Vec<u8>,
+    pub context: EncryptionContext,
+    pub key_id: Option<String>,
+    pub algorithm: Option<EncryptionAlgorithm>,
+    pub dry_run: bool,
+}
+
+pub struct DecryptOutput {
+    pub plaintext: Zeroizing<Vec<u8>>,
+    pub key_arn: String,
+}
+
+/// ReEncrypt's members.
+pub struct ReEncryptInput {
+    pub ciphertext: Vec<u8>,
+    pub source_context: EncryptionContext,
+    pub source_key_id: Option<String>,
+    pub source_algorithm: Option<EncryptionAlgorithm>,
+    pub destination_key_id: String,
+    pub destination_context: EncryptionContext,
+    pub destination_algorithm: Option<EncryptionAlgorithm>,
+    pub dry_run: bool,
+}
+
+pub struct ReEncryptOutput {
+    pub ciphertext: Vec<u8>,
+    pub source_key_arn: String,
+    pub key_arn: String,
+}
+
+/// GenerateDataKey's and GenerateDataKeyWithoutPlaintext's members.
+pub struct DataKeyInput {
+    pub key_id: String,
+    pub context: EncryptionContext,
+    pub key_spec: Option<DataKeySpec>,
+    pub number_of_bytes: Option<i64>,
+    pub dry_run: bool,
+}
+
+pub struct DataKeyOutput {
+    pub ciphertext: Vec<u8>,
+    /// `None` for GenerateDataKeyWithoutPlaintext.
+    pub plaintext: Option<Zeroizing<Vec<u8>>>,
+    pub key_arn: String,
+}
+
+/// `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys`, and the algorithm.
+fn context_keys(context: &EncryptionContext, algorithm: EncryptionAlgorithm) -> Context {
+    let mut keys = Context::new();
+    for (k, v) in &context.0 {
+        keys.set(&format!("kms:EncryptionContext:{k}"), v.as_str());
+    }
+    keys.set_multi(
+        "kms:EncryptionContextKeys",
+        context.0.keys().cloned().collect(),
+    );
+    keys.set_static("kms:encryptionalgorithm", algorithm.as_str());
+    keys
+}
+
+/// The one algorithm a symmetric key supports.
+fn check_algorithm(found: &Found, algorithm: EncryptionAlgorithm) -> Result<(), ServiceError> {
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        return Err(KmsError::UnsupportedAlgorithm {
+            arn: found.key.arn.clone(),
+            algorithm: algorithm.as_str(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// A key to encrypt under: resolved, authorized, enabled, of the right
+/// usage, and its newest material.
+#[allow(clippy::too_many_arguments)]
+fn encrypting_key(
+    tx: &dyn ReadTx,
+    ctx: &RequestContext,
+    policies: &PolicyCache,
+    r: &KeyRef,
+    action: &'static str,
+    operation: &'static str,
+    keys: &Context,
+    algorithm: EncryptionAlgorithm,
+) -> Result<(Found, KeyMaterialRecord), ServiceError> {
+    let found = super::resolve_authorized(tx, ctx, policies, r, action, keys)?;
+    found.key.check(KeyOperation::Crypto)?;
+    found.key.check_usage(KeyUsage::EncryptDecrypt, operation)?;
+    check_algorithm(&found, algorithm)?;
+    let material = tx
+        .kms_newest_material(&found.key.id)?
+        .ok_or(ServiceError::KeyMaterial)?;
+    Ok((found, material))
+}
+
+/// The key a blob names, for Decrypt and ReEncrypt's source: checked
+/// against the KeyId the caller gave (IncorrectKeyException), authorized,
+/// enabled, and the material of the blob's generation.
+#[allow(clippy::too_many_arguments)]
+fn decrypting_key(
+    tx: &dyn ReadTx,
+    ctx: &RequestContext,
+    policies: &PolicyCache,
+    blob_key_id: &str,
+    generation: u32,
+    named: Option<&KeyRef>,
+    action: &'static str,
+    keys: &Context,
+    algorithm: EncryptionAlgorithm,
+) -> Result<(Found, KeyMaterialRecord), ServiceError> {
+    // The alias the caller named the key by, for kms:RequestAlias.
+    let mut alias = None;
+    if let Some(r) = named {
+        match find(tx, ctx, r)? {
+            Some(f) if f.key.id == blob_key_id => alias = f.alias,
+            Some(_) => return Err(KmsError::IncorrectKey.into()),
+            None => return Err(missing(ctx, r, action, keys)),
+        }
+    }
+    // A blob names its key by id alone: it may be another account's.
+    let found = match tx.kms_key(blob_key_id)? {
+        Some(key) if key.region == ctx.region => {
+            let tags = tx.kms_key_tags(&key.id)?;
+            Found { key, tags, alias }
+        }
+        _ => {
+            return Err(missing(
+                ctx,
+                &KeyRef::Id(blob_key_id.to_owned()),
+                action,
+                keys,
+            ));
+        }
+    };
+    super::authorize_found(ctx, policies, &found, action, keys)?;
+    found.key.check(KeyOperation::Crypto)?;
+    found.key.check_usage(KeyUsage::EncryptDecrypt, "Decrypt")?;
+    check_algorithm(&found, algorithm)?;
+    let material = tx
+        .kms_material(&found.key.id, generation)?
+        .ok_or(KmsError::InvalidCiphertext)?;
+    Ok((found, material))
+}
+
+/// The blob's header, or InvalidCiphertextException.
+fn header(ciphertext: &[u8]) -> Result<strongroom_crypto::BlobHeader, ServiceError> {
+    if ciphertext.is_empty() {
+        return Err(KmsError::constraint(
+            "ciphertextBlob",
+            None,
+            "Member must have length greater than or equal to 1",
+        )
+        .into());
+    }
+    blob_header(ciphertext).ok_or_else(|| KmsError::InvalidCiphertext.into())
+}
+
+/// GenerateDataKey's size: exactly one of KeySpec and NumberOfBytes (1–1024).
+fn data_key_bytes(spec: Option<DataKeySpec>, n: Option<i64>) -> Result<usize, ServiceError> {
+    match (spec, n) {
+        (Some(s), None) => Ok(s.bytes()),
+        (None, Some(n)) if (1..=MAX_DATA_KEY_BYTES as i64).contains(&n) => Ok(n as usize),
+        (None, Some(n)) => Err(KmsError::constraint(
+            "numberOfBytes",
+            Some(&n.to_string()),
+            if n < 1 {
+                "Member must have value greater than or equal to 1"
+            } else {
+                "Member must have value less than or equal to 1024"
+            },
+        )
+        .into()),
+        _ => Err(KmsError::Validation(
+            "Please specify either number of bytes or key spec.".to_owned(),
+        )
+        .into()),
+    }
+}
+
+impl Service {
+    /// Encrypt: at most 4096 bytes, under the key's newest material.
+    pub async fn kms_encrypt(
+        &self,
+        ctx: &RequestContext,
+        input: EncryptInput,
+    ) -> Result<EncryptOutput, ServiceError> {
+        let r = key_ref("keyId", &input.key_id)?;
+        if input.plaintext.is_empty() || input.plaintext.len() > MAX_PLAINTEXT_BYTES {
+            return Err(KmsError::constraint(
+                "plaintext",
+                None,
+                if input.plaintext.is_empty() {
+                    "Member must have length greater than or equal to 1"
+                } else {
+                    "Member must have length less than or equal to 4096"
+                },
+            )
+            .into());
+        }
+        let algorithm = input
+            .algorithm
+            .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+        let keys = context_keys(&input.context, algorithm);
+        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
+        let (found, material) = self
+            .store
+            .read_async(move |tx| {
+                encrypting_key(
+                    tx,
+                    &ctx2,
+                    &policies,
+                    &r,
+                    "kms:Encrypt",
+                    "Encrypt",
+                    &keys,
+                    algorithm,
+                )
+            })
+            .await?;
+        if input.dry_run {
+            return Err(KmsError::DryRun.into());
+        }
+        let key = self.materials.unseal(&self.root.0, &material)?;
+        let ciphertext = encrypt_blob(
+            &key,
+            &found.key.id,
+            material.generation,
+            &input.context.canonical_bytes(),
+            &input.plaintext,
+        )?;
+        Ok(EncryptOutput {
+            ciphertext,
+            key_arn: found.key.arn,
+        })
+    }
+
+    /// Decrypt: the blob names its key; a KeyId, if given, must be that key.
+    pub async fn kms_decrypt(
+        &self,
+        ctx: &RequestContext,
+        input: DecryptInput,
+    ) -> Result<DecryptOutput, ServiceError> {
+        let named = input
+            .key_id
+            .as_deref()
+            .map(|k| key_ref("keyId", k))
+            .transpose()?;
+        let h = header(&input.ciphertext)?;
+        let algorithm = input
+            .algorithm
+            .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+        let keys = context_keys(&input.context, algorithm);
+        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
+        let (found, material) = self
+            .store
+            .read_async(move |tx| {
+                decrypting_key(
+                    tx,
+                    &ctx2,
+                    &policies,
+                    &h.key_id,
+                    h.generation,
+                    named.as_ref(),
+                    "kms:Decrypt",
+                    &keys,
+                    algorithm,
+                )
+            })
+            .await?;
+        if input.dry_run {
+            return Err(KmsError::DryRun.into());
+        }
+        let key = self.materials.unseal(&self.root.0, &material)?;
+        let plaintext = decrypt_blob(&key, &input.ciphertext, &input.context.canonical_bytes())
+            .map_err(|_| KmsError::InvalidCiphertext)?;
+        Ok(DecryptOutput {
+            plaintext,
+            key_arn: found.key.arn,
+        })
+    }
+
+    /// ReEncrypt: decrypts under the source key (kms:ReEncryptFrom) and
+    /// encrypts under the destination key (kms:ReEncryptTo), on the server.
+    pub async fn kms_re_encrypt(
+        &self,
+        ctx: &RequestContext,
+        input: ReEncryptInput,
+    ) -> Result<ReEncryptOutput, ServiceError> {
+        let named = input
+            .source_key_id
+            .as_deref()
+            .map(|k| key_ref("sourceKeyId", k))
+            .transpose()?;
+        let destination = key_ref("destinationKeyId", &input.destination_key_id)?;
+        let h = header(&input.ciphertext)?;
+        let source_algorithm = input
+            .source_algorithm
+            .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+        let destination_algorithm = input
+            .destination_algorithm
+            .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+        let source_keys = context_keys(&input.source_context, source_algorithm);
+        let destination_keys = context_keys(&input.destination_context, destination_algorithm);
+        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
+        let ((source, source_material), (dest, dest_material)) = self
+            .store
+            .read_async(move |tx| -> Result<_, ServiceError> {
+                let source = decrypting_key(
+                    tx,
+                    &ctx2,
+                    &policies,
+                    &h.key_id,
+                    h.generation,
+                    named.as_ref(),
+                    "kms:ReEncryptFrom",
+                    &source_keys,
+                    source_algorithm,
+                )?;
+                let dest = encrypting_key(
+                    tx,
+                    &ctx2,
+                    &policies,
+                    &destination,
+                    "kms:ReEncryptTo",
+                    "ReEncrypt",
+                    &destination_keys,
+                    destination_algorithm,
+                )?;
+                Ok((source, dest))
+            })
+            .await?;
+        if input.dry_run {
+            return Err(KmsError::DryRun.into());
+        }
+        let source_key = self.materials.unseal(&self.root.0, &source_material)?;
+        let plaintext = decrypt_blob(
+            &source_key,
+            &input.ciphertext,
+            &input.source_context.canonical_bytes(),
+        )
+        .map_err(|_| KmsError::InvalidCiphertext)?;
+        let dest_key = self.materials.unseal(&self.root.0, &dest_material)?;
+        let ciphertext = encrypt_blob(
+            &dest_key,
+            &dest.key.id,
+            dest_material.generation,
+            &input.destination_context.canonical_bytes(),
+            &plaintext,
+        )?;
+        Ok(ReEncryptOutput {
+            ciphertext,
+            source_key_arn: source.key.arn,
+            key_arn: dest.key.arn,
+        })
+    }
+
+    /// GenerateDataKey (`with_plaintext`) or GenerateDataKeyWithoutPlaintext.
+    pub async fn kms_generate_data_key(
+        &self,
+        ctx: &RequestContext,
+        input: DataKeyInput,
+        with_plaintext: bool,
+    ) -> Result<DataKeyOutput, ServiceError> {
+        let r = key_ref("keyId", &input.key_id)?;
+        let bytes = data_key_bytes(input.key_spec, input.number_of_bytes)?;
+        let (action, operation) = if with_plaintext {
+            ("kms:GenerateDataKey", "GenerateDataKey")
+        } else {
+            (
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "GenerateDataKeyWithoutPlaintext",
+            )
+        };
+        let algorithm = EncryptionAlgorithm::SymmetricDefault;
+        let keys = context_keys(&input.context, algorithm);
+        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
+        let (found, material) = self
+            .store
+            .read_async(move |tx| {
+                encrypting_key(
+                    tx, &ctx2, &policies, &r, action, operation, &keys, algorithm,
+                )
+            })
+            .await?;
+        if input.dry_run {
+            return Err(KmsError::DryRun.into());
+        }
+        let data_key = random_bytes(bytes)?;
+        let key = self.materials.unseal(&self.root.0, &material)?;
+        let ciphertext = encrypt_blob(
+            &key,
+            &found.key.id,
+            material.generation,
+            &input.context.canonical_bytes(),
+            &data_key,
+        )?;
+        Ok(DataKeyOutput {
+            ciphertext,
+            plaintext: with_plaintext.then_some(data_key),
+            key_arn: found.key.arn,
+        })
+    }
+
+    /// GenerateRandom: 1–1024 random bytes.
+    pub async fn kms_generate_random(
+        &self,
+        ctx: &RequestContext,
+        number_of_bytes: Option<i64>,
+    ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+        authorize_on_any(ctx, "kms:GenerateRandom", Context::new())?;
+        let n = match number_of_bytes {
+            Some(n) if (1..=MAX_DATA_KEY_BYTES as i64).contains(&n) => n as usize,
+            Some(n) => {
+                return Err(KmsError::constraint(
+                    "numberOfBytes",
+                    Some(&n.to_string()),
+                    if n < 1 {
+                        "Member must have value greater than or equal to 1"
+                    } else {
+                        "Member must have value less than or equal to 1024"
+                    },
+                )
+                .into());
+            }
+            None => {
+                return Err(KmsError::Validation(
+                    "NumberOfBytes is required: 1 to 1024.".to_owned(),
+                )
+                .into());
+            }
+        };
+        Ok(random_bytes(n)?)
+    }
+}

@@ -1,0 +1,111 @@
+//! KMS rows and the transaction methods over them: keys (metadata and
+//! policy), generations of sealed key material, aliases and tags.
+//!
+//! Architecture Invariant: the rules that span rows are database
+//! constraints, so that they hold with several writers:
+//! - an alias names exactly one key, of its own account and region
+//!   (primary key (account, region, name); a foreign key on
+//!   (key_id, account, region));
+//! - a key pending deletion has a deletion date and no other key has one,
+//!   and only customer managed keys leave the Enabled state (CHECKs);
+//! - material generations are numbered from 1 per key (primary key), and
+//!   material, aliases and tags go with their key (ON DELETE CASCADE).
+//!
+//! The material is sealed by the root key before it reaches the store.
+
+use crate::StoreError;
+use strongroom_domain::kms::{KmsAlias, KmsKey};
+use strongroom_domain::{Tag, Timestamp};
+
+/// One generation of a key's material, sealed under the root key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyMaterialRecord {
+    pub key_id: String,
+    /// 1 for the key's first material; the newest encrypts, every one decrypts.
+    pub generation: u32,
+    pub sealed: Vec<u8>,
+    pub created: Timestamp,
+}
+
+impl std::fmt::Debug for KeyMaterialRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMaterialRecord")
+            .field("key_id", &self.key_id)
+            .field("generation", &self.generation)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}
+
+/// KMS queries available in every transaction.
+pub trait KmsReadTx {
+    /// A key by id, in any account and region.
+    fn kms_key(&self, key_id: &str) -> Result<Option<KmsKey>, StoreError>;
+    fn kms_alias(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<KmsAlias>, StoreError>;
+    /// Keys in (account, region) by id, strictly after `after`, at most `limit`.
+    fn kms_keys_page(
+        &self,
+        account: &str,
+        region: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsKey>, StoreError>;
+    /// Aliases in (account, region) by name (of one key if `key_id`),
+    /// strictly after `after`, at most `limit`.
+    fn kms_aliases_page(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsAlias>, StoreError>;
+    /// A key's tags, by key.
+    fn kms_key_tags(&self, key_id: &str) -> Result<Vec<Tag>, StoreError>;
+    /// One generation of a key's material.
+    fn kms_material(
+        &self,
+        key_id: &str,
+        generation: u32,
+    ) -> Result<Option<KeyMaterialRecord>, StoreError>;
+    /// The newest generation of a key's material (the one that encrypts).
+    fn kms_newest_material(&self, key_id: &str) -> Result<Option<KeyMaterialRecord>, StoreError>;
+    /// Ids of keys whose deletion date is at or before `now`.
+    fn kms_keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
+}
+
+/// KMS changes, only inside a write transaction.
+pub trait KmsWriteTx: KmsReadTx {
+    /// Inserts a key with its tags and its first material.
+    fn insert_kms_key(
+        &mut self,
+        key: &KmsKey,
+        tags: &[Tag],
+        material: &KeyMaterialRecord,
+    ) -> Result<(), StoreError>;
+    /// Rewrites a key's mutable columns: description, state, deletion date
+    /// and window, policy.
+    fn update_kms_key(&mut self, key: &KmsKey) -> Result<(), StoreError>;
+    fn replace_kms_key_tags(&mut self, key_id: &str, tags: &[Tag]) -> Result<(), StoreError>;
+    /// Adds a generation of material (rotation).
+    fn insert_kms_material(&mut self, material: &KeyMaterialRecord) -> Result<(), StoreError>;
+    /// Inserts an alias; false (and nothing written) if the name is taken.
+    fn insert_kms_alias(&mut self, alias: &KmsAlias) -> Result<bool, StoreError>;
+    /// Points an existing alias at another key; false if there is no such alias.
+    fn update_kms_alias(&mut self, alias: &KmsAlias) -> Result<bool, StoreError>;
+    /// False if there was no such alias.
+    fn delete_kms_alias(
+        &mut self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a key with its material, aliases and tags; the material is
+    /// gone from the data directory once the write commits.
+    fn delete_kms_key(&mut self, key_id: &str) -> Result<bool, StoreError>;
+}

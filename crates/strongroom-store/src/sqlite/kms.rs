@@ -1,0 +1,374 @@
+//! [`KmsReadTx`] / [`KmsWriteTx`] over SQLite.
+
+use super::db_err;
+use super::tx::SqliteTx;
+use crate::StoreError;
+use crate::kms::{KeyMaterialRecord, KmsReadTx, KmsWriteTx};
+use rusqlite::{OptionalExtension, Row, params};
+use strongroom_domain::kms::{KeyManager, KeySpec, KeyState, KeyUsage, KmsAlias, KmsKey, Origin};
+use strongroom_domain::{Tag, Timestamp};
+
+const KEY_COLUMNS: &str = "key_id, arn, account, region, description, key_usage, key_spec, state, \
+     manager, origin, created, deletion_date, pending_window_days, policy";
+const ALIAS_COLUMNS: &str = "account, region, name, key_id, created, updated";
+
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// A column holding one of a model enum's values; anything else is a
+/// corrupt row (the CHECKs keep them out).
+fn parsed<T>(r: &Row<'_>, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unexpected value {text:?}").into(),
+        )
+    })
+}
+
+fn key_row(r: &Row<'_>) -> rusqlite::Result<KmsKey> {
+    Ok(KmsKey {
+        id: r.get(0)?,
+        arn: r.get(1)?,
+        account: r.get(2)?,
+        region: r.get(3)?,
+        description: r.get(4)?,
+        usage: parsed(r, 5, KeyUsage::parse)?,
+        spec: parsed(r, 6, KeySpec::parse)?,
+        state: parsed(r, 7, KeyState::parse)?,
+        manager: parsed(r, 8, KeyManager::parse)?,
+        origin: parsed(r, 9, Origin::parse)?,
+        created: Timestamp(r.get(10)?),
+        deletion_date: r.get::<_, Option<i64>>(11)?.map(Timestamp),
+        pending_window_days: r.get(12)?,
+        policy: r.get(13)?,
+    })
+}
+
+fn alias_row(r: &Row<'_>) -> rusqlite::Result<KmsAlias> {
+    Ok(KmsAlias {
+        account: r.get(0)?,
+        region: r.get(1)?,
+        name: r.get(2)?,
+        target_key_id: r.get(3)?,
+        created: Timestamp(r.get(4)?),
+        updated: Timestamp(r.get(5)?),
+    })
+}
+
+fn material_row(r: &Row<'_>) -> rusqlite::Result<KeyMaterialRecord> {
+    Ok(KeyMaterialRecord {
+        key_id: r.get(0)?,
+        generation: r.get(1)?,
+        sealed: r.get(2)?,
+        created: Timestamp(r.get(3)?),
+    })
+}
+
+impl KmsReadTx for SqliteTx<'_> {
+    fn kms_key(&self, key_id: &str) -> Result<Option<KmsKey>, StoreError> {
+        let err = db_err("loading a KMS key");
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM kms_keys WHERE key_id = ?1"
+            ))
+            .map_err(&err)?
+            .query_row([key_id], key_row)
+            .optional()
+            .map_err(&err)
+    }
+
+    fn kms_alias(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<KmsAlias>, StoreError> {
+        let err = db_err("loading a KMS alias");
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ALIAS_COLUMNS} FROM kms_aliases WHERE account = ?1 AND region = ?2 AND name = ?3"
+            ))
+            .map_err(&err)?
+            .query_row(params![account, region, name], alias_row)
+            .optional()
+            .map_err(&err)
+    }
+
+    fn kms_keys_page(
+        &self,
+        account: &str,
+        region: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsKey>, StoreError> {
+        let err = db_err("listing KMS keys");
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM kms_keys WHERE account = ?1 AND region = ?2 \
+                 AND (?3 IS NULL OR key_id > ?3) ORDER BY key_id LIMIT ?4"
+            ))
+            .map_err(&err)?
+            .query_map(params![account, region, after, sql_limit(limit)], key_row)
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    fn kms_aliases_page(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsAlias>, StoreError> {
+        let err = db_err("listing KMS aliases");
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ALIAS_COLUMNS} FROM kms_aliases WHERE account = ?1 AND region = ?2 \
+                 AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR name > ?4) \
+                 ORDER BY name LIMIT ?5"
+            ))
+            .map_err(&err)?
+            .query_map(
+                params![account, region, key_id, after, sql_limit(limit)],
+                alias_row,
+            )
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    fn kms_key_tags(&self, key_id: &str) -> Result<Vec<Tag>, StoreError> {
+        let err = db_err("loading KMS key tags");
+        self.conn
+            .prepare_cached("SELECT key, value FROM kms_key_tags WHERE key_id = ?1 ORDER BY key")
+            .map_err(&err)?
+            .query_map([key_id], |r| {
+                Ok(Tag {
+                    key: r.get(0)?,
+                    value: r.get(1)?,
+                })
+            })
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    fn kms_material(
+        &self,
+        key_id: &str,
+        generation: u32,
+    ) -> Result<Option<KeyMaterialRecord>, StoreError> {
+        let err = db_err("loading KMS key material");
+        self.conn
+            .prepare_cached(
+                "SELECT key_id, generation, sealed_material, created FROM kms_key_material \
+                 WHERE key_id = ?1 AND generation = ?2",
+            )
+            .map_err(&err)?
+            .query_row(params![key_id, generation], material_row)
+            .optional()
+            .map_err(&err)
+    }
+
+    fn kms_newest_material(&self, key_id: &str) -> Result<Option<KeyMaterialRecord>, StoreError> {
+        let err = db_err("loading KMS key material");
+        self.conn
+            .prepare_cached(
+                "SELECT key_id, generation, sealed_material, created FROM kms_key_material \
+                 WHERE key_id = ?1 ORDER BY generation DESC LIMIT 1",
+            )
+            .map_err(&err)?
+            .query_row([key_id], material_row)
+            .optional()
+            .map_err(&err)
+    }
+
+    fn kms_keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<String>, StoreError> {
+        let err = db_err("finding KMS keys due for deletion");
+        self.conn
+            .prepare_cached(
+                "SELECT key_id FROM kms_keys WHERE deletion_date IS NOT NULL AND deletion_date <= ?1 \
+                 ORDER BY deletion_date",
+            )
+            .map_err(&err)?
+            .query_map([now.0], |r| r.get(0))
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+}
+
+impl SqliteTx<'_> {
+    fn kms_exec(
+        &self,
+        context: &'static str,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .map_err(db_err(context))?
+            .execute(params)
+            .map_err(db_err(context))
+    }
+}
+
+/// Inserts a key row (shared with the V5 migration).
+pub(super) fn insert_key_row(conn: &rusqlite::Connection, k: &KmsKey) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO kms_keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ))?
+    .execute(params![
+        k.id,
+        k.arn,
+        k.account,
+        k.region,
+        k.description,
+        k.usage.as_str(),
+        k.spec.as_str(),
+        k.state.as_str(),
+        k.manager.as_str(),
+        k.origin.as_str(),
+        k.created.0,
+        k.deletion_date.map(|t| t.0),
+        k.pending_window_days,
+        k.policy,
+    ])?;
+    Ok(())
+}
+
+/// Inserts one generation of material (shared with the V5 migration).
+pub(super) fn insert_material_row(
+    conn: &rusqlite::Connection,
+    m: &KeyMaterialRecord,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO kms_key_material (key_id, generation, sealed_material, created) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![m.key_id, m.generation, m.sealed, m.created.0])?;
+    Ok(())
+}
+
+/// Inserts an alias unless its name is taken (shared with the V5 migration).
+pub(super) fn insert_alias_row(
+    conn: &rusqlite::Connection,
+    a: &KmsAlias,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO kms_aliases (account, region, name, key_id, created, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account, region, name) DO NOTHING",
+        )?
+        .execute(params![
+            a.account,
+            a.region,
+            a.name,
+            a.target_key_id,
+            a.created.0,
+            a.updated.0
+        ])?;
+    Ok(n == 1)
+}
+
+impl KmsWriteTx for SqliteTx<'_> {
+    fn insert_kms_key(
+        &mut self,
+        key: &KmsKey,
+        tags: &[Tag],
+        material: &KeyMaterialRecord,
+    ) -> Result<(), StoreError> {
+        insert_key_row(self.conn, key).map_err(db_err("inserting a KMS key"))?;
+        self.replace_kms_key_tags(&key.id, tags)?;
+        self.insert_kms_material(material)
+    }
+
+    fn update_kms_key(&mut self, k: &KmsKey) -> Result<(), StoreError> {
+        let n = self.kms_exec(
+            "updating a KMS key",
+            "UPDATE kms_keys SET description = ?2, state = ?3, deletion_date = ?4, \
+             pending_window_days = ?5, policy = ?6 WHERE key_id = ?1",
+            params![
+                k.id,
+                k.description,
+                k.state.as_str(),
+                k.deletion_date.map(|t| t.0),
+                k.pending_window_days,
+                k.policy
+            ],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Corrupt("updating a KMS key that is not there"));
+        }
+        Ok(())
+    }
+
+    fn replace_kms_key_tags(&mut self, key_id: &str, tags: &[Tag]) -> Result<(), StoreError> {
+        self.kms_exec(
+            "writing KMS key tags",
+            "DELETE FROM kms_key_tags WHERE key_id = ?1",
+            params![key_id],
+        )?;
+        for tag in tags {
+            self.kms_exec(
+                "writing KMS key tags",
+                "INSERT INTO kms_key_tags (key_id, key, value) VALUES (?1, ?2, ?3)",
+                params![key_id, tag.key, tag.value],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_kms_material(&mut self, material: &KeyMaterialRecord) -> Result<(), StoreError> {
+        insert_material_row(self.conn, material).map_err(db_err("inserting KMS key material"))
+    }
+
+    fn insert_kms_alias(&mut self, alias: &KmsAlias) -> Result<bool, StoreError> {
+        insert_alias_row(self.conn, alias).map_err(db_err("inserting a KMS alias"))
+    }
+
+    fn update_kms_alias(&mut self, a: &KmsAlias) -> Result<bool, StoreError> {
+        let n = self.kms_exec(
+            "updating a KMS alias",
+            "UPDATE kms_aliases SET key_id = ?4, updated = ?5 \
+             WHERE account = ?1 AND region = ?2 AND name = ?3",
+            params![a.account, a.region, a.name, a.target_key_id, a.updated.0],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn delete_kms_alias(
+        &mut self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let n = self.kms_exec(
+            "deleting a KMS alias",
+            "DELETE FROM kms_aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
+            params![account, region, name],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn delete_kms_key(&mut self, key_id: &str) -> Result<bool, StoreError> {
+        let n = self.kms_exec(
+            "deleting a KMS key",
+            "DELETE FROM kms_keys WHERE key_id = ?1",
+            params![key_id],
+        )?;
+        // The material's pages are zeroed (secure_delete); the WAL's copies
+        // go with the checkpoint after the commit.
+        if n == 1
+            && let Some(scrub) = self.scrub
+        {
+            scrub.set(true);
+        }
+        Ok(n == 1)
+    }
+}
