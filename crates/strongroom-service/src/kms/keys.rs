@@ -4,12 +4,12 @@
 use super::{Found, authorize_on_any, key_ref, marker_after, page_limit, refuse_managed};
 use crate::authz::{Access, add_request_tags, authorize_key};
 use crate::{RequestContext, Service, ServiceError};
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, seal};
 use strongroom_domain::kms::{
     KeyOperation, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable, default_key_policy,
     is_key_id, new_key_id, pending_window, validate_tags,
 };
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{Tag, Timestamp};
 use strongroom_policy::{Context, Policy, PolicyKind};
 use strongroom_store::KeyMaterialRecord;
@@ -149,19 +149,22 @@ impl Service {
         }
         let material = Key256::generate()?;
         let record = KeyMaterialRecord {
-            sealed: seal(&self.root.0, &kms_material_seal_context(&id, 1), material.as_bytes())?,
+            sealed: seal(
+                &self.root.0,
+                &kms_material_seal_context(&id, 1),
+                material.as_bytes(),
+            )?,
             key_id: id,
             generation: 1,
             created: now,
         };
         drop(material);
         let (stored, tags) = (key.clone(), input.tags);
-        self.store
-            .write(move |tx| -> Result<(), ServiceError> {
-                tx.insert_kms_key(&stored, &tags, &record)?;
-                Ok(())
-            })
-            .await?;
+        self.kms_write(move |tx| -> Result<(), ServiceError> {
+            tx.insert_kms_key(&stored, &tags, &record)?;
+            Ok(())
+        })
+        .await?;
         ctx.note_resource(&key.arn);
         Ok(key)
     }
@@ -231,16 +234,15 @@ impl Service {
     {
         let r = key_ref("keyId", key_id)?;
         let (ctx, policies, now) = (ctx.clone(), self.policies.clone(), self.now());
-        self.store
-            .write(move |tx| {
-                let found =
-                    super::resolve_authorized(tx, &ctx, &policies, &r, action, &Context::new())?;
-                let mut key = found.key;
-                let out = change(&ctx, &mut key, now)?;
-                tx.update_kms_key(&key)?;
-                Ok(out)
-            })
-            .await
+        self.kms_write(move |tx| {
+            let found =
+                super::resolve_authorized(tx, &ctx, &policies, &r, action, &Context::new())?;
+            let mut key = found.key;
+            let out = change(&ctx, &mut key, now)?;
+            tx.update_kms_key(&key)?;
+            Ok(out)
+        })
+        .await
     }
 
     /// EnableKey.

@@ -30,10 +30,10 @@ pub use tags::TagPage;
 use crate::authz::{Access, PolicyCache, authorize, authorize_key, set_tags};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, open};
 use strongroom_domain::Tag;
 use strongroom_domain::kms::{KeyRef, KmsError, KmsKey, alias_arn, key_arn};
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_policy::Context;
 use strongroom_store::{KeyMaterialRecord, ReadTx};
 
@@ -57,7 +57,7 @@ impl Default for Materials {
 
 impl Materials {
     /// The unsealed material of `record`, from the cache or unsealed now.
-    fn unseal(
+    pub(crate) fn unseal(
         &self,
         root: &Key256,
         record: &KeyMaterialRecord,
@@ -85,12 +85,31 @@ impl Materials {
     }
 }
 
+impl crate::Service {
+    /// Every write to KMS keys, aliases and policies goes through here: it
+    /// runs `f` in a store write and, after the commit and before the caller
+    /// is answered, invalidates the whole secret read cache, whose
+    /// GetSecretValue entries hold the state, policy and tags of the key
+    /// that sealed the value (`cache.rs`'s ticket argument covers them).
+    pub(crate) async fn kms_write<T, F>(&self, f: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn strongroom_store::WriteTx) -> Result<T, ServiceError> + Send + 'static,
+    {
+        let cache = self.cache.clone();
+        self.store
+            .write_then(f, move || cache.invalidate_all())
+            .await
+    }
+}
+
 /// Reads a KeyId member.
 pub(crate) fn key_ref(member: &str, input: &str) -> Result<KeyRef, ServiceError> {
     Ok(KeyRef::parse(member, input)?)
 }
 
 /// A key as found: the key, its tags, and the alias it was named by.
+#[derive(Clone)]
 pub(crate) struct Found {
     pub key: KmsKey,
     pub tags: Vec<Tag>,
@@ -104,8 +123,19 @@ pub(crate) fn find(
     ctx: &RequestContext,
     r: &KeyRef,
 ) -> Result<Option<Found>, ServiceError> {
-    let (account, region) = r.scope(ctx.account(), &ctx.region);
-    if region != ctx.region {
+    find_in(tx, ctx.account(), &ctx.region, r)
+}
+
+/// [`find`] with a key id or alias name taken in (`account`, `region`)
+/// (Secrets Manager resolves a secret's KmsKeyId in the secret's account).
+pub(crate) fn find_in(
+    tx: &dyn ReadTx,
+    account: &str,
+    wanted_region: &str,
+    r: &KeyRef,
+) -> Result<Option<Found>, ServiceError> {
+    let (account, region) = r.scope(account, wanted_region);
+    if region != wanted_region {
         return Ok(None);
     }
     let (key_id, alias) = match r {
@@ -129,7 +159,7 @@ pub(crate) fn find(
 
 /// The condition keys a key contributes: its spec, usage, origin and
 /// tags, the caller's account, and the alias it was named by.
-fn key_condition_keys(ctx: &RequestContext, found: &Found) -> Context {
+pub(crate) fn key_condition_keys(ctx: &RequestContext, found: &Found) -> Context {
     let mut keys = Context::new();
     keys.set_static("kms:calleraccount", ctx.account());
     keys.set_static("kms:keyspec", found.key.spec.as_str());
