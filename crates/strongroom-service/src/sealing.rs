@@ -19,14 +19,14 @@
 //! key sealed directly by generation 1 of `aws/secretsmanager` with
 //! associated data "SecretARN=…;SecretVersionId=…"; they stay readable.
 
-use crate::authz::{Access, PolicyCache, authorize_key};
+use crate::authz::{Access, PolicyCache, authorize_key, authorize_managed_key};
 use crate::kms::{Found, Materials, find_in, key_condition_keys, missing};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
 use strongroom_crypto::{Key256, RootKey, blob_header, decrypt_blob, encrypt_blob, open, seal};
 use strongroom_domain::kms::{
-    EncryptionContext, KeyOperation, KeyRef, KeySpec, KeyUsage, KmsAlias, KmsError, KmsKey,
-    SECRETSMANAGER_ALIAS, new_key_id,
+    EncryptionContext, KeyManager, KeyOperation, KeyRef, KeySpec, KeyUsage, KmsAlias, KmsError,
+    KmsKey, SECRETSMANAGER_ALIAS, new_key_id,
 };
 use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{Error, SecretValue, Timestamp};
@@ -312,17 +312,18 @@ impl Keyring {
             vec!["SecretARN".to_owned(), "SecretVersionId".to_owned()],
         );
         let k = &key.found.key;
-        authorize_key(
-            ctx,
-            Access {
-                action,
-                resource: &k.arn,
-                resource_account: &k.account,
-                resource_policy: key.policy.as_deref(),
-                shown_as: &k.arn,
-                keys,
-            },
-        )
+        let access = Access {
+            action,
+            resource: &k.arn,
+            resource_account: &k.account,
+            resource_policy: key.policy.as_deref(),
+            shown_as: &k.arn,
+            keys,
+        };
+        match k.manager {
+            KeyManager::Aws => authorize_managed_key(ctx, access),
+            KeyManager::Customer => authorize_key(ctx, access),
+        }
         .map_err(kms_denied)
     }
 
