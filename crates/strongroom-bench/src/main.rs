@@ -110,10 +110,22 @@ struct Args {
     /// resource policy), or both, each scenario run once per caller.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "admin")]
     callers: Vec<Caller>,
+    /// The KMS key the run's secrets are created under: `managed`
+    /// (aws/secretsmanager) or `customer` (a symmetric customer managed key
+    /// the run creates through KMS's CreateKey before timing and schedules
+    /// for deletion after), to compare GetSecretValue under the two.
+    #[arg(long, value_enum, default_value = "managed")]
+    kms_key: KmsKeyKind,
     /// Instead of the load scenarios: seed or measure listings at scale
     /// (`scripts/scale.sh`).
     #[command(subcommand)]
     scale: Option<scale::Command>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum KmsKeyKind {
+    Managed,
+    Customer,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -239,11 +251,26 @@ struct Ctx {
     secret: String,
     value: String,
     request_timeout: Duration,
+    /// The KmsKeyId secrets are created with (`None`: aws/secretsmanager).
+    kms_key_id: Option<String>,
 }
 
 impl Ctx {
-    /// Signs `POST /` for `operation` with `body`, dated now.
+    /// Signs `POST /` for Secrets Manager's `operation` with `body`, dated now.
     fn sign(&self, operation: &str, body: &Value) -> Result<Prepared> {
+        self.sign_for(
+            "secretsmanager",
+            &format!("secretsmanager.{operation}"),
+            body,
+        )
+    }
+
+    /// Signs `POST /` for KMS's `operation` (setup only).
+    fn sign_kms(&self, operation: &str, body: &Value) -> Result<Prepared> {
+        self.sign_for("kms", &format!("TrentService.{operation}"), body)
+    }
+
+    fn sign_for(&self, service: &str, target: &str, body: &Value) -> Result<Prepared> {
         let body = serde_json::to_vec(body)?;
         let amz_date = strongroom_auth::format_amz_date(jiff::Timestamp::now().as_millisecond());
         let mut headers = HeaderMap::with_capacity(5);
@@ -252,10 +279,7 @@ impl Ctx {
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-amz-json-1.1"),
         );
-        headers.insert(
-            X_AMZ_TARGET,
-            HeaderValue::from_str(&format!("secretsmanager.{operation}"))?,
-        );
+        headers.insert(X_AMZ_TARGET, HeaderValue::from_str(target)?);
         headers.insert(X_AMZ_DATE, HeaderValue::from_str(&amz_date)?);
         let authorization = strongroom_auth::sign_headers(&strongroom_auth::SignInput {
             method: "POST",
@@ -266,7 +290,7 @@ impl Ctx {
             access_key_id: &self.access_key,
             secret_access_key: &self.secret_key,
             region: &self.region,
-            service: "secretsmanager",
+            service,
             amz_date: &amz_date,
         });
         headers.insert(AUTHORIZATION, HeaderValue::from_str(&authorization)?);
@@ -275,10 +299,12 @@ impl Ctx {
 
     fn create(&self, name: &str) -> Result<Prepared> {
         let token = Uuid::new_v4().to_string();
-        self.sign(
-            "CreateSecret",
-            &json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token}),
-        )
+        let mut body =
+            json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token});
+        if let Some(key) = &self.kms_key_id {
+            body["KmsKeyId"] = json!(key);
+        }
+        self.sign("CreateSecret", &body)
     }
 
     fn delete(&self, name: &str) -> Result<Prepared> {
@@ -876,6 +902,7 @@ fn print_json(args: &Args, reports: &[Report], mix: Option<&MixRatio>) -> Result
         "duration_secs": args.duration,
         "warmup_secs": args.warmup,
         "value_size": args.value_size,
+        "kms_key": format!("{:?}", args.kms_key).to_lowercase(),
         "scenarios": scenarios,
         "mix": mix.map(|m| json!({
             "secrets": m.secrets,
@@ -1019,7 +1046,7 @@ async fn main() -> Result<()> {
     value.truncate(args.value_size);
 
     let secret = format!("bench-{}", &Uuid::new_v4().simple().to_string()[..12]);
-    let ctx = Arc::new(Ctx {
+    let mut ctx = Ctx {
         endpoint: parse_endpoint(&args.endpoint)?,
         access_key: args.access_key.clone(),
         secret_key: args.secret_key.clone(),
@@ -1027,13 +1054,20 @@ async fn main() -> Result<()> {
         secret: secret.clone(),
         value,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
-    });
+        kms_key_id: None,
+    };
     if let Some(command) = &args.scale {
-        return scale::run(ctx, command).await;
+        return scale::run(Arc::new(ctx), command).await;
     }
+    if args.kms_key == KmsKeyKind::Customer {
+        let key = create_customer_key(&ctx).await?;
+        eprintln!("setup: secrets go under the customer managed key {key}");
+        ctx.kms_key_id = Some(key);
+    }
+    let ctx = Arc::new(ctx);
     eprintln!(
-        "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values",
-        args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size
+        "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values | {:?} key",
+        args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size, args.kms_key
     );
 
     // Setup, outside any timing: the secret read and updated by the scenarios.
@@ -1177,6 +1211,9 @@ async fn main() -> Result<()> {
         if let Some(e) = first {
             eprintln!("cleanup: first error: {e}");
         }
+        if let Err(e) = retire_customer_key(&ctx).await {
+            eprintln!("cleanup: {e}");
+        }
     }
 
     if args.json {
@@ -1189,6 +1226,46 @@ async fn main() -> Result<()> {
     }
     let errors: u64 = reports.iter().map(|r| r.errors).sum();
     ensure!(errors == 0, "{errors} requests did not return HTTP 200");
+    Ok(())
+}
+
+/// Creates a symmetric customer managed key (default key policy: the
+/// account's IAM policies decide) and answers its ARN.
+async fn create_customer_key(ctx: &Ctx) -> Result<String> {
+    let body = json!({"Description": format!("strongroom-bench {}", ctx.secret)});
+    let (status, answer) = one_shot(ctx, &ctx.sign_kms("CreateKey", &body)?)
+        .await
+        .context("setup CreateKey")?;
+    if status != StatusCode::OK {
+        bail!(
+            "setup CreateKey failed: {}",
+            describe_error(status, &answer)
+        );
+    }
+    serde_json::from_slice::<Value>(&answer)
+        .ok()
+        .and_then(|v| {
+            v.get("KeyMetadata")?
+                .get("Arn")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .context("setup CreateKey answered without KeyMetadata.Arn")
+}
+
+/// Schedules the run's customer key for deletion (7 days, KMS's minimum).
+async fn retire_customer_key(ctx: &Ctx) -> Result<()> {
+    let Some(key) = &ctx.kms_key_id else {
+        return Ok(());
+    };
+    let body = json!({"KeyId": key, "PendingWindowInDays": 7});
+    let (status, answer) = one_shot(ctx, &ctx.sign_kms("ScheduleKeyDeletion", &body)?).await?;
+    if status != StatusCode::OK {
+        bail!(
+            "cleanup ScheduleKeyDeletion failed: {}",
+            describe_error(status, &answer)
+        );
+    }
     Ok(())
 }
 
@@ -1205,6 +1282,7 @@ mod tests {
             secret: "bench-test".to_owned(),
             value: "v".repeat(16),
             request_timeout: Duration::from_secs(1),
+            kms_key_id: None,
         })
     }
 
