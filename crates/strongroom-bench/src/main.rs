@@ -1313,6 +1313,33 @@ mod tests {
         Ok(())
     }
 
+    /// `--kms-key customer`: CreateSecret names the key, and KMS calls are
+    /// signed for `kms` with KMS's target.
+    #[test]
+    fn customer_key_requests() -> Result<()> {
+        let mut ctx = ctx()?;
+        ctx.kms_key_id = Some("arn:aws:kms:us-east-1:123456789012:key/k".to_owned());
+        let created: Value = serde_json::from_slice(&ctx.create("n")?.body)?;
+        assert_eq!(created["KmsKeyId"], json!(ctx.kms_key_id));
+        let prepared = ctx.sign_kms("CreateKey", &json!({}))?;
+        let (parts, _) = prepared.request().into_parts();
+        assert_eq!(
+            parts.headers.get(X_AMZ_TARGET),
+            Some(&HeaderValue::from_static("TrentService.CreateKey"))
+        );
+        let auth = strongroom_auth::parse_auth(&parts)?;
+        strongroom_auth::verify_signature(
+            &auth,
+            &parts,
+            &prepared.body,
+            ctx.secret_key.as_bytes(),
+            "kms",
+            jiff::Timestamp::now().as_millisecond(),
+            &strongroom_auth::SigningKeyCache::default(),
+        )?;
+        Ok(())
+    }
+
     #[test]
     fn a_mix_puts_exactly_its_share_evenly_spread() {
         for percent in [0, 1, 10, 25, 33, 100] {
