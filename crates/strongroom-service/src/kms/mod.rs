@@ -44,6 +44,18 @@ pub(crate) struct Materials {
     by_generation: quick_cache::sync::Cache<(String, u32), Arc<Key256>>,
 }
 
+/// A (key id, generation) borrowed from a record, to look up without
+/// allocating (every GetSecretValue looks its key's material up); hashes as
+/// the owned tuple does.
+#[derive(Hash)]
+struct GenerationRef<'a>(&'a str, u32);
+
+impl quick_cache::Equivalent<(String, u32)> for GenerationRef<'_> {
+    fn equivalent(&self, key: &(String, u32)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
+}
+
 /// Unsealed generations kept at most.
 const MATERIAL_CACHE_ENTRIES: usize = 4096;
 
@@ -62,10 +74,13 @@ impl Materials {
         root: &Key256,
         record: &KeyMaterialRecord,
     ) -> Result<Arc<Key256>, ServiceError> {
-        let id = (record.key_id.clone(), record.generation);
-        if let Some(k) = self.by_generation.get(&id) {
+        if let Some(k) = self
+            .by_generation
+            .get(&GenerationRef(&record.key_id, record.generation))
+        {
             return Ok(k);
         }
+        let id = (record.key_id.clone(), record.generation);
         let plain = open(
             root,
             &kms_material_seal_context(&record.key_id, record.generation),
@@ -319,7 +334,34 @@ fn page_limit(limit: Option<i64>) -> Result<usize, ServiceError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use strongroom_domain::kms::{default_key_policy, secretsmanager_key_policy};
+
+    /// A borrowed (key id, generation) finds what the owned one stored.
+    #[test]
+    fn materials_are_found_by_borrowed_generation() {
+        let materials = Materials::default();
+        let key = Arc::new(Key256::from_bytes(&[3u8; 32]).expect("32 bytes"));
+        materials.by_generation.insert(("k".to_owned(), 2), key);
+        assert!(
+            materials
+                .by_generation
+                .get(&GenerationRef("k", 2))
+                .is_some()
+        );
+        assert!(
+            materials
+                .by_generation
+                .get(&GenerationRef("k", 1))
+                .is_none()
+        );
+        assert!(
+            materials
+                .by_generation
+                .get(&GenerationRef("j", 2))
+                .is_none()
+        );
+    }
     use strongroom_policy::{Policy, PolicyKind};
 
     /// The policies AWS gives keys parse as key policies (a stored policy
