@@ -305,8 +305,8 @@ impl Keyring {
             format!("secretsmanager.{}.amazonaws.com", key.found.key.region),
         );
         keys.set_static("kms:encryptionalgorithm", "SYMMETRIC_DEFAULT");
-        keys.set("kms:EncryptionContext:SecretARN", arn);
-        keys.set("kms:EncryptionContext:SecretVersionId", version_id);
+        keys.set_static("kms:encryptioncontext:secretarn", arn);
+        keys.set_static("kms:encryptioncontext:secretversionid", version_id);
         keys.set_multi(
             "kms:EncryptionContextKeys",
             vec!["SecretARN".to_owned(), "SecretVersionId".to_owned()],
