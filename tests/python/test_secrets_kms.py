@@ -353,3 +353,37 @@ def test_no_secret_value_in_the_data_dir(fresh_server):
             content = path.read_bytes()
             for needle in needles:
                 assert needle not in content, f"{path} holds a secret value"
+
+
+def test_session_policy_limits_customer_keys_not_the_managed_key(server, client, iam, key, unique_name):
+    """A role session whose session policy allows only GetSecretValue still
+    reads secrets under aws/secretsmanager (its key policy grants use
+    through Secrets Manager) but not under a customer key, even though the
+    role's own policy allows kms:Decrypt: the session policy narrows it."""
+    customer = client.create_secret(Name=unique_name(), SecretString="customer", KmsKeyId=key["Arn"])["ARN"]
+    managed = client.create_secret(Name=unique_name(), SecretString="managed")["ARN"]
+    caller = make_user(server, iam)
+    role = f"r-{uuid.uuid4().hex[:10]}"
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": caller.arn}, "Action": "sts:AssumeRole"})
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=role, PolicyName="read", PolicyDocument=doc(allow(["secretsmanager:GetSecretValue", "kms:Decrypt"]))
+    )
+
+    def session(policy: str | None):
+        kwargs = {"Policy": policy} if policy else {}
+        creds = caller.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="reader", **kwargs)["Credentials"]
+        return make_client(
+            server.endpoint,
+            region=REGION,
+            access_key=creds["AccessKeyId"],
+            secret_key=creds["SecretAccessKey"],
+            session_token=creds["SessionToken"],
+        )
+
+    full = session(None)
+    assert full.get_secret_value(SecretId=customer)["SecretString"] == "customer"
+    narrowed = session(doc(allow("secretsmanager:GetSecretValue")))
+    assert narrowed.get_secret_value(SecretId=managed)["SecretString"] == "managed"
+    with expect_error("AccessDeniedException", KMS_DENIED):
+        narrowed.get_secret_value(SecretId=customer)
