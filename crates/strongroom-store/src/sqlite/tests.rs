@@ -136,11 +136,15 @@ pub async fn store_suite(store: Arc<dyn Store>) {
         .await
         .expect("replace");
     assert_eq!(
-        store.read(|tx| tx.load_value(&after.arn, "v1")).expect("value"),
+        store
+            .read(|tx| tx.load_value(&after.arn, "v1"))
+            .expect("value"),
         Some(rewrapped)
     );
     assert_eq!(
-        store.read(|tx| tx.load_value(&after.arn, "v2")).expect("value"),
+        store
+            .read(|tx| tx.load_value(&after.arn, "v2"))
+            .expect("value"),
         Some(value())
     );
 
