@@ -4,10 +4,10 @@
 
 use crate::{Service, ServiceError};
 use std::sync::Arc;
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, decrypt_value, encrypt_value, open, seal};
 use strongroom_domain::SecretValue;
 use strongroom_domain::kms::{KmsAlias, KmsKey, SECRETSMANAGER_ALIAS, new_key_id};
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_store::{KeyMaterialRecord, ReadTx, Store, StoredValue};
 use zeroize::Zeroizing;
 
@@ -161,7 +161,11 @@ impl Service {
                 let plain = Key256::generate()?;
                 let key = KmsKey::new_secretsmanager(new_key_id(), &account, &region, self.now());
                 let material = KeyMaterialRecord {
-                    sealed: seal(&self.root.0, &kms_material_seal_context(&key.id, 1), plain.as_bytes())?,
+                    sealed: seal(
+                        &self.root.0,
+                        &kms_material_seal_context(&key.id, 1),
+                        plain.as_bytes(),
+                    )?,
                     key_id: key.id.clone(),
                     generation: 1,
                     created: key.created,

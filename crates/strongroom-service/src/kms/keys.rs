@@ -4,12 +4,12 @@
 use super::{Found, authorize_on_any, key_ref, marker_after, page_limit, refuse_managed};
 use crate::authz::{Access, add_request_tags, authorize_key};
 use crate::{RequestContext, Service, ServiceError};
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, seal};
 use strongroom_domain::kms::{
     KeyOperation, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable, default_key_policy,
     is_key_id, new_key_id, pending_window, validate_tags,
 };
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{Tag, Timestamp};
 use strongroom_policy::{Context, Policy, PolicyKind};
 use strongroom_store::KeyMaterialRecord;
@@ -149,7 +149,11 @@ impl Service {
         }
         let material = Key256::generate()?;
         let record = KeyMaterialRecord {
-            sealed: seal(&self.root.0, &kms_material_seal_context(&id, 1), material.as_bytes())?,
+            sealed: seal(
+                &self.root.0,
+                &kms_material_seal_context(&id, 1),
+                material.as_bytes(),
+            )?,
             key_id: id,
             generation: 1,
             created: now,

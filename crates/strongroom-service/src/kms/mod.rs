@@ -30,10 +30,10 @@ pub use tags::TagPage;
 use crate::authz::{Access, PolicyCache, authorize, authorize_key, set_tags};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, open};
 use strongroom_domain::Tag;
 use strongroom_domain::kms::{KeyRef, KmsError, KmsKey, alias_arn, key_arn};
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_policy::Context;
 use strongroom_store::{KeyMaterialRecord, ReadTx};
 
