@@ -4,7 +4,7 @@
 //! `stages` map is keyed by label), and whoever loses AWSCURRENT to another
 //! version gets AWSPREVIOUS.
 
-use crate::{Error, Tag, Timestamp};
+use crate::{Error, Rotation, Tag, Timestamp};
 use std::collections::BTreeMap;
 
 pub const AWSCURRENT: &str = "AWSCURRENT";
@@ -82,6 +82,8 @@ pub struct Secret {
     pub versions: Vec<Version>,
     /// Label → version id.
     pub stages: BTreeMap<String, String>,
+    /// `None` until RotateSecret first configured rotation.
+    pub rotation: Option<Rotation>,
 }
 
 impl Secret {
@@ -255,6 +257,29 @@ impl Secret {
         }
     }
 
+    /// A rotation is in progress: AWSPENDING sits on a version that is not
+    /// AWSCURRENT (how AWS tells, per RotateSecret's documentation).
+    pub fn rotation_in_progress(&self) -> bool {
+        match self.holder_of(AWSPENDING) {
+            Some(pending) => self.holder_of(AWSCURRENT) != Some(pending),
+            None => false,
+        }
+    }
+
+    /// Registers `version` (no value yet) as AWSPENDING, before the first
+    /// step of a rotation: rotation functions look for the token there.
+    /// An existing version of that id only takes the label.
+    pub fn add_pending_version(&mut self, version: Version) -> Result<(), Error> {
+        let id = version.id.clone();
+        if self.version(&id).is_none() {
+            self.versions.push(version);
+        } else if self.stages_of(&id).len() >= MAX_STAGES_PER_VERSION {
+            return Err(Error::TooManyStages);
+        }
+        self.move_stage(AWSPENDING, &id);
+        Ok(())
+    }
+
     /// Drops the oldest deprecated (label-less) versions while there are
     /// more than [`MAX_VERSIONS`], but only those created at least
     /// [`MIN_VERSION_AGE_MS`] before `now`. Returns the ids removed.
@@ -325,6 +350,7 @@ mod tests {
             tags: None,
             versions: vec![],
             stages: BTreeMap::new(),
+            rotation: None,
         }
     }
 

@@ -155,6 +155,7 @@ impl Service {
                 tags: input.tags,
                 versions: Vec::new(),
                 stages: BTreeMap::new(),
+                rotation: None,
             };
             let mut new_values = Vec::new();
             let mut version_id = None;

@@ -38,6 +38,7 @@ fn secret(name: &str) -> Secret {
         }]),
         versions: vec![],
         stages: Default::default(),
+        rotation: None,
     }
 }
 

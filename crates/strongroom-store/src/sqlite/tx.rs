@@ -50,6 +50,7 @@ fn secret_row(r: &Row<'_>) -> rusqlite::Result<(i64, bool, Secret)> {
             tags: None,
             versions: Vec::new(),
             stages: BTreeMap::new(),
+            rotation: None,
         },
     ))
 }
