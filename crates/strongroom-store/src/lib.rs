@@ -75,6 +75,9 @@ pub trait ReadTx: IamReadTx {
         region: &str,
         alias: &str,
     ) -> Result<Option<KmsKeyRecord>, StoreError>;
+    /// ARNs of secrets with a rotation to run at `now` (a run free to be
+    /// claimed, or a scheduled window that opened), at most `limit`.
+    fn rotations_due(&self, now: Timestamp, limit: usize) -> Result<Vec<String>, StoreError>;
     /// Every access key of every account, with its owner's name.
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError>;
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
@@ -122,6 +125,12 @@ pub trait WriteTx: ReadTx + IamWriteTx {
     /// has 2 keys or does not exist.
     fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Writes (or, with `None`, removes) the secret's rotation.
+    fn set_rotation(
+        &mut self,
+        arn: &str,
+        rotation: Option<&strongroom_domain::Rotation>,
+    ) -> Result<(), StoreError>;
 }
 
 /// A write closure, type-erased. It returns whether it succeeded (so its

@@ -22,6 +22,9 @@ pub fn save_secret(
         }
     }
     let arn = &after.arn;
+    if before.and_then(|b| b.rotation.as_ref()) != after.rotation.as_ref() {
+        tx.set_rotation(arn, after.rotation.as_ref())?;
+    }
     for v in &after.versions {
         match before.and_then(|b| b.version(&v.id)) {
             None => {

@@ -12,6 +12,7 @@ mod iam;
 mod listing;
 mod probe;
 mod readers;
+mod rotation;
 mod schema;
 mod tx;
 mod words;

@@ -90,6 +90,7 @@ impl SqliteTx<'_> {
         if tagged {
             secret.tags = Some(self.tags_of(pk)?);
         }
+        secret.rotation = super::rotation::load(self.conn, pk)?;
         Ok(secret)
     }
 
@@ -262,6 +263,10 @@ impl ReadTx for SqliteTx<'_> {
             })
             .optional()
             .map_err(&err)
+    }
+
+    fn rotations_due(&self, now: Timestamp, limit: usize) -> Result<Vec<String>, StoreError> {
+        super::rotation::due(self.conn, now, limit)
     }
 
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError> {
@@ -486,6 +491,14 @@ impl WriteTx for SqliteTx<'_> {
 
     fn insert_access_key(&mut self, k: &AccessKeyRecord) -> Result<(), StoreError> {
         self.insert_access_key_row(k)
+    }
+
+    fn set_rotation(
+        &mut self,
+        arn: &str,
+        rotation: Option<&strongroom_domain::Rotation>,
+    ) -> Result<(), StoreError> {
+        super::rotation::save(self.conn, arn, rotation)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
