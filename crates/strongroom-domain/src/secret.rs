@@ -155,6 +155,32 @@ impl Secret {
         version: Version,
         stages: Option<&[String]>,
     ) -> Result<Vec<String>, Error> {
+        let id = version.id.clone();
+        self.versions.push(version);
+        self.attach_new_value_stages(&id, stages)
+    }
+
+    /// Gives the value-less version `id` (the AWSPENDING placeholder a
+    /// rotation registered) its value, with the labels a PutSecretValue of
+    /// a new version would get (`add_version`).
+    pub fn fill_version(
+        &mut self,
+        id: &str,
+        stages: Option<&[String]>,
+    ) -> Result<Vec<String>, Error> {
+        match self.version_mut(id) {
+            Some(v) if !v.has_value => v.has_value = true,
+            _ => return Err(Error::VersionNotFound(id.to_owned())),
+        }
+        self.attach_new_value_stages(id, stages)
+    }
+
+    /// The labels a new value `id` takes (None: `[AWSCURRENT]`).
+    fn attach_new_value_stages(
+        &mut self,
+        id: &str,
+        stages: Option<&[String]>,
+    ) -> Result<Vec<String>, Error> {
         let mut wanted: Vec<String> = match stages {
             Some(s) => s.to_vec(),
             None => vec![AWSCURRENT.to_owned()],
@@ -166,8 +192,6 @@ impl Secret {
         if wanted.len() > MAX_STAGES_PER_VERSION {
             return Err(Error::TooManyStages);
         }
-        let id = version.id.clone();
-        self.versions.push(version);
         if wanted.iter().any(|s| s == AWSCURRENT) {
             // AWS drops AWSPENDING from a version that loses AWSCURRENT to a
             // new value: the pending rotation it stood for is superseded.
@@ -177,12 +201,12 @@ impl Secret {
             {
                 self.stages.remove(AWSPENDING);
             }
-            self.move_current(&id);
+            self.move_current(id);
         }
         for stage in wanted.iter().filter(|s| *s != AWSCURRENT) {
-            self.move_stage(stage, &id);
+            self.move_stage(stage, id);
         }
-        Ok(self.stages_of(&id))
+        Ok(self.stages_of(id))
     }
 
     /// UpdateSecretVersionStage: move `stage` to `move_to`, or take it off

@@ -104,6 +104,14 @@ pub trait WriteTx: ReadTx + IamWriteTx {
         at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
+    /// Gives a value-less version (a rotation's AWSPENDING placeholder) its
+    /// value; refused (`Corrupt`) if it has one.
+    fn set_version_value(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        value: &StoredValue,
+    ) -> Result<(), StoreError>;
     /// Moves the LastAccessedDate of the secret and of one of its versions
     /// forward to `day`, never back (so writers that race, or nodes that
     /// flush late, cannot undo a later access); says which moved.

@@ -493,6 +493,33 @@ impl WriteTx for SqliteTx<'_> {
         self.insert_access_key_row(k)
     }
 
+    fn set_version_value(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        value: &StoredValue,
+    ) -> Result<(), StoreError> {
+        let n = self.exec(
+            "giving a version its value",
+            "UPDATE versions SET key_id = ?3, wrapped_key = ?4, ciphertext = ?5 \
+             WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2 \
+             AND ciphertext IS NULL",
+            params![
+                arn,
+                version_id,
+                value.key_id,
+                value.wrapped_key,
+                value.ciphertext
+            ],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Corrupt(
+                "a version to fill in has a value or is missing",
+            ));
+        }
+        Ok(())
+    }
+
     fn set_rotation(
         &mut self,
         arn: &str,
