@@ -1,0 +1,201 @@
+//! Running rotations: the four steps of a claimed run invoked one after the
+//! other, the outcome recorded in the store and in the audit trail
+//! (RotationStarted, RotationSucceeded, RotationFailed, RotationAbandoned,
+//! by the service itself). `jobs::rotation_loop` finds and claims the runs.
+//!
+//! A failed step (an error status, `X-Amz-Function-Error`, no answer
+//! within the invocation timeout) ends the attempt: AWSCURRENT stays,
+//! AWSPENDING stays on the new version, and the run is retried after the
+//! retry delay (doubled after each failure, at most a day), with the same
+//! token, from createSecret — AWS's templates skip what a step already did.
+//! A run cancelled (CancelRotateSecret) or whose AWSPENDING was taken off
+//! stops before its next step.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use strongroom_api::AwsService;
+use strongroom_api::audit::AuditRecorder;
+use strongroom_service::{
+    Claim, ClaimedRotation, Clock, Finished, Invocation, RotationFunctions, STEPS, Service,
+    StepsOutcome,
+};
+use tokio::sync::Semaphore;
+
+/// The longest retry delay.
+const MAX_RETRY: Duration = Duration::from_secs(24 * 60 * 60);
+
+pub struct Rotations {
+    pub service: Arc<Service>,
+    pub functions: Arc<dyn RotationFunctions>,
+    pub audit: Option<Arc<AuditRecorder>>,
+    pub clock: Arc<dyn Clock>,
+    /// The invocation timeout (the client applies it; the claim's lease
+    /// covers every step's).
+    pub invoke_timeout: Duration,
+    /// The delay before the first retry of a failed run.
+    pub retry_after: Duration,
+    /// Runs at once, over all secrets.
+    pub concurrency: Arc<Semaphore>,
+    /// Secrets whose run this node is executing.
+    running: Mutex<HashSet<String>>,
+}
+
+impl Rotations {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        service: Arc<Service>,
+        functions: Arc<dyn RotationFunctions>,
+        audit: Option<Arc<AuditRecorder>>,
+        clock: Arc<dyn Clock>,
+        invoke_timeout: Duration,
+        retry_after: Duration,
+        concurrency: usize,
+    ) -> Rotations {
+        Rotations {
+            service,
+            functions,
+            audit,
+            clock,
+            invoke_timeout,
+            retry_after,
+            concurrency: Arc::new(Semaphore::new(concurrency.max(1))),
+            running: Mutex::default(),
+        }
+    }
+
+    /// How long a claim holds: every step's timeout, and some slack.
+    fn lease(&self) -> Duration {
+        self.invoke_timeout * STEPS.len() as u32 + Duration::from_secs(30)
+    }
+
+    /// Claims the due rotations there are room for and starts them on
+    /// `tasks`. While the audit trail cannot be written, none starts.
+    pub async fn start_due(
+        self: &Arc<Self>,
+        tasks: &mut tokio::task::JoinSet<()>,
+    ) -> Result<usize, strongroom_service::ServiceError> {
+        if let Some(audit) = &self.audit
+            && !strongroom_api::Recorder::accepts_changes(audit.as_ref())
+        {
+            tracing::warn!("the audit trail cannot be written; rotations wait until it can");
+            return Ok(0);
+        }
+        let room = self.concurrency.available_permits();
+        if room == 0 {
+            return Ok(0);
+        }
+        let lease_ms = i64::try_from(self.lease().as_millis()).unwrap_or(i64::MAX);
+        let mut started = 0;
+        for arn in self.service.rotations_due(room * 2).await? {
+            if self.lock_running().contains(&arn) {
+                continue;
+            }
+            let Ok(permit) = self.concurrency.clone().try_acquire_owned() else {
+                break;
+            };
+            match self.service.claim_rotation(&arn, lease_ms).await? {
+                Claim::Run(run) => {
+                    self.lock_running().insert(arn.clone());
+                    let this = self.clone();
+                    started += 1;
+                    tasks.spawn(async move {
+                        this.execute(&run).await;
+                        this.lock_running().remove(&run.arn);
+                        drop(permit);
+                    });
+                }
+                Claim::Abandoned { account, region } => {
+                    self.record("RotationAbandoned", &account, &region, &arn)
+                        .await;
+                }
+                Claim::Nothing => {}
+            }
+        }
+        Ok(started)
+    }
+
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs one claimed attempt to its end.
+    async fn execute(&self, run: &ClaimedRotation) {
+        let (account, region, arn) = (&run.account, &run.region, &run.arn);
+        self.record("RotationStarted", account, region, arn).await;
+        let steps: &[&'static str] = if run.test_only {
+            &["testSecret"]
+        } else {
+            &STEPS
+        };
+        let mut outcome = StepsOutcome::Completed;
+        for step in steps {
+            match self.service.rotation_continues(arn, &run.token).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::info!(secret = %arn, step, "rotation cancelled or superseded; stopping");
+                    self.record("RotationAbandoned", account, region, arn).await;
+                    return;
+                }
+                Err(e) => {
+                    // Left claimed: resumed once the claim's lease ends.
+                    tracing::error!(secret = %arn, error = %e, "rotation: could not read the secret");
+                    return;
+                }
+            }
+            let invocation = Invocation::Step {
+                step,
+                secret_id: arn.clone(),
+                client_request_token: run.token.clone(),
+                rotation_token: run.rotation_token.clone(),
+            };
+            if let Err(e) = self.functions.invoke(&run.lambda_arn, invocation).await {
+                tracing::warn!(secret = %arn, step, function = %run.lambda_arn, error = %e, attempt = run.attempts + 1, "rotation step failed");
+                outcome = StepsOutcome::Failed {
+                    retry_after_ms: self.retry_delay_ms(run.attempts),
+                };
+                break;
+            }
+        }
+        let finished = self.service.finish_rotation(arn, &run.token, outcome).await;
+        let event = match finished {
+            Ok(Finished::Succeeded) => "RotationSucceeded",
+            Ok(Finished::Failed) => "RotationFailed",
+            Ok(Finished::Abandoned) => "RotationAbandoned",
+            Err(e) => {
+                tracing::error!(secret = %arn, error = %e, "rotation: could not record the outcome");
+                return;
+            }
+        };
+        tracing::info!(secret = %arn, outcome = event, "rotation attempt ended");
+        self.record(event, account, region, arn).await;
+    }
+
+    /// The retry delay after `attempts` earlier failures.
+    fn retry_delay_ms(&self, attempts: u32) -> i64 {
+        let delay = self
+            .retry_after
+            .saturating_mul(1u32 << attempts.min(16))
+            .min(MAX_RETRY);
+        i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// One service event in the audit trail; a failure is logged (the
+    /// rotation's own outcome is already in the store).
+    async fn record(&self, name: &str, account: &str, region: &str, arn: &str) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        let appended = audit.service_event(
+            AwsService::SecretsManager,
+            name,
+            account,
+            region,
+            self.clock.now(),
+            &[arn.to_owned()],
+        );
+        if let Err(e) = appended.await {
+            tracing::error!(event = name, secret = %arn, error = %e, "could not record a rotation event");
+        }
+    }
+}
