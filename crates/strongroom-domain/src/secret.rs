@@ -290,6 +290,24 @@ impl Secret {
         }
     }
 
+    /// After a caller's own new value became AWSCURRENT (PutSecretValue,
+    /// UpdateSecret): it supersedes a rotation in progress, whose AWSPENDING
+    /// label goes (the rotation job then records RotationAbandoned), and it
+    /// counts as a rotation for AutomaticallyAfterDays, whose next window is
+    /// computed from it (RotationRulesType's documentation).
+    pub fn note_manual_current(&mut self, now: Timestamp) {
+        if self.rotation_in_progress() {
+            self.stages.remove(AWSPENDING);
+        }
+        if let Some(r) = self.rotation.as_mut()
+            && r.enabled
+            && let Some(rules) = r.rules.as_ref()
+            && rules.automatically_after_days.is_some()
+        {
+            r.next_rotation = rules.next_window(now).map(|w| w.start);
+        }
+    }
+
     /// Registers `version` (no value yet) as AWSPENDING, before the first
     /// step of a rotation: rotation functions look for the token there.
     /// An existing version of that id only takes the label.

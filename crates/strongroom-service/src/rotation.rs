@@ -459,6 +459,13 @@ impl Service {
                 } else {
                     Finished::Failed
                 }
+            } else if before.holder_of(AWSCURRENT) != Some(token.as_str())
+                && before.holder_of(AWSPENDING) != Some(token.as_str())
+            {
+                // superseded by a value of the caller's own (or AWSPENDING
+                // taken off by hand): nothing left to retry
+                rotation.run = None;
+                Finished::Abandoned
             } else if completed && before.holder_of(AWSCURRENT) == Some(token.as_str()) {
                 rotation.run = None;
                 rotation.last_rotated = Some(now);

@@ -253,6 +253,7 @@ impl Service {
                         },
                         None,
                     )?;
+                    after.note_manual_current(now);
                     after.trim_deprecated_versions(now);
                     after.check_version_cap(version_cap)?;
                     version_id = Some(token.clone());

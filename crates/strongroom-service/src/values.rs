@@ -301,6 +301,9 @@ impl Service {
                 },
                 input.version_stages.as_deref(),
             )?;
+            if after.holder_of(AWSCURRENT) == Some(token.as_str()) {
+                after.note_manual_current(now);
+            }
             after.trim_deprecated_versions(now);
             after.check_version_cap(version_cap)?;
             after.last_changed = now.strictly_after(before.last_changed);

@@ -558,3 +558,95 @@ async fn automatically_after_days_rotates_on_the_day() {
     assert!(due_at(&w, Timestamp(next.0 + 23 * HOUR)).await);
     assert!(matches!(claim(&w).await, Claim::Run(_)));
 }
+
+/// A value of the caller's own made AWSCURRENT during a rotation
+/// supersedes it: AWSPENDING goes, and the run is abandoned (at its next
+/// claim, or when the running attempt finishes).
+#[tokio::test]
+async fn a_manual_value_supersedes_a_rotation_in_progress() {
+    let w = world().await;
+    let t = token(2);
+    w.service
+        .rotate_secret(&caller(), rotate(2, None))
+        .await
+        .expect("rotate");
+    let c = run(claim(&w).await);
+    w.service
+        .finish_rotation(&c.arn, &t, StepsOutcome::Failed { retry_after_ms: 0 })
+        .await
+        .expect("fail");
+    w.service
+        .put_secret_value(
+            &caller(),
+            PutSecretValueInput {
+                secret_id: "db".into(),
+                client_request_token: Some(token(9)),
+                value: Some(SecretValue::String("by hand".into())),
+                version_stages: None,
+            },
+        )
+        .await
+        .expect("put");
+    let d = w
+        .service
+        .describe_secret(&caller(), "db")
+        .await
+        .expect("describe");
+    assert_eq!(d.holder_of(AWSPENDING), None);
+    assert!(matches!(claim(&w).await, Claim::Abandoned { .. }));
+    assert_eq!(claim(&w).await, Claim::Nothing);
+    // a new rotation may start
+    w.service
+        .rotate_secret(&caller(), rotate(3, None))
+        .await
+        .expect("rotate again");
+    let c = run(claim(&w).await);
+    w.service
+        .update_secret(
+            &caller(),
+            strongroom_service::UpdateSecretInput {
+                secret_id: "db".into(),
+                client_request_token: Some(token(10)),
+                value: Some(SecretValue::String("by hand again".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("update");
+    assert_eq!(
+        w.service
+            .finish_rotation(&c.arn, &c.token, StepsOutcome::Completed)
+            .await
+            .expect("finish"),
+        Finished::Abandoned
+    );
+}
+
+/// AutomaticallyAfterDays counts a manual update as a rotation: the next
+/// window is computed from it.
+#[tokio::test]
+async fn a_manual_update_moves_the_next_rotation_of_automatically_after_days() {
+    let w = world().await;
+    let next = configure_and_rotate(&w, (Some(7), None, None)).await;
+    w.clock.advance(3 * DAY);
+    w.service
+        .put_secret_value(
+            &caller(),
+            PutSecretValueInput {
+                secret_id: "db".into(),
+                client_request_token: Some(token(9)),
+                value: Some(SecretValue::String("by hand".into())),
+                version_stages: None,
+            },
+        )
+        .await
+        .expect("put");
+    let r = w
+        .service
+        .describe_secret(&caller(), "db")
+        .await
+        .expect("describe")
+        .rotation
+        .expect("rotation");
+    assert_eq!(r.next_rotation, Some(Timestamp(next.0 + 3 * DAY)));
+}
