@@ -100,6 +100,10 @@ class Functions:
         self.flaky_failures: dict[str, int] = {}  # secret ARN → setSecret failures so far
         self.release = threading.Event()
         self.lock = threading.Lock()
+        # (key id, secret, session token) whose SigV4 signatures are checked;
+        # each check's outcome is kept in `signatures`.
+        self.expect_signed_by: tuple[str, str, str] | None = None
+        self.signatures: list[bool] = []
         functions = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,6 +121,12 @@ class Functions:
                 event = json.loads(body) if body else {}
                 with functions.lock:
                     functions.calls.append((function, kind, event))
+                if functions.expect_signed_by is not None:
+                    ok = functions.signature_ok(self.command, self.path, dict(self.headers.items()), body)
+                    with functions.lock:
+                        functions.signatures.append(ok)
+                    if not ok:
+                        return self.answer(403, {"Message": "The request signature we calculated does not match"})
                 if function not in ("template", "flaky", "silent", "rie"):
                     return self.answer(404, {"Type": "User", "Message": f"Function not found: {name}"})
                 if kind == "DryRun":
@@ -144,6 +154,27 @@ class Functions:
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def signature_ok(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+        """Recomputes the request's SigV4 signature (service lambda) with botocore."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        assert self.expect_signed_by is not None
+        key, secret, token = self.expect_signed_by
+        lower = {k.lower(): v for k, v in headers.items()}
+        auth = lower.get("authorization", "")
+        if f"Credential={key}/" not in auth or "/us-east-1/lambda/aws4_request" not in auth:
+            return False
+        if lower.get("x-amz-security-token") != token:
+            return False
+        signed = auth.split("SignedHeaders=")[1].split(",")[0].split(";")
+        request = AWSRequest(method=method, url=f"{self.endpoint}{path}", data=body,
+                             headers={h: lower[h] for h in signed if h in lower and h != "authorization"})
+        request.context["timestamp"] = lower["x-amz-date"]
+        SigV4Auth(Credentials(key, secret, token), "lambda", "us-east-1").add_auth(request)
+        return request.headers["Authorization"] == auth
 
     def run(self, function: str, event: dict) -> None:
         assert self.strongroom is not None
@@ -403,6 +434,36 @@ def test_rotate_secret_error_paths(sm: Any, rotating_server: Server, unique_name
         sm.cancel_rotate_secret(SecretId=unique_name("missing"))
     with expect_error("ValidationException"):
         sm.cancel_rotate_secret(SecretId="bad name")
+
+
+def test_invocations_are_signed_with_the_servers_environment_credentials(
+    tmp_path: Path, functions: Functions, rotating_server: Server, unique_name
+) -> None:
+    creds = ("AKIAROTATIONTEST0001", "rotation/test/secret/key+0123456789abcdefgh", "session-token-1")
+    srv = Server(
+        tmp_path / "data",
+        log_path=tmp_path / "stderr.log",
+        extra_args=["--lambda-endpoint", functions.endpoint, "--rotation-interval-secs", "1"],
+        env={"AWS_ACCESS_KEY_ID": creds[0], "AWS_SECRET_ACCESS_KEY": creds[1], "AWS_SESSION_TOKEN": creds[2]},
+    )
+    srv.start()
+    previous = functions.strongroom
+    functions.strongroom = srv
+    functions.expect_signed_by = creds
+    try:
+        sm = srv.client()
+        name = unique_name()
+        create(sm, name)
+        token = new_token()
+        sm.rotate_secret(SecretId=name, ClientRequestToken=token, RotationLambdaARN=arn_of("template"))
+        wait_for(lambda: stages(sm, name).get(token) == ["AWSCURRENT"], "the signed rotation")
+        with functions.lock:
+            checked = list(functions.signatures)
+        assert len(checked) == 5 and all(checked), checked  # DryRun and four steps
+    finally:
+        functions.expect_signed_by = None
+        functions.strongroom = previous
+        srv.stop()
 
 
 def test_no_lambda_endpoint_means_access_denied(make_server, unique_name) -> None:
