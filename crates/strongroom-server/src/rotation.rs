@@ -199,3 +199,226 @@ impl Rotations {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use strongroom_api::audit::AuditSink;
+    use strongroom_audit::{AuditKey, read_entries};
+    use strongroom_crypto::{Key256, RootKey};
+    use strongroom_domain::{AWSCURRENT, AWSPENDING, SecretValue, Timestamp};
+    use strongroom_service::{
+        CreateSecretInput, InvokeError, ManualClock, PutSecretValueInput, RequestContext,
+        RotateSecretInput,
+    };
+    use strongroom_store::sqlite::SqliteStore;
+    use strongroom_trail::{Trail, TrailOptions};
+
+    fn admin() -> RequestContext {
+        strongroom_service::testing::admin("us-east-1", Timestamp(0))
+    }
+
+    /// AWS's template, played against the service; counts runs at once.
+    #[derive(Default)]
+    struct Template {
+        service: OnceLock<Arc<Service>>,
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    impl Template {
+        async fn step(&self, step: &str, arn: &str, token: &str) -> Result<(), InvokeError> {
+            let service = self.service.get().expect("wired");
+            let failed = |e: strongroom_service::ServiceError| InvokeError::FunctionError {
+                kind: e.to_string(),
+            };
+            match step {
+                "createSecret" => {
+                    let at_once = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+                    self.most.fetch_max(at_once, Ordering::SeqCst);
+                    // held, so that runs overlap if the bound lets them
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    self.now.fetch_sub(1, Ordering::SeqCst);
+                    service
+                        .put_secret_value(
+                            &admin(),
+                            PutSecretValueInput {
+                                secret_id: arn.into(),
+                                client_request_token: Some(token.into()),
+                                value: Some(SecretValue::String("rotated".into())),
+                                version_stages: Some(vec![AWSPENDING.into()]),
+                            },
+                        )
+                        .await
+                        .map_err(failed)?;
+                }
+                "finishSecret" => {
+                    let current = service
+                        .describe_secret(&admin(), arn)
+                        .await
+                        .map_err(failed)?
+                        .holder_of(AWSCURRENT)
+                        .map(str::to_owned);
+                    service
+                        .update_secret_version_stage(
+                            &admin(),
+                            arn,
+                            AWSCURRENT,
+                            current,
+                            Some(token.into()),
+                        )
+                        .await
+                        .map_err(failed)?;
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+
+    impl RotationFunctions for Template {
+        fn invoke<'a>(
+            &'a self,
+            _function_arn: &'a str,
+            invocation: Invocation,
+        ) -> Pin<Box<dyn Future<Output = Result<(), InvokeError>> + Send + 'a>> {
+            Box::pin(async move {
+                match invocation {
+                    Invocation::DryRun => Ok(()),
+                    Invocation::Step {
+                        step,
+                        secret_id,
+                        client_request_token,
+                        ..
+                    } => self.step(step, &secret_id, &client_request_token).await,
+                }
+            })
+        }
+    }
+
+    /// Five rotations with a bound of two: never more than two at once,
+    /// each recorded as RotationStarted then RotationSucceeded by the
+    /// service itself.
+    #[tokio::test]
+    async fn rotations_run_concurrently_within_the_bound_and_are_recorded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+        let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
+        let root = RootKey(Key256::generate().expect("key"));
+        let template = Arc::new(Template::default());
+        let service = Arc::new(
+            Service::new(store, root, clock.clone()).with_rotation_functions(template.clone()),
+        );
+        assert!(template.service.set(service.clone()).is_ok());
+        let trail = Arc::new(
+            Trail::open(
+                &dir.path().join("audit"),
+                &dir.path().join("audit-index.db"),
+                AuditKey::from_bytes(&[9; 32]),
+                TrailOptions::default(),
+            )
+            .expect("trail"),
+        );
+        let audit = Arc::new(AuditRecorder::new(
+            trail.clone() as Arc<dyn AuditSink>,
+            Default::default(),
+        ));
+        let rotations = Arc::new(Rotations::new(
+            service.clone(),
+            template.clone(),
+            Some(audit),
+            clock.clone(),
+            Duration::from_secs(5),
+            Duration::from_secs(1),
+            2,
+        ));
+        let mut arns = Vec::new();
+        for i in 0..5 {
+            let created = service
+                .create_secret(
+                    &admin(),
+                    CreateSecretInput {
+                        name: format!("s{i}"),
+                        client_request_token: Some(format!("{i:0>36}")),
+                        value: Some(SecretValue::String("v".into())),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("create");
+            service
+                .rotate_secret(
+                    &admin(),
+                    RotateSecretInput {
+                        secret_id: created.arn.clone(),
+                        client_request_token: Some(format!("{:0>36}", 100 + i)),
+                        rotation_lambda_arn: Some(
+                            "arn:aws:lambda:us-east-1:123456789012:function:t".into(),
+                        ),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("rotate");
+            arns.push(created.arn);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            rotations.start_due(&mut tasks).await.expect("start");
+            if tasks.join_next().await.is_none() {
+                break;
+            }
+        }
+        assert_eq!(template.most.load(Ordering::SeqCst), 2);
+        for (i, arn) in arns.iter().enumerate() {
+            let s = service
+                .describe_secret(&admin(), arn)
+                .await
+                .expect("describe");
+            let token = format!("{:0>36}", 100 + i);
+            assert_eq!(s.holder_of(AWSCURRENT), Some(token.as_str()), "{arn}");
+            assert_eq!(s.holder_of(AWSPENDING), None);
+        }
+        trail.close();
+        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
+            .expect("read")
+            .map(|e| e.expect("entry").value().expect("json"))
+            .collect();
+        for arn in &arns {
+            let names: Vec<&str> = records
+                .iter()
+                .filter(|r| r["resources"][0]["ARN"] == arn.as_str())
+                .map(|r| r["eventName"].as_str().unwrap_or_default())
+                .collect();
+            assert_eq!(names, ["RotationStarted", "RotationSucceeded"], "{arn}");
+        }
+        assert!(records.iter().all(|r| r["eventType"] == "AwsServiceEvent"
+            && r["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"));
+    }
+
+    #[test]
+    fn the_retry_delay_doubles_up_to_a_day() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+        let clock = Arc::new(ManualClock::new(Timestamp(0)));
+        let root = RootKey(Key256::generate().expect("key"));
+        let template = Arc::new(Template::default());
+        let service = Arc::new(Service::new(store, root, clock.clone()));
+        let r = Rotations::new(
+            service,
+            template,
+            None,
+            clock,
+            Duration::from_secs(1),
+            Duration::from_secs(300),
+            1,
+        );
+        assert_eq!(r.retry_delay_ms(0), 300_000);
+        assert_eq!(r.retry_delay_ms(1), 600_000);
+        assert_eq!(r.retry_delay_ms(30), 86_400_000);
+    }
+}
