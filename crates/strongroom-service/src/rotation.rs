@@ -402,8 +402,7 @@ impl Service {
     /// before each step.
     pub async fn rotation_continues(&self, arn: &str, token: &str) -> Result<bool, ServiceError> {
         let (arn, token) = (arn.to_owned(), token.to_owned());
-        Ok(self
-            .store
+        self.store
             .read_async(move |tx| {
                 Ok::<_, ServiceError>(tx.find_secret_by_arn(&arn)?.is_some_and(|s| {
                     s.holder_of(AWSPENDING) == Some(token.as_str())
@@ -413,7 +412,7 @@ impl Service {
                             .is_some_and(|run| run.token == token)
                 }))
             })
-            .await?)
+            .await
     }
 
     /// Records how the run `token` of `arn` ended. Success needs AWSCURRENT
