@@ -197,6 +197,20 @@ impl Service {
             .read_async(move |tx| resolve_authorized(tx, &ctx2, &policies, &id, action, keys2))
             .await?;
         let lambda_arn = check_rotatable(&secret, input.rotation_lambda_arn.as_deref())?;
+        // AWS also requires lambda:InvokeFunction on the function. Only the
+        // caller's own policies are asked: the function's policy lives in
+        // Lambda, whose account need not be this server's.
+        crate::authorize(
+            ctx,
+            crate::Access {
+                action: "lambda:InvokeFunction",
+                resource: &lambda_arn,
+                resource_account: ctx.account(),
+                resource_policy: None,
+                shown_as: &lambda_arn,
+                keys: strongroom_policy::Context::new(),
+            },
+        )?;
         let functions = self
             .rotation_functions
             .clone()

@@ -650,3 +650,59 @@ async fn a_manual_update_moves_the_next_rotation_of_automatically_after_days() {
         .expect("rotation");
     assert_eq!(r.next_rotation, Some(Timestamp(next.0 + 3 * DAY)));
 }
+
+/// The account's admin user, with `policy` as its only identity policy.
+fn user(policy: &str) -> strongroom_service::RequestContext {
+    let mut ctx = caller();
+    let mut principal = (*ctx.principal).clone();
+    principal.policies = vec![Arc::new(
+        strongroom_policy::Policy::parse(policy, strongroom_policy::PolicyKind::Identity)
+            .expect("policy"),
+    )];
+    ctx.principal = Arc::new(principal);
+    ctx
+}
+
+/// RotateSecret needs secretsmanager:RotateSecret on the secret and, as in
+/// AWS, lambda:InvokeFunction on the function; a denied call saves nothing.
+#[tokio::test]
+async fn rotate_secret_is_authorized_on_the_secret_and_the_function() {
+    let w = world().await;
+    let only_secrets = user(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}}"#,
+    );
+    match w
+        .service
+        .rotate_secret(&only_secrets, rotate(2, None))
+        .await
+    {
+        Err(ServiceError::AccessDenied(m)) => assert!(m.contains("lambda:InvokeFunction"), "{m}"),
+        other => panic!("expected AccessDenied, got {other:?}"),
+    }
+    let only_lambda = user(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}"#,
+    );
+    match w.service.rotate_secret(&only_lambda, rotate(2, None)).await {
+        Err(ServiceError::AccessDenied(m)) => {
+            assert!(m.contains("secretsmanager:RotateSecret"), "{m}")
+        }
+        other => panic!("expected AccessDenied, got {other:?}"),
+    }
+    let d = w
+        .service
+        .describe_secret(&caller(), "db")
+        .await
+        .expect("describe");
+    assert_eq!((d.rotation.is_none(), d.versions.len()), (true, 1));
+    let both = user(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Action":"secretsmanager:RotateSecret","Resource":"*"}},
+            {{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"{LAMBDA}"}}]}}"#
+    ));
+    w.service
+        .rotate_secret(&both, rotate(2, None))
+        .await
+        .expect("allowed");
+    let cancel_denied = w.service.cancel_rotate_secret(&both, "db").await;
+    assert!(matches!(cancel_denied, Err(ServiceError::AccessDenied(_))));
+}
