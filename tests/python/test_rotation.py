@@ -415,6 +415,18 @@ def test_rotate_secret_error_paths(sm: Any, rotating_server: Server, unique_name
             sm.rotate_secret(SecretId=name, ClientRequestToken=new_token(), RotationLambdaARN=arn_of("template"), RotationRules=rules)
     with expect_error("ValidationException"):
         sm.rotate_secret(SecretId="bad name", ClientRequestToken=new_token(), RotationLambdaARN=arn_of("template"))
+    loose = rotating_server.client(validate=False)
+    for extra in (
+        {"ClientRequestToken": "too-short"},
+        {"RotationLambdaARN": "a" * 2049},
+        {"RotationRules": {"Duration": "1234h"}},
+        {"RotationRules": {"AutomaticallyAfterDays": 0}},
+        {"RotationRules": {"ScheduleExpression": ""}},
+        {"ExternalSecretRotationRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/partner"},
+    ):
+        args = {"SecretId": name, "ClientRequestToken": new_token(), "RotationLambdaARN": arn_of("template"), **extra}
+        with expect_error("InvalidParameterException"):
+            loose.rotate_secret(**args)
     assert not ROTATION_KEYS & set(sm.describe_secret(SecretId=name))
 
     # a raw request without ClientRequestToken: its own error code for RotateSecret

@@ -97,12 +97,16 @@ impl Rotations {
             match self.service.claim_rotation(&arn, lease_ms).await? {
                 Claim::Run(run) => {
                     self.lock_running().insert(arn.clone());
+                    // taken off even if the task is aborted (shutdown)
+                    let running = Running {
+                        rotations: self.clone(),
+                        arn,
+                    };
                     let this = self.clone();
                     started += 1;
                     tasks.spawn(async move {
                         this.execute(&run).await;
-                        this.lock_running().remove(&run.arn);
-                        drop(permit);
+                        drop((running, permit));
                     });
                 }
                 Claim::Abandoned { account, region } => {
@@ -197,6 +201,18 @@ impl Rotations {
         if let Err(e) = appended.await {
             tracing::error!(event = name, secret = %arn, error = %e, "could not record a rotation event");
         }
+    }
+}
+
+/// A secret this node is rotating, until dropped.
+struct Running {
+    rotations: Arc<Rotations>,
+    arn: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.rotations.lock_running().remove(&self.arn);
     }
 }
 
