@@ -15,6 +15,7 @@ Functions (by the last part of their ARN):
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 import time
@@ -474,6 +475,51 @@ def test_invocations_are_signed_with_the_servers_environment_credentials(
         assert len(checked) == 5 and all(checked), checked  # DryRun and four steps
     finally:
         functions.expect_signed_by = None
+        functions.strongroom = previous
+        srv.stop()
+
+
+def test_the_schedule_and_a_rotation_in_progress_survive_a_restart(
+    tmp_path: Path, functions: Functions, rotating_server: Server, unique_name
+) -> None:
+    srv = Server(
+        tmp_path / "data",
+        log_path=tmp_path / "stderr.log",
+        extra_args=["--lambda-endpoint", functions.endpoint, "--rotation-interval-secs", "1",
+                    "--rotation-invoke-timeout-secs", "30"],
+    )
+    srv.start()
+    previous = functions.strongroom
+    functions.strongroom = srv
+    try:
+        sm = srv.client()
+        done, _ = create(sm, (done_name := unique_name("done")))
+        token = new_token()
+        sm.rotate_secret(SecretId=done_name, ClientRequestToken=token, RotationLambdaARN=arn_of("template"),
+                         RotationRules={"ScheduleExpression": "cron(0 16 1,15 * ? *)", "Duration": "2h"})
+        wait_for(lambda: stages(sm, done_name).get(token) == ["AWSCURRENT"], "the rotation")
+        before = sm.describe_secret(SecretId=done_name)
+        busy, first = create(sm, (busy_name := unique_name("busy")))
+        pending = new_token()
+        sm.rotate_secret(SecretId=busy_name, ClientRequestToken=pending, RotationLambdaARN=arn_of("silent"))
+        wait_for(lambda: ("silent", "createSecret") in functions.steps_for(busy), "the hanging createSecret")
+        srv.restart()
+        sm = srv.client()
+        after = sm.describe_secret(SecretId=done_name)
+        for key in ("RotationEnabled", "RotationLambdaARN", "RotationRules", "LastRotatedDate", "NextRotationDate"):
+            assert after[key] == before[key], key
+        next_utc = after["NextRotationDate"].astimezone(datetime.timezone.utc)
+        assert (next_utc.hour, next_utc.minute) == (16, 0) and next_utc.day in (1, 15)
+        # the unfinished run is kept (resumed once its claim lapses): AWSPENDING stays, and it blocks another
+        s = stages(sm, busy_name)
+        assert s[first] == ["AWSCURRENT"] and s[pending] == ["AWSPENDING"]
+        with expect_error("InvalidRequestException", IN_PROGRESS):
+            sm.rotate_secret(SecretId=busy_name, ClientRequestToken=new_token())
+        steps = len(functions.steps_for(done))
+        time.sleep(2.5)
+        assert len(functions.steps_for(done)) == steps, "a restart does not rotate again before the window"
+        sm.cancel_rotate_secret(SecretId=busy_name)
+    finally:
         functions.strongroom = previous
         srv.stop()
 
