@@ -155,6 +155,7 @@ impl Service {
                 tags: input.tags,
                 versions: Vec::new(),
                 stages: BTreeMap::new(),
+                rotation: None,
             };
             let mut new_values = Vec::new();
             let mut version_id = None;
@@ -252,6 +253,7 @@ impl Service {
                         },
                         None,
                     )?;
+                    after.note_manual_current(now);
                     after.trim_deprecated_versions(now);
                     after.check_version_cap(version_cap)?;
                     version_id = Some(token.clone());

@@ -259,6 +259,22 @@ impl Service {
                 .ok_or(ServiceError::Encryption)?;
             before.ensure_not_deleted()?;
             changes.none();
+            // The value of the AWSPENDING version a rotation registered
+            // (createSecret of AWS's rotation function templates).
+            if before.version(&token).is_some_and(|v| !v.has_value) {
+                let sealed = seal_value(&kek, &before.arn, &token, &value)?;
+                let mut after = before.clone();
+                let stages = after.fill_version(&token, input.version_stages.as_deref())?;
+                after.last_changed = now.strictly_after(before.last_changed);
+                save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
+                changes.secret(&after.arn);
+                return Ok(PutSecretValueOutput {
+                    arn: after.arn,
+                    name: after.name,
+                    version_id: token,
+                    version_stages: stages,
+                });
+            }
             if before.version(&token).is_some() {
                 if same_value(tx, &kek, &before, &token, &value)? {
                     return Ok(PutSecretValueOutput {
@@ -285,6 +301,9 @@ impl Service {
                 },
                 input.version_stages.as_deref(),
             )?;
+            if after.holder_of(AWSCURRENT) == Some(token.as_str()) {
+                after.note_manual_current(now);
+            }
             after.trim_deprecated_versions(now);
             after.check_version_cap(version_cap)?;
             after.last_changed = now.strictly_after(before.last_changed);
