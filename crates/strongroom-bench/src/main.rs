@@ -139,6 +139,11 @@ enum Op {
     Create,
     /// Pure reads, then reads and writes, over many secrets.
     Mix,
+    /// KMS Encrypt of a `--value-size` plaintext under a customer key the
+    /// run creates (JSON 1.1, `TrentService.Encrypt`, SigV4 service `kms`).
+    Encrypt,
+    /// KMS Decrypt of that plaintext's ciphertext blob.
+    Decrypt,
 }
 
 impl Op {
@@ -149,12 +154,18 @@ impl Op {
             Op::Put => "PutSecretValue",
             Op::Create => "CreateSecret",
             Op::Mix => "GetSecretValue+PutSecretValue",
+            Op::Encrypt => "Encrypt",
+            Op::Decrypt => "Decrypt",
         }
     }
 
     /// Reads replay one pre-signed request; writes need a fresh body each time.
     fn replayed(self) -> bool {
-        matches!(self, Op::Get | Op::Describe)
+        matches!(self, Op::Get | Op::Describe | Op::Encrypt | Op::Decrypt)
+    }
+
+    fn is_kms(self) -> bool {
+        matches!(self, Op::Encrypt | Op::Decrypt)
     }
 }
 
@@ -239,11 +250,36 @@ struct Ctx {
     secret: String,
     value: String,
     request_timeout: Duration,
+    /// For `encrypt`/`decrypt`: the KMS key the run created and the
+    /// ciphertext blob (base64) of `value` under it.
+    kms: Option<KmsTarget>,
+}
+
+#[derive(Clone)]
+struct KmsTarget {
+    key_id: String,
+    blob: String,
 }
 
 impl Ctx {
-    /// Signs `POST /` for `operation` with `body`, dated now.
+    /// Signs a Secrets Manager `operation` with `body`, dated now.
     fn sign(&self, operation: &str, body: &Value) -> Result<Prepared> {
+        self.sign_for("secretsmanager", "secretsmanager", operation, body)
+    }
+
+    /// Signs a KMS `operation` with `body`, dated now.
+    fn sign_kms(&self, operation: &str, body: &Value) -> Result<Prepared> {
+        self.sign_for("kms", "TrentService", operation, body)
+    }
+
+    /// Signs `POST /` for `{target}.{operation}` of SigV4 `service`.
+    fn sign_for(
+        &self,
+        service: &str,
+        target: &str,
+        operation: &str,
+        body: &Value,
+    ) -> Result<Prepared> {
         let body = serde_json::to_vec(body)?;
         let amz_date = strongroom_auth::format_amz_date(jiff::Timestamp::now().as_millisecond());
         let mut headers = HeaderMap::with_capacity(5);
@@ -254,7 +290,7 @@ impl Ctx {
         );
         headers.insert(
             X_AMZ_TARGET,
-            HeaderValue::from_str(&format!("secretsmanager.{operation}"))?,
+            HeaderValue::from_str(&format!("{target}.{operation}"))?,
         );
         headers.insert(X_AMZ_DATE, HeaderValue::from_str(&amz_date)?);
         let authorization = strongroom_auth::sign_headers(&strongroom_auth::SignInput {
@@ -266,7 +302,7 @@ impl Ctx {
             access_key_id: &self.access_key,
             secret_access_key: &self.secret_key,
             region: &self.region,
-            service: "secretsmanager",
+            service,
             amz_date: &amz_date,
         });
         headers.insert(AUTHORIZATION, HeaderValue::from_str(&authorization)?);
@@ -306,6 +342,15 @@ impl Ctx {
                 Ok((self.create(&name)?, Some(name)))
             }
             Op::Mix => bail!("mix is not one operation"),
+            Op::Encrypt | Op::Decrypt => {
+                let kms = self.kms.as_ref().context("no KMS key was set up")?;
+                let body = if op == Op::Encrypt {
+                    json!({"KeyId": kms.key_id, "Plaintext": base64_encode(self.value.as_bytes())})
+                } else {
+                    json!({"CiphertextBlob": kms.blob})
+                };
+                Ok((self.sign_kms(op.name(), &body)?, None))
+            }
         }
     }
 
@@ -984,6 +1029,47 @@ async fn run_mix(
 /// One thread drives every connection (as `wrk -t1` does): on a small
 /// machine shared with the server, a multi-threaded client mostly measures
 /// its own cross-thread wake-ups.
+/// Creates the customer key `encrypt`/`decrypt` use and encrypts the value
+/// once under it, outside any timing. The key is left to be deleted by
+/// whoever owns the server's data directory (benchmarks run on a throwaway one).
+async fn kms_setup(ctx: &Ctx) -> Result<KmsTarget> {
+    let field = |body: &[u8], name: &str| -> Result<String> {
+        serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v.pointer(name).and_then(Value::as_str).map(str::to_owned))
+            .with_context(|| format!("setup answer without {name}"))
+    };
+    let create = ctx.sign_kms(
+        "CreateKey",
+        &json!({"Description": "strongroom-bench encrypt/decrypt"}),
+    )?;
+    let (status, body) = one_shot(ctx, &create).await.context("setup CreateKey")?;
+    ensure!(
+        status == StatusCode::OK,
+        "setup CreateKey failed: {}",
+        describe_error(status, &body)
+    );
+    let key_id = field(&body, "/KeyMetadata/KeyId")?;
+    let encrypt = ctx.sign_kms(
+        "Encrypt",
+        &json!({"KeyId": key_id, "Plaintext": base64_encode(ctx.value.as_bytes())}),
+    )?;
+    let (status, body) = one_shot(ctx, &encrypt).await.context("setup Encrypt")?;
+    ensure!(
+        status == StatusCode::OK,
+        "setup Encrypt failed: {}",
+        describe_error(status, &body)
+    );
+    let blob = field(&body, "/CiphertextBlob")?;
+    eprintln!("setup: KMS key {key_id}");
+    Ok(KmsTarget { key_id, blob })
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let mut args = Args::parse();
@@ -1019,7 +1105,7 @@ async fn main() -> Result<()> {
     value.truncate(args.value_size);
 
     let secret = format!("bench-{}", &Uuid::new_v4().simple().to_string()[..12]);
-    let ctx = Arc::new(Ctx {
+    let mut base = Ctx {
         endpoint: parse_endpoint(&args.endpoint)?,
         access_key: args.access_key.clone(),
         secret_key: args.secret_key.clone(),
@@ -1027,7 +1113,16 @@ async fn main() -> Result<()> {
         secret: secret.clone(),
         value,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
-    });
+        kms: None,
+    };
+    if args.scale.is_none() && args.ops.iter().any(|op| op.is_kms()) {
+        ensure!(
+            args.value_size <= 4096,
+            "--value-size must be at most 4096 bytes for encrypt/decrypt (KMS's Plaintext limit)"
+        );
+        base.kms = Some(kms_setup(&base).await?);
+    }
+    let ctx = Arc::new(base);
     if let Some(command) = &args.scale {
         return scale::run(ctx, command).await;
     }
@@ -1205,14 +1300,26 @@ mod tests {
             secret: "bench-test".to_owned(),
             value: "v".repeat(16),
             request_timeout: Duration::from_secs(1),
+            kms: Some(KmsTarget {
+                key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
+                blob: "AQID".to_owned(),
+            }),
         })
     }
 
     #[test]
     fn signed_requests_verify() -> Result<()> {
         let ctx = ctx()?;
-        for op in [Op::Get, Op::Describe, Op::Put, Op::Create] {
+        for op in [
+            Op::Get,
+            Op::Describe,
+            Op::Put,
+            Op::Create,
+            Op::Encrypt,
+            Op::Decrypt,
+        ] {
             let (prepared, name) = ctx.prepare(op, 3, 7)?;
+            let service = if op.is_kms() { "kms" } else { "secretsmanager" };
             assert_eq!(name.is_some(), op == Op::Create);
             let (parts, _) = prepared.request().into_parts();
             assert_eq!(
@@ -1227,10 +1334,20 @@ mod tests {
                 &parts,
                 &prepared.body,
                 ctx.secret_key.as_bytes(),
-                "secretsmanager",
+                service,
                 now,
                 &cache,
             )?;
+            let target = parts.headers.get("x-amz-target").map(HeaderValue::to_str);
+            let prefix = if op.is_kms() {
+                "TrentService"
+            } else {
+                "secretsmanager"
+            };
+            assert_eq!(
+                target.transpose()?,
+                Some(format!("{prefix}.{}", op.name()).as_str())
+            );
         }
         Ok(())
     }
