@@ -54,11 +54,14 @@ def serve_refused(srv: Server, *args: str, env: dict[str, str] | None = None) ->
 
 
 def snapshot(data_dir: Path) -> dict[str, str]:
-    """Every file under the data dir with the hash of its bytes."""
+    """Every file under the data dir with the hash of its bytes, except
+    SQLite's `-shm` files: a shared-memory index of the WAL, rebuilt by any
+    connection that opens the database (even the refused start's read-only
+    peek), holding no data of its own."""
     return {
         str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(data_dir.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.name.endswith("-shm")
     }
 
 

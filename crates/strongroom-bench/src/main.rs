@@ -113,7 +113,7 @@ struct Args {
     /// The KMS key the run's secrets are created under: `managed`
     /// (aws/secretsmanager) or `customer` (a symmetric customer managed key
     /// the run creates through KMS's CreateKey before timing and schedules
-    /// for deletion after), to compare GetSecretValue under the two.
+    /// for deletion at cleanup), to compare GetSecretValue under the two.
     #[arg(long, value_enum, default_value = "managed")]
     kms_key: KmsKeyKind,
     /// Instead of the load scenarios: seed or measure listings at scale
@@ -151,6 +151,11 @@ enum Op {
     Create,
     /// Pure reads, then reads and writes, over many secrets.
     Mix,
+    /// KMS Encrypt of a `--value-size` plaintext under a customer key the
+    /// run creates (JSON 1.1, `TrentService.Encrypt`, SigV4 service `kms`).
+    Encrypt,
+    /// KMS Decrypt of that plaintext's ciphertext blob.
+    Decrypt,
 }
 
 impl Op {
@@ -161,12 +166,18 @@ impl Op {
             Op::Put => "PutSecretValue",
             Op::Create => "CreateSecret",
             Op::Mix => "GetSecretValue+PutSecretValue",
+            Op::Encrypt => "Encrypt",
+            Op::Decrypt => "Decrypt",
         }
     }
 
     /// Reads replay one pre-signed request; writes need a fresh body each time.
     fn replayed(self) -> bool {
-        matches!(self, Op::Get | Op::Describe)
+        matches!(self, Op::Get | Op::Describe | Op::Encrypt | Op::Decrypt)
+    }
+
+    fn is_kms(self) -> bool {
+        matches!(self, Op::Encrypt | Op::Decrypt)
     }
 }
 
@@ -251,26 +262,38 @@ struct Ctx {
     secret: String,
     value: String,
     request_timeout: Duration,
+    /// For `encrypt`/`decrypt`: the KMS key the run created and the
+    /// ciphertext blob (base64) of `value` under it.
+    kms: Option<KmsTarget>,
     /// The KmsKeyId secrets are created with (`None`: aws/secretsmanager).
     kms_key_id: Option<String>,
 }
 
+#[derive(Clone)]
+struct KmsTarget {
+    key_id: String,
+    blob: String,
+}
+
 impl Ctx {
-    /// Signs `POST /` for Secrets Manager's `operation` with `body`, dated now.
+    /// Signs a Secrets Manager `operation` with `body`, dated now.
     fn sign(&self, operation: &str, body: &Value) -> Result<Prepared> {
-        self.sign_for(
-            "secretsmanager",
-            &format!("secretsmanager.{operation}"),
-            body,
-        )
+        self.sign_for("secretsmanager", "secretsmanager", operation, body)
     }
 
-    /// Signs `POST /` for KMS's `operation` (setup only).
+    /// Signs a KMS `operation` with `body`, dated now.
     fn sign_kms(&self, operation: &str, body: &Value) -> Result<Prepared> {
-        self.sign_for("kms", &format!("TrentService.{operation}"), body)
+        self.sign_for("kms", "TrentService", operation, body)
     }
 
-    fn sign_for(&self, service: &str, target: &str, body: &Value) -> Result<Prepared> {
+    /// Signs `POST /` for `{target}.{operation}` of SigV4 `service`.
+    fn sign_for(
+        &self,
+        service: &str,
+        target: &str,
+        operation: &str,
+        body: &Value,
+    ) -> Result<Prepared> {
         let body = serde_json::to_vec(body)?;
         let amz_date = strongroom_auth::format_amz_date(jiff::Timestamp::now().as_millisecond());
         let mut headers = HeaderMap::with_capacity(5);
@@ -279,7 +302,10 @@ impl Ctx {
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-amz-json-1.1"),
         );
-        headers.insert(X_AMZ_TARGET, HeaderValue::from_str(target)?);
+        headers.insert(
+            X_AMZ_TARGET,
+            HeaderValue::from_str(&format!("{target}.{operation}"))?,
+        );
         headers.insert(X_AMZ_DATE, HeaderValue::from_str(&amz_date)?);
         let authorization = strongroom_auth::sign_headers(&strongroom_auth::SignInput {
             method: "POST",
@@ -332,6 +358,15 @@ impl Ctx {
                 Ok((self.create(&name)?, Some(name)))
             }
             Op::Mix => bail!("mix is not one operation"),
+            Op::Encrypt | Op::Decrypt => {
+                let kms = self.kms.as_ref().context("no KMS key was set up")?;
+                let body = if op == Op::Encrypt {
+                    json!({"KeyId": kms.key_id, "Plaintext": base64_encode(self.value.as_bytes())})
+                } else {
+                    json!({"CiphertextBlob": kms.blob})
+                };
+                Ok((self.sign_kms(op.name(), &body)?, None))
+            }
         }
     }
 
@@ -1011,6 +1046,81 @@ async fn run_mix(
 /// One thread drives every connection (as `wrk -t1` does): on a small
 /// machine shared with the server, a multi-threaded client mostly measures
 /// its own cross-thread wake-ups.
+/// Creates the customer key `encrypt`/`decrypt` use and encrypts the value
+/// once under it, outside any timing. The key is left to be deleted by
+/// whoever owns the server's data directory (benchmarks run on a throwaway one).
+async fn kms_setup(ctx: &Ctx) -> Result<KmsTarget> {
+    let field = |body: &[u8], name: &str| -> Result<String> {
+        serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v.pointer(name).and_then(Value::as_str).map(str::to_owned))
+            .with_context(|| format!("setup answer without {name}"))
+    };
+    let create = ctx.sign_kms(
+        "CreateKey",
+        &json!({"Description": "strongroom-bench encrypt/decrypt"}),
+    )?;
+    let (status, body) = one_shot(ctx, &create).await.context("setup CreateKey")?;
+    ensure!(
+        status == StatusCode::OK,
+        "setup CreateKey failed: {}",
+        describe_error(status, &body)
+    );
+    let key_id = field(&body, "/KeyMetadata/KeyId")?;
+    let encrypt = ctx.sign_kms(
+        "Encrypt",
+        &json!({"KeyId": key_id, "Plaintext": base64_encode(ctx.value.as_bytes())}),
+    )?;
+    let (status, body) = one_shot(ctx, &encrypt).await.context("setup Encrypt")?;
+    ensure!(
+        status == StatusCode::OK,
+        "setup Encrypt failed: {}",
+        describe_error(status, &body)
+    );
+    let blob = field(&body, "/CiphertextBlob")?;
+    eprintln!("setup: KMS key {key_id}");
+    Ok(KmsTarget { key_id, blob })
+}
+
+/// Creates the symmetric customer managed key `--kms-key customer` puts
+/// the run's secrets under (default key policy: the account's IAM policies
+/// decide) and answers its ARN.
+async fn create_customer_key(ctx: &Ctx) -> Result<String> {
+    let body = json!({"Description": format!("strongroom-bench {}", ctx.secret)});
+    let (status, answer) = one_shot(ctx, &ctx.sign_kms("CreateKey", &body)?)
+        .await
+        .context("setup CreateKey")?;
+    ensure!(
+        status == StatusCode::OK,
+        "setup CreateKey failed: {}",
+        describe_error(status, &answer)
+    );
+    serde_json::from_slice::<Value>(&answer)
+        .ok()
+        .and_then(|v| v.pointer("/KeyMetadata/Arn")?.as_str().map(str::to_owned))
+        .context("setup CreateKey answered without KeyMetadata.Arn")
+}
+
+/// Schedules the `--kms-key customer` key for deletion (7 days, KMS's minimum).
+async fn retire_customer_key(ctx: &Ctx) -> Result<()> {
+    let Some(key) = &ctx.kms_key_id else {
+        return Ok(());
+    };
+    let body = json!({"KeyId": key, "PendingWindowInDays": 7});
+    let (status, answer) = one_shot(ctx, &ctx.sign_kms("ScheduleKeyDeletion", &body)?).await?;
+    ensure!(
+        status == StatusCode::OK,
+        "cleanup ScheduleKeyDeletion failed: {}",
+        describe_error(status, &answer)
+    );
+    Ok(())
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let mut args = Args::parse();
@@ -1046,7 +1156,7 @@ async fn main() -> Result<()> {
     value.truncate(args.value_size);
 
     let secret = format!("bench-{}", &Uuid::new_v4().simple().to_string()[..12]);
-    let mut ctx = Ctx {
+    let mut base = Ctx {
         endpoint: parse_endpoint(&args.endpoint)?,
         access_key: args.access_key.clone(),
         secret_key: args.secret_key.clone(),
@@ -1054,17 +1164,25 @@ async fn main() -> Result<()> {
         secret: secret.clone(),
         value,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        kms: None,
         kms_key_id: None,
     };
-    if let Some(command) = &args.scale {
-        return scale::run(Arc::new(ctx), command).await;
+    if args.scale.is_none() && args.ops.iter().any(|op| op.is_kms()) {
+        ensure!(
+            args.value_size <= 4096,
+            "--value-size must be at most 4096 bytes for encrypt/decrypt (KMS's Plaintext limit)"
+        );
+        base.kms = Some(kms_setup(&base).await?);
     }
-    if args.kms_key == KmsKeyKind::Customer {
-        let key = create_customer_key(&ctx).await?;
+    if args.scale.is_none() && args.kms_key == KmsKeyKind::Customer {
+        let key = create_customer_key(&base).await?;
         eprintln!("setup: secrets go under the customer managed key {key}");
-        ctx.kms_key_id = Some(key);
+        base.kms_key_id = Some(key);
     }
-    let ctx = Arc::new(ctx);
+    let ctx = Arc::new(base);
+    if let Some(command) = &args.scale {
+        return scale::run(ctx, command).await;
+    }
     eprintln!(
         "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values | {:?} key",
         args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size, args.kms_key
@@ -1229,46 +1347,6 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Creates a symmetric customer managed key (default key policy: the
-/// account's IAM policies decide) and answers its ARN.
-async fn create_customer_key(ctx: &Ctx) -> Result<String> {
-    let body = json!({"Description": format!("strongroom-bench {}", ctx.secret)});
-    let (status, answer) = one_shot(ctx, &ctx.sign_kms("CreateKey", &body)?)
-        .await
-        .context("setup CreateKey")?;
-    if status != StatusCode::OK {
-        bail!(
-            "setup CreateKey failed: {}",
-            describe_error(status, &answer)
-        );
-    }
-    serde_json::from_slice::<Value>(&answer)
-        .ok()
-        .and_then(|v| {
-            v.get("KeyMetadata")?
-                .get("Arn")?
-                .as_str()
-                .map(str::to_owned)
-        })
-        .context("setup CreateKey answered without KeyMetadata.Arn")
-}
-
-/// Schedules the run's customer key for deletion (7 days, KMS's minimum).
-async fn retire_customer_key(ctx: &Ctx) -> Result<()> {
-    let Some(key) = &ctx.kms_key_id else {
-        return Ok(());
-    };
-    let body = json!({"KeyId": key, "PendingWindowInDays": 7});
-    let (status, answer) = one_shot(ctx, &ctx.sign_kms("ScheduleKeyDeletion", &body)?).await?;
-    if status != StatusCode::OK {
-        bail!(
-            "cleanup ScheduleKeyDeletion failed: {}",
-            describe_error(status, &answer)
-        );
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1282,15 +1360,39 @@ mod tests {
             secret: "bench-test".to_owned(),
             value: "v".repeat(16),
             request_timeout: Duration::from_secs(1),
+            kms: Some(KmsTarget {
+                key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
+                blob: "AQID".to_owned(),
+            }),
             kms_key_id: None,
         })
+    }
+
+    /// `--kms-key customer`: CreateSecret names the key.
+    #[test]
+    fn secrets_go_under_the_customer_key() -> Result<()> {
+        let mut ctx = ctx()?;
+        let plain: Value = serde_json::from_slice(&ctx.create("n")?.body)?;
+        assert!(plain.get("KmsKeyId").is_none());
+        ctx.kms_key_id = Some("arn:aws:kms:us-east-1:123456789012:key/k".to_owned());
+        let created: Value = serde_json::from_slice(&ctx.create("n")?.body)?;
+        assert_eq!(created["KmsKeyId"], json!(ctx.kms_key_id));
+        Ok(())
     }
 
     #[test]
     fn signed_requests_verify() -> Result<()> {
         let ctx = ctx()?;
-        for op in [Op::Get, Op::Describe, Op::Put, Op::Create] {
+        for op in [
+            Op::Get,
+            Op::Describe,
+            Op::Put,
+            Op::Create,
+            Op::Encrypt,
+            Op::Decrypt,
+        ] {
             let (prepared, name) = ctx.prepare(op, 3, 7)?;
+            let service = if op.is_kms() { "kms" } else { "secretsmanager" };
             assert_eq!(name.is_some(), op == Op::Create);
             let (parts, _) = prepared.request().into_parts();
             assert_eq!(
@@ -1305,38 +1407,21 @@ mod tests {
                 &parts,
                 &prepared.body,
                 ctx.secret_key.as_bytes(),
-                "secretsmanager",
+                service,
                 now,
                 &cache,
             )?;
+            let target = parts.headers.get("x-amz-target").map(HeaderValue::to_str);
+            let prefix = if op.is_kms() {
+                "TrentService"
+            } else {
+                "secretsmanager"
+            };
+            assert_eq!(
+                target.transpose()?,
+                Some(format!("{prefix}.{}", op.name()).as_str())
+            );
         }
-        Ok(())
-    }
-
-    /// `--kms-key customer`: CreateSecret names the key, and KMS calls are
-    /// signed for `kms` with KMS's target.
-    #[test]
-    fn customer_key_requests() -> Result<()> {
-        let mut ctx = ctx()?;
-        ctx.kms_key_id = Some("arn:aws:kms:us-east-1:123456789012:key/k".to_owned());
-        let created: Value = serde_json::from_slice(&ctx.create("n")?.body)?;
-        assert_eq!(created["KmsKeyId"], json!(ctx.kms_key_id));
-        let prepared = ctx.sign_kms("CreateKey", &json!({}))?;
-        let (parts, _) = prepared.request().into_parts();
-        assert_eq!(
-            parts.headers.get(X_AMZ_TARGET),
-            Some(&HeaderValue::from_static("TrentService.CreateKey"))
-        );
-        let auth = strongroom_auth::parse_auth(&parts)?;
-        strongroom_auth::verify_signature(
-            &auth,
-            &parts,
-            &prepared.body,
-            ctx.secret_key.as_bytes(),
-            "kms",
-            jiff::Timestamp::now().as_millisecond(),
-            &strongroom_auth::SigningKeyCache::default(),
-        )?;
         Ok(())
     }
 

@@ -194,6 +194,40 @@ pub enum Error {
         spec: &'static str,
         usage: &'static str,
     },
+    /// RotateSecret without a ClientRequestToken: AWS's message, but
+    /// InvalidParameterException rather than the other operations' code.
+    #[error("You must provide a ClientRequestToken value. We recommend a UUID-type value.")]
+    RotateMissingClientRequestToken,
+    /// RotateSecret with no RotationLambdaARN given or stored.
+    #[error("No Lambda rotation function ARN is associated with this secret.")]
+    NoRotationLambda,
+    /// RotateSecret while AWSPENDING is on a version that is not AWSCURRENT.
+    #[error("A previous rotation isn't complete. That rotation will be reattempted.")]
+    RotationInProgress,
+    /// RotationRules with both AutomaticallyAfterDays and ScheduleExpression
+    /// (AWS's message, quoted in terraform-provider-aws#33329).
+    #[error("You cannot specify both rotation frequency and schedule expression together.")]
+    RotationFrequencyAndSchedule,
+    /// RotationRules with neither AutomaticallyAfterDays nor ScheduleExpression.
+    #[error(
+        "You must specify either AutomaticallyAfterDays or ScheduleExpression in RotationRules."
+    )]
+    NoRotationSchedule,
+    #[error("AutomaticallyAfterDays must be between 1 and 1000.")]
+    RotationDaysOutOfRange,
+    /// A schedule more frequent than every four hours.
+    #[error("You can't rotate a secret more often than every 4 hours.")]
+    RotationTooFrequent,
+    #[error("The schedule expression {expression} isn't valid: {why}.")]
+    InvalidScheduleExpression { expression: String, why: String },
+    #[error(
+        "The rotation window Duration {0} isn't valid: it must be a number of hours from 1h to 24h, such as 3h."
+    )]
+    InvalidRotationDuration(String),
+    #[error(
+        "The rotation window Duration {0} is too long: a rotation window can't extend into the next UTC day or into the next rotation window."
+    )]
+    RotationWindowTooLong(String),
     /// Only the `default` resource policy can be written or deleted.
     #[error("You can only attach or delete the resource policy named default.")]
     OnlyDefaultPolicy,
@@ -214,7 +248,9 @@ impl Error {
             | AlreadyMarkedDeleted
             | NameScheduledForDeletion
             | MissingClientRequestToken
-            | NoSecretValue => ErrorKind::InvalidRequest,
+            | NoSecretValue
+            | NoRotationLambda
+            | RotationInProgress => ErrorKind::InvalidRequest,
             // TagResource declares no LimitExceededException, so too many tags is a parameter error.
             TooManyStages | TooManyVersions { .. } => ErrorKind::LimitExceeded,
             InvalidNextToken => ErrorKind::InvalidNextToken,
@@ -239,7 +275,15 @@ impl Error {
             | Unsupported(_)
             | InvalidKmsKeyId
             | UnsupportedKmsKey { .. }
-            | OnlyDefaultPolicy => ErrorKind::InvalidParameter,
+            | OnlyDefaultPolicy
+            | RotateMissingClientRequestToken
+            | RotationFrequencyAndSchedule
+            | NoRotationSchedule
+            | RotationDaysOutOfRange
+            | RotationTooFrequent
+            | InvalidScheduleExpression { .. }
+            | InvalidRotationDuration(_)
+            | RotationWindowTooLong(_) => ErrorKind::InvalidParameter,
             MalformedPolicy(_) => ErrorKind::MalformedPolicyDocument,
             PublicPolicy => ErrorKind::PublicPolicy,
         }

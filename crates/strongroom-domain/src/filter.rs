@@ -437,6 +437,7 @@ mod tests {
             }]),
             versions: vec![],
             stages: Default::default(),
+            rotation: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod kms;
 pub mod listing;
 pub mod password;
 pub mod region;
+pub mod rotation;
 pub mod sealing;
 pub mod secret;
 pub mod tags;
@@ -24,6 +25,7 @@ pub mod time;
 
 pub use error::{Error, ErrorKind};
 pub use ids::{SecretRef, build_arn, random_suffix, validate_name};
+pub use rotation::{Rotation, RotationRules, RotationRun};
 pub use secret::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, Secret, SecretValue, Version};
 pub use tags::Tag;
 pub use time::Timestamp;

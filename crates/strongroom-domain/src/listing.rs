@@ -125,6 +125,7 @@ mod tests {
             tags: None,
             versions: vec![],
             stages: Default::default(),
+            rotation: None,
         }
     }
 

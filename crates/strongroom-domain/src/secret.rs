@@ -4,7 +4,7 @@
 //! `stages` map is keyed by label), and whoever loses AWSCURRENT to another
 //! version gets AWSPREVIOUS.
 
-use crate::{Error, Tag, Timestamp};
+use crate::{Error, Rotation, Tag, Timestamp};
 use std::collections::BTreeMap;
 
 pub const AWSCURRENT: &str = "AWSCURRENT";
@@ -82,6 +82,8 @@ pub struct Secret {
     pub versions: Vec<Version>,
     /// Label → version id.
     pub stages: BTreeMap<String, String>,
+    /// `None` until RotateSecret first configured rotation.
+    pub rotation: Option<Rotation>,
 }
 
 impl Secret {
@@ -153,6 +155,32 @@ impl Secret {
         version: Version,
         stages: Option<&[String]>,
     ) -> Result<Vec<String>, Error> {
+        let id = version.id.clone();
+        self.versions.push(version);
+        self.attach_new_value_stages(&id, stages)
+    }
+
+    /// Gives the value-less version `id` (the AWSPENDING placeholder a
+    /// rotation registered) its value, with the labels a PutSecretValue of
+    /// a new version would get (`add_version`).
+    pub fn fill_version(
+        &mut self,
+        id: &str,
+        stages: Option<&[String]>,
+    ) -> Result<Vec<String>, Error> {
+        match self.version_mut(id) {
+            Some(v) if !v.has_value => v.has_value = true,
+            _ => return Err(Error::VersionNotFound(id.to_owned())),
+        }
+        self.attach_new_value_stages(id, stages)
+    }
+
+    /// The labels a new value `id` takes (None: `[AWSCURRENT]`).
+    fn attach_new_value_stages(
+        &mut self,
+        id: &str,
+        stages: Option<&[String]>,
+    ) -> Result<Vec<String>, Error> {
         let mut wanted: Vec<String> = match stages {
             Some(s) => s.to_vec(),
             None => vec![AWSCURRENT.to_owned()],
@@ -164,8 +192,6 @@ impl Secret {
         if wanted.len() > MAX_STAGES_PER_VERSION {
             return Err(Error::TooManyStages);
         }
-        let id = version.id.clone();
-        self.versions.push(version);
         if wanted.iter().any(|s| s == AWSCURRENT) {
             // AWS drops AWSPENDING from a version that loses AWSCURRENT to a
             // new value: the pending rotation it stood for is superseded.
@@ -175,12 +201,12 @@ impl Secret {
             {
                 self.stages.remove(AWSPENDING);
             }
-            self.move_current(&id);
+            self.move_current(id);
         }
         for stage in wanted.iter().filter(|s| *s != AWSCURRENT) {
-            self.move_stage(stage, &id);
+            self.move_stage(stage, id);
         }
-        Ok(self.stages_of(&id))
+        Ok(self.stages_of(id))
     }
 
     /// UpdateSecretVersionStage: move `stage` to `move_to`, or take it off
@@ -255,6 +281,47 @@ impl Secret {
         }
     }
 
+    /// A rotation is in progress: AWSPENDING sits on a version that is not
+    /// AWSCURRENT (how AWS tells, per RotateSecret's documentation).
+    pub fn rotation_in_progress(&self) -> bool {
+        match self.holder_of(AWSPENDING) {
+            Some(pending) => self.holder_of(AWSCURRENT) != Some(pending),
+            None => false,
+        }
+    }
+
+    /// After a caller's own new value became AWSCURRENT (PutSecretValue,
+    /// UpdateSecret): it supersedes a rotation in progress, whose AWSPENDING
+    /// label goes (the rotation job then records RotationAbandoned), and it
+    /// counts as a rotation for AutomaticallyAfterDays, whose next window is
+    /// computed from it (RotationRulesType's documentation).
+    pub fn note_manual_current(&mut self, now: Timestamp) {
+        if self.rotation_in_progress() {
+            self.stages.remove(AWSPENDING);
+        }
+        if let Some(r) = self.rotation.as_mut()
+            && r.enabled
+            && let Some(rules) = r.rules.as_ref()
+            && rules.automatically_after_days.is_some()
+        {
+            r.next_rotation = rules.next_window(now).map(|w| w.start);
+        }
+    }
+
+    /// Registers `version` (no value yet) as AWSPENDING, before the first
+    /// step of a rotation: rotation functions look for the token there.
+    /// An existing version of that id only takes the label.
+    pub fn add_pending_version(&mut self, version: Version) -> Result<(), Error> {
+        let id = version.id.clone();
+        if self.version(&id).is_none() {
+            self.versions.push(version);
+        } else if self.stages_of(&id).len() >= MAX_STAGES_PER_VERSION {
+            return Err(Error::TooManyStages);
+        }
+        self.move_stage(AWSPENDING, &id);
+        Ok(())
+    }
+
     /// Drops the oldest deprecated (label-less) versions while there are
     /// more than [`MAX_VERSIONS`], but only those created at least
     /// [`MIN_VERSION_AGE_MS`] before `now`. Returns the ids removed.
@@ -325,6 +392,7 @@ mod tests {
             tags: None,
             versions: vec![],
             stages: BTreeMap::new(),
+            rotation: None,
         }
     }
 

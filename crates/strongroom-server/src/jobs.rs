@@ -137,6 +137,33 @@ pub async fn access_flush_loop(
     }
 }
 
+/// Starts due rotations (`rotation.rs`) every `interval`, and at once when
+/// RotateSecret started one, until `shutdown`. Runs in flight at shutdown
+/// are dropped: their claims lapse and the next start resumes them with the
+/// same token (AWS reattempts an unfinished rotation).
+pub async fn rotation_loop(
+    rotations: Arc<crate::rotation::Rotations>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let wakeup = rotations.service.rotation_wakeup();
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = ticker.tick() => {}
+            () = wakeup.notified() => {}
+            Some(_) = running.join_next() => continue,
+        }
+        if let Err(e) = rotations.start_due(&mut running).await {
+            tracing::error!(error = %e, "rotation job failed");
+        }
+    }
+    running.abort_all();
+}
+
 /// Records the summaries of floods of unauthenticated requests once their
 /// window is over, every `interval`, until `shutdown`.
 pub async fn flood_summary_loop(

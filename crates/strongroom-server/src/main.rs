@@ -6,9 +6,11 @@
 mod admin;
 mod config;
 mod jobs;
+mod lambda;
 mod listener;
 mod rootkey;
 mod rotate;
+mod rotation;
 mod tls;
 
 use anyhow::{Context, bail};
@@ -286,6 +288,34 @@ struct ServeArgs {
     /// encrypted), in MiB; 0 turns it off.
     #[arg(long, default_value_t = strongroom_service::DEFAULT_READ_CACHE_BYTES >> 20)]
     read_cache_mib: u64,
+    /// Rotation: an Invoke API endpoint (AWS Lambda, LocalStack) at which
+    /// every RotationLambdaARN is invoked, the ARN as FunctionName.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    lambda_endpoint: Option<String>,
+    /// Rotation: `ARN=URL`, the full invoke URL of one function (e.g. the
+    /// Lambda Runtime Interface Emulator's); repeatable, wins over
+    /// `--lambda-endpoint`.
+    #[arg(long, value_name = "ARN=URL", value_parser = lambda::parse_function)]
+    rotation_function: Vec<(String, String)>,
+    /// Rotation: seconds one invocation of a rotation function may take
+    /// (a step that does not answer in time has failed).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=900))]
+    rotation_invoke_timeout_secs: u64,
+    /// Rotation: seconds before a failed rotation is retried (doubled after
+    /// each further failure, at most a day).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    rotation_retry_secs: u64,
+    /// Rotation: seconds between looks for due rotations.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    rotation_interval_secs: u64,
+    /// Rotation: rotations run at once, over all secrets.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    rotation_concurrency: u32,
+}
+
+fn parse_url(value: &str) -> Result<String, String> {
+    lambda::check_url(value)?;
+    Ok(value.to_owned())
 }
 
 fn parse_account_id(value: &str) -> Result<String, String> {
@@ -479,10 +509,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         root.clone(),
         Arc::new(strongroom_iam::SystemClock),
     ));
+    let invoke_timeout = Duration::from_secs(args.rotation_invoke_timeout_secs);
+    let lambda = Arc::new(lambda::LambdaClient::new(
+        lambda::Targets {
+            endpoint: args.lambda_endpoint.clone(),
+            functions: args.rotation_function.iter().cloned().collect(),
+        },
+        invoke_timeout,
+    ));
     let service = Arc::new(
         Service::new(store, root.clone(), clock.clone())
             .with_version_cap(usize::try_from(args.max_versions_per_secret).unwrap_or(usize::MAX))
-            .with_read_cache_bytes(args.read_cache_mib.saturating_mul(1 << 20)),
+            .with_read_cache_bytes(args.read_cache_mib.saturating_mul(1 << 20))
+            .with_rotation_functions(lambda.clone()),
     );
 
     let mut stdout = std::io::stdout();
@@ -565,6 +604,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             shutdown.clone(),
         ));
     }
+    tasks.spawn(jobs::rotation_loop(
+        Arc::new(rotation::Rotations::new(
+            service.clone(),
+            lambda,
+            audit.clone(),
+            clock.clone(),
+            invoke_timeout,
+            Duration::from_secs(args.rotation_retry_secs),
+            args.rotation_concurrency as usize,
+        )),
+        Duration::from_secs(args.rotation_interval_secs),
+        shutdown.clone(),
+    ));
     tasks.spawn(jobs::access_flush_loop(
         service.clone(),
         Duration::from_secs(args.access_flush_interval_secs),

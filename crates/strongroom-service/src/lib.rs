@@ -21,6 +21,7 @@ mod listing;
 mod policies;
 mod purge;
 mod ready;
+mod rotation;
 mod sealing;
 mod secrets;
 mod tags;
@@ -36,6 +37,10 @@ pub use keys::ensure_account;
 pub use listing::{ListSecretsInput, Page, SortBy};
 pub use policies::{DEFAULT_POLICY_NAME, ResourcePolicyOutput, ValidationFinding};
 pub use ready::NotReady;
+pub use rotation::{
+    CANNOT_INVOKE, Claim, ClaimedRotation, Finished, Invocation, InvokeError, RotateSecretInput,
+    RotationFunctions, RotationOutput, STEPS, StepsOutcome,
+};
 pub use secrets::{
     CreateSecretInput, CreateSecretOutput, DeleteSecretOutput, UpdateSecretInput,
     UpdateSecretOutput,
@@ -74,6 +79,10 @@ pub struct Service {
     keyring: sealing::Keyring,
     /// At most this many versions per secret ([`Service::with_version_cap`]).
     version_cap: usize,
+    /// Invokes rotation functions (`rotation.rs`); `None`: none can be.
+    rotation_functions: Option<Arc<dyn rotation::RotationFunctions>>,
+    /// Wakes the rotation job when RotateSecret started a run.
+    rotation_wakeup: Arc<tokio::sync::Notify>,
 }
 
 /// The read cache's default bound, in bytes.
@@ -138,6 +147,8 @@ impl Service {
             cache: Arc::new(ReadCache::new(exclusive, DEFAULT_READ_CACHE_BYTES)),
             accesses: Default::default(),
             version_cap: strongroom_domain::secret::DEFAULT_VERSION_CAP,
+            rotation_functions: None,
+            rotation_wakeup: Arc::default(),
         }
     }
 

@@ -138,6 +138,7 @@ impl Service {
                 tags: input.tags,
                 versions: Vec::new(),
                 stages: BTreeMap::new(),
+                rotation: None,
             };
             // The key is checked (and aws/secretsmanager made) even without a value.
             let key = keyring.key_for_writing(
@@ -264,6 +265,7 @@ impl Service {
                         },
                         None,
                     )?;
+                    after.note_manual_current(now);
                     after.trim_deprecated_versions(now);
                     after.check_version_cap(version_cap)?;
                     version_id = Some(token.clone());

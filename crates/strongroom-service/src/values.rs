@@ -258,6 +258,33 @@ impl Service {
             let before = resolve_authorized(tx, &ctx, policies, &input.secret_id, action, |_| {})?;
             before.ensure_not_deleted()?;
             changes.none();
+            // The value of the AWSPENDING version a rotation registered
+            // (createSecret of AWS's rotation function templates).
+            let key_for_writing = |tx: &mut dyn strongroom_store::WriteTx| {
+                keyring.key_for_writing(
+                    tx,
+                    &ctx,
+                    &before.account,
+                    &before.region,
+                    before.kms_key_id.as_deref(),
+                    now,
+                )
+            };
+            if before.version(&token).is_some_and(|v| !v.has_value) {
+                let key = key_for_writing(tx)?;
+                let sealed = keyring.seal_value(&ctx, &key, &before.arn, &token, &value)?;
+                let mut after = before.clone();
+                let stages = after.fill_version(&token, input.version_stages.as_deref())?;
+                after.last_changed = now.strictly_after(before.last_changed);
+                save_secret(tx, Some(&before), &after, &[(token.clone(), sealed)])?;
+                changes.secret(&after.arn);
+                return Ok(PutSecretValueOutput {
+                    arn: after.arn,
+                    name: after.name,
+                    version_id: token,
+                    version_stages: stages,
+                });
+            }
             if before.version(&token).is_some() {
                 if same_value(tx, &keyring, &ctx, &before, &token, &value)? {
                     return Ok(PutSecretValueOutput {
@@ -273,14 +300,7 @@ impl Service {
                 }
                 .into());
             }
-            let key = keyring.key_for_writing(
-                tx,
-                &ctx,
-                &before.account,
-                &before.region,
-                before.kms_key_id.as_deref(),
-                now,
-            )?;
+            let key = key_for_writing(tx)?;
             let sealed = keyring.seal_value(&ctx, &key, &before.arn, &token, &value)?;
             let mut after = before.clone();
             let stages = after.add_version(
@@ -292,6 +312,9 @@ impl Service {
                 },
                 input.version_stages.as_deref(),
             )?;
+            if after.holder_of(AWSCURRENT) == Some(token.as_str()) {
+                after.note_manual_current(now);
+            }
             after.trim_deprecated_versions(now);
             after.check_version_cap(version_cap)?;
             after.last_changed = now.strictly_after(before.last_changed);

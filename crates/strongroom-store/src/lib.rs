@@ -72,6 +72,9 @@ pub trait ReadTx: IamReadTx + KmsReadTx {
     fn page_secrets(&self, query: &SecretQuery<'_>) -> Result<SecretPage, StoreError>;
     /// ARNs of secrets whose recovery window ended at or before `now`.
     fn secrets_due_for_purge(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
+    /// ARNs of secrets with a rotation to run at `now` (a run free to be
+    /// claimed, or a scheduled window that opened), at most `limit`.
+    fn rotations_due(&self, now: Timestamp, limit: usize) -> Result<Vec<String>, StoreError>;
     /// Every access key of every account, with its owner's name.
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError>;
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
@@ -106,6 +109,14 @@ pub trait WriteTx: ReadTx + IamWriteTx + KmsWriteTx {
         at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
     fn delete_version(&mut self, arn: &str, version_id: &str) -> Result<(), StoreError>;
+    /// Gives a value-less version (a rotation's AWSPENDING placeholder) its
+    /// value; refused (`Corrupt`) if it has one.
+    fn set_version_value(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        value: &StoredValue,
+    ) -> Result<(), StoreError>;
     /// Moves the LastAccessedDate of the secret and of one of its versions
     /// forward to `day`, never back (so writers that race, or nodes that
     /// flush late, cannot undo a later access); says which moved.
@@ -133,6 +144,12 @@ pub trait WriteTx: ReadTx + IamWriteTx + KmsWriteTx {
         &mut self,
         rewrap: &mut dyn FnMut(&SealedItem) -> Result<Vec<u8>, StoreError>,
     ) -> Result<usize, StoreError>;
+    /// Writes (or, with `None`, removes) the secret's rotation.
+    fn set_rotation(
+        &mut self,
+        arn: &str,
+        rotation: Option<&strongroom_domain::Rotation>,
+    ) -> Result<(), StoreError>;
 }
 
 /// A write closure, type-erased. It returns whether it succeeded (so its

@@ -22,6 +22,9 @@ pub fn save_secret(
         }
     }
     let arn = &after.arn;
+    if before.and_then(|b| b.rotation.as_ref()) != after.rotation.as_ref() {
+        tx.set_rotation(arn, after.rotation.as_ref())?;
+    }
     for v in &after.versions {
         match before.and_then(|b| b.version(&v.id)) {
             None => {
@@ -31,10 +34,18 @@ pub fn save_secret(
                     .map(|(_, val)| val);
                 tx.insert_version(arn, v, value)?;
             }
-            Some(old) if old.last_accessed != v.last_accessed => {
-                tx.update_version_access(arn, &v.id, v.last_accessed)?;
+            Some(old) => {
+                // a rotation's value-less AWSPENDING version given its value
+                if !old.has_value
+                    && v.has_value
+                    && let Some((_, value)) = new_values.iter().find(|(id, _)| *id == v.id)
+                {
+                    tx.set_version_value(arn, &v.id, value)?;
+                }
+                if old.last_accessed != v.last_accessed {
+                    tx.update_version_access(arn, &v.id, v.last_accessed)?;
+                }
             }
-            Some(_) => {}
         }
     }
     for (stage, version) in &after.stages {

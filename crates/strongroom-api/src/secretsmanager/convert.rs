@@ -98,6 +98,7 @@ pub(super) fn value_response(v: SecretValueOutput) -> SecretValueResponse {
 /// Describe/List entry; `list` picks the label map's member name.
 pub(super) fn secret_entry(s: Secret, list: bool) -> SecretEntry {
     let map = s.version_stage_map();
+    let rotation = s.rotation.as_ref();
     let map = (!map.is_empty()).then_some(map);
     let (version_ids_to_stages, secret_versions_to_stages) =
         if list { (None, map) } else { (map, None) };
@@ -120,8 +121,36 @@ pub(super) fn secret_entry(s: Secret, list: bool) -> SecretEntry {
         secret_versions_to_stages,
         created_date: Date(s.created),
         primary_region: None,
+        rotation_enabled: rotation.map(|r| r.enabled),
+        rotation_lambda_arn: rotation.and_then(|r| r.lambda_arn.clone()),
+        rotation_rules: rotation
+            .and_then(|r| r.rules.as_ref())
+            .map(|r| RotationRulesShape {
+                automatically_after_days: r.automatically_after_days,
+                duration: r.duration.clone(),
+                schedule_expression: r.schedule_expression.clone(),
+            }),
+        last_rotated_date: date(rotation.and_then(|r| r.last_rotated)),
+        // only while rotation is on (CancelRotateSecret clears it)
+        next_rotation_date: date(rotation.filter(|r| r.enabled).and_then(|r| r.next_rotation)),
         arn: s.arn,
         name: s.name,
+    }
+}
+
+/// `[a-zA-Z0-9\-]+` (RotationTokenType; also ClientRequestToken's
+/// character set is not constrained by the model, so only this one).
+pub(super) fn rotation_token(t: Option<&str>) -> Result<(), Error> {
+    let Some(t) = t else { return Ok(()) };
+    opt_length("rotationToken", Some(t), 36, 256)?;
+    if t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(())
+    } else {
+        Err(Error::Constraint {
+            member: "rotationToken".into(),
+            shown: String::new(),
+            constraint: "Member must satisfy regular expression pattern: ^[a-zA-Z0-9\\-]+$".into(),
+        })
     }
 }
 

@@ -9,6 +9,7 @@ mod convert;
 pub(crate) mod shapes;
 
 mod batch_get_secret_value;
+mod cancel_rotate_secret;
 mod create_secret;
 mod delete_resource_policy;
 mod delete_secret;
@@ -22,6 +23,7 @@ mod list_secrets;
 mod put_resource_policy;
 mod put_secret_value;
 mod restore_secret;
+mod rotate_secret;
 mod tag_resource;
 mod untag_resource;
 mod update_secret;
@@ -56,6 +58,7 @@ macro_rules! endpoints {
 
 endpoints! {
     BatchGetSecretValue => batch_get_secret_value,
+    CancelRotateSecret => cancel_rotate_secret,
     CreateSecret => create_secret,
     DeleteResourcePolicy => delete_resource_policy,
     DeleteSecret => delete_secret,
@@ -69,6 +72,7 @@ endpoints! {
     PutResourcePolicy => put_resource_policy,
     PutSecretValue => put_secret_value,
     RestoreSecret => restore_secret,
+    RotateSecret => rotate_secret,
     TagResource => tag_resource,
     UntagResource => untag_resource,
     UpdateSecret => update_secret,

@@ -1,10 +1,10 @@
 //! PutSecretValue: a new version of an existing secret.
 
-use super::convert::{secret_id, secret_value, token};
+use super::convert::{rotation_token, secret_id, secret_value, token};
 use super::shapes::*;
 use crate::ApiError;
 use crate::protocol::json::{decode, encode};
-use crate::validate::{items, length, opt_length};
+use crate::validate::{items, length};
 use strongroom_service::PutSecretValueInput;
 use strongroom_service::{RequestContext, Service};
 
@@ -22,7 +22,9 @@ pub(super) async fn handle(
             length("versionStages.member", s, 1, 256)?;
         }
     }
-    opt_length("rotationToken", r.rotation_token.as_deref(), 36, 256)?;
+    // Accepted (AWS uses it to tell a rotation function's own calls);
+    // Strongroom's rotation runs need no proof of the caller beyond SigV4.
+    rotation_token(r.rotation_token.as_deref())?;
     let out = service
         .put_secret_value(
             ctx,

@@ -231,6 +231,32 @@ pub struct ValidateResourcePolicyRequest {
     pub resource_policy: Option<String>,
 }
 
+/// RotationRulesType.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RotationRulesShape {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automatically_after_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_expression: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RotateSecretRequest {
+    pub secret_id: Option<String>,
+    pub client_request_token: Option<String>,
+    #[serde(rename = "RotationLambdaARN")]
+    pub rotation_lambda_arn: Option<String>,
+    pub rotation_rules: Option<RotationRulesShape>,
+    /// Managed external secrets (partners): accepted, not supported.
+    pub external_secret_rotation_metadata: Option<serde::de::IgnoredAny>,
+    pub external_secret_rotation_role_arn: Option<String>,
+    pub rotate_immediately: Option<bool>,
+}
+
 // ---- responses ----
 
 /// PutResourcePolicy and DeleteResourcePolicy.
@@ -355,6 +381,17 @@ pub struct SecretEntry {
     pub created_date: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_region: Option<String>,
+    /// The rotation members: absent until RotateSecret configured rotation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_enabled: Option<bool>,
+    #[serde(rename = "RotationLambdaARN", skip_serializing_if = "Option::is_none")]
+    pub rotation_lambda_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_rules: Option<RotationRulesShape>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_rotated_date: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_rotation_date: Option<Date>,
 }
 
 #[derive(Serialize)]

@@ -14,6 +14,7 @@ mod listing;
 mod probe;
 mod readers;
 pub mod rewrap;
+mod rotation;
 mod schema;
 mod tx;
 mod words;

@@ -367,6 +367,35 @@ fn adopt_v1_kms_keys(tx: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Rotation (RotateSecret, the scheduler): a secret's configuration, the
+/// next window's start (kept, so that a restart finds it) and the run in
+/// progress with its claim (`run_claimed_until`: a node holds the run until
+/// then; claims are taken inside a write transaction).
+const V6: &str = r#"
+CREATE TABLE secret_rotations (
+    secret_pk         INTEGER PRIMARY KEY REFERENCES secrets (pk) ON DELETE CASCADE,
+    enabled           INTEGER NOT NULL,
+    lambda_arn        TEXT,
+    after_days        INTEGER CHECK (after_days BETWEEN 1 AND 1000),
+    schedule          TEXT,
+    duration          TEXT,
+    last_rotated      INTEGER,
+    next_rotation     INTEGER,
+    run_token         TEXT,
+    run_rotation_token TEXT,
+    run_test_only     INTEGER,
+    run_attempts      INTEGER,
+    run_not_before    INTEGER,
+    run_claimed_until INTEGER,
+    CHECK (after_days IS NULL OR schedule IS NULL),
+    CHECK ((run_token IS NULL) = (run_rotation_token IS NULL))
+);
+CREATE INDEX secret_rotations_scheduled ON secret_rotations (next_rotation)
+    WHERE enabled = 1 AND run_token IS NULL;
+CREATE INDEX secret_rotations_runs ON secret_rotations (run_not_before)
+    WHERE run_token IS NOT NULL;
+"#;
+
 /// Fills the word index from the secrets there are.
 fn index_existing_words(tx: &Connection) -> Result<(), StoreError> {
     use strongroom_domain::Tag;
@@ -410,7 +439,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The schema version `migrate` brings a database to.
-const LATEST: i64 = 5;
+const LATEST: i64 = 6;
 
 /// Migrates up to version `target` (tests build older databases with it).
 pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
@@ -474,6 +503,12 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         adopt_v1_kms_keys(&tx).map_err(err)?;
         tx.execute_batch("DROP TABLE kms_keys_v4; PRAGMA user_version = 5")
             .map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    if version < 6 && target >= 6 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(V6).map_err(err)?;
+        tx.execute_batch("PRAGMA user_version = 6").map_err(err)?;
         tx.commit().map_err(err)?;
     }
     Ok(())

@@ -38,6 +38,7 @@ fn secret(name: &str) -> Secret {
         }]),
         versions: vec![],
         stages: Default::default(),
+        rotation: None,
     }
 }
 
@@ -614,3 +615,72 @@ async fn concurrent_async_reads_are_all_answered() {
 mod iam;
 mod kms;
 mod listing;
+
+/// A rotation is saved with its secret, loaded back as saved, found by
+/// `rotations_due` exactly while it may run, and goes with the secret.
+#[tokio::test]
+async fn rotation_round_trip_and_due_query() {
+    use strongroom_domain::{Rotation, RotationRules, RotationRun};
+    let (_dir, store) = open();
+    let mut s = secret("rot");
+    s.add_version(version("v1", 1), None).expect("add");
+    let rules =
+        RotationRules::new(None, Some("rate(4 hours)".into()), Some("1h".into())).expect("rules");
+    s.rotation = Some(Rotation {
+        enabled: true,
+        lambda_arn: Some("arn:aws:lambda:us-east-1:123456789012:function:f".into()),
+        rules: Some(rules),
+        last_rotated: Some(Timestamp(10)),
+        next_rotation: Some(Timestamp(1_000)),
+        run: None,
+    });
+    let s2 = s.clone();
+    store
+        .write(move |tx| save_secret(tx, None, &s2, &[("v1".into(), value())]))
+        .await
+        .expect("insert");
+    let load = |store: &Arc<dyn Store>| {
+        store
+            .read(|tx| tx.find_secret_by_arn(&s.arn))
+            .expect("read")
+            .expect("found")
+    };
+    assert_eq!(load(&store), s);
+    let due = |store: &Arc<dyn Store>, t| {
+        store
+            .read(|tx| tx.rotations_due(Timestamp(t), 10))
+            .expect("due")
+    };
+    assert!(due(&store, 999).is_empty());
+    assert_eq!(due(&store, 1_000), vec![s.arn.clone()]);
+
+    // a run: due from not_before, not while claimed
+    let before = load(&store);
+    let mut after = before.clone();
+    if let Some(r) = after.rotation.as_mut() {
+        r.run = Some(RotationRun {
+            token: "t".repeat(32),
+            rotation_token: "r".repeat(36),
+            test_only: false,
+            attempts: 2,
+            not_before: Timestamp(2_000),
+            claimed_until: Some(Timestamp(3_000)),
+        });
+    }
+    let (b, a) = (before.clone(), after.clone());
+    store
+        .write(move |tx| save_secret(tx, Some(&b), &a, &[]))
+        .await
+        .expect("update");
+    assert_eq!(load(&store), after);
+    assert!(due(&store, 2_500).is_empty(), "claimed");
+    assert_eq!(due(&store, 3_000), vec![s.arn.clone()]);
+
+    // removed with the secret
+    let arn = s.arn.clone();
+    store
+        .write(move |tx| tx.delete_secret(&arn))
+        .await
+        .expect("delete");
+    assert!(due(&store, 3_000).is_empty());
+}

@@ -50,6 +50,7 @@ fn secret_row(r: &Row<'_>) -> rusqlite::Result<(i64, bool, Secret)> {
             tags: None,
             versions: Vec::new(),
             stages: BTreeMap::new(),
+            rotation: None,
         },
     ))
 }
@@ -89,6 +90,7 @@ impl SqliteTx<'_> {
         if tagged {
             secret.tags = Some(self.tags_of(pk)?);
         }
+        secret.rotation = super::rotation::load(self.conn, pk)?;
         Ok(secret)
     }
 
@@ -234,6 +236,10 @@ impl ReadTx for SqliteTx<'_> {
             .map_err(&err)?
             .collect::<Result<_, _>>()
             .map_err(&err)
+    }
+
+    fn rotations_due(&self, now: Timestamp, limit: usize) -> Result<Vec<String>, StoreError> {
+        super::rotation::due(self.conn, now, limit)
     }
 
     fn access_keys(&self) -> Result<Vec<AccessKeyRecord>, StoreError> {
@@ -471,6 +477,41 @@ impl WriteTx for SqliteTx<'_> {
 
     fn insert_access_key(&mut self, k: &AccessKeyRecord) -> Result<(), StoreError> {
         self.insert_access_key_row(k)
+    }
+
+    fn set_version_value(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        value: &StoredValue,
+    ) -> Result<(), StoreError> {
+        let n = self.exec(
+            "giving a version its value",
+            "UPDATE versions SET key_id = ?3, wrapped_key = ?4, ciphertext = ?5 \
+             WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2 \
+             AND ciphertext IS NULL",
+            params![
+                arn,
+                version_id,
+                value.key_id,
+                value.wrapped_key,
+                value.ciphertext
+            ],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Corrupt(
+                "a version to fill in has a value or is missing",
+            ));
+        }
+        Ok(())
+    }
+
+    fn set_rotation(
+        &mut self,
+        arn: &str,
+        rotation: Option<&strongroom_domain::Rotation>,
+    ) -> Result<(), StoreError> {
+        super::rotation::save(self.conn, arn, rotation)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {

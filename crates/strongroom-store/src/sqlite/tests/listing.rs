@@ -119,6 +119,7 @@ fn secret(rng: &mut StdRng, i: usize, account: &str, region: &str) -> Secret {
         tags: tags(rng),
         versions: vec![],
         stages: Default::default(),
+        rotation: None,
     };
     if rng.random_bool(0.1) {
         s.deleted = Some(Timestamp(50));
