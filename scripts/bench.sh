@@ -4,6 +4,7 @@
 #   scripts/bench.sh [strongroom-bench args...]     e.g. --concurrency 16 --duration 10
 #   scripts/bench.sh --ops mix --secrets 1000 --mix-put-percent 10
 #                                 GetSecretValue under 10 % writes vs pure reads
+#   scripts/bench.sh --ops get --kms-key customer       (secrets under a customer managed key)
 #
 # Builds the release binaries, starts a throwaway server on a free port with a
 # fresh data directory, runs strongroom-bench against it, then stops the

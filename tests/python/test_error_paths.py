@@ -60,8 +60,8 @@ def test_impossible_passwords(client):
 
 
 def test_unsupported_features_say_so(client, unique_name):
-    with expect_error("InvalidParameterException"):
-        client.create_secret(Name=unique_name(), SecretString="v", KmsKeyId="alias/my-own-key")
+    with expect_error("ResourceNotFoundException"):
+        client.create_secret(Name=unique_name(), SecretString="v", KmsKeyId="alias/no-such-key")
     with expect_error("InvalidParameterException"):
         client.create_secret(Name=unique_name(), SecretString="v", AddReplicaRegions=[{"Region": "eu-west-1"}])
     # the default key, by alias, is fine

@@ -110,10 +110,22 @@ struct Args {
     /// resource policy), or both, each scenario run once per caller.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "admin")]
     callers: Vec<Caller>,
+    /// The KMS key the run's secrets are created under: `managed`
+    /// (aws/secretsmanager) or `customer` (a symmetric customer managed key
+    /// the run creates through KMS's CreateKey before timing and schedules
+    /// for deletion at cleanup), to compare GetSecretValue under the two.
+    #[arg(long, value_enum, default_value = "managed")]
+    kms_key: KmsKeyKind,
     /// Instead of the load scenarios: seed or measure listings at scale
     /// (`scripts/scale.sh`).
     #[command(subcommand)]
     scale: Option<scale::Command>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum KmsKeyKind {
+    Managed,
+    Customer,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -253,6 +265,8 @@ struct Ctx {
     /// For `encrypt`/`decrypt`: the KMS key the run created and the
     /// ciphertext blob (base64) of `value` under it.
     kms: Option<KmsTarget>,
+    /// The KmsKeyId secrets are created with (`None`: aws/secretsmanager).
+    kms_key_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -311,10 +325,12 @@ impl Ctx {
 
     fn create(&self, name: &str) -> Result<Prepared> {
         let token = Uuid::new_v4().to_string();
-        self.sign(
-            "CreateSecret",
-            &json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token}),
-        )
+        let mut body =
+            json!({"Name": name, "SecretString": self.value, "ClientRequestToken": token});
+        if let Some(key) = &self.kms_key_id {
+            body["KmsKeyId"] = json!(key);
+        }
+        self.sign("CreateSecret", &body)
     }
 
     fn delete(&self, name: &str) -> Result<Prepared> {
@@ -921,6 +937,7 @@ fn print_json(args: &Args, reports: &[Report], mix: Option<&MixRatio>) -> Result
         "duration_secs": args.duration,
         "warmup_secs": args.warmup,
         "value_size": args.value_size,
+        "kms_key": format!("{:?}", args.kms_key).to_lowercase(),
         "scenarios": scenarios,
         "mix": mix.map(|m| json!({
             "secrets": m.secrets,
@@ -1065,6 +1082,40 @@ async fn kms_setup(ctx: &Ctx) -> Result<KmsTarget> {
     Ok(KmsTarget { key_id, blob })
 }
 
+/// Creates the symmetric customer managed key `--kms-key customer` puts
+/// the run's secrets under (default key policy: the account's IAM policies
+/// decide) and answers its ARN.
+async fn create_customer_key(ctx: &Ctx) -> Result<String> {
+    let body = json!({"Description": format!("strongroom-bench {}", ctx.secret)});
+    let (status, answer) = one_shot(ctx, &ctx.sign_kms("CreateKey", &body)?)
+        .await
+        .context("setup CreateKey")?;
+    ensure!(
+        status == StatusCode::OK,
+        "setup CreateKey failed: {}",
+        describe_error(status, &answer)
+    );
+    serde_json::from_slice::<Value>(&answer)
+        .ok()
+        .and_then(|v| v.pointer("/KeyMetadata/Arn")?.as_str().map(str::to_owned))
+        .context("setup CreateKey answered without KeyMetadata.Arn")
+}
+
+/// Schedules the `--kms-key customer` key for deletion (7 days, KMS's minimum).
+async fn retire_customer_key(ctx: &Ctx) -> Result<()> {
+    let Some(key) = &ctx.kms_key_id else {
+        return Ok(());
+    };
+    let body = json!({"KeyId": key, "PendingWindowInDays": 7});
+    let (status, answer) = one_shot(ctx, &ctx.sign_kms("ScheduleKeyDeletion", &body)?).await?;
+    ensure!(
+        status == StatusCode::OK,
+        "cleanup ScheduleKeyDeletion failed: {}",
+        describe_error(status, &answer)
+    );
+    Ok(())
+}
+
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -1114,6 +1165,7 @@ async fn main() -> Result<()> {
         value,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         kms: None,
+        kms_key_id: None,
     };
     if args.scale.is_none() && args.ops.iter().any(|op| op.is_kms()) {
         ensure!(
@@ -1122,13 +1174,18 @@ async fn main() -> Result<()> {
         );
         base.kms = Some(kms_setup(&base).await?);
     }
+    if args.scale.is_none() && args.kms_key == KmsKeyKind::Customer {
+        let key = create_customer_key(&base).await?;
+        eprintln!("setup: secrets go under the customer managed key {key}");
+        base.kms_key_id = Some(key);
+    }
     let ctx = Arc::new(base);
     if let Some(command) = &args.scale {
         return scale::run(ctx, command).await;
     }
     eprintln!(
-        "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values",
-        args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size
+        "strongroom-bench: {} | {} connections | {} s warm-up + {} s per scenario | {} B values | {:?} key",
+        args.endpoint, args.concurrency, args.warmup, args.duration, args.value_size, args.kms_key
     );
 
     // Setup, outside any timing: the secret read and updated by the scenarios.
@@ -1272,6 +1329,9 @@ async fn main() -> Result<()> {
         if let Some(e) = first {
             eprintln!("cleanup: first error: {e}");
         }
+        if let Err(e) = retire_customer_key(&ctx).await {
+            eprintln!("cleanup: {e}");
+        }
     }
 
     if args.json {
@@ -1304,7 +1364,20 @@ mod tests {
                 key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
                 blob: "AQID".to_owned(),
             }),
+            kms_key_id: None,
         })
+    }
+
+    /// `--kms-key customer`: CreateSecret names the key.
+    #[test]
+    fn secrets_go_under_the_customer_key() -> Result<()> {
+        let mut ctx = ctx()?;
+        let plain: Value = serde_json::from_slice(&ctx.create("n")?.body)?;
+        assert!(plain.get("KmsKeyId").is_none());
+        ctx.kms_key_id = Some("arn:aws:kms:us-east-1:123456789012:key/k".to_owned());
+        let created: Value = serde_json::from_slice(&ctx.create("n")?.body)?;
+        assert_eq!(created["KmsKeyId"], json!(ctx.kms_key_id));
+        Ok(())
     }
 
     #[test]

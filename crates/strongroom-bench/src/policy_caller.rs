@@ -98,7 +98,7 @@ fn identity_policy(account: &str, region: &str, prefix: &str) -> String {
              "Condition": {"StringNotEquals": {"aws:PrincipalTag/role": "operator"}}},
             {"Sid": "OtherTeam", "Effect": "Allow", "Action": "secretsmanager:DescribeSecret",
              "Resource": format!("{secrets}:other/*")},
-            {"Sid": "Kms", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+            {"Sid": "Kms", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
              "Condition": {"StringEquals": {"kms:ViaService": format!("secretsmanager.{region}.amazonaws.com")}}},
             {"Sid": "Describe", "Effect": "Allow", "Action": "secretsmanager:DescribeSecret",
              "Resource": format!("{secrets}:{prefix}*")},

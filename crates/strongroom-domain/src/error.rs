@@ -175,6 +175,25 @@ pub enum Error {
         "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret."
     )]
     PublicPolicy,
+    /// A KmsKeyId that is no key id, key ARN, alias name or alias ARN.
+    #[error(
+        "The parameter KmsKeyId is not valid: use a key ID, a key ARN, an alias name (alias/...) or an alias ARN."
+    )]
+    InvalidKmsKeyId,
+    /// A KmsKeyId that names no key (in the secret's account and region,
+    /// or the account and region of its ARN).
+    #[error("Secrets Manager can't find the specified KMS key.")]
+    KmsKeyNotFound,
+    /// A KmsKeyId that names an asymmetric or HMAC key: Secrets Manager
+    /// encrypts only under symmetric encryption keys.
+    #[error(
+        "Secrets Manager can't use the KMS key {arn}: its KeySpec is {spec} and its KeyUsage {usage}. Use a symmetric encryption KMS key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)."
+    )]
+    UnsupportedKmsKey {
+        arn: String,
+        spec: &'static str,
+        usage: &'static str,
+    },
     /// RotateSecret without a ClientRequestToken: AWS's message, but
     /// InvalidParameterException rather than the other operations' code.
     #[error("You must provide a ClientRequestToken value. We recommend a UUID-type value.")]
@@ -219,7 +238,9 @@ impl Error {
         use Error::*;
         match self {
             InvalidName | NotInEnum { .. } => ErrorKind::Validation,
-            SecretNotFound | StageNotFound(_) | VersionNotFound(_) => ErrorKind::ResourceNotFound,
+            SecretNotFound | StageNotFound(_) | VersionNotFound(_) | KmsKeyNotFound => {
+                ErrorKind::ResourceNotFound
+            }
             SecretExists(_) | TokenInUse { .. } => ErrorKind::ResourceExists,
             StageNotOnVersion
             | MarkedForDeletion
@@ -252,6 +273,8 @@ impl Error {
             | EmptyCharacterSet
             | PasswordTooShortForTypes { .. }
             | Unsupported(_)
+            | InvalidKmsKeyId
+            | UnsupportedKmsKey { .. }
             | OnlyDefaultPolicy
             | RotateMissingClientRequestToken
             | RotationFrequencyAndSchedule

@@ -49,10 +49,36 @@ pub fn authorize_key(ctx: &RequestContext, access: Access<'_>) -> Result<(), Ser
     decide(ctx, access, strongroom_policy::authorize_with_key_policy)
 }
 
+/// [`authorize_key`] for Secrets Manager's own use of the AWS managed key
+/// `aws/secretsmanager`: its key policy grants the account's principals
+/// use through Secrets Manager, and a role session's session policy does
+/// not take that away (AWS: every principal of the account that may use
+/// Secrets Manager may use the key through it). Explicit denies still apply.
+pub(crate) fn authorize_managed_key(
+    ctx: &RequestContext,
+    access: Access<'_>,
+) -> Result<(), ServiceError> {
+    decide_with(
+        ctx,
+        access,
+        strongroom_policy::authorize_with_key_policy,
+        false,
+    )
+}
+
 fn decide(
+    ctx: &RequestContext,
+    access: Access<'_>,
+    evaluate: fn(&Request<'_>, &Policies<'_>) -> Decision,
+) -> Result<(), ServiceError> {
+    decide_with(ctx, access, evaluate, true)
+}
+
+fn decide_with(
     ctx: &RequestContext,
     mut access: Access<'_>,
     evaluate: fn(&Request<'_>, &Policies<'_>) -> Decision,
+    with_session_policy: bool,
 ) -> Result<(), ServiceError> {
     let principal = &ctx.principal;
     add_global_keys(ctx, &mut access.keys);
@@ -70,7 +96,10 @@ fn decide(
     let policies = Policies {
         identity: &identity,
         resource: access.resource_policy,
-        session: principal.session_policy.as_deref(),
+        session: principal
+            .session_policy
+            .as_deref()
+            .filter(|_| with_session_policy),
     };
     match evaluate(&request, &policies) {
         Decision::Allow => Ok(()),

@@ -109,6 +109,9 @@ pub(crate) struct ValueEntry {
     pub policy: Option<Arc<strongroom_policy::Policy>>,
     pub version: Version,
     pub stored: StoredValue,
+    /// The KMS key that sealed `stored` (state, key policy, tags), read with
+    /// it; `None` if it no longer exists. A KMS write empties the cache.
+    pub key: Option<crate::sealing::SealingKey>,
 }
 
 /// A DescribeSecret result and its parsed resource policy (parsed once per
@@ -128,6 +131,7 @@ impl Weigh for Cached {
                     + v.stored.key_id.len()
                     + v.stored.wrapped_key.len()
                     + v.stored.ciphertext.len()
+                    + v.key.as_ref().map_or(0, |k| k.weight() as usize)
             }
             Cached::Describe(d) => size_of::<DescribeEntry>() + secret_bytes(&d.secret),
         };

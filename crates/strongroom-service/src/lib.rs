@@ -22,6 +22,7 @@ mod policies;
 mod purge;
 mod ready;
 mod rotation;
+mod sealing;
 mod secrets;
 mod tags;
 #[doc(hidden)]
@@ -56,7 +57,6 @@ pub use strongroom_domain as domain;
 use authz::{PolicyCache, resolve_authorized};
 use cache::ReadCache;
 use cached::{CacheKey, Cached};
-use keys::KekCache;
 use std::sync::{Arc, Mutex, PoisonError};
 use strongroom_crypto::RootKey;
 use strongroom_domain::{Error, Secret, SecretRef};
@@ -67,7 +67,6 @@ pub struct Service {
     store: Arc<dyn Store>,
     root: RootKey,
     clock: Arc<dyn Clock>,
-    keks: KekCache,
     /// Unsealed KMS key material (`kms/mod.rs`).
     materials: Arc<kms::Materials>,
     /// GetSecretValue and DescribeSecret answers (`cache.rs`).
@@ -76,6 +75,8 @@ pub struct Service {
     accesses: accesses::Accesses,
     /// Parsed secret resource policies.
     policies: Arc<PolicyCache>,
+    /// Root key, material and policies again, for sealing values (`sealing.rs`).
+    keyring: sealing::Keyring,
     /// At most this many versions per secret ([`Service::with_version_cap`]).
     version_cap: usize,
     /// Invokes rotation functions (`rotation.rs`); `None`: none can be.
@@ -130,13 +131,19 @@ impl Changes {
 impl Service {
     pub fn new(store: Arc<dyn Store>, root: RootKey, clock: Arc<dyn Clock>) -> Service {
         let exclusive = store.exclusive_writer();
+        let materials: Arc<kms::Materials> = Arc::default();
+        let policies: Arc<PolicyCache> = Arc::default();
         Service {
+            keyring: sealing::Keyring {
+                root: root.clone(),
+                materials: materials.clone(),
+                policies: policies.clone(),
+            },
             store,
             root,
             clock,
-            keks: KekCache::default(),
-            materials: Arc::default(),
-            policies: Arc::default(),
+            materials,
+            policies,
             cache: Arc::new(ReadCache::new(exclusive, DEFAULT_READ_CACHE_BYTES)),
             accesses: Default::default(),
             version_cap: strongroom_domain::secret::DEFAULT_VERSION_CAP,

@@ -5,15 +5,15 @@ use crate::authz::{
 };
 use crate::cache::Ticket;
 use crate::cached::{CacheKeyRef, Cached, DescribeEntry};
-use crate::keys::{DEFAULT_KEY_ALIAS, seal_value};
+use crate::sealing::stored_key_id;
 use crate::values::same_value;
 use crate::{RequestContext, Service, ServiceError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use strongroom_domain::tags::validate_new_tags;
 use strongroom_domain::{
-    Error, Secret, SecretRef, SecretValue, Tag, Timestamp, Version, build_arn, random_suffix,
-    validate_name,
+    AWSCURRENT, AWSPENDING, AWSPREVIOUS, Error, Secret, SecretRef, SecretValue, Tag, Timestamp,
+    Version, build_arn, random_suffix, validate_name,
 };
 use strongroom_store::save_secret;
 
@@ -65,23 +65,6 @@ pub struct DeleteSecretOutput {
     pub deletion_date: Timestamp,
 }
 
-/// Until the KMS issue lands only the AWS managed key can be named.
-fn check_kms_key(kms_key_id: Option<&str>) -> Result<(), Error> {
-    match kms_key_id {
-        None | Some("") => Ok(()),
-        Some(k)
-            if k == DEFAULT_KEY_ALIAS
-                || k == "alias/aws/secretsmanager"
-                || k.ends_with(":alias/aws/secretsmanager") =>
-        {
-            Ok(())
-        }
-        Some(_) => Err(Error::Unsupported(
-            "KmsKeyId: this server supports only the AWS managed key alias/aws/secretsmanager so far.",
-        )),
-    }
-}
-
 fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
@@ -96,7 +79,7 @@ impl Service {
         if input.value.is_some() && input.client_request_token.is_none() {
             return Err(Error::MissingClientRequestToken.into());
         }
-        check_kms_key(input.kms_key_id.as_deref())?;
+        let kms_key_id = stored_key_id(input.kms_key_id.as_deref(), ctx.account())?;
         if !input.replica_regions.is_empty() {
             return Err(Error::Unsupported(
                 "AddReplicaRegions: replication is not supported by this server yet.",
@@ -108,9 +91,9 @@ impl Service {
         }
         let arn = build_arn(&ctx.region, ctx.account(), &input.name, &random_suffix());
         authorize_create(ctx, &arn, &input)?;
-        let kek = self.default_kek(ctx.account(), &ctx.region).await?;
         let now = self.now();
         let ctx = ctx.clone();
+        let keyring = self.keyring.clone();
         self.write(move |tx, changes| {
             changes.none();
             if let Some(existing) =
@@ -123,7 +106,7 @@ impl Service {
                 if let (Some(token), Some(value)) = (&input.client_request_token, &input.value)
                     && existing.version(token).is_some()
                 {
-                    if same_value(tx, &kek, &existing, token, value)? {
+                    if same_value(tx, &keyring, &ctx, &existing, token, value)? {
                         return Ok(CreateSecretOutput {
                             arn: existing.arn.clone(),
                             name: existing.name.clone(),
@@ -144,7 +127,7 @@ impl Service {
                 region: ctx.region.clone(),
                 account: ctx.account().to_owned(),
                 description: non_empty(input.description),
-                kms_key_id: None,
+                kms_key_id,
                 secret_type: non_empty(input.secret_type),
                 created: now,
                 last_changed: now,
@@ -157,10 +140,22 @@ impl Service {
                 stages: BTreeMap::new(),
                 rotation: None,
             };
+            // The key is checked (and aws/secretsmanager made) even without a value.
+            let key = keyring.key_for_writing(
+                tx,
+                &ctx,
+                &secret.account,
+                &secret.region,
+                secret.kms_key_id.as_deref(),
+                now,
+            )?;
             let mut new_values = Vec::new();
             let mut version_id = None;
             if let (Some(value), Some(token)) = (&input.value, input.client_request_token) {
-                new_values.push((token.clone(), seal_value(&kek, &arn, &token, value)?));
+                new_values.push((
+                    token.clone(),
+                    keyring.seal_value(&ctx, &key, &arn, &token, value)?,
+                ));
                 secret.add_version(
                     Version {
                         id: token.clone(),
@@ -193,14 +188,14 @@ impl Service {
         if input.value.is_some() && input.client_request_token.is_none() {
             return Err(Error::MissingClientRequestToken.into());
         }
-        check_kms_key(input.kms_key_id.as_deref())?;
-        // The key of the account that owns the secret (another account's,
-        // when the caller names its secret by ARN).
-        let owner = crate::owner_account(ctx, &input.secret_id).to_owned();
-        let kek = self.existing_default_kek(&owner, &ctx.region).await?;
+        let owner = crate::owner_account(ctx, &input.secret_id);
+        let new_key_id = match &input.kms_key_id {
+            Some(k) => Some(stored_key_id(Some(k), owner)?),
+            None => None,
+        };
         let now = self.now();
         let ctx = ctx.clone();
-        let policies = self.policies.clone();
+        let keyring = self.keyring.clone();
         let version_cap = self.version_cap;
         self.write(move |tx, changes| {
             changes.none();
@@ -213,12 +208,8 @@ impl Service {
                 }
             };
             let action = "secretsmanager:UpdateSecret";
-            let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, keys)?;
-            // Every region with a secret has its key, and the secret found
-            // is the one whose account was looked at.
-            let kek = kek
-                .filter(|_| before.account == owner)
-                .ok_or(ServiceError::Encryption)?;
+            let policies = &keyring.policies;
+            let before = resolve_authorized(tx, &ctx, policies, &input.secret_id, action, keys)?;
             before.ensure_not_deleted()?;
             let mut after = before.clone();
             let mut changed = false;
@@ -230,11 +221,31 @@ impl Service {
                 after.secret_type = non_empty(Some(t));
                 changed = true;
             }
+            let key_changed = new_key_id.as_ref().is_some_and(|k| *k != before.kms_key_id);
+            if let Some(k) = new_key_id {
+                after.kms_key_id = k;
+                changed |= key_changed;
+            }
+            // The key new versions go under (a new one is checked even
+            // without a value).
+            let key = match (&input.value, key_changed) {
+                (None, false) => None,
+                _ => Some(keyring.key_for_writing(
+                    tx,
+                    &ctx,
+                    &before.account,
+                    &before.region,
+                    after.kms_key_id.as_deref(),
+                    now,
+                )?),
+            };
             let mut version_id = None;
             let mut new_values = Vec::new();
-            if let (Some(value), Some(token)) = (&input.value, &input.client_request_token) {
+            if let (Some(value), Some(token), Some(key)) =
+                (&input.value, &input.client_request_token, &key)
+            {
                 if before.version(token).is_some() {
-                    if !same_value(tx, &kek, &before, token, value)? {
+                    if !same_value(tx, &keyring, &ctx, &before, token, value)? {
                         return Err(Error::TokenInUse {
                             token: token.clone(),
                             arn: before.arn.clone(),
@@ -243,7 +254,8 @@ impl Service {
                     }
                     version_id = Some(token.clone());
                 } else {
-                    new_values.push((token.clone(), seal_value(&kek, &before.arn, token, value)?));
+                    let sealed = keyring.seal_value(&ctx, key, &before.arn, token, value)?;
+                    new_values.push((token.clone(), sealed));
                     after.add_version(
                         Version {
                             id: token.clone(),
@@ -264,6 +276,27 @@ impl Service {
                 after.last_changed = now.strictly_after(before.last_changed);
                 save_secret(tx, Some(&before), &after, &new_values)?;
                 changes.secret(&after.arn);
+            }
+            if let (true, Some(key)) = (key_changed, &key) {
+                // AWS re-encrypts the labelled versions under the new key
+                // where the caller may use both keys; the others stay.
+                for stage in [AWSCURRENT, AWSPENDING, AWSPREVIOUS] {
+                    let Some(id) = after.holder_of(stage) else {
+                        continue;
+                    };
+                    if new_values.iter().any(|(v, _)| v == id) {
+                        continue;
+                    }
+                    let Some(stored) = tx.load_value(&after.arn, id)? else {
+                        continue;
+                    };
+                    let from = keyring.key_of(tx, &stored)?;
+                    if let Some(v) =
+                        keyring.rewrap(&ctx, from.as_ref(), key, &after.arn, id, &stored)
+                    {
+                        tx.replace_value(&after.arn, id, &v)?;
+                    }
+                }
             }
             Ok(UpdateSecretOutput {
                 arn: after.arn,

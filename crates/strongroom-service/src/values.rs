@@ -1,12 +1,11 @@
 //! GetSecretValue, PutSecretValue and BatchGetSecretValue.
 
 use crate::authz::{
-    PolicyCache, authorize_on_any, authorize_on_missing, authorize_on_parsed_secret,
-    resolve_authorized,
+    authorize_on_any, authorize_on_missing, authorize_on_parsed_secret, resolve_authorized,
 };
 use crate::cached::{CacheKeyRef, Cached, ValueEntry};
-use crate::keys::{Kek, open_value, seal_value};
 use crate::listing::page_of_secrets;
+use crate::sealing::Keyring;
 use crate::{RequestContext, Service, ServiceError, resolve};
 use std::sync::Arc;
 use strongroom_domain::filter::Filter;
@@ -72,10 +71,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Whether version `version_id` of `secret` holds exactly `value` (the
-/// ClientRequestToken idempotency check).
+/// ClientRequestToken idempotency check; it decrypts, so it needs
+/// kms:Decrypt on the version's key).
 pub(crate) fn same_value(
     tx: &dyn ReadTx,
-    kek: &Kek,
+    keyring: &Keyring,
+    ctx: &RequestContext,
     secret: &Secret,
     version_id: &str,
     value: &SecretValue,
@@ -83,7 +84,8 @@ pub(crate) fn same_value(
     let Some(stored) = tx.load_value(&secret.arn, version_id)? else {
         return Ok(false);
     };
-    let existing = open_value(kek, &secret.arn, version_id, &stored)?;
+    let key = keyring.key_of(tx, &stored)?;
+    let existing = keyring.open_value(ctx, key.as_ref(), &secret.arn, version_id, &stored)?;
     Ok(match (&existing, value) {
         (SecretValue::String(a), SecretValue::String(b)) => {
             constant_time_eq(a.as_bytes(), b.as_bytes())
@@ -129,7 +131,7 @@ fn select_version<'s>(
 fn load_value_entry(
     tx: &dyn ReadTx,
     ctx: &RequestContext,
-    policies: &PolicyCache,
+    keyring: &Keyring,
     input: &GetSecretValueInput,
 ) -> Result<Arc<ValueEntry>, ServiceError> {
     let (action, id) = (GET_SECRET_VALUE, input.secret_id.as_str());
@@ -141,7 +143,7 @@ fn load_value_entry(
         }
         Err(e) => return Err(e),
     };
-    let policy = policies.of_secret(&secret);
+    let policy = keyring.policies.of_secret(&secret);
     authorize_on_parsed_secret(ctx, &secret, policy.as_deref(), id, action, |k| {
         request_keys(input, k)
     })?;
@@ -150,11 +152,15 @@ fn load_value_entry(
     let stored = tx
         .load_value(&secret.arn, &version.id)?
         .ok_or_else(|| Error::VersionNotFound(version.id.clone()))?;
+    // The key that sealed it, read with it: its state, policy and tags are
+    // checked on every read, cache hits included (`cache.rs`).
+    let key = keyring.key_of(tx, &stored)?;
     Ok(Arc::new(ValueEntry {
         secret,
         policy,
         version,
         stored,
+        key,
     }))
 }
 
@@ -193,10 +199,10 @@ impl Service {
         }
         let ticket = self.cache.ticket();
         let (read_ctx, read_input) = (ctx.clone(), input.clone());
-        let policies = self.policies.clone();
+        let keyring = self.keyring.clone();
         let entry = self
             .store
-            .read_async(move |tx| load_value_entry(tx, &read_ctx, &policies, &read_input))
+            .read_async(move |tx| load_value_entry(tx, &read_ctx, &keyring, &read_input))
             .await?;
         self.cache
             .insert(ticket, key.to_owned(), Cached::Value(entry.clone()));
@@ -211,8 +217,9 @@ impl Service {
         SecretRef::validate(&input.secret_id)?;
         let entry = self.load_for_get(ctx, input).await?;
         let (secret, version, stored) = (&entry.secret, &entry.version, &entry.stored);
-        let kek = self.default_kek(&secret.account, &secret.region).await?;
-        let value = open_value(&kek, &secret.arn, &version.id, stored)?;
+        let value =
+            self.keyring
+                .open_value(ctx, entry.key.as_ref(), &secret.arn, &version.id, stored)?;
         // LastAccessedDate: AWS keeps the day only, so only the first read
         // of a day changes it; it is written in the background (`accesses.rs`).
         let today = self.now().truncate_to_day();
@@ -241,28 +248,31 @@ impl Service {
             .client_request_token
             .ok_or(Error::MissingClientRequestToken)?;
         let value = input.value.ok_or(Error::NoSecretValue)?;
-        // The key of the account that owns the secret (another account's,
-        // when the caller names its secret by ARN).
-        let owner = crate::owner_account(ctx, &input.secret_id).to_owned();
-        let kek = self.existing_default_kek(&owner, &ctx.region).await?;
         let now = self.now();
         let ctx = ctx.clone();
-        let policies = self.policies.clone();
+        let keyring = self.keyring.clone();
         let version_cap = self.version_cap;
         self.write(move |tx, changes| {
             let action = "secretsmanager:PutSecretValue";
-            let before = resolve_authorized(tx, &ctx, &policies, &input.secret_id, action, |_| {})?;
-            // Every region with a secret has its key, and the secret found
-            // is the one whose account was looked at.
-            let kek = kek
-                .filter(|_| before.account == owner)
-                .ok_or(ServiceError::Encryption)?;
+            let policies = &keyring.policies;
+            let before = resolve_authorized(tx, &ctx, policies, &input.secret_id, action, |_| {})?;
             before.ensure_not_deleted()?;
             changes.none();
             // The value of the AWSPENDING version a rotation registered
             // (createSecret of AWS's rotation function templates).
+            let key_for_writing = |tx: &mut dyn strongroom_store::WriteTx| {
+                keyring.key_for_writing(
+                    tx,
+                    &ctx,
+                    &before.account,
+                    &before.region,
+                    before.kms_key_id.as_deref(),
+                    now,
+                )
+            };
             if before.version(&token).is_some_and(|v| !v.has_value) {
-                let sealed = seal_value(&kek, &before.arn, &token, &value)?;
+                let key = key_for_writing(tx)?;
+                let sealed = keyring.seal_value(&ctx, &key, &before.arn, &token, &value)?;
                 let mut after = before.clone();
                 let stages = after.fill_version(&token, input.version_stages.as_deref())?;
                 after.last_changed = now.strictly_after(before.last_changed);
@@ -276,7 +286,7 @@ impl Service {
                 });
             }
             if before.version(&token).is_some() {
-                if same_value(tx, &kek, &before, &token, &value)? {
+                if same_value(tx, &keyring, &ctx, &before, &token, &value)? {
                     return Ok(PutSecretValueOutput {
                         version_stages: before.stages_of(&token),
                         arn: before.arn,
@@ -290,7 +300,8 @@ impl Service {
                 }
                 .into());
             }
-            let sealed = seal_value(&kek, &before.arn, &token, &value)?;
+            let key = key_for_writing(tx)?;
+            let sealed = keyring.seal_value(&ctx, &key, &before.arn, &token, &value)?;
             let mut after = before.clone();
             let stages = after.add_version(
                 Version {

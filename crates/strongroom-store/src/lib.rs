@@ -94,6 +94,14 @@ pub trait WriteTx: ReadTx + IamWriteTx + KmsWriteTx {
         version: &Version,
         value: Option<&StoredValue>,
     ) -> Result<(), StoreError>;
+    /// Replaces the sealed value of a version that has one (its data key
+    /// wrapped under another KMS key: UpdateSecret with a new KmsKeyId).
+    fn replace_value(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        value: &StoredValue,
+    ) -> Result<(), StoreError>;
     fn update_version_access(
         &mut self,
         arn: &str,

@@ -35,7 +35,14 @@ pub(super) async fn handle(
                 version_stages: (!stages.is_empty()).then_some(stages),
                 last_accessed_date: date(v.last_accessed),
                 created_date: Date(v.created),
-                kms_key_ids: vec!["DefaultEncryptionKey".to_owned()],
+                // The secret's key as its KmsKeyId names it (an unlabelled
+                // version left under an earlier key shows it too).
+                kms_key_ids: vec![
+                    secret
+                        .kms_key_id
+                        .clone()
+                        .unwrap_or_else(|| "DefaultEncryptionKey".to_owned()),
+                ],
                 version_id: v.id,
             }
         })

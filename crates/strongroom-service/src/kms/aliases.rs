@@ -113,24 +113,23 @@ impl Service {
         let r = target_ref(target_key_id)?;
         let (ctx, policies, now) = (ctx.clone(), self.policies.clone(), self.now());
         let name = alias_name.to_owned();
-        self.store
-            .write(move |tx| {
-                authorize_alias(&ctx, &name, "kms:CreateAlias")?;
-                let found = target_key(tx, &ctx, &policies, &r, "kms:CreateAlias")?;
-                let alias = KmsAlias {
-                    account: ctx.account().to_owned(),
-                    region: ctx.region.clone(),
-                    name,
-                    target_key_id: found.key.id,
-                    created: now,
-                    updated: now,
-                };
-                if !tx.insert_kms_alias(&alias)? {
-                    return Err(KmsError::AliasExists(alias.arn()).into());
-                }
-                Ok(())
-            })
-            .await
+        self.kms_write(move |tx| {
+            authorize_alias(&ctx, &name, "kms:CreateAlias")?;
+            let found = target_key(tx, &ctx, &policies, &r, "kms:CreateAlias")?;
+            let alias = KmsAlias {
+                account: ctx.account().to_owned(),
+                region: ctx.region.clone(),
+                name,
+                target_key_id: found.key.id,
+                created: now,
+                updated: now,
+            };
+            if !tx.insert_kms_alias(&alias)? {
+                return Err(KmsError::AliasExists(alias.arn()).into());
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// UpdateAlias: points an alias at another key of the same type.
@@ -145,8 +144,8 @@ impl Service {
         let r = target_ref(target_key_id)?;
         let (ctx, policies, now) = (ctx.clone(), self.policies.clone(), self.now());
         let name = alias_name.to_owned();
-        self.store
-            .write(move |tx| {
+        self
+            .kms_write(move |tx| {
                 authorize_alias(&ctx, &name, "kms:UpdateAlias")?;
                 let mut alias = existing_alias(tx, &ctx, &name)?;
                 let old = KeyRef::Id(alias.target_key_id.clone());
@@ -186,24 +185,23 @@ impl Service {
         refuse_reserved(ctx, alias_name, "kms:DeleteAlias")?;
         let (ctx, policies) = (ctx.clone(), self.policies.clone());
         let name = alias_name.to_owned();
-        self.store
-            .write(move |tx| {
-                authorize_alias(&ctx, &name, "kms:DeleteAlias")?;
-                let alias = existing_alias(tx, &ctx, &name)?;
-                super::resolve_authorized(
-                    tx,
-                    &ctx,
-                    &policies,
-                    &KeyRef::Id(alias.target_key_id.clone()),
-                    "kms:DeleteAlias",
-                    &Context::new(),
-                )?;
-                if !tx.delete_kms_alias(ctx.account(), &ctx.region, &name)? {
-                    return Err(KmsError::AliasNotFound(alias.arn()).into());
-                }
-                Ok(())
-            })
-            .await
+        self.kms_write(move |tx| {
+            authorize_alias(&ctx, &name, "kms:DeleteAlias")?;
+            let alias = existing_alias(tx, &ctx, &name)?;
+            super::resolve_authorized(
+                tx,
+                &ctx,
+                &policies,
+                &KeyRef::Id(alias.target_key_id.clone()),
+                "kms:DeleteAlias",
+                &Context::new(),
+            )?;
+            if !tx.delete_kms_alias(ctx.account(), &ctx.region, &name)? {
+                return Err(KmsError::AliasNotFound(alias.arn()).into());
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// ListAliases: the caller's aliases in the region by name, or one key's.

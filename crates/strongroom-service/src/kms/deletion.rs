@@ -29,8 +29,7 @@ impl Service {
         let now = self.now();
         let id = key_id.to_owned();
         let deleted = self
-            .store
-            .write(move |tx| -> Result<Option<(KmsKey, u32)>, ServiceError> {
+            .kms_write(move |tx| -> Result<Option<(KmsKey, u32)>, ServiceError> {
                 match tx.kms_key(&id)? {
                     Some(key) if key.deletion_date.is_some_and(|d| d <= now) => {
                         let generations = tx.kms_newest_material(&id)?.map_or(0, |m| m.generation);

@@ -160,12 +160,11 @@ impl Service {
         };
         drop(material);
         let (stored, tags) = (key.clone(), input.tags);
-        self.store
-            .write(move |tx| -> Result<(), ServiceError> {
-                tx.insert_kms_key(&stored, &tags, &record)?;
-                Ok(())
-            })
-            .await?;
+        self.kms_write(move |tx| -> Result<(), ServiceError> {
+            tx.insert_kms_key(&stored, &tags, &record)?;
+            Ok(())
+        })
+        .await?;
         ctx.note_resource(&key.arn);
         Ok(key)
     }
@@ -235,16 +234,15 @@ impl Service {
     {
         let r = key_ref("keyId", key_id)?;
         let (ctx, policies, now) = (ctx.clone(), self.policies.clone(), self.now());
-        self.store
-            .write(move |tx| {
-                let found =
-                    super::resolve_authorized(tx, &ctx, &policies, &r, action, &Context::new())?;
-                let mut key = found.key;
-                let out = change(&ctx, &mut key, now)?;
-                tx.update_kms_key(&key)?;
-                Ok(out)
-            })
-            .await
+        self.kms_write(move |tx| {
+            let found =
+                super::resolve_authorized(tx, &ctx, &policies, &r, action, &Context::new())?;
+            let mut key = found.key;
+            let out = change(&ctx, &mut key, now)?;
+            tx.update_kms_key(&key)?;
+            Ok(out)
+        })
+        .await
     }
 
     /// EnableKey.

@@ -44,6 +44,18 @@ pub(crate) struct Materials {
     by_generation: quick_cache::sync::Cache<(String, u32), Arc<Key256>>,
 }
 
+/// A (key id, generation) borrowed from a record, to look up without
+/// allocating (every GetSecretValue looks its key's material up); hashes as
+/// the owned tuple does.
+#[derive(Hash)]
+struct GenerationRef<'a>(&'a str, u32);
+
+impl quick_cache::Equivalent<(String, u32)> for GenerationRef<'_> {
+    fn equivalent(&self, key: &(String, u32)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
+}
+
 /// Unsealed generations kept at most.
 const MATERIAL_CACHE_ENTRIES: usize = 4096;
 
@@ -57,15 +69,18 @@ impl Default for Materials {
 
 impl Materials {
     /// The unsealed material of `record`, from the cache or unsealed now.
-    fn unseal(
+    pub(crate) fn unseal(
         &self,
         root: &Key256,
         record: &KeyMaterialRecord,
     ) -> Result<Arc<Key256>, ServiceError> {
-        let id = (record.key_id.clone(), record.generation);
-        if let Some(k) = self.by_generation.get(&id) {
+        if let Some(k) = self
+            .by_generation
+            .get(&GenerationRef(&record.key_id, record.generation))
+        {
             return Ok(k);
         }
+        let id = (record.key_id.clone(), record.generation);
         let plain = open(
             root,
             &kms_material_seal_context(&record.key_id, record.generation),
@@ -85,12 +100,31 @@ impl Materials {
     }
 }
 
+impl crate::Service {
+    /// Every write to KMS keys, aliases and policies goes through here: it
+    /// runs `f` in a store write and, after the commit and before the caller
+    /// is answered, invalidates the whole secret read cache, whose
+    /// GetSecretValue entries hold the state, policy and tags of the key
+    /// that sealed the value (`cache.rs`'s ticket argument covers them).
+    pub(crate) async fn kms_write<T, F>(&self, f: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn strongroom_store::WriteTx) -> Result<T, ServiceError> + Send + 'static,
+    {
+        let cache = self.cache.clone();
+        self.store
+            .write_then(f, move || cache.invalidate_all())
+            .await
+    }
+}
+
 /// Reads a KeyId member.
 pub(crate) fn key_ref(member: &str, input: &str) -> Result<KeyRef, ServiceError> {
     Ok(KeyRef::parse(member, input)?)
 }
 
 /// A key as found: the key, its tags, and the alias it was named by.
+#[derive(Clone)]
 pub(crate) struct Found {
     pub key: KmsKey,
     pub tags: Vec<Tag>,
@@ -104,8 +138,19 @@ pub(crate) fn find(
     ctx: &RequestContext,
     r: &KeyRef,
 ) -> Result<Option<Found>, ServiceError> {
-    let (account, region) = r.scope(ctx.account(), &ctx.region);
-    if region != ctx.region {
+    find_in(tx, ctx.account(), &ctx.region, r)
+}
+
+/// [`find`] with a key id or alias name taken in (`account`, `region`)
+/// (Secrets Manager resolves a secret's KmsKeyId in the secret's account).
+pub(crate) fn find_in(
+    tx: &dyn ReadTx,
+    account: &str,
+    wanted_region: &str,
+    r: &KeyRef,
+) -> Result<Option<Found>, ServiceError> {
+    let (account, region) = r.scope(account, wanted_region);
+    if region != wanted_region {
         return Ok(None);
     }
     let (key_id, alias) = match r {
@@ -129,7 +174,7 @@ pub(crate) fn find(
 
 /// The condition keys a key contributes: its spec, usage, origin and
 /// tags, the caller's account, and the alias it was named by.
-fn key_condition_keys(ctx: &RequestContext, found: &Found) -> Context {
+pub(crate) fn key_condition_keys(ctx: &RequestContext, found: &Found) -> Context {
     let mut keys = Context::new();
     keys.set_static("kms:calleraccount", ctx.account());
     keys.set_static("kms:keyspec", found.key.spec.as_str());
@@ -289,7 +334,34 @@ fn page_limit(limit: Option<i64>) -> Result<usize, ServiceError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use strongroom_domain::kms::{default_key_policy, secretsmanager_key_policy};
+
+    /// A borrowed (key id, generation) finds what the owned one stored.
+    #[test]
+    fn materials_are_found_by_borrowed_generation() {
+        let materials = Materials::default();
+        let key = Arc::new(Key256::from_bytes(&[3u8; 32]).expect("32 bytes"));
+        materials.by_generation.insert(("k".to_owned(), 2), key);
+        assert!(
+            materials
+                .by_generation
+                .get(&GenerationRef("k", 2))
+                .is_some()
+        );
+        assert!(
+            materials
+                .by_generation
+                .get(&GenerationRef("k", 1))
+                .is_none()
+        );
+        assert!(
+            materials
+                .by_generation
+                .get(&GenerationRef("j", 2))
+                .is_none()
+        );
+    }
     use strongroom_policy::{Policy, PolicyKind};
 
     /// The policies AWS gives keys parse as key policies (a stored policy

@@ -68,30 +68,29 @@ impl Service {
         check_policy_name(policy_name)?;
         let parsed = parse_key_policy(&policy)?;
         let (ctx, policies) = (ctx.clone(), self.policies.clone());
-        self.store
-            .write(move |tx| {
-                let found = super::resolve_authorized(
-                    tx,
-                    &ctx,
-                    &policies,
-                    &r,
-                    "kms:PutKeyPolicy",
-                    &Context::new(),
-                )?;
-                refuse_managed(&ctx, &found.key, "kms:PutKeyPolicy")?;
-                check_lockout(
-                    &ctx,
-                    &found.key,
-                    &found.tags,
-                    &parsed,
-                    bypass_policy_lockout_safety_check,
-                )?;
-                let mut key = found.key;
-                key.policy = policy;
-                tx.update_kms_key(&key)?;
-                Ok(())
-            })
-            .await
+        self.kms_write(move |tx| {
+            let found = super::resolve_authorized(
+                tx,
+                &ctx,
+                &policies,
+                &r,
+                "kms:PutKeyPolicy",
+                &Context::new(),
+            )?;
+            refuse_managed(&ctx, &found.key, "kms:PutKeyPolicy")?;
+            check_lockout(
+                &ctx,
+                &found.key,
+                &found.tags,
+                &parsed,
+                bypass_policy_lockout_safety_check,
+            )?;
+            let mut key = found.key;
+            key.policy = policy;
+            tx.update_kms_key(&key)?;
+            Ok(())
+        })
+        .await
     }
 
     /// ListKeyPolicies: `default`, always.

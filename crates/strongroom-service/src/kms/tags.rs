@@ -29,20 +29,19 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let r = key_ref("keyId", key_id)?;
         let (ctx, policies) = (ctx.clone(), self.policies.clone());
-        self.store
-            .write(move |tx| {
-                let mut keys = Context::new();
-                add_request_tags(&mut keys, &tags);
-                let found =
-                    super::resolve_authorized(tx, &ctx, &policies, &r, "kms:TagResource", &keys)?;
-                refuse_managed(&ctx, &found.key, "kms:TagResource")?;
-                found.key.check(KeyOperation::Manage)?;
-                let mut merged = merge_tags(&found.tags, &tags).map_err(tag_error)?;
-                merged.sort_by(|a, b| a.key.cmp(&b.key));
-                tx.replace_kms_key_tags(&found.key.id, &merged)?;
-                Ok(())
-            })
-            .await
+        self.kms_write(move |tx| {
+            let mut keys = Context::new();
+            add_request_tags(&mut keys, &tags);
+            let found =
+                super::resolve_authorized(tx, &ctx, &policies, &r, "kms:TagResource", &keys)?;
+            refuse_managed(&ctx, &found.key, "kms:TagResource")?;
+            found.key.check(KeyOperation::Manage)?;
+            let mut merged = merge_tags(&found.tags, &tags).map_err(tag_error)?;
+            merged.sort_by(|a, b| a.key.cmp(&b.key));
+            tx.replace_kms_key_tags(&found.key.id, &merged)?;
+            Ok(())
+        })
+        .await
     }
 
     /// UntagResource: removes tags by key (absent keys are ignored).
@@ -54,19 +53,18 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let r = key_ref("keyId", key_id)?;
         let (ctx, policies) = (ctx.clone(), self.policies.clone());
-        self.store
-            .write(move |tx| {
-                let mut keys = Context::new();
-                keys.set_multi("aws:TagKeys", tag_keys.clone());
-                let found =
-                    super::resolve_authorized(tx, &ctx, &policies, &r, "kms:UntagResource", &keys)?;
-                refuse_managed(&ctx, &found.key, "kms:UntagResource")?;
-                found.key.check(KeyOperation::Manage)?;
-                let left = remove_tags(&found.tags, &tag_keys).map_err(tag_error)?;
-                tx.replace_kms_key_tags(&found.key.id, &left)?;
-                Ok(())
-            })
-            .await
+        self.kms_write(move |tx| {
+            let mut keys = Context::new();
+            keys.set_multi("aws:TagKeys", tag_keys.clone());
+            let found =
+                super::resolve_authorized(tx, &ctx, &policies, &r, "kms:UntagResource", &keys)?;
+            refuse_managed(&ctx, &found.key, "kms:UntagResource")?;
+            found.key.check(KeyOperation::Manage)?;
+            let left = remove_tags(&found.tags, &tag_keys).map_err(tag_error)?;
+            tx.replace_kms_key_tags(&found.key.id, &left)?;
+            Ok(())
+        })
+        .await
     }
 
     /// ListResourceTags, by tag key.

@@ -124,6 +124,31 @@ pub async fn store_suite(store: Arc<dyn Store>) {
     assert_eq!(loaded, after);
     assert_eq!(loaded.tags, Some(vec![]));
 
+    // a version's value re-wrapped under another key replaces key id and
+    // both halves, and that version's only
+    let rewrapped = StoredValue {
+        key_id: "other-key".into(),
+        wrapped_key: vec![5, 6, 7],
+        ciphertext: vec![8],
+    };
+    let (arn, v) = (after.arn.clone(), rewrapped.clone());
+    store
+        .write(move |tx| tx.replace_value(&arn, "v1", &v))
+        .await
+        .expect("replace");
+    assert_eq!(
+        store
+            .read(|tx| tx.load_value(&after.arn, "v1"))
+            .expect("value"),
+        Some(rewrapped)
+    );
+    assert_eq!(
+        store
+            .read(|tx| tx.load_value(&after.arn, "v2"))
+            .expect("value"),
+        Some(value())
+    );
+
     // an access moves LastAccessedDate forward only, and reports a change
     let record = |version: &'static str, day: i64| {
         let arn = after.arn.clone();

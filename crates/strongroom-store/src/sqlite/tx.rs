@@ -361,6 +361,28 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn replace_value(
+        &mut self,
+        arn: &str,
+        version_id: &str,
+        value: &StoredValue,
+    ) -> Result<(), StoreError> {
+        self.exec(
+            "replacing a version's value",
+            "UPDATE versions SET key_id = ?3, wrapped_key = ?4, ciphertext = ?5 \
+             WHERE secret_pk = (SELECT pk FROM secrets WHERE arn = ?1) AND version_id = ?2 \
+             AND ciphertext IS NOT NULL",
+            params![
+                arn,
+                version_id,
+                value.key_id,
+                value.wrapped_key,
+                value.ciphertext
+            ],
+        )?;
+        Ok(())
+    }
+
     fn update_version_access(
         &mut self,
         arn: &str,
