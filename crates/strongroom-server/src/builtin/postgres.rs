@@ -88,8 +88,11 @@ impl DbSecret {
     async fn connect(&self) -> Result<tokio_postgres::Client, RotatorError> {
         let refused = |e: tokio_postgres::Error| {
             RotatorError::Database(format!(
-                "cannot log in to {}:{} as {:?}: {e}",
-                self.host, self.port, self.username
+                "cannot log in to {}:{} as {:?}: {}",
+                self.host,
+                self.port,
+                self.username,
+                describe(&e)
             ))
         };
         let ssl_mode = match self.ssl {
@@ -126,7 +129,23 @@ impl DbSecret {
 }
 
 fn database(what: &str) -> impl FnOnce(tokio_postgres::Error) -> RotatorError + '_ {
-    move |e| RotatorError::Database(format!("{what}: {e}"))
+    move |e| RotatorError::Database(format!("{what}: {}", describe(&e)))
+}
+
+/// The error with its causes ("error connecting to server: Connection
+/// refused …"): tokio-postgres's Display leaves them out.
+fn describe(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// createSecret's new value: the current one with a new password (and,
