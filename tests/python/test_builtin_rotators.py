@@ -36,17 +36,21 @@ def postgres() -> Iterator[dict[str, str]]:
     ).stdout
     env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     try:
+        with superuser(env) as conn:
+            conn.execute("CREATE ROLE tls_only NOLOGIN")  # its members log in over TLS only
         yield env
     finally:
         subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop", env["PG_TEST_DIR"]], check=False, timeout=60)
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def srv(tmp_path_factory: pytest.TempPathFactory, postgres: dict[str, str]) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("builtin-rotators")
     server = Server(
         base / "data",
         log_path=base / "stderr.log",
+        # the test PostgreSQL's CA, for the rotators' TLS connections
+        env={"SSL_CERT_FILE": postgres["PG_CA_FILE"]},
         extra_args=["--rotation-retry-secs", "1", "--rotation-interval-secs", "1", "--rotation-invoke-timeout-secs", "20"],
     )
     server.start()
@@ -253,6 +257,40 @@ def test_postgresql_alternating_users_the_previous_user_logs_in_for_one_cycle(
     assert logs_in(postgres, user, second["password"])
     assert not logs_in(postgres, user, "p0-initial"), "two cycles on, the first password is gone"
     assert logs_in(postgres, first["username"], first["password"]), "the previous (clone) still logs in"
+
+
+@pytest.mark.parametrize("ssl", [True, "true", None], ids=["ssl-true", "ssl-string", "ssl-absent"])
+def test_postgresql_over_tls(sm: Any, postgres: dict[str, str], unique_name, ssl: Any) -> None:
+    """A tls_only user logs in over TLS only: `ssl: true` requires it (the
+    certificate checked against SSL_CERT_FILE), and without `ssl` TLS is
+    tried first, as AWS's functions do."""
+    user = f"tls_{unique_name()[-12:]}"
+    create_role(postgres, user, "initial-password")
+    with superuser(postgres) as conn:
+        conn.execute(f'GRANT tls_only TO "{user}"')
+    extra = {} if ssl is None else {"ssl": ssl}
+    name = unique_name()
+    sm.create_secret(Name=name, SecretString=db_secret(postgres, user, "initial-password", **extra))
+    rotate(sm, name, SINGLE_USER)
+    new = json.loads(sm.get_secret_value(SecretId=name)["SecretString"])
+    assert logs_in(postgres, user, new["password"])
+    assert not logs_in(postgres, user, "initial-password")
+
+
+def test_postgresql_ssl_false_never_uses_tls(sm: Any, srv: Server, postgres: dict[str, str], unique_name) -> None:
+    user = f"tls_{unique_name()[-12:]}"
+    create_role(postgres, user, "initial-password")
+    with superuser(postgres) as conn:
+        conn.execute(f'GRANT tls_only TO "{user}"')
+    name, first = unique_name(), new_token()
+    arn = sm.create_secret(Name=name, ClientRequestToken=first,
+                           SecretString=db_secret(postgres, user, "initial-password", ssl=False))["ARN"]
+    sm.rotate_secret(SecretId=name, RotationLambdaARN=SINGLE_USER, ClientRequestToken=new_token())
+    record = first_failure(srv, arn)
+    assert "no encryption" in record["errorMessage"], record["errorMessage"]
+    sm.cancel_rotate_secret(SecretId=name)
+    assert stages(sm, name)[first] == ["AWSCURRENT"]
+    assert logs_in(postgres, user, "initial-password")
 
 
 def closed_port() -> int:

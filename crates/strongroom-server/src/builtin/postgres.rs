@@ -10,9 +10,10 @@
 //! `password_encryption`; `md5` and `scram-sha-256` lines of pg_hba.conf
 //! both accept it (PostgreSQL 10 and later).
 //!
-//! TLS: not yet. Connections are plain text (`ssl` absent or false; AWS's
-//! functions try TLS first when it is absent); `ssl: true` fails the step
-//! with that reason rather than connecting without it.
+//! TLS as AWS's functions do it: `ssl: true` requires TLS, `ssl: false`
+//! never uses it, and without `ssl` TLS is tried first and plain text
+//! after a failure. Certificates are verified against the system's roots
+//! (`SSL_CERT_FILE` / `SSL_CERT_DIR` name others), host name included.
 
 use super::{JsonObject, RotatorError, Run};
 use std::time::Duration;
@@ -86,7 +87,15 @@ impl DbSecret {
     }
 
     async fn connect(&self) -> Result<tokio_postgres::Client, RotatorError> {
-        let refused = |e: tokio_postgres::Error| {
+        let attempt = match self.ssl {
+            Some(true) => self.connect_with(SslMode::Require).await,
+            Some(false) => self.connect_with(SslMode::Disable).await,
+            None => match self.connect_with(SslMode::Prefer).await {
+                Ok(c) => Ok(c),
+                Err(_) => self.connect_with(SslMode::Disable).await,
+            },
+        };
+        attempt.map_err(|e| {
             RotatorError::Database(format!(
                 "cannot log in to {}:{} as {:?}: {}",
                 self.host,
@@ -94,17 +103,13 @@ impl DbSecret {
                 self.username,
                 describe(&e)
             ))
-        };
-        let ssl_mode = match self.ssl {
-            Some(true) => {
-                return Err(RotatorError::Database(
-                    "ssl is true, but the built-in rotators connect to PostgreSQL without TLS"
-                        .to_owned(),
-                ));
-            }
-            Some(false) => SslMode::Disable,
-            None => SslMode::Prefer,
-        };
+        })
+    }
+
+    async fn connect_with(
+        &self,
+        ssl_mode: SslMode,
+    ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
         let mut config = tokio_postgres::Config::new();
         config
             .host(&self.host)
@@ -115,10 +120,7 @@ impl DbSecret {
             .application_name("strongroom-rotator")
             .connect_timeout(CONNECT_TIMEOUT)
             .ssl_mode(ssl_mode);
-        let (client, connection) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .map_err(refused)?;
+        let (client, connection) = config.connect(tls()).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "rotator: PostgreSQL connection ended");
@@ -126,6 +128,24 @@ impl DbSecret {
         });
         Ok(client)
     }
+}
+
+/// The TLS connector (rustls; the system's roots, read once).
+fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
+    static CONFIG: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            tracing::warn!(error = %e, "rotator: a system CA certificate could not be read");
+        }
+        let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+        tracing::debug!(roots = added, "rotator: CA certificates for PostgreSQL TLS");
+        rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth()
+    });
+    tokio_postgres_rustls::MakeRustlsConnect::new(config.clone())
 }
 
 fn database(what: &str) -> impl FnOnce(tokio_postgres::Error) -> RotatorError + '_ {
