@@ -293,6 +293,23 @@ def test_postgresql_ssl_false_never_uses_tls(sm: Any, srv: Server, postgres: dic
     assert logs_in(postgres, user, "initial-password")
 
 
+def test_a_test_only_rotation_logs_in_with_awscurrent_and_changes_nothing(
+    sm: Any, srv: Server, postgres: dict[str, str], unique_name
+) -> None:
+    user = f"app_{unique_name()[-12:]}"
+    create_role(postgres, user, "initial-password")
+    name, first = unique_name(), new_token()
+    value = db_secret(postgres, user, "initial-password")
+    arn = sm.create_secret(Name=name, ClientRequestToken=first, SecretString=value)["ARN"]
+    sm.rotate_secret(SecretId=name, RotationLambdaARN=SINGLE_USER, ClientRequestToken=new_token(),
+                     RotateImmediately=False)
+    wait_for(lambda: [r["eventName"] for r in rotation_records(srv, arn)] == ["RotationStarted", "RotationSucceeded"],
+             "the test-only run")
+    assert stages(sm, name) == {first: ["AWSCURRENT"]}
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == value
+    assert logs_in(postgres, user, "initial-password")
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
