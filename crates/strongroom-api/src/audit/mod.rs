@@ -79,8 +79,7 @@ impl AuditRecorder {
         resources: &[String],
         error_message: &str,
     ) -> Appended {
-        let mut event =
-            event::service_event(source, name, account, region, time, resources, None);
+        let mut event = event::service_event(source, name, account, region, time, resources, None);
         event.error_message = Some(error_message.to_owned());
         self.sink.append(&event)
     }

@@ -196,7 +196,16 @@ impl RotationFunctions for Functions {
 /// The rotator's own principal, in the secret's account and region.
 fn rotator_context(secret_arn: &str, builtin: Builtin) -> Result<RequestContext, RotatorError> {
     let parts: Vec<&str> = secret_arn.splitn(7, ':').collect();
-    let ["arn", partition, "secretsmanager", region, account, "secret", _] = parts.as_slice() else {
+    let [
+        "arn",
+        partition,
+        "secretsmanager",
+        region,
+        account,
+        "secret",
+        _,
+    ] = parts.as_slice()
+    else {
         return Err(RotatorError::NotASecretArn(secret_arn.to_owned()));
     };
     const ROLE: &str = "strongroom-builtin-rotator";
@@ -221,7 +230,10 @@ fn rotator_context(secret_arn: &str, builtin: Builtin) -> Result<RequestContext,
         request_id: format!("rotator-{}", builtin.name()),
         principal: Arc::new(Principal {
             account: (*account).to_owned(),
-            arn: format!("arn:{partition}:sts::{account}:assumed-role/{ROLE}/{}", builtin.name()),
+            arn: format!(
+                "arn:{partition}:sts::{account}:assumed-role/{ROLE}/{}",
+                builtin.name()
+            ),
             kind: PrincipalKind::AssumedRole,
             id: format!("AROASTRONGROOMROTATOR:{}", builtin.name()),
             user_name: None,
@@ -316,7 +328,11 @@ impl Run {
             // A test-only run (RotateImmediately=false) has no pending value
             // yet: it tests the configuration with the current one.
             ("testSecret", Builtin::PostgresSingleUser | Builtin::PostgresAlternatingUsers) => {
-                let stage = if pending_has_value { AWSPENDING } else { AWSCURRENT };
+                let stage = if pending_has_value {
+                    AWSPENDING
+                } else {
+                    AWSCURRENT
+                };
                 postgres::test(&self.json(stage).await?, stage).await
             }
             ("testSecret", Builtin::RandomPassword) if pending_has_value => {
@@ -415,7 +431,10 @@ mod tests {
     #[test]
     fn reserved_arns_in_any_region_and_account() {
         for b in Builtin::ALL {
-            let arn = format!("arn:aws:lambda:eu-west-1:111122223333:function:{}", b.name());
+            let arn = format!(
+                "arn:aws:lambda:eu-west-1:111122223333:function:{}",
+                b.name()
+            );
             assert_eq!(Builtin::of(&arn), Some(b));
             let arn = format!("arn:aws-cn:lambda:cn-north-1:1:function:{}", b.name());
             assert_eq!(Builtin::of(&arn), Some(b));

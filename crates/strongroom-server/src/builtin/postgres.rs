@@ -297,10 +297,13 @@ pub(super) async fn set_alternating_users(run: &Run) -> Result<(), RotatorError>
     // The current credentials must work: a secret naming a user it cannot
     // log in as must not make the master account change that user.
     drop(current.connect().await?);
-    let master_arn = current.masterarn.clone().ok_or(RotatorError::MissingField {
-        stage: AWSCURRENT,
-        field: "masterarn",
-    })?;
+    let master_arn = current
+        .masterarn
+        .clone()
+        .ok_or(RotatorError::MissingField {
+            stage: AWSCURRENT,
+            field: "masterarn",
+        })?;
     let mut master = DbSecret::parse(
         &run.json_of(&master_arn, AWSCURRENT, None).await?,
         "master secret's AWSCURRENT",
@@ -318,7 +321,10 @@ pub(super) async fn set_alternating_users(run: &Run) -> Result<(), RotatorError>
         .await
         .map_err(database("starting a transaction"))?;
     let exists = tx
-        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&pending.username])
+        .query_opt(
+            "SELECT 1 FROM pg_roles WHERE rolname = $1",
+            &[&pending.username],
+        )
         .await
         .map_err(database("looking the user up"))?
         .is_some();
@@ -379,7 +385,10 @@ mod tests {
     #[test]
     fn the_password_clause_carries_a_verifier_not_the_password() {
         let clause = password_clause("hunter2'--").expect("clause");
-        assert!(clause.starts_with("PASSWORD 'SCRAM-SHA-256$4096:"), "{clause}");
+        assert!(
+            clause.starts_with("PASSWORD 'SCRAM-SHA-256$4096:"),
+            "{clause}"
+        );
         assert!(!clause.contains("hunter2"));
     }
 
@@ -405,28 +414,42 @@ mod tests {
             AWSCURRENT,
         )
         .expect("parse");
-        assert_eq!((db.port, db.dbname.as_str(), db.ssl), (5432, "postgres", None));
+        assert_eq!(
+            (db.port, db.dbname.as_str(), db.ssl),
+            (5432, "postgres", None)
+        );
         let db = DbSecret::parse(
             &object(serde_json::json!({"host": "h", "port": "6432", "username": "u", "password": "p", "dbname": "d", "ssl": "FALSE"})),
             AWSCURRENT,
         )
         .expect("parse");
-        assert_eq!((db.port, db.dbname.as_str(), db.ssl), (6432, "d", Some(false)));
+        assert_eq!(
+            (db.port, db.dbname.as_str(), db.ssl),
+            (6432, "d", Some(false))
+        );
         for bad in [
             serde_json::json!({"engine": "mysql", "host": "h", "username": "u", "password": "p"}),
             serde_json::json!({"username": "u", "password": "p"}),
             serde_json::json!({"host": "h", "username": "u", "password": "p", "port": 70000}),
             serde_json::json!({"host": "h", "username": "u"}),
         ] {
-            assert!(DbSecret::parse(&object(bad.clone()), AWSCURRENT).is_err(), "{bad}");
+            assert!(
+                DbSecret::parse(&object(bad.clone()), AWSCURRENT).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn the_pending_value_keeps_the_other_fields() {
-        let current = object(serde_json::json!({"engine": "postgres", "host": "h", "username": "u", "password": "old", "masterarn": "m", "extra": 1}));
+        let current = object(
+            serde_json::json!({"engine": "postgres", "host": "h", "username": "u", "password": "old", "masterarn": "m", "extra": 1}),
+        );
         let single = pending_value(current.clone(), "new".into(), false).expect("single");
-        assert_eq!(serde_json::Value::Object(single), serde_json::json!({"engine": "postgres", "host": "h", "username": "u", "password": "new", "masterarn": "m", "extra": 1}));
+        assert_eq!(
+            serde_json::Value::Object(single),
+            serde_json::json!({"engine": "postgres", "host": "h", "username": "u", "password": "new", "masterarn": "m", "extra": 1})
+        );
         let multi = pending_value(current.clone(), "new".into(), true).expect("multi");
         assert_eq!(multi["username"], "u_clone");
         let mut no_master = current;
