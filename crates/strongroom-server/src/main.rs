@@ -4,6 +4,7 @@
 //! SIGTERM/SIGINT.
 
 mod admin;
+mod builtin;
 mod config;
 mod jobs;
 mod lambda;
@@ -517,12 +518,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         invoke_timeout,
     ));
+    // Built-in rotators in process, every other function through Lambda.
+    let functions = Arc::new(builtin::Functions::new(lambda, invoke_timeout));
     let service = Arc::new(
         Service::new(store, root.clone(), clock.clone())
             .with_version_cap(usize::try_from(args.max_versions_per_secret).unwrap_or(usize::MAX))
             .with_read_cache_bytes(args.read_cache_mib.saturating_mul(1 << 20))
-            .with_rotation_functions(lambda.clone()),
+            .with_rotation_functions(functions.clone()),
     );
+    functions.attach(&service);
 
     let mut stdout = std::io::stdout();
     if let Some(key) = iam.bootstrap_account(&account).await? {
@@ -607,7 +611,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tasks.spawn(jobs::rotation_loop(
         Arc::new(rotation::Rotations::new(
             service.clone(),
-            lambda,
+            functions,
             audit.clone(),
             clock.clone(),
             invoke_timeout,

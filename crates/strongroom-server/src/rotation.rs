@@ -133,6 +133,7 @@ impl Rotations {
             &STEPS
         };
         let mut outcome = StepsOutcome::Completed;
+        let mut failure = None;
         for step in steps {
             match self.service.rotation_continues(arn, &run.token).await {
                 Ok(true) => {}
@@ -158,6 +159,7 @@ impl Rotations {
                 outcome = StepsOutcome::Failed {
                     retry_after_ms: self.retry_delay_ms(run.attempts),
                 };
+                failure = Some(format!("{step} failed: {e}"));
                 break;
             }
         }
@@ -172,7 +174,36 @@ impl Rotations {
             }
         };
         tracing::info!(secret = %arn, outcome = event, "rotation attempt ended");
-        self.record(event, account, region, arn).await;
+        match (event, failure) {
+            ("RotationFailed", Some(message)) => {
+                self.record_failure(account, region, arn, &message).await;
+            }
+            // every step answered, but AWSCURRENT did not move
+            ("RotationFailed", None) => {
+                let message = "finishSecret did not move AWSCURRENT to the new version";
+                self.record_failure(account, region, arn, message).await;
+            }
+            _ => self.record(event, account, region, arn).await,
+        }
+    }
+
+    /// RotationFailed, with the failed step's error as `errorMessage`.
+    async fn record_failure(&self, account: &str, region: &str, arn: &str, message: &str) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        let appended = audit.service_failure(
+            AwsService::SecretsManager,
+            "RotationFailed",
+            account,
+            region,
+            self.clock.now(),
+            &[arn.to_owned()],
+            message,
+        );
+        if let Err(e) = appended.await {
+            tracing::error!(event = "RotationFailed", secret = %arn, error = %e, "could not record a rotation event");
+        }
     }
 
     /// The retry delay after `attempts` earlier failures.

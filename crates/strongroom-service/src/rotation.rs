@@ -50,6 +50,10 @@ pub enum InvokeError {
     /// No answer within the invocation timeout.
     #[error("the function did not answer within the invocation timeout")]
     Timeout,
+    /// A built-in rotator's step failed (the server's `builtin` module;
+    /// the message names the step's cause and never a secret value).
+    #[error("{0}")]
+    Builtin(String),
 }
 
 /// An invocation of a rotation function.

@@ -65,6 +65,24 @@ impl AuditRecorder {
             source, name, account, region, time, resources, None,
         ))
     }
+
+    /// A service event that reports a failure (RotationFailed): as
+    /// [`Self::service_event`], with `errorMessage`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn service_failure(
+        &self,
+        source: AwsService,
+        name: &str,
+        account: &str,
+        region: &str,
+        time: Timestamp,
+        resources: &[String],
+        error_message: &str,
+    ) -> Appended {
+        let mut event = event::service_event(source, name, account, region, time, resources, None);
+        event.error_message = Some(error_message.to_owned());
+        self.sink.append(&event)
+    }
 }
 
 impl Recorder for AuditRecorder {
