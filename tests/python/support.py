@@ -1,5 +1,6 @@
 """Helpers shared by the end-to-end tests: running the server, building
-boto3 clients, sending raw SigV4-signed requests and running the AWS CLI.
+boto3 clients, sending raw SigV4-signed requests, running the AWS CLI and
+serving rotation functions over the Lambda Invoke API.
 
 The tests import this module directly (pytest puts this folder on sys.path);
 conftest.py turns the pieces into fixtures.
@@ -20,10 +21,13 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import boto3
@@ -770,3 +774,136 @@ def stages_by_version(client, secret_id: str) -> dict[str, set[str]]:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+# -- rotation -----------------------------------------------------------------
+
+
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
+    """Polls `condition` until it returns something truthy, which it returns."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = condition()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stages(client, secret_id: str) -> dict[str, list[str]]:
+    """VersionIdsToStages of DescribeSecret, as the service lists them."""
+    return client.describe_secret(SecretId=secret_id).get("VersionIdsToStages", {})
+
+
+def rotation_events(srv: "Server", arn: str) -> list[str]:
+    """The names of the secret's Rotation* events in the trail, oldest first;
+    checks that each is a service event invoked by Secrets Manager."""
+    ct = make_client(srv.endpoint or "", region=REGION, access_key=srv.access_key or "",
+                     secret_key=srv.secret_key or "", service="cloudtrail")
+    events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": arn}])["Events"]
+    names = [e["EventName"] for e in events if e["EventName"].startswith("Rotation")]
+    for e in events:
+        if e["EventName"].startswith("Rotation"):
+            record = json.loads(e["CloudTrailEvent"])
+            assert record["eventType"] == "AwsServiceEvent"
+            assert record["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
+    return list(reversed(names))
+
+
+@dataclass
+class Invocation:
+    """One request to the Invoke API."""
+
+    name: str  # the path's FunctionName, URL-decoded
+    kind: str  # X-Amz-Invocation-Type
+    event: dict
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Answer:
+    """What the Invoke API answers: a status, a JSON payload (None: empty
+    body) and X-Amz-Function-Error when the function failed."""
+
+    status: int
+    payload: Any = None
+    function_error: str | None = None
+
+
+def run_function(function: Callable[[dict], Any], event: dict) -> Answer:
+    """Runs a function as Lambda does: an exception is an `Unhandled`
+    function error with Lambda's error payload."""
+    try:
+        function(event)
+    except Exception as e:  # the function's failure, as Lambda reports it
+        return Answer(200, {"errorMessage": str(e), "errorType": type(e).__name__}, "Unhandled")
+    return Answer(200)
+
+
+class InvokeServer:
+    """The Lambda Invoke API (`POST /2015-03-31/functions/{FunctionName}/invocations`)
+    on 127.0.0.1 for rotation functions run in this process. Subclasses
+    answer each invocation in `serve`; every invocation is kept in `calls`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Invocation] = []
+        self.lock = threading.Lock()
+        invoke = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                parts = self.path.split("/")
+                if len(parts) != 5 or parts[1:3] != ["2015-03-31", "functions"] or parts[4] != "invocations":
+                    return self.answer(Answer(404, {"Message": "no such path"}))
+                invocation = Invocation(
+                    name=urllib.parse.unquote(parts[3]),
+                    kind=self.headers.get("X-Amz-Invocation-Type", "RequestResponse"),
+                    event=json.loads(body) if body else {},
+                    path=self.path,
+                    headers=dict(self.headers.items()),
+                    body=body,
+                )
+                with invoke.lock:
+                    invoke.calls.append(invocation)
+                self.answer(invoke.serve(invocation))
+
+            def answer(self, answer: Answer) -> None:
+                data = b"" if answer.payload is None else json.dumps(answer.payload).encode()
+                self.send_response(answer.status)
+                if answer.function_error:
+                    self.send_header("X-Amz-Function-Error", answer.function_error)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve(self, invocation: Invocation) -> Answer:
+        raise NotImplementedError
+
+    def function_of(self, name: str) -> str:
+        """The short name `steps_for` reports for a FunctionName."""
+        return name
+
+    def steps_for(self, secret_arn: str) -> list[tuple[str, str]]:
+        """(function, step) of every step invoked for one secret, in order."""
+        with self.lock:
+            return [(self.function_of(c.name), c.event["Step"]) for c in self.calls
+                    if c.kind != "DryRun" and c.event.get("SecretId") == secret_arn]
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -16,18 +16,27 @@ Functions (by the last part of their ARN):
 from __future__ import annotations
 
 import datetime
-import json
 import threading
 import time
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from botocore.exceptions import ClientError
 
-from support import ACCOUNT_ID, Server, expect_error, make_client, new_token
+from support import (
+    ACCOUNT_ID,
+    Answer,
+    InvokeServer,
+    Invocation,
+    Server,
+    expect_error,
+    new_token,
+    rotation_events,
+    run_function,
+    stages,
+    wait_for,
+)
 
 FUNCTION_PREFIX = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:"
 CANNOT_INVOKE = (
@@ -92,69 +101,35 @@ def template_handler(event: dict, sm: Any, set_secret=lambda sm, arn, token: Non
         raise ValueError("Invalid step parameter")
 
 
-class Functions:
-    """The Invoke API, for the functions above; remembers every invocation."""
+class Functions(InvokeServer):
+    """The Invoke API, for the functions above."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.strongroom: Server | None = None
-        self.calls: list[tuple[str, str, dict]] = []  # (function, invocation type, event)
         self.flaky_failures: dict[str, int] = {}  # secret ARN → setSecret failures so far
         self.release = threading.Event()
-        self.lock = threading.Lock()
         # (key id, secret, session token) whose SigV4 signatures are checked;
         # each check's outcome is kept in `signatures`.
         self.expect_signed_by: tuple[str, str, str] | None = None
         self.signatures: list[bool] = []
-        functions = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
+    def function_of(self, name: str) -> str:
+        return "rie" if name == "function" else name.removeprefix(FUNCTION_PREFIX)
 
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                parts = self.path.split("/")
-                if len(parts) != 5 or parts[1:3] != ["2015-03-31", "functions"] or parts[4] != "invocations":
-                    return self.answer(404, {"Message": "no such path"})
-                name = urllib.parse.unquote(parts[3])
-                function = "rie" if name == "function" else name.removeprefix(FUNCTION_PREFIX)
-                kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-                event = json.loads(body) if body else {}
-                with functions.lock:
-                    functions.calls.append((function, kind, event))
-                if functions.expect_signed_by is not None:
-                    ok = functions.signature_ok(self.command, self.path, dict(self.headers.items()), body)
-                    with functions.lock:
-                        functions.signatures.append(ok)
-                    if not ok:
-                        return self.answer(403, {"Message": "The request signature we calculated does not match"})
-                if function not in ("template", "flaky", "silent", "rie"):
-                    return self.answer(404, {"Type": "User", "Message": f"Function not found: {name}"})
-                if kind == "DryRun":
-                    return self.answer(204, None)
-                try:
-                    functions.run(function, event)
-                except Exception as e:  # the function's failure, as Lambda reports it
-                    return self.answer(200, {"errorMessage": str(e), "errorType": type(e).__name__}, error="Unhandled")
-                self.answer(200, None)
-
-            def answer(self, status: int, payload: Any, error: str | None = None) -> None:
-                data = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(status)
-                if error:
-                    self.send_header("X-Amz-Function-Error", error)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def serve(self, invocation: Invocation) -> Answer:
+        if self.expect_signed_by is not None:
+            ok = self.signature_ok("POST", invocation.path, invocation.headers, invocation.body)
+            with self.lock:
+                self.signatures.append(ok)
+            if not ok:
+                return Answer(403, {"Message": "The request signature we calculated does not match"})
+        function = self.function_of(invocation.name)
+        if function not in ("template", "flaky", "silent", "rie"):
+            return Answer(404, {"Type": "User", "Message": f"Function not found: {invocation.name}"})
+        if invocation.kind == "DryRun":
+            return Answer(204)
+        return run_function(lambda event: self.run(function, event), invocation.event)
 
     def signature_ok(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
         """Recomputes the request's SigV4 signature (service lambda) with botocore."""
@@ -195,14 +170,9 @@ class Functions:
             return template_handler(event, sm, set_secret)
         template_handler(event, sm)
 
-    def steps_for(self, secret_arn: str) -> list[tuple[str, str]]:
-        """(function, step) of every step invoked for one secret, in order."""
-        with self.lock:
-            return [(f, e["Step"]) for f, k, e in self.calls if k != "DryRun" and e.get("SecretId") == secret_arn]
-
     def stop(self) -> None:
         self.release.set()
-        self.httpd.shutdown()
+        super().stop()
 
 
 @pytest.fixture(scope="module")
@@ -250,33 +220,6 @@ def create(sm: Any, name: str, value: str = "initial") -> tuple[str, str]:
     token = new_token()
     arn = sm.create_secret(Name=name, SecretString=value, ClientRequestToken=token)["ARN"]
     return arn, token
-
-
-def wait_for(condition, what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = condition()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def stages(sm: Any, secret: str) -> dict[str, list[str]]:
-    return sm.describe_secret(SecretId=secret).get("VersionIdsToStages", {})
-
-
-def rotation_events(srv: Server, arn: str) -> list[str]:
-    ct = make_client(srv.endpoint or "", region="us-east-1", access_key=srv.access_key or "",
-                     secret_key=srv.secret_key or "", service="cloudtrail")
-    events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": arn}])["Events"]
-    names = [e["EventName"] for e in events if e["EventName"].startswith("Rotation")]
-    for e in events:
-        if e["EventName"].startswith("Rotation"):
-            record = json.loads(e["CloudTrailEvent"])
-            assert record["eventType"] == "AwsServiceEvent"
-            assert record["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
-    return list(reversed(names))  # oldest first
 
 
 # -- success ----------------------------------------------------------------
