@@ -25,6 +25,9 @@ const SECRET_MEMBERS: &[&str] = &[
     "TokenCode",
     "Plaintext",
     "PrivateKeyPlaintext",
+    // KMS Sign/Verify/GenerateMac/VerifyMac: the message may be the data itself
+    // (CloudTrail does not record it either).
+    "Message",
     // KMS: ciphertext is not secret, but CloudTrail does not keep it
     // either, and it is up to 6 KiB a call.
     "CiphertextBlob",

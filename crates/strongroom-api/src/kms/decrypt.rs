@@ -64,6 +64,6 @@ pub(super) async fn handle(
     encode(&Response {
         key_id: out.key_arn,
         plaintext: SecretBlob(out.plaintext),
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+        encryption_algorithm: used(algorithm),
     })
 }

@@ -54,6 +54,6 @@ pub(super) async fn handle(
     encode(&Response {
         ciphertext_blob: Blob(out.ciphertext),
         key_id: out.key_arn,
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+        encryption_algorithm: used(algorithm),
     })
 }

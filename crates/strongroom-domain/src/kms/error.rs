@@ -20,6 +20,8 @@ pub enum KmsErrorKind {
     LimitExceeded,
     Validation,
     DryRunOperation,
+    InvalidSignature,
+    InvalidMac,
 }
 
 /// Every way a KMS request can break a rule. `Display` is the message the
@@ -103,6 +105,26 @@ pub enum KmsError {
         arn: String,
         algorithm: &'static str,
     },
+    /// A signing or MAC algorithm the key does not support.
+    #[error("{arn} does not support the {what} algorithm {algorithm}.")]
+    AlgorithmNotForKey {
+        arn: String,
+        what: &'static str,
+        algorithm: &'static str,
+    },
+    /// An operation only some key specs support (GetPublicKey on a symmetric or HMAC key).
+    #[error("{arn} key spec {spec} does not support {operation}.")]
+    KeySpecNotSupported {
+        arn: String,
+        spec: &'static str,
+        operation: &'static str,
+    },
+    /// Verify: the signature is not valid for the message, key and algorithm.
+    #[error("Signature verification failed.")]
+    InvalidSignature,
+    /// VerifyMac: the MAC is not valid for the message, key and algorithm.
+    #[error("MAC verification failed.")]
+    InvalidMac,
 }
 
 impl KmsError {
@@ -128,7 +150,12 @@ impl KmsError {
             KmsError::Tag(_) => K::Tag,
             KmsError::LimitExceeded(_) => K::LimitExceeded,
             KmsError::Constraint { .. } | KmsError::Validation(_) => K::Validation,
-            KmsError::UnsupportedAlgorithm { .. } => K::InvalidKeyUsage,
+            KmsError::UnsupportedAlgorithm { .. } | KmsError::AlgorithmNotForKey { .. } => {
+                K::InvalidKeyUsage
+            }
+            KmsError::KeySpecNotSupported { .. } => K::UnsupportedOperation,
+            KmsError::InvalidSignature => K::InvalidSignature,
+            KmsError::InvalidMac => K::InvalidMac,
         }
     }
 
@@ -140,5 +167,76 @@ impl KmsError {
             shown: shown.map(|v| format!("'{v}' ")).unwrap_or_default(),
             constraint: constraint.into(),
         }
+    }
+}
+
+impl KmsError {
+    /// The caller's fault in a refusal of the crypto primitives, worded as KMS words it
+    /// (`arn`: the key used, `operation`: the API operation); `None` for the server's
+    /// faults (material that does not parse, a failing library), which are not the
+    /// caller's to see.
+    pub fn from_crypto(
+        arn: &str,
+        operation: &'static str,
+        e: &strongroom_crypto::kms::KmsCryptoError,
+    ) -> Option<KmsError> {
+        use strongroom_crypto::kms::KmsCryptoError as C;
+        Some(match e {
+            C::UnknownName { value, .. } | C::NotSupported { value, .. } => {
+                KmsError::Validation(format!("{value} is not supported for {operation}."))
+            }
+            C::InvalidKeyUsage { key_usage, .. } => KmsError::InvalidKeyUsage {
+                arn: arn.to_owned(),
+                usage: key_usage.as_str(),
+                operation,
+            },
+            C::UnsupportedAlgorithmForKey { algorithm, .. } => {
+                if algorithm.starts_with("RSAES") || *algorithm == "SYMMETRIC_DEFAULT" {
+                    KmsError::UnsupportedAlgorithm {
+                        arn: arn.to_owned(),
+                        algorithm,
+                    }
+                } else {
+                    KmsError::AlgorithmNotForKey {
+                        arn: arn.to_owned(),
+                        what: if algorithm.starts_with("HMAC") {
+                            "MAC"
+                        } else {
+                            "signing"
+                        },
+                        algorithm,
+                    }
+                }
+            }
+            C::WrongKeyKind { key_spec } => KmsError::KeySpecNotSupported {
+                arn: arn.to_owned(),
+                spec: key_spec.as_str(),
+                operation,
+            },
+            C::MessageLength { len, max } => KmsError::constraint(
+                "message",
+                None,
+                if *len == 0 {
+                    "Member must have length greater than or equal to 1".to_owned()
+                } else {
+                    format!("Member must have length less than or equal to {max}")
+                },
+            ),
+            C::BadDigestLength { algorithm, .. } => {
+                KmsError::Validation(format!("Digest is invalid length for algorithm {algorithm}."))
+            }
+            C::PlaintextTooLong {
+                key_spec,
+                algorithm,
+                max,
+                ..
+            } => KmsError::Validation(format!(
+                "Plaintext too long for {algorithm} with a {key_spec} key: at most {max} bytes."
+            )),
+            C::InvalidSignature => KmsError::InvalidSignature,
+            C::InvalidMac => KmsError::InvalidMac,
+            C::InvalidCiphertext => KmsError::InvalidCiphertext,
+            C::MalformedKeyMaterial { .. } | C::Internal(_) => return None,
+        })
     }
 }

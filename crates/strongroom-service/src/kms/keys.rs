@@ -5,7 +5,9 @@ use super::{Found, authorize_on_any, key_ref, marker_after, page_limit, refuse_m
 use crate::authz::{Access, add_request_tags, authorize_key};
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::sealing::kms_material_seal_context;
+use strongroom_crypto::kms::KeyMaterial;
 use strongroom_crypto::{Key256, seal};
+use zeroize::Zeroizing;
 use strongroom_domain::kms::{
     KeyOperation, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable, default_key_policy,
     is_key_id, new_key_id, pending_window, validate_tags,
@@ -80,9 +82,28 @@ pub(super) fn check_lockout(
     })
 }
 
+/// A new key's secret material, to be sealed: 32 random bytes for SYMMETRIC_DEFAULT,
+/// PKCS#8 DER for RSA and ECC, the HMAC key for HMAC (`KeyMaterial::generate`; an RSA
+/// 4096 key takes a while, so off the async workers).
+async fn generate_material(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+    if spec == KeySpec::SymmetricDefault {
+        let material = Key256::generate()?;
+        return Ok(Zeroizing::new(material.as_bytes().to_vec()));
+    }
+    let generated = tokio::task::spawn_blocking(move || KeyMaterial::generate(spec))
+        .await
+        .map_err(|_| ServiceError::KeyMaterial)?;
+    match generated {
+        Ok(material) => Ok(material.into_secret()),
+        Err(e) => {
+            tracing::error!(key_spec = %spec, error = %e, "KMS key generation failed");
+            Err(ServiceError::KeyMaterial)
+        }
+    }
+}
+
 impl Service {
-    /// CreateKey: a symmetric encryption key (other specs answer
-    /// UnsupportedOperationException until they are served).
+    /// CreateKey: every key spec and usage KMS allows, of origin AWS_KMS.
     pub async fn kms_create_key(
         &self,
         ctx: &RequestContext,
@@ -116,7 +137,7 @@ impl Service {
             )
             .into());
         }
-        check_creatable(spec, input.key_usage, origin)?;
+        let usage = check_creatable(spec, input.key_usage, origin)?;
         validate_tags(&input.tags)?;
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = input.tags.iter().find(|t| !seen.insert(t.key.as_str())) {
@@ -129,14 +150,18 @@ impl Service {
             .policy
             .clone()
             .unwrap_or_else(|| default_key_policy(account));
-        let key = KmsKey::new_customer(
-            id.clone(),
-            account,
-            region,
-            input.description.unwrap_or_default(),
-            policy_text,
-            now,
-        );
+        let key = KmsKey {
+            spec,
+            usage,
+            ..KmsKey::new_customer(
+                id.clone(),
+                account,
+                region,
+                input.description.unwrap_or_default(),
+                policy_text,
+                now,
+            )
+        };
         if input.policy.is_some() {
             let policy = parse_key_policy(&key.policy)?;
             check_lockout(
@@ -147,14 +172,14 @@ impl Service {
                 input.bypass_policy_lockout_safety_check,
             )?;
         }
-        let material = Key256::generate()?;
+        let secret = generate_material(spec).await?;
         let record = KeyMaterialRecord {
-            sealed: seal(&self.root.0, &kms_material_seal_context(&id, 1), material.as_bytes())?,
+            sealed: seal(&self.root.0, &kms_material_seal_context(&id, 1), &secret)?,
             key_id: id,
             generation: 1,
             created: now,
         };
-        drop(material);
+        drop(secret);
         let (stored, tags) = (key.clone(), input.tags);
         self.store
             .write(move |tx| -> Result<(), ServiceError> {
