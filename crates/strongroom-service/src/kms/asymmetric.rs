@@ -181,42 +181,45 @@ impl Service {
         Ok(usable.found.key.arn)
     }
 
-    /// GetPublicKey: the public key of an RSA or ECC key, DER SubjectPublicKeyInfo.
+    /// GetPublicKey: the public key of an RSA or ECC key, DER SubjectPublicKeyInfo, as
+    /// stored beside the sealed material (the private key is not unsealed).
     pub async fn kms_get_public_key(
         &self,
         ctx: &RequestContext,
         key_id: &str,
     ) -> Result<PublicKeyOutput, ServiceError> {
         let r = key_ref("keyId", key_id)?;
-        let check: KeyCheck = Box::new(|key| {
-            if key.spec.is_asymmetric() {
-                Ok(())
-            } else {
-                Err(KmsError::KeySpecNotSupported {
-                    arn: key.arn.clone(),
-                    spec: key.spec.as_str(),
-                    operation: "GetPublicKey",
+        let (ctx, policies) = (ctx.clone(), self.policies.clone());
+        let (key, public_key) = self
+            .store
+            .read_async(move |tx| -> Result<_, ServiceError> {
+                let found = super::resolve_authorized(
+                    tx,
+                    &ctx,
+                    &policies,
+                    &r,
+                    "kms:GetPublicKey",
+                    &Context::new(),
+                )?;
+                let key = found.key;
+                key.check(KeyOperation::Crypto)?;
+                if !key.spec.is_asymmetric() {
+                    return Err(KmsError::KeySpecNotSupported {
+                        arn: key.arn.clone(),
+                        spec: key.spec.as_str(),
+                        operation: "GetPublicKey",
+                    }
+                    .into());
                 }
-                .into())
-            }
-        });
-        let usable = self
-            .usable_key(
-                ctx,
-                r,
-                "kms:GetPublicKey",
-                "GetPublicKey",
-                None,
-                Context::new(),
-                check,
-            )
+                let newest = tx
+                    .kms_newest_material(&key.id)?
+                    .ok_or(ServiceError::KeyMaterial)?;
+                let public_key = tx
+                    .kms_public_key(&key.id, newest.generation)?
+                    .ok_or(ServiceError::KeyMaterial)?;
+                Ok((key, public_key))
+            })
             .await?;
-        let parsed = self.parsed_key(&usable)?;
-        let public_key = parsed
-            .public_key_der()
-            .ok_or(ServiceError::KeyMaterial)?
-            .to_vec();
-        let key = usable.found.key;
         Ok(PublicKeyOutput {
             algorithms: key.algorithms(),
             key_spec: key.spec,

@@ -84,17 +84,23 @@ pub(super) fn check_lockout(
 
 /// A new key's secret material, to be sealed: 32 random bytes for SYMMETRIC_DEFAULT,
 /// PKCS#8 DER for RSA and ECC, the HMAC key for HMAC (`KeyMaterial::generate`; an RSA
-/// 4096 key takes a while, so off the async workers).
-async fn generate_material(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+/// 4096 key takes a while, so off the async workers); with the public key (DER SPKI)
+/// of RSA and ECC keys.
+async fn generate_material(
+    spec: KeySpec,
+) -> Result<(Zeroizing<Vec<u8>>, Option<Vec<u8>>), ServiceError> {
     if spec == KeySpec::SymmetricDefault {
         let material = Key256::generate()?;
-        return Ok(Zeroizing::new(material.as_bytes().to_vec()));
+        return Ok((Zeroizing::new(material.as_bytes().to_vec()), None));
     }
     let generated = tokio::task::spawn_blocking(move || KeyMaterial::generate(spec))
         .await
         .map_err(|_| ServiceError::KeyMaterial)?;
     match generated {
-        Ok(material) => Ok(material.into_secret()),
+        Ok(material) => {
+            let public_key = material.public_key().map(<[u8]>::to_vec);
+            Ok((material.into_secret(), public_key))
+        }
         Err(e) => {
             tracing::error!(key_spec = %spec, error = %e, "KMS key generation failed");
             Err(ServiceError::KeyMaterial)
@@ -172,7 +178,7 @@ impl Service {
                 input.bypass_policy_lockout_safety_check,
             )?;
         }
-        let secret = generate_material(spec).await?;
+        let (secret, public_key) = generate_material(spec).await?;
         let record = KeyMaterialRecord {
             sealed: seal(&self.root.0, &kms_material_seal_context(&id, 1), &secret)?,
             key_id: id,
@@ -184,6 +190,11 @@ impl Service {
         self.store
             .write(move |tx| -> Result<(), ServiceError> {
                 tx.insert_kms_key(&stored, &tags, &record)?;
+                if let Some(public_key) = &public_key
+                    && !tx.set_kms_public_key(&record.key_id, record.generation, public_key)?
+                {
+                    return Err(ServiceError::KeyMaterial);
+                }
                 Ok(())
             })
             .await?;

@@ -48,15 +48,6 @@ impl ParsedKey {
             KeyUsage::GenerateVerifyMac => Ok(ParsedKey::Mac(MacKey::new(spec, secret)?)),
         }
     }
-
-    /// DER SubjectPublicKeyInfo of an RSA or ECC key.
-    pub(crate) fn public_key_der(&self) -> Option<&[u8]> {
-        match self {
-            ParsedKey::Signing { public, .. } => Some(public.public_key_der()),
-            ParsedKey::Rsa { private, .. } => Some(private.public_key_der()),
-            ParsedKey::Mac(_) => None,
-        }
-    }
 }
 
 /// A refusal of the crypto primitives as the operation's KMS error; the server's own
