@@ -164,6 +164,28 @@ mod tests {
     }
 
     #[test]
+    fn kms_messages_and_private_keys_are_hidden() {
+        let body = json!({
+            "KeyId": "alias/sign",
+            "Message": "c2VjcmV0",
+            "SigningAlgorithm": "ECDSA_SHA_256",
+            "PrivateKeyPlaintext": "MIGHAgEA",
+            "PublicKey": "MFkwEwYH"
+        });
+        let out = json_members(body.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            out,
+            json!({
+                "keyId": "alias/sign",
+                "message": HIDDEN,
+                "signingAlgorithm": "ECDSA_SHA_256",
+                "privateKeyPlaintext": HIDDEN,
+                "publicKey": "MFkwEwYH"
+            })
+        );
+    }
+
+    #[test]
     fn members_outside_the_model_cannot_pose_as_its_members() {
         // `secretId` would collide with the lowered `SecretId`.
         let out = json_members(br#"{"SecretId":"db/prod","secretId":"decoy","secretString":"x"}"#)

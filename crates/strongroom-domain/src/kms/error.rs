@@ -240,3 +240,63 @@ impl KmsError {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strongroom_crypto::kms::{KeySpec, KeyUsage, KmsCryptoError as C};
+
+    const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn crypto_refusals_get_kms_codes_and_messages() {
+        let kind = |e: C| KmsError::from_crypto(ARN, "Sign", &e).map(|k| k.kind());
+        assert_eq!(
+            KmsError::from_crypto(
+                ARN,
+                "Sign",
+                &C::InvalidKeyUsage {
+                    key_spec: KeySpec::SymmetricDefault,
+                    key_usage: KeyUsage::EncryptDecrypt
+                }
+            )
+            .map(|e| e.to_string()),
+            Some(format!(
+                "{ARN} key usage is ENCRYPT_DECRYPT which is not valid for Sign."
+            ))
+        );
+        assert_eq!(
+            kind(C::UnsupportedAlgorithmForKey {
+                key_spec: KeySpec::EccNistP256,
+                algorithm: "ECDSA_SHA_384"
+            }),
+            Some(KmsErrorKind::InvalidKeyUsage)
+        );
+        assert_eq!(kind(C::InvalidSignature), Some(KmsErrorKind::InvalidSignature));
+        assert_eq!(kind(C::InvalidMac), Some(KmsErrorKind::InvalidMac));
+        assert_eq!(kind(C::InvalidCiphertext), Some(KmsErrorKind::InvalidCiphertext));
+        assert_eq!(
+            kind(C::BadDigestLength {
+                algorithm: "ECDSA_SHA_256",
+                expected: 32,
+                len: 20
+            }),
+            Some(KmsErrorKind::Validation)
+        );
+        assert_eq!(
+            kind(C::WrongKeyKind {
+                key_spec: KeySpec::Hmac256
+            }),
+            Some(KmsErrorKind::UnsupportedOperation)
+        );
+        // The server's faults are not described to the caller.
+        assert_eq!(kind(C::Internal("signing")), None);
+        assert_eq!(
+            kind(C::MalformedKeyMaterial {
+                key_spec: KeySpec::Rsa2048,
+                what: "private key"
+            }),
+            None
+        );
+    }
+}
