@@ -283,7 +283,7 @@ def test_rsa_oaep_both_ways(kms, spec):
             kms.decrypt(KeyId=key_id, CiphertextBlob=local, EncryptionAlgorithm=other)
 
 
-def test_rsa_oaep_limits_and_errors(kms, symmetric):
+def test_rsa_oaep_limits_and_errors(kms, loose_kms, symmetric):
     key_id = made_key(kms, "RSA_2048", "ENCRYPT_DECRYPT")["KeyId"]
     for (spec, algorithm), limit in OAEP_LIMITS.items():
         k = made_key(kms, spec, "ENCRYPT_DECRYPT")["KeyId"]
@@ -310,6 +310,12 @@ def test_rsa_oaep_limits_and_errors(kms, symmetric):
         kms.decrypt(KeyId=key_id, CiphertextBlob=blob[:100], EncryptionAlgorithm="RSAES_OAEP_SHA_256")
     with expect_error("UnsupportedOperationException"):
         kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionAlgorithm="SM2PKE")
+    with expect_error("ValidationException"):
+        loose_kms.encrypt(KeyId=key_id, Plaintext=b"", EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    with expect_error("DryRunOperationException", status=412):
+        kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionAlgorithm="RSAES_OAEP_SHA_256", DryRun=True)
+    with expect_error("DryRunOperationException", status=412):
+        kms.decrypt(KeyId=key_id, CiphertextBlob=blob, EncryptionAlgorithm="RSAES_OAEP_SHA_256", DryRun=True)
 
 
 def test_re_encrypt_between_rsa_and_symmetric_keys(kms, symmetric):
@@ -340,6 +346,25 @@ def test_re_encrypt_between_rsa_and_symmetric_keys(kms, symmetric):
             SourceEncryptionAlgorithm="RSAES_OAEP_SHA_256",
             DestinationKeyId=symmetric["KeyId"],
         )
+
+
+def test_re_encrypt_authorizes_both_keys_before_dry_run(server, kms, symmetric):
+    iam = iam_client(server)
+    user = make_user(server, iam)
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "kms:*", "Resource": "*"}
+    source = kms.create_key(
+        Policy=doc(root, {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": "kms:ReEncryptFrom", "Resource": "*"})
+    )["KeyMetadata"]["KeyId"]
+    rsa_key = made_key(kms, "RSA_2048", "ENCRYPT_DECRYPT")["KeyId"]
+    blob = kms.encrypt(KeyId=source, Plaintext=b"x")["CiphertextBlob"]
+    request = dict(CiphertextBlob=blob, DestinationKeyId=rsa_key, DestinationEncryptionAlgorithm="RSAES_OAEP_SHA_1")
+    # The user may not use the destination: refused, DryRun or not.
+    for dry_run in (True, False):
+        with expect_error("AccessDeniedException"):
+            user.client("kms").re_encrypt(**request, DryRun=dry_run)
+    with expect_error("DryRunOperationException", status=412):
+        kms.re_encrypt(**request, DryRun=True)
+    assert kms.re_encrypt(**request)["DestinationEncryptionAlgorithm"] == "RSAES_OAEP_SHA_1"
 
 
 # -- HMAC -----------------------------------------------------------------------------

@@ -70,6 +70,13 @@ pub(super) struct Usable {
     pub material: KeyMaterialRecord,
 }
 
+/// One side of a ReEncrypt: an RSA key, or a symmetric key with the material generation
+/// to use.
+enum Side {
+    Rsa(Usable),
+    Symmetric(Found, KeyMaterialRecord),
+}
+
 /// What an operation needs of its key beyond state and usage.
 pub(super) type KeyCheck = Box<dyn FnOnce(&KmsKey) -> Result<(), ServiceError> + Send>;
 
@@ -234,9 +241,9 @@ impl Service {
     pub(super) async fn kms_encrypt_rsa(
         &self,
         ctx: &RequestContext,
+        r: KeyRef,
         input: EncryptInput,
     ) -> Result<EncryptOutput, ServiceError> {
-        let r = key_ref("keyId", &input.key_id)?;
         let algorithm = rsa_algorithm(input.algorithm)?;
         let usable = self
             .rsa_key(
@@ -286,7 +293,9 @@ impl Service {
         })
     }
 
-    /// ReEncrypt where the source or the destination (or both) is an RSA key.
+    /// ReEncrypt where the source or the destination (or both) is an RSA key. Both keys
+    /// are resolved and authorized before anything is decrypted (and before DryRun
+    /// answers).
     pub(super) async fn kms_re_encrypt_rsa(
         &self,
         ctx: &RequestContext,
@@ -299,11 +308,10 @@ impl Service {
         let destination_algorithm = input
             .destination_algorithm
             .unwrap_or(EncryptionAlgorithmSpec::SymmetricDefault);
-        // The source: decrypted here, on the server.
-        let (plaintext, source_key_arn) = if is_rsa(source_algorithm) {
+        let source = if is_rsa(source_algorithm) {
             let r = asymmetric_key_id("sourceKeyId", input.source_key_id.as_deref())?;
-            let usable = self
-                .rsa_key(
+            Side::Rsa(
+                self.rsa_key(
                     ctx,
                     r,
                     "kms:ReEncryptFrom",
@@ -311,12 +319,8 @@ impl Service {
                     source_algorithm,
                     &input.source_context,
                 )
-                .await?;
-            if input.dry_run {
-                return Err(KmsError::DryRun.into());
-            }
-            let plaintext = self.rsa_decrypt(&usable, source_algorithm, &input.ciphertext)?;
-            (plaintext, usable.found.key.arn)
+                .await?,
+            )
         } else {
             let named = input
                 .source_key_id
@@ -342,22 +346,11 @@ impl Service {
                     )
                 })
                 .await?;
-            if input.dry_run {
-                return Err(KmsError::DryRun.into());
-            }
-            let key = self.materials.unseal(&self.root.0, &material)?;
-            let plaintext = decrypt_blob(
-                &key,
-                &input.ciphertext,
-                &input.source_context.canonical_bytes(),
-            )
-            .map_err(|_| KmsError::InvalidCiphertext)?;
-            (plaintext, found.key.arn)
+            Side::Symmetric(found, material)
         };
-        // The destination.
-        let (ciphertext, key_arn) = if is_rsa(destination_algorithm) {
-            let usable = self
-                .rsa_key(
+        let dest = if is_rsa(destination_algorithm) {
+            Side::Rsa(
+                self.rsa_key(
                     ctx,
                     destination,
                     "kms:ReEncryptTo",
@@ -365,10 +358,8 @@ impl Service {
                     destination_algorithm,
                     &input.destination_context,
                 )
-                .await?;
-            let ciphertext =
-                self.rsa_encrypt(&usable, destination_algorithm, &plaintext, "ReEncrypt")?;
-            (ciphertext, usable.found.key.arn)
+                .await?,
+            )
         } else {
             let keys = context_keys(&input.destination_context, destination_algorithm);
             let (ctx2, policies) = (ctx.clone(), self.policies.clone());
@@ -387,15 +378,43 @@ impl Service {
                     )
                 })
                 .await?;
-            let key = self.materials.unseal(&self.root.0, &material)?;
-            let ciphertext = encrypt_blob(
-                &key,
-                &found.key.id,
-                material.generation,
-                &input.destination_context.canonical_bytes(),
-                &plaintext,
-            )?;
-            (ciphertext, found.key.arn)
+            Side::Symmetric(found, material)
+        };
+        if input.dry_run {
+            return Err(KmsError::DryRun.into());
+        }
+        let (plaintext, source_key_arn) = match source {
+            Side::Rsa(usable) => (
+                self.rsa_decrypt(&usable, source_algorithm, &input.ciphertext)?,
+                usable.found.key.arn,
+            ),
+            Side::Symmetric(found, material) => {
+                let key = self.materials.unseal(&self.root.0, &material)?;
+                let plaintext = decrypt_blob(
+                    &key,
+                    &input.ciphertext,
+                    &input.source_context.canonical_bytes(),
+                )
+                .map_err(|_| KmsError::InvalidCiphertext)?;
+                (plaintext, found.key.arn)
+            }
+        };
+        let (ciphertext, key_arn) = match dest {
+            Side::Rsa(usable) => (
+                self.rsa_encrypt(&usable, destination_algorithm, &plaintext, "ReEncrypt")?,
+                usable.found.key.arn,
+            ),
+            Side::Symmetric(found, material) => {
+                let key = self.materials.unseal(&self.root.0, &material)?;
+                let ciphertext = encrypt_blob(
+                    &key,
+                    &found.key.id,
+                    material.generation,
+                    &input.destination_context.canonical_bytes(),
+                    &plaintext,
+                )?;
+                (ciphertext, found.key.arn)
+            }
         };
         Ok(ReEncryptOutput {
             ciphertext,

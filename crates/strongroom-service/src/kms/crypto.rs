@@ -222,9 +222,6 @@ impl Service {
         ctx: &RequestContext,
         input: EncryptInput,
     ) -> Result<EncryptOutput, ServiceError> {
-        if input.algorithm.is_some_and(super::asymmetric::is_rsa) {
-            return self.kms_encrypt_rsa(ctx, input).await;
-        }
         let r = key_ref("keyId", &input.key_id)?;
         if input.plaintext.is_empty() || input.plaintext.len() > MAX_PLAINTEXT_BYTES {
             return Err(KmsError::constraint(
@@ -237,6 +234,9 @@ impl Service {
                 },
             )
             .into());
+        }
+        if input.algorithm.is_some_and(super::asymmetric::is_rsa) {
+            return self.kms_encrypt_rsa(ctx, r, input).await;
         }
         let algorithm = input
             .algorithm
