@@ -146,5 +146,4 @@ mod tests {
             Err(CryptoError::Truncated)
         ));
     }
-
 }

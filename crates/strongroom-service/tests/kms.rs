@@ -3,9 +3,9 @@
 //! `aws/secretsmanager` material keeps secrets readable.
 
 use std::sync::Arc;
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, RootKey, open};
 use strongroom_domain::kms::{DataKeySpec, EncryptionContext, KmsError, SECRETSMANAGER_ALIAS};
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{SecretValue, Timestamp};
 use strongroom_service::kms::{DataKeyInput, DecryptInput, EncryptInput};
 use strongroom_service::{

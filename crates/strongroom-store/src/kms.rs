@@ -77,8 +77,7 @@ pub trait KmsReadTx {
     fn kms_newest_material(&self, key_id: &str) -> Result<Option<KeyMaterialRecord>, StoreError>;
     /// The public key (DER SubjectPublicKeyInfo) of one generation of an asymmetric key's
     /// material; `None` for symmetric and HMAC material or no such generation.
-    fn kms_public_key(&self, key_id: &str, generation: u32)
-    -> Result<Option<Vec<u8>>, StoreError>;
+    fn kms_public_key(&self, key_id: &str, generation: u32) -> Result<Option<Vec<u8>>, StoreError>;
     /// Ids of keys whose deletion date is at or before `now`.
     fn kms_keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
 }

@@ -58,9 +58,7 @@ pub(super) async fn handle(
     let r: Request = decode(body)?;
     let input = input(r)?;
     let spec = input.spec;
-    let out = service
-        .kms_generate_data_key_pair(ctx, input, true)
-        .await?;
+    let out = service.kms_generate_data_key_pair(ctx, input, true).await?;
     encode(&Response {
         private_key_ciphertext_blob: Blob(out.private_key_ciphertext),
         private_key_plaintext: SecretBlob(out.private_key_plaintext.unwrap_or_default()),

@@ -8,8 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
-use strongroom_domain::Tag;
 use std::str::FromStr;
+use strongroom_domain::Tag;
 use strongroom_domain::kms::{
     DataKeyPairSpec, DataKeySpec, EncryptionAlgorithmSpec, EncryptionContext, KeySpec, KeyUsage,
     KmsAlias, KmsCryptoError, KmsError, KmsKey, MacAlgorithmSpec, MessageType, Origin,
@@ -123,9 +123,9 @@ where
     let Some(v) = v else { return Ok(None) };
     match v.parse::<T>() {
         Ok(t) => Ok(Some(t)),
-        Err(KmsCryptoError::NotSupported { member, value }) => Err(KmsError::Unsupported(
-            format!("{member} {value} is not supported by this server."),
-        )
+        Err(KmsCryptoError::NotSupported { member, value }) => Err(KmsError::Unsupported(format!(
+            "{member} {value} is not supported by this server."
+        ))
         .into()),
         Err(_) => {
             let mut allowed = names(all, name);

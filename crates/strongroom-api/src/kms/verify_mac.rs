@@ -26,7 +26,10 @@ pub(super) async fn handle(
     let input = input(r, Vec::new())?;
     let mac = required("mac", mac)?;
     crate::validate::byte_length("mac", &mac.0, 1, 6144)?;
-    let input = strongroom_service::kms::MacInput { mac: mac.0, ..input };
+    let input = strongroom_service::kms::MacInput {
+        mac: mac.0,
+        ..input
+    };
     let algorithm = input.algorithm;
     let out = service.kms_mac(ctx, input, true).await?;
     encode(&Response {

@@ -222,9 +222,9 @@ impl KmsError {
                     format!("Member must have length less than or equal to {max}")
                 },
             ),
-            C::BadDigestLength { algorithm, .. } => {
-                KmsError::Validation(format!("Digest is invalid length for algorithm {algorithm}."))
-            }
+            C::BadDigestLength { algorithm, .. } => KmsError::Validation(format!(
+                "Digest is invalid length for algorithm {algorithm}."
+            )),
             C::PlaintextTooLong {
                 key_spec,
                 algorithm,
@@ -272,9 +272,15 @@ mod tests {
             }),
             Some(KmsErrorKind::InvalidKeyUsage)
         );
-        assert_eq!(kind(C::InvalidSignature), Some(KmsErrorKind::InvalidSignature));
+        assert_eq!(
+            kind(C::InvalidSignature),
+            Some(KmsErrorKind::InvalidSignature)
+        );
         assert_eq!(kind(C::InvalidMac), Some(KmsErrorKind::InvalidMac));
-        assert_eq!(kind(C::InvalidCiphertext), Some(KmsErrorKind::InvalidCiphertext));
+        assert_eq!(
+            kind(C::InvalidCiphertext),
+            Some(KmsErrorKind::InvalidCiphertext)
+        );
         assert_eq!(
             kind(C::BadDigestLength {
                 algorithm: "ECDSA_SHA_256",

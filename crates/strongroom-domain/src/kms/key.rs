@@ -338,7 +338,10 @@ mod tests {
     #[test]
     fn every_pair_kms_allows_is_created() {
         let ok = |spec, usage| check_creatable(spec, usage, Origin::AwsKms);
-        assert_eq!(ok(KeySpec::SymmetricDefault, None), Ok(KeyUsage::EncryptDecrypt));
+        assert_eq!(
+            ok(KeySpec::SymmetricDefault, None),
+            Ok(KeyUsage::EncryptDecrypt)
+        );
         assert_eq!(ok(KeySpec::Rsa2048, None), Ok(KeyUsage::EncryptDecrypt));
         assert_eq!(
             ok(KeySpec::Rsa4096, Some(KeyUsage::SignVerify)),

@@ -19,15 +19,15 @@ pub use key::{
     MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS, Origin, SECRETSMANAGER_KEY_DESCRIPTION,
     check_creatable, pending_window,
 };
+pub use policy::{KEY_POLICY_NAME, default_key_policy, secretsmanager_key_policy};
+/// The name the symmetric service code uses for `EncryptionAlgorithmSpec`.
+pub use strongroom_crypto::kms::EncryptionAlgorithmSpec as EncryptionAlgorithm;
 /// KMS's key specs, usages and algorithms are the crypto crate's (one definition, with
 /// KMS's rules between them).
 pub use strongroom_crypto::kms::{
     DataKeyPairSpec, EncryptionAlgorithmSpec, KeyAlgorithms, KeySpec, KeyUsage, KmsCryptoError,
     MacAlgorithmSpec, MessageType, SigningAlgorithmSpec,
 };
-/// The name the symmetric service code uses for `EncryptionAlgorithmSpec`.
-pub use strongroom_crypto::kms::EncryptionAlgorithmSpec as EncryptionAlgorithm;
-pub use policy::{KEY_POLICY_NAME, default_key_policy, secretsmanager_key_policy};
 
 /// The alias of the AWS managed key Secrets Manager uses by default.
 pub const SECRETSMANAGER_ALIAS: &str = "alias/aws/secretsmanager";

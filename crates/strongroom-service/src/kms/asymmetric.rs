@@ -246,14 +246,7 @@ impl Service {
     ) -> Result<EncryptOutput, ServiceError> {
         let algorithm = rsa_algorithm(input.algorithm)?;
         let usable = self
-            .rsa_key(
-                ctx,
-                r,
-                "kms:Encrypt",
-                "Encrypt",
-                algorithm,
-                &input.context,
-            )
+            .rsa_key(ctx, r, "kms:Encrypt", "Encrypt", algorithm, &input.context)
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());
@@ -274,14 +267,7 @@ impl Service {
         let algorithm = rsa_algorithm(input.algorithm)?;
         let r = asymmetric_key_id("keyId", input.key_id.as_deref())?;
         let usable = self
-            .rsa_key(
-                ctx,
-                r,
-                "kms:Decrypt",
-                "Decrypt",
-                algorithm,
-                &input.context,
-            )
+            .rsa_key(ctx, r, "kms:Decrypt", "Decrypt", algorithm, &input.context)
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());

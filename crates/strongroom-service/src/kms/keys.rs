@@ -4,17 +4,17 @@
 use super::{Found, authorize_on_any, key_ref, marker_after, page_limit, refuse_managed};
 use crate::authz::{Access, add_request_tags, authorize_key};
 use crate::{RequestContext, Service, ServiceError};
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::kms::KeyMaterial;
 use strongroom_crypto::{Key256, seal};
-use zeroize::Zeroizing;
 use strongroom_domain::kms::{
     KeyOperation, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable, default_key_policy,
     is_key_id, new_key_id, pending_window, validate_tags,
 };
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{Tag, Timestamp};
 use strongroom_policy::{Context, Policy, PolicyKind};
 use strongroom_store::KeyMaterialRecord;
+use zeroize::Zeroizing;
 
 /// CreateKey's members.
 #[derive(Debug, Clone, Default)]

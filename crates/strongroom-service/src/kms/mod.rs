@@ -23,24 +23,24 @@ mod policy;
 mod tags;
 
 pub use aliases::AliasPage;
+pub use asymmetric::{PublicKeyOutput, SignInput, SignOutput, VerifyInput};
 pub use crypto::{
     DataKeyInput, DataKeyOutput, DecryptInput, DecryptOutput, EncryptInput, EncryptOutput,
     ReEncryptInput, ReEncryptOutput,
 };
-pub use asymmetric::{PublicKeyOutput, SignInput, SignOutput, VerifyInput};
 pub use deletion::DeletedKey;
+pub use keys::{CreateKeyInput, KeyPage};
 pub use mac::{MacInput, MacOutput};
 pub use pairs::{DataKeyPairInput, DataKeyPairOutput};
-pub use keys::{CreateKeyInput, KeyPage};
 pub use tags::TagPage;
 
 use crate::authz::{Access, PolicyCache, authorize, authorize_key, set_tags};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
-use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_crypto::{Key256, open};
 use strongroom_domain::Tag;
 use strongroom_domain::kms::{KeyRef, KmsError, KmsKey, alias_arn, key_arn};
+use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_policy::Context;
 use strongroom_store::{KeyMaterialRecord, ReadTx};
 

@@ -7,7 +7,9 @@ use super::key_ref;
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_crypto::encrypt_blob;
 use strongroom_crypto::kms::generate_data_key_pair;
-use strongroom_domain::kms::{DataKeyPairSpec, EncryptionAlgorithmSpec, EncryptionContext, KmsError};
+use strongroom_domain::kms::{
+    DataKeyPairSpec, EncryptionAlgorithmSpec, EncryptionContext, KmsError,
+};
 use zeroize::Zeroizing;
 
 /// The members both operations share.

@@ -22,8 +22,8 @@ pub(crate) enum ParsedKey {
         private: RsaDecryptingKey,
         public: RsaEncryptingKey,
     },
-    /// HMAC, GENERATE_VERIFY_MAC.
-    Mac(MacKey),
+    /// HMAC, GENERATE_VERIFY_MAC (boxed: the key schedule is over a KiB).
+    Mac(Box<MacKey>),
 }
 
 impl ParsedKey {
@@ -45,7 +45,7 @@ impl ParsedKey {
                 let public = private.encrypting_key()?;
                 Ok(ParsedKey::Rsa { private, public })
             }
-            KeyUsage::GenerateVerifyMac => Ok(ParsedKey::Mac(MacKey::new(spec, secret)?)),
+            KeyUsage::GenerateVerifyMac => Ok(ParsedKey::Mac(Box::new(MacKey::new(spec, secret)?))),
         }
     }
 }

@@ -189,18 +189,16 @@ impl KmsReadTx for SqliteTx<'_> {
             .map_err(&err)
     }
 
-    fn kms_public_key(
-        &self,
-        key_id: &str,
-        generation: u32,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    fn kms_public_key(&self, key_id: &str, generation: u32) -> Result<Option<Vec<u8>>, StoreError> {
         let err = db_err("loading a KMS public key");
         self.conn
             .prepare_cached(
                 "SELECT public_key FROM kms_key_material WHERE key_id = ?1 AND generation = ?2",
             )
             .map_err(&err)?
-            .query_row(params![key_id, generation], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .query_row(params![key_id, generation], |r| {
+                r.get::<_, Option<Vec<u8>>>(0)
+            })
             .optional()
             .map(Option::flatten)
             .map_err(&err)

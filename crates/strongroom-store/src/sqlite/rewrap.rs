@@ -316,8 +316,8 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlite::SqliteStore;
     use crate::Store;
+    use crate::sqlite::SqliteStore;
     use std::sync::Arc;
 
     /// A database with a sealed value in each listed column, and a plain
@@ -465,8 +465,16 @@ mod tests {
                 assert_eq!(
                     seen,
                     vec![
-                        ("kms_key_material", "k1:1".to_owned(), b"kms-key:k1".to_vec()),
-                        ("kms_key_material", "k2:2".to_owned(), b"kms-key:k2:2".to_vec()),
+                        (
+                            "kms_key_material",
+                            "k1:1".to_owned(),
+                            b"kms-key:k1".to_vec()
+                        ),
+                        (
+                            "kms_key_material",
+                            "k2:2".to_owned(),
+                            b"kms-key:k2:2".to_vec()
+                        ),
                         (
                             "iam_access_keys",
                             "AKIA1".to_owned(),
