@@ -1,5 +1,6 @@
 //! Encrypt: up to 4096 bytes under a symmetric key, the encryption context
-//! bound into the self-describing ciphertext blob.
+//! bound into the self-describing ciphertext blob; or, with an RSAES_OAEP
+//! EncryptionAlgorithm, plain RSA OAEP under an RSA key (no context).
 
 use super::shapes::*;
 use crate::ApiError;

@@ -1,5 +1,6 @@
 //! ReEncrypt: decrypts and encrypts again under another key (or context)
-//! without the plaintext leaving the server.
+//! without the plaintext leaving the server; either side may be an RSA key
+//! (its RSAES_OAEP algorithm named).
 
 use super::shapes::*;
 use crate::ApiError;

@@ -1,6 +1,7 @@
 //! Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext),
 //! GenerateRandom: symmetric keys, AES-256-GCM, self-describing blobs
 //! (`strongroom_crypto::encrypt_blob`) that bind the encryption context.
+//! A request naming an RSAES_OAEP algorithm goes to `asymmetric.rs`.
 //!
 //! The store read resolves the key, authorizes, checks its state and
 //! fetches the sealed material; the material is unsealed and used here.
