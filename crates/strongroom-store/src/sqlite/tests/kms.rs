@@ -2,7 +2,7 @@
 //! itself (one key per alias, within the alias's account and region; the
 //! deletion date exactly while pending deletion; AWS managed keys stay
 //! enabled; material, aliases, tags and public keys go with their key), and the
-//! V4 → V5 migration of the `aws/secretsmanager` keys.
+//! V4 → V5 migration of the `aws/secretsmanager` keys, and V5 → V6 (public keys).
 
 use super::open;
 use crate::kms::KeyMaterialRecord;
@@ -365,4 +365,53 @@ async fn public_keys_per_generation() {
         .read(move |tx| tx.kms_public_key(&id1, 1))
         .expect("read");
     assert_eq!(gone, None);
+}
+
+/// A V5 database gains the public key column (V6): its material reads as before, with no
+/// public key, and a public key can be recorded.
+#[tokio::test]
+async fn v5_material_moves_to_v6() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v5.db");
+    let k = key(3, ACCOUNT);
+    {
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        schema::migrate_to(&mut conn, 5).expect("v5");
+        conn.execute(
+            "INSERT INTO kms_keys (key_id, arn, account, region, description, key_usage, key_spec, \
+             state, manager, origin, created, policy) VALUES (?1, ?2, ?3, ?4, '', 'SIGN_VERIFY', \
+             'ECC_NIST_P256', 'Enabled', 'CUSTOMER', 'AWS_KMS', 1, '{}')",
+            rusqlite::params![k.id, k.arn, ACCOUNT, REGION],
+        )
+        .expect("v5 key");
+        conn.execute(
+            "INSERT INTO kms_key_material VALUES (?1, 1, x'0102', 1)",
+            [&k.id],
+        )
+        .expect("v5 material");
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).expect("migrates"));
+    let id = k.id.clone();
+    let (key, m, public) = store
+        .read(move |tx| {
+            Ok::<_, StoreError>((
+                tx.kms_key(&id)?,
+                tx.kms_material(&id, 1)?,
+                tx.kms_public_key(&id, 1)?,
+            ))
+        })
+        .expect("read");
+    let key = key.expect("key");
+    assert_eq!(
+        (key.spec.as_str(), key.usage.as_str()),
+        ("ECC_NIST_P256", "SIGN_VERIFY")
+    );
+    assert_eq!(m.map(|m| m.sealed), Some(vec![1, 2]));
+    assert_eq!(public, None);
+    let id = k.id.clone();
+    assert!(
+        write(&store, move |tx| tx.set_kms_public_key(&id, 1, b"spki"))
+            .await
+            .expect("set")
+    );
 }
