@@ -227,7 +227,7 @@ def test_verify_refuses_bad_signatures_and_inputs(kms, loose_kms):
     # outside 1..4096 bytes, an unknown algorithm.
     with expect_error("ValidationException", "Digest is invalid length for algorithm ECDSA_SHA_256."):
         kms.sign(KeyId=key_id, Message=b"x" * 20, MessageType="DIGEST", SigningAlgorithm="ECDSA_SHA_256")
-    with expect_error("InvalidKeyUsageException"):
+    with expect_error("InvalidKeyUsageException", "Algorithm ECDSA_SHA_384 is incompatible with key spec ECC_NIST_P256."):
         kms.sign(KeyId=key_id, Message=b"m", SigningAlgorithm="ECDSA_SHA_384")
     with expect_error("InvalidKeyUsageException"):
         kms.verify(KeyId=key_id, Message=b"m", Signature=sig, SigningAlgorithm="RSASSA_PSS_SHA_256")
@@ -494,7 +494,7 @@ def test_every_operation_on_the_wrong_kind_of_key(kms, symmetric):
         lambda k: kms.encrypt(KeyId=k, Plaintext=b"x"),
     ):
         with expect_error(
-            "InvalidKeyUsageException", f"{rsa_enc['Arn']} does not support the encryption algorithm SYMMETRIC_DEFAULT."
+            "InvalidKeyUsageException", "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048."
         ):
             call(rsa_enc["KeyId"])
     # No public key for symmetric or HMAC keys.

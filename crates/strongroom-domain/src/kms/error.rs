@@ -99,18 +99,12 @@ pub enum KmsError {
     /// Another validation failure, worded as KMS words it.
     #[error("{0}")]
     Validation(String),
-    /// An encryption algorithm the key does not support.
-    #[error("{arn} does not support the encryption algorithm {algorithm}.")]
+    /// An encryption, signing or MAC algorithm the key's spec does not support (KMS's
+    /// words, e.g. Encrypt with an RSA key and no EncryptionAlgorithm).
+    #[error("Algorithm {algorithm} is incompatible with key spec {key_spec}.")]
     UnsupportedAlgorithm {
-        arn: String,
         algorithm: &'static str,
-    },
-    /// A signing or MAC algorithm the key does not support.
-    #[error("{arn} does not support the {what} algorithm {algorithm}.")]
-    AlgorithmNotForKey {
-        arn: String,
-        what: &'static str,
-        algorithm: &'static str,
+        key_spec: &'static str,
     },
     /// An operation only some key specs support (GetPublicKey on a symmetric or HMAC key).
     #[error("{arn} key spec {spec} does not support {operation}.")]
@@ -150,9 +144,7 @@ impl KmsError {
             KmsError::Tag(_) => K::Tag,
             KmsError::LimitExceeded(_) => K::LimitExceeded,
             KmsError::Constraint { .. } | KmsError::Validation(_) => K::Validation,
-            KmsError::UnsupportedAlgorithm { .. } | KmsError::AlgorithmNotForKey { .. } => {
-                K::InvalidKeyUsage
-            }
+            KmsError::UnsupportedAlgorithm { .. } => K::InvalidKeyUsage,
             KmsError::KeySpecNotSupported { .. } => K::UnsupportedOperation,
             KmsError::InvalidSignature => K::InvalidSignature,
             KmsError::InvalidMac => K::InvalidMac,
@@ -190,24 +182,13 @@ impl KmsError {
                 usage: key_usage.as_str(),
                 operation,
             },
-            C::UnsupportedAlgorithmForKey { algorithm, .. } => {
-                if algorithm.starts_with("RSAES") || *algorithm == "SYMMETRIC_DEFAULT" {
-                    KmsError::UnsupportedAlgorithm {
-                        arn: arn.to_owned(),
-                        algorithm,
-                    }
-                } else {
-                    KmsError::AlgorithmNotForKey {
-                        arn: arn.to_owned(),
-                        what: if algorithm.starts_with("HMAC") {
-                            "MAC"
-                        } else {
-                            "signing"
-                        },
-                        algorithm,
-                    }
-                }
-            }
+            C::UnsupportedAlgorithmForKey {
+                algorithm,
+                key_spec,
+            } => KmsError::UnsupportedAlgorithm {
+                algorithm,
+                key_spec: key_spec.as_str(),
+            },
             C::WrongKeyKind { key_spec } => KmsError::KeySpecNotSupported {
                 arn: arn.to_owned(),
                 spec: key_spec.as_str(),
@@ -265,12 +246,19 @@ mod tests {
                 "{ARN} key usage is ENCRYPT_DECRYPT which is not valid for Sign."
             ))
         );
-        assert_eq!(
-            kind(C::UnsupportedAlgorithmForKey {
+        let wrong_algorithm = KmsError::from_crypto(
+            ARN,
+            "Sign",
+            &C::UnsupportedAlgorithmForKey {
                 key_spec: KeySpec::EccNistP256,
-                algorithm: "ECDSA_SHA_384"
-            }),
-            Some(KmsErrorKind::InvalidKeyUsage)
+                algorithm: "ECDSA_SHA_384",
+            },
+        )
+        .expect("the caller's fault");
+        assert_eq!(wrong_algorithm.kind(), KmsErrorKind::InvalidKeyUsage);
+        assert_eq!(
+            wrong_algorithm.to_string(),
+            "Algorithm ECDSA_SHA_384 is incompatible with key spec ECC_NIST_P256."
         );
         assert_eq!(
             kind(C::InvalidSignature),

@@ -101,7 +101,7 @@ pub(super) fn context_keys(context: &EncryptionContext, algorithm: EncryptionAlg
 fn check_algorithm(found: &Found, algorithm: EncryptionAlgorithm) -> Result<(), ServiceError> {
     if algorithm.check_for(found.key.spec).is_err() {
         return Err(KmsError::UnsupportedAlgorithm {
-            arn: found.key.arn.clone(),
+            key_spec: found.key.spec.as_str(),
             algorithm: algorithm.as_str(),
         }
         .into());
