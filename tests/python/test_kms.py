@@ -114,10 +114,9 @@ def test_list_keys_pages_without_repeats(kms):
 
 
 def test_unsupported_key_specs_and_options(kms):
+    # Asymmetric and HMAC keys are served (test_kms_asymmetric.py); SM2 is China's only.
     with expect_error("UnsupportedOperationException"):
-        kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
-    with expect_error("UnsupportedOperationException"):
-        kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+        kms.create_key(KeySpec="SM2", KeyUsage="SIGN_VERIFY")
     with expect_error("UnsupportedOperationException"):
         kms.create_key(Origin="EXTERNAL")
     with expect_error("UnsupportedOperationException"):

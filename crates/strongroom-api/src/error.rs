@@ -166,6 +166,8 @@ fn kms_code(kind: KmsErrorKind) -> &'static str {
         K::LimitExceeded => "LimitExceededException",
         K::Validation => "ValidationException",
         K::DryRunOperation => "DryRunOperationException",
+        K::InvalidSignature => "KMSInvalidSignatureException",
+        K::InvalidMac => "KMSInvalidMacException",
     }
 }
 

@@ -200,10 +200,13 @@ mod tests {
             Route::Kms(kms::Endpoint::Encrypt)
         );
         assert!(matches!(
-            Route::from_target("TrentService.Sign"),
+            Route::from_target("TrentService.CreateGrant"),
             Err(ApiError::UnknownOperation(_))
         ));
-        assert_eq!(AwsService::for_target("TrentService.Sign"), AwsService::Kms);
+        assert_eq!(
+            AwsService::for_target("TrentService.CreateGrant"),
+            AwsService::Kms
+        );
         assert_eq!(
             Route::from_target(
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"

@@ -1,6 +1,6 @@
 //! KMS through `aws-sdk-kms`, as a Rust user would call it: the key
 //! lifecycle, aliases, Encrypt/Decrypt with and without encryption context,
-//! GenerateDataKey, and the main error codes.
+//! GenerateDataKey, Sign/Verify with an asymmetric key, and the main error codes.
 
 mod common;
 
@@ -199,7 +199,7 @@ async fn key_lifecycle_aliases_and_crypto_through_the_sdk() {
     );
     expect_code(
         kms.create_key()
-            .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+            .key_spec(aws_sdk_kms::types::KeySpec::Sm2)
             .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
             .send()
             .await,
@@ -217,5 +217,59 @@ async fn key_lifecycle_aliases_and_crypto_through_the_sdk() {
         keys.keys()
             .iter()
             .any(|k| k.key_id() == Some(key_id.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn sign_and_verify_through_the_sdk() {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
+    let server = Strongroom::start();
+    let kms = kms_client(&server);
+    let meta = kms
+        .create_key()
+        .key_spec(KeySpec::EccNistP256)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .expect("create")
+        .key_metadata
+        .expect("metadata");
+    assert_eq!(meta.key_spec(), Some(&KeySpec::EccNistP256));
+    assert_eq!(
+        meta.signing_algorithms(),
+        &[SigningAlgorithmSpec::EcdsaSha256]
+    );
+    let key_id = meta.key_id().to_owned();
+    let message = Blob::new(b"signed through aws-sdk-kms".to_vec());
+    let signed = kms
+        .sign()
+        .key_id(&key_id)
+        .message(message.clone())
+        .message_type(MessageType::Raw)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .expect("sign");
+    assert_eq!(signed.key_id(), meta.arn());
+    let signature = signed.signature().expect("signature").clone();
+    let verified = kms
+        .verify()
+        .key_id(&key_id)
+        .message(message)
+        .signature(signature.clone())
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .expect("verify");
+    assert!(verified.signature_valid());
+    expect_code(
+        kms.verify()
+            .key_id(&key_id)
+            .message(Blob::new(b"another message".to_vec()))
+            .signature(signature)
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .send()
+            .await,
+        "KMSInvalidSignatureException",
     );
 }

@@ -4,10 +4,15 @@
 
 use std::sync::Arc;
 use strongroom_crypto::{Key256, RootKey, open};
-use strongroom_domain::kms::{DataKeySpec, EncryptionContext, KmsError, SECRETSMANAGER_ALIAS};
+use strongroom_domain::kms::{
+    DataKeySpec, EncryptionContext, KeySpec, KeyUsage, KmsError, SECRETSMANAGER_ALIAS,
+    SigningAlgorithmSpec,
+};
 use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{SecretValue, Timestamp};
-use strongroom_service::kms::{DataKeyInput, DecryptInput, EncryptInput};
+use strongroom_service::kms::{
+    CreateKeyInput, DataKeyInput, DecryptInput, EncryptInput, SignInput,
+};
 use strongroom_service::{
     CreateSecretInput, GetSecretValueInput, ManualClock, RequestContext, Service, ServiceError,
 };
@@ -114,6 +119,60 @@ async fn no_key_material_or_data_key_in_clear_on_disk() {
         .await
         .expect("encrypt");
     needles.push(secret.to_vec());
+    // Asymmetric and HMAC keys: their private key (PKCS#8 DER) or HMAC key, and a
+    // signed message.
+    for (spec, usage) in [
+        (KeySpec::Rsa2048, KeyUsage::SignVerify),
+        (KeySpec::Rsa2048, KeyUsage::EncryptDecrypt),
+        (KeySpec::EccNistP256, KeyUsage::SignVerify),
+        (KeySpec::EccSecgP256k1, KeyUsage::SignVerify),
+        (KeySpec::Hmac256, KeyUsage::GenerateVerifyMac),
+    ] {
+        let key = e
+            .service
+            .kms_create_key(
+                &admin(),
+                CreateKeyInput {
+                    key_spec: Some(spec),
+                    key_usage: Some(usage),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("create");
+        assert_eq!((key.spec, key.usage), (spec, usage));
+        let secret = material(&e.store, &key.id);
+        assert!(secret.len() >= 32, "{spec}");
+        needles.push(secret.to_vec());
+    }
+    let signer = e
+        .service
+        .kms_create_key(
+            &admin(),
+            CreateKeyInput {
+                key_spec: Some(KeySpec::EccNistP384),
+                key_usage: Some(KeyUsage::SignVerify),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create");
+    needles.push(material(&e.store, &signer.id).to_vec());
+    let message = b"kms-signed-message-marker-0123456789";
+    e.service
+        .kms_sign(
+            &admin(),
+            SignInput {
+                key_id: signer.id.clone(),
+                message: Zeroizing::new(message.to_vec()),
+                message_type: None,
+                algorithm: SigningAlgorithmSpec::EcdsaSha384,
+                dry_run: false,
+            },
+        )
+        .await
+        .expect("sign");
+    needles.push(message.to_vec());
     for (path, bytes) in files(e.dir.path()) {
         for needle in &needles {
             assert!(

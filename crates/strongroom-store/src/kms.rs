@@ -75,6 +75,9 @@ pub trait KmsReadTx {
     ) -> Result<Option<KeyMaterialRecord>, StoreError>;
     /// The newest generation of a key's material (the one that encrypts).
     fn kms_newest_material(&self, key_id: &str) -> Result<Option<KeyMaterialRecord>, StoreError>;
+    /// The public key (DER SubjectPublicKeyInfo) of one generation of an asymmetric key's
+    /// material; `None` for symmetric and HMAC material or no such generation.
+    fn kms_public_key(&self, key_id: &str, generation: u32) -> Result<Option<Vec<u8>>, StoreError>;
     /// Ids of keys whose deletion date is at or before `now`.
     fn kms_keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
 }
@@ -94,6 +97,14 @@ pub trait KmsWriteTx: KmsReadTx {
     fn replace_kms_key_tags(&mut self, key_id: &str, tags: &[Tag]) -> Result<(), StoreError>;
     /// Adds a generation of material (rotation).
     fn insert_kms_material(&mut self, material: &KeyMaterialRecord) -> Result<(), StoreError>;
+    /// Records the public key of a generation of material (asymmetric keys, in the
+    /// transaction that inserts it); false if there is no such generation.
+    fn set_kms_public_key(
+        &mut self,
+        key_id: &str,
+        generation: u32,
+        public_key: &[u8],
+    ) -> Result<bool, StoreError>;
     /// Inserts an alias; false (and nothing written) if the name is taken.
     fn insert_kms_alias(&mut self, alias: &KmsAlias) -> Result<bool, StoreError>;
     /// Points an existing alias at another key; false if there is no such alias.

@@ -25,6 +25,9 @@ const SECRET_MEMBERS: &[&str] = &[
     "TokenCode",
     "Plaintext",
     "PrivateKeyPlaintext",
+    // KMS Sign/Verify/GenerateMac/VerifyMac: the message may be the data itself
+    // (CloudTrail does not record it either).
+    "Message",
     // KMS: ciphertext is not secret, but CloudTrail does not keep it
     // either, and it is up to 6 KiB a call.
     "CiphertextBlob",
@@ -158,6 +161,28 @@ mod tests {
             })
         );
         assert!(!out.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn kms_messages_and_private_keys_are_hidden() {
+        let body = json!({
+            "KeyId": "alias/sign",
+            "Message": "c2VjcmV0",
+            "SigningAlgorithm": "ECDSA_SHA_256",
+            "PrivateKeyPlaintext": "MIGHAgEA",
+            "PublicKey": "MFkwEwYH"
+        });
+        let out = json_members(body.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            out,
+            json!({
+                "keyId": "alias/sign",
+                "message": HIDDEN,
+                "signingAlgorithm": "ECDSA_SHA_256",
+                "privateKeyPlaintext": HIDDEN,
+                "publicKey": "MFkwEwYH"
+            })
+        );
     }
 
     #[test]

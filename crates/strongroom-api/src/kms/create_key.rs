@@ -1,5 +1,5 @@
-//! CreateKey: a symmetric encryption key with the default key policy
-//! unless one is given; other KeySpecs answer UnsupportedOperationException.
+//! CreateKey: a key of any KeySpec and KeyUsage KMS allows (symmetric, RSA, ECC,
+//! HMAC), with the default key policy unless one is given.
 
 use super::shapes::*;
 use crate::ApiError;
@@ -64,7 +64,6 @@ pub(super) async fn handle(
 
 /// CustomerMasterKeySpec: KeySpec's older name, with the older value list.
 fn key_spec_old(v: Option<String>) -> Result<Option<strongroom_domain::kms::KeySpec>, ApiError> {
-    use strongroom_domain::kms::KeySpec;
     const OLD: &[&str] = &[
         "RSA_2048",
         "RSA_3072",
@@ -80,16 +79,11 @@ fn key_spec_old(v: Option<String>) -> Result<Option<strongroom_domain::kms::KeyS
         "HMAC_512",
         "SM2",
     ];
-    model_enum(
-        "customerMasterKeySpec",
-        v,
-        |s| {
-            if OLD.contains(&s) {
-                KeySpec::parse(s)
-            } else {
-                None
-            }
-        },
-        OLD,
-    )
+    match v {
+        Some(s) if !OLD.contains(&s.as_str()) => {
+            crate::validate::one_of("customerMasterKeySpec", &s, OLD)?;
+            Ok(None)
+        }
+        v => key_spec("customerMasterKeySpec", v),
+    }
 }

@@ -1,5 +1,6 @@
 //! Decrypt: the blob names its key, so KeyId is optional; if given it must
-//! be the blob's key (IncorrectKeyException).
+//! be the blob's key (IncorrectKeyException). RSA OAEP ciphertext (an
+//! RSAES_OAEP EncryptionAlgorithm) names no key: KeyId is required.
 
 use super::shapes::*;
 use crate::ApiError;
@@ -64,6 +65,6 @@ pub(super) async fn handle(
     encode(&Response {
         key_id: out.key_arn,
         plaintext: SecretBlob(out.plaintext),
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+        encryption_algorithm: used(algorithm),
     })
 }

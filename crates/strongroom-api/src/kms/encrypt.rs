@@ -1,5 +1,6 @@
 //! Encrypt: up to 4096 bytes under a symmetric key, the encryption context
-//! bound into the self-describing ciphertext blob.
+//! bound into the self-describing ciphertext blob; or, with an RSAES_OAEP
+//! EncryptionAlgorithm, plain RSA OAEP under an RSA key (no context).
 
 use super::shapes::*;
 use crate::ApiError;
@@ -54,6 +55,6 @@ pub(super) async fn handle(
     encode(&Response {
         ciphertext_blob: Blob(out.ciphertext),
         key_id: out.key_arn,
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+        encryption_algorithm: used(algorithm),
     })
 }

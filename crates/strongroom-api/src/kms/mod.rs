@@ -4,9 +4,9 @@
 //! constraints, calls the one service function of its operation (which
 //! resolves, authorizes and applies) and encodes the answer.
 //!
-//! Served: symmetric encryption keys (SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT)
-//! and their lifecycle, aliases, tags, key policies and cryptography.
-//! Other KeySpecs answer UnsupportedOperationException for now.
+//! Served: symmetric, RSA, ECC and HMAC keys and their lifecycle, aliases, tags, key
+//! policies and cryptography (Encrypt/Decrypt/ReEncrypt, data keys and data key pairs,
+//! Sign/Verify/GetPublicKey, GenerateMac/VerifyMac).
 
 pub(crate) mod shapes;
 
@@ -20,9 +20,13 @@ mod disable_key;
 mod enable_key;
 mod encrypt;
 mod generate_data_key;
+mod generate_data_key_pair;
+mod generate_data_key_pair_without_plaintext;
 mod generate_data_key_without_plaintext;
+mod generate_mac;
 mod generate_random;
 mod get_key_policy;
+mod get_public_key;
 mod list_aliases;
 mod list_key_policies;
 mod list_keys;
@@ -30,10 +34,13 @@ mod list_resource_tags;
 mod put_key_policy;
 mod re_encrypt;
 mod schedule_key_deletion;
+mod sign;
 mod tag_resource;
 mod untag_resource;
 mod update_alias;
 mod update_key_description;
+mod verify;
+mod verify_mac;
 
 use crate::ApiError;
 use strongroom_service::{RequestContext, Service};
@@ -86,9 +93,13 @@ endpoints! {
     EnableKey => enable_key,
     Encrypt => encrypt,
     GenerateDataKey => generate_data_key,
+    GenerateDataKeyPair => generate_data_key_pair,
+    GenerateDataKeyPairWithoutPlaintext => generate_data_key_pair_without_plaintext,
     GenerateDataKeyWithoutPlaintext => generate_data_key_without_plaintext,
+    GenerateMac => generate_mac,
     GenerateRandom => generate_random,
     GetKeyPolicy => get_key_policy,
+    GetPublicKey => get_public_key,
     ListAliases => list_aliases,
     ListKeyPolicies => list_key_policies,
     ListKeys => list_keys,
@@ -96,10 +107,13 @@ endpoints! {
     PutKeyPolicy => put_key_policy,
     ReEncrypt => re_encrypt,
     ScheduleKeyDeletion => schedule_key_deletion,
+    Sign => sign,
     TagResource => tag_resource,
     UntagResource => untag_resource,
     UpdateAlias => update_alias,
     UpdateKeyDescription => update_key_description,
+    Verify => verify,
+    VerifyMac => verify_mac,
 }
 
 /// The operations that only use keys (CloudTrail records them as reads,
@@ -112,7 +126,14 @@ pub fn uses_keys_only(endpoint: Endpoint) -> bool {
             | Endpoint::ReEncrypt
             | Endpoint::GenerateDataKey
             | Endpoint::GenerateDataKeyWithoutPlaintext
+            | Endpoint::GenerateDataKeyPair
+            | Endpoint::GenerateDataKeyPairWithoutPlaintext
             | Endpoint::GenerateRandom
+            | Endpoint::Sign
+            | Endpoint::Verify
+            | Endpoint::GetPublicKey
+            | Endpoint::GenerateMac
+            | Endpoint::VerifyMac
     )
 }
 
@@ -124,6 +145,7 @@ mod tests {
     fn names_round_trip() {
         assert_eq!(Endpoint::from_name("Encrypt"), Some(Endpoint::Encrypt));
         assert_eq!(Endpoint::Encrypt.name(), "Encrypt");
-        assert_eq!(Endpoint::from_name("Sign"), None);
+        assert_eq!(Endpoint::from_name("Sign"), Some(Endpoint::Sign));
+        assert_eq!(Endpoint::from_name("CreateGrant"), None);
     }
 }

@@ -1,5 +1,6 @@
 //! ReEncrypt: decrypts and encrypts again under another key (or context)
-//! without the plaintext leaving the server.
+//! without the plaintext leaving the server; either side may be an RSA key
+//! (its RSAES_OAEP algorithm named).
 
 use super::shapes::*;
 use crate::ApiError;
@@ -46,6 +47,11 @@ pub(super) async fn handle(
     let ciphertext = required("ciphertextBlob", r.ciphertext_blob)?;
     crate::validate::byte_length("ciphertextBlob", &ciphertext.0, 1, 6144)?;
     let destination_key_id = required("destinationKeyId", r.destination_key_id)?;
+    let source_algorithm = algorithm("sourceEncryptionAlgorithm", r.source_encryption_algorithm)?;
+    let destination_algorithm = algorithm(
+        "destinationEncryptionAlgorithm",
+        r.destination_encryption_algorithm,
+    )?;
     let out = service
         .kms_re_encrypt(
             ctx,
@@ -53,16 +59,10 @@ pub(super) async fn handle(
                 ciphertext: ciphertext.0,
                 source_context: context(r.source_encryption_context),
                 source_key_id: r.source_key_id,
-                source_algorithm: algorithm(
-                    "sourceEncryptionAlgorithm",
-                    r.source_encryption_algorithm,
-                )?,
+                source_algorithm,
                 destination_key_id,
                 destination_context: context(r.destination_encryption_context),
-                destination_algorithm: algorithm(
-                    "destinationEncryptionAlgorithm",
-                    r.destination_encryption_algorithm,
-                )?,
+                destination_algorithm,
                 dry_run: r.dry_run.unwrap_or(false),
             },
         )
@@ -71,7 +71,7 @@ pub(super) async fn handle(
         ciphertext_blob: Blob(out.ciphertext),
         source_key_id: out.source_key_arn,
         key_id: out.key_arn,
-        source_encryption_algorithm: "SYMMETRIC_DEFAULT",
-        destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
+        source_encryption_algorithm: used(source_algorithm),
+        destination_encryption_algorithm: used(destination_algorithm),
     })
 }

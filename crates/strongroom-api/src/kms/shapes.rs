@@ -8,10 +8,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::str::FromStr;
 use strongroom_domain::Tag;
 use strongroom_domain::kms::{
-    DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeySpec, KeyUsage, KmsAlias, KmsError,
-    KmsKey, Origin,
+    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithmSpec, EncryptionContext, KeySpec, KeyUsage,
+    KmsAlias, KmsCryptoError, KmsError, KmsKey, MacAlgorithmSpec, MessageType, Origin,
+    SigningAlgorithmSpec,
 };
 use zeroize::Zeroizing;
 
@@ -105,22 +107,100 @@ fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|v| name(*v)).collect()
 }
 
+/// A member of one of KMS's wire enums (`strongroom_crypto::kms`): a value served here,
+/// UnsupportedOperationException for one KMS has that this server does not offer, the
+/// model's enum error (listing both) for anything else.
+pub fn wire_enum<T>(
+    member: &str,
+    v: Option<String>,
+    all: &[T],
+    not_supported: &[&'static str],
+    name: fn(T) -> &'static str,
+) -> Result<Option<T>, ApiError>
+where
+    T: Copy + FromStr<Err = KmsCryptoError>,
+{
+    let Some(v) = v else { return Ok(None) };
+    match v.parse::<T>() {
+        Ok(t) => Ok(Some(t)),
+        Err(KmsCryptoError::NotSupported { member, value }) => Err(KmsError::Unsupported(format!(
+            "{member} {value} is not supported by this server."
+        ))
+        .into()),
+        Err(_) => {
+            let mut allowed = names(all, name);
+            allowed.extend_from_slice(not_supported);
+            one_of(member, &v, &allowed)?;
+            Ok(None)
+        }
+    }
+}
+
 pub fn key_spec(member: &str, v: Option<String>) -> Result<Option<KeySpec>, ApiError> {
-    model_enum(
+    wire_enum(
         member,
         v,
-        KeySpec::parse,
-        &names(KeySpec::ALL, KeySpec::as_str),
+        KeySpec::ALL,
+        KeySpec::NOT_SUPPORTED,
+        KeySpec::as_str,
     )
 }
 
 pub fn key_usage(v: Option<String>) -> Result<Option<KeyUsage>, ApiError> {
-    model_enum(
+    wire_enum(
         "keyUsage",
         v,
-        KeyUsage::parse,
-        &names(KeyUsage::ALL, KeyUsage::as_str),
+        KeyUsage::ALL,
+        KeyUsage::NOT_SUPPORTED,
+        KeyUsage::as_str,
     )
+}
+
+pub fn signing_algorithm(v: Option<String>) -> Result<Option<SigningAlgorithmSpec>, ApiError> {
+    wire_enum(
+        "signingAlgorithm",
+        v,
+        SigningAlgorithmSpec::ALL,
+        SigningAlgorithmSpec::NOT_SUPPORTED,
+        SigningAlgorithmSpec::as_str,
+    )
+}
+
+pub fn mac_algorithm(v: Option<String>) -> Result<Option<MacAlgorithmSpec>, ApiError> {
+    wire_enum(
+        "macAlgorithm",
+        v,
+        MacAlgorithmSpec::ALL,
+        MacAlgorithmSpec::NOT_SUPPORTED,
+        MacAlgorithmSpec::as_str,
+    )
+}
+
+pub fn message_type(v: Option<String>) -> Result<Option<MessageType>, ApiError> {
+    wire_enum(
+        "messageType",
+        v,
+        MessageType::ALL,
+        MessageType::NOT_SUPPORTED,
+        MessageType::as_str,
+    )
+}
+
+pub fn key_pair_spec(v: Option<String>) -> Result<Option<DataKeyPairSpec>, ApiError> {
+    wire_enum(
+        "keyPairSpec",
+        v,
+        DataKeyPairSpec::ALL,
+        DataKeyPairSpec::NOT_SUPPORTED,
+        DataKeyPairSpec::as_str,
+    )
+}
+
+/// A Message member (Sign, Verify, GenerateMac, VerifyMac): 1–4096 bytes, never shown.
+pub fn message(v: Option<SecretBlob>) -> Result<Zeroizing<Vec<u8>>, ApiError> {
+    let m = required("message", v)?;
+    crate::validate::byte_length("message", &m.0, 1, 4096)?;
+    Ok(m.0)
 }
 
 pub fn origin(v: Option<String>) -> Result<Option<Origin>, ApiError> {
@@ -141,13 +221,29 @@ pub fn data_key_spec(v: Option<String>) -> Result<Option<DataKeySpec>, ApiError>
     )
 }
 
-pub fn algorithm(member: &str, v: Option<String>) -> Result<Option<EncryptionAlgorithm>, ApiError> {
-    model_enum(
+pub fn algorithm(
+    member: &str,
+    v: Option<String>,
+) -> Result<Option<EncryptionAlgorithmSpec>, ApiError> {
+    wire_enum(
         member,
         v,
-        EncryptionAlgorithm::parse,
-        &names(EncryptionAlgorithm::ALL, EncryptionAlgorithm::as_str),
+        EncryptionAlgorithmSpec::ALL,
+        EncryptionAlgorithmSpec::NOT_SUPPORTED,
+        EncryptionAlgorithmSpec::as_str,
     )
+}
+
+/// The algorithm names of a key's lists, as the wire shows them.
+pub fn algorithm_names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+    names(all, name)
+}
+
+/// The EncryptionAlgorithm an answer names: the request's, SYMMETRIC_DEFAULT if none.
+pub fn used(algorithm: Option<EncryptionAlgorithmSpec>) -> &'static str {
+    algorithm
+        .unwrap_or(EncryptionAlgorithmSpec::SymmetricDefault)
+        .as_str()
 }
 
 /// An EncryptionContext member.
@@ -219,7 +315,12 @@ pub struct KeyMetadata {
     pub key_manager: &'static str,
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encryption_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signing_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mac_algorithms: Vec<&'static str>,
     pub multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_deletion_window_in_days: Option<i64>,
@@ -227,8 +328,11 @@ pub struct KeyMetadata {
 
 impl From<KmsKey> for KeyMetadata {
     fn from(k: KmsKey) -> Self {
+        let algorithms = k.algorithms();
         KeyMetadata {
-            encryption_algorithms: k.encryption_algorithms().to_vec(),
+            encryption_algorithms: names(algorithms.encryption, EncryptionAlgorithmSpec::as_str),
+            signing_algorithms: names(algorithms.signing, SigningAlgorithmSpec::as_str),
+            mac_algorithms: names(algorithms.mac, MacAlgorithmSpec::as_str),
             aws_account_id: k.account,
             key_id: k.id,
             arn: k.arn,

@@ -20,6 +20,8 @@ pub enum KmsErrorKind {
     LimitExceeded,
     Validation,
     DryRunOperation,
+    InvalidSignature,
+    InvalidMac,
 }
 
 /// Every way a KMS request can break a rule. `Display` is the message the
@@ -97,12 +99,26 @@ pub enum KmsError {
     /// Another validation failure, worded as KMS words it.
     #[error("{0}")]
     Validation(String),
-    /// An encryption algorithm the key does not support.
-    #[error("{arn} does not support the encryption algorithm {algorithm}.")]
+    /// An encryption, signing or MAC algorithm the key's spec does not support (KMS's
+    /// words, e.g. Encrypt with an RSA key and no EncryptionAlgorithm).
+    #[error("Algorithm {algorithm} is incompatible with key spec {key_spec}.")]
     UnsupportedAlgorithm {
-        arn: String,
         algorithm: &'static str,
+        key_spec: &'static str,
     },
+    /// An operation only some key specs support (GetPublicKey on a symmetric or HMAC key).
+    #[error("{arn} key spec {spec} does not support {operation}.")]
+    KeySpecNotSupported {
+        arn: String,
+        spec: &'static str,
+        operation: &'static str,
+    },
+    /// Verify: the signature is not valid for the message, key and algorithm.
+    #[error("Signature verification failed.")]
+    InvalidSignature,
+    /// VerifyMac: the MAC is not valid for the message, key and algorithm.
+    #[error("MAC verification failed.")]
+    InvalidMac,
 }
 
 impl KmsError {
@@ -129,6 +145,9 @@ impl KmsError {
             KmsError::LimitExceeded(_) => K::LimitExceeded,
             KmsError::Constraint { .. } | KmsError::Validation(_) => K::Validation,
             KmsError::UnsupportedAlgorithm { .. } => K::InvalidKeyUsage,
+            KmsError::KeySpecNotSupported { .. } => K::UnsupportedOperation,
+            KmsError::InvalidSignature => K::InvalidSignature,
+            KmsError::InvalidMac => K::InvalidMac,
         }
     }
 
@@ -140,5 +159,138 @@ impl KmsError {
             shown: shown.map(|v| format!("'{v}' ")).unwrap_or_default(),
             constraint: constraint.into(),
         }
+    }
+}
+
+impl KmsError {
+    /// The caller's fault in a refusal of the crypto primitives, worded as KMS words it
+    /// (`arn`: the key used, `operation`: the API operation); `None` for the server's
+    /// faults (material that does not parse, a failing library), which are not the
+    /// caller's to see.
+    pub fn from_crypto(
+        arn: &str,
+        operation: &'static str,
+        e: &strongroom_crypto::kms::KmsCryptoError,
+    ) -> Option<KmsError> {
+        use strongroom_crypto::kms::KmsCryptoError as C;
+        Some(match e {
+            C::UnknownName { value, .. } | C::NotSupported { value, .. } => {
+                KmsError::Validation(format!("{value} is not supported for {operation}."))
+            }
+            C::InvalidKeyUsage { key_usage, .. } => KmsError::InvalidKeyUsage {
+                arn: arn.to_owned(),
+                usage: key_usage.as_str(),
+                operation,
+            },
+            C::UnsupportedAlgorithmForKey {
+                algorithm,
+                key_spec,
+            } => KmsError::UnsupportedAlgorithm {
+                algorithm,
+                key_spec: key_spec.as_str(),
+            },
+            C::WrongKeyKind { key_spec } => KmsError::KeySpecNotSupported {
+                arn: arn.to_owned(),
+                spec: key_spec.as_str(),
+                operation,
+            },
+            C::MessageLength { len, max } => KmsError::constraint(
+                "message",
+                None,
+                if *len == 0 {
+                    "Member must have length greater than or equal to 1".to_owned()
+                } else {
+                    format!("Member must have length less than or equal to {max}")
+                },
+            ),
+            C::BadDigestLength { algorithm, .. } => KmsError::Validation(format!(
+                "Digest is invalid length for algorithm {algorithm}."
+            )),
+            C::PlaintextTooLong {
+                key_spec,
+                algorithm,
+                max,
+                ..
+            } => KmsError::Validation(format!(
+                "Plaintext too long for {algorithm} with a {key_spec} key: at most {max} bytes."
+            )),
+            C::InvalidSignature => KmsError::InvalidSignature,
+            C::InvalidMac => KmsError::InvalidMac,
+            C::InvalidCiphertext => KmsError::InvalidCiphertext,
+            C::MalformedKeyMaterial { .. } | C::Internal(_) => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strongroom_crypto::kms::{KeySpec, KeyUsage, KmsCryptoError as C};
+
+    const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn crypto_refusals_get_kms_codes_and_messages() {
+        let kind = |e: C| KmsError::from_crypto(ARN, "Sign", &e).map(|k| k.kind());
+        assert_eq!(
+            KmsError::from_crypto(
+                ARN,
+                "Sign",
+                &C::InvalidKeyUsage {
+                    key_spec: KeySpec::SymmetricDefault,
+                    key_usage: KeyUsage::EncryptDecrypt
+                }
+            )
+            .map(|e| e.to_string()),
+            Some(format!(
+                "{ARN} key usage is ENCRYPT_DECRYPT which is not valid for Sign."
+            ))
+        );
+        let wrong_algorithm = KmsError::from_crypto(
+            ARN,
+            "Sign",
+            &C::UnsupportedAlgorithmForKey {
+                key_spec: KeySpec::EccNistP256,
+                algorithm: "ECDSA_SHA_384",
+            },
+        )
+        .expect("the caller's fault");
+        assert_eq!(wrong_algorithm.kind(), KmsErrorKind::InvalidKeyUsage);
+        assert_eq!(
+            wrong_algorithm.to_string(),
+            "Algorithm ECDSA_SHA_384 is incompatible with key spec ECC_NIST_P256."
+        );
+        assert_eq!(
+            kind(C::InvalidSignature),
+            Some(KmsErrorKind::InvalidSignature)
+        );
+        assert_eq!(kind(C::InvalidMac), Some(KmsErrorKind::InvalidMac));
+        assert_eq!(
+            kind(C::InvalidCiphertext),
+            Some(KmsErrorKind::InvalidCiphertext)
+        );
+        assert_eq!(
+            kind(C::BadDigestLength {
+                algorithm: "ECDSA_SHA_256",
+                expected: 32,
+                len: 20
+            }),
+            Some(KmsErrorKind::Validation)
+        );
+        assert_eq!(
+            kind(C::WrongKeyKind {
+                key_spec: KeySpec::Hmac256
+            }),
+            Some(KmsErrorKind::UnsupportedOperation)
+        );
+        // The server's faults are not described to the caller.
+        assert_eq!(kind(C::Internal("signing")), None);
+        assert_eq!(
+            kind(C::MalformedKeyMaterial {
+                key_spec: KeySpec::Rsa2048,
+                what: "private key"
+            }),
+            None
+        );
     }
 }

@@ -4,6 +4,7 @@
 use super::KmsError;
 use super::ids::key_arn;
 use crate::Timestamp;
+use strongroom_crypto::kms::{KeyAlgorithms, KeySpec, KeyUsage};
 
 /// A string enum of the kms model: every value the model lists parses,
 /// whether or not Strongroom serves it.
@@ -32,40 +33,6 @@ macro_rules! model_enum {
         }
     };
 }
-
-model_enum!(
-    /// KeySpec (and CustomerMasterKeySpec, its older name).
-    KeySpec {
-        Rsa2048 = "RSA_2048",
-        Rsa3072 = "RSA_3072",
-        Rsa4096 = "RSA_4096",
-        EccNistP256 = "ECC_NIST_P256",
-        EccNistP384 = "ECC_NIST_P384",
-        EccNistP521 = "ECC_NIST_P521",
-        EccSecgP256k1 = "ECC_SECG_P256K1",
-        SymmetricDefault = "SYMMETRIC_DEFAULT",
-        Hmac224 = "HMAC_224",
-        Hmac256 = "HMAC_256",
-        Hmac384 = "HMAC_384",
-        Hmac512 = "HMAC_512",
-        Sm2 = "SM2",
-        MlDsa44 = "ML_DSA_44",
-        MlDsa65 = "ML_DSA_65",
-        MlDsa87 = "ML_DSA_87",
-        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
-        MlKem512 = "ML_KEM_512",
-        MlKem768 = "ML_KEM_768",
-        MlKem1024 = "ML_KEM_1024",
-    }
-);
-
-model_enum!(KeyUsage {
-    SignVerify = "SIGN_VERIFY",
-    EncryptDecrypt = "ENCRYPT_DECRYPT",
-    GenerateVerifyMac = "GENERATE_VERIFY_MAC",
-    KeyAgreement = "KEY_AGREEMENT",
-    EncapsulateDecapsulate = "ENCAPSULATE_DECAPSULATE",
-});
 
 model_enum!(KeyState {
     Creating = "Creating",
@@ -97,13 +64,6 @@ model_enum!(
         Aes128 = "AES_128",
     }
 );
-
-model_enum!(EncryptionAlgorithm {
-    SymmetricDefault = "SYMMETRIC_DEFAULT",
-    RsaesOaepSha1 = "RSAES_OAEP_SHA_1",
-    RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
-    Sm2Pke = "SM2PKE",
-});
 
 impl DataKeySpec {
     pub fn bytes(self) -> usize {
@@ -266,12 +226,14 @@ impl KmsKey {
         Ok(())
     }
 
-    /// The EncryptionAlgorithms DescribeKey lists.
-    pub fn encryption_algorithms(&self) -> &'static [&'static str] {
-        match (self.spec, self.usage) {
-            (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt) => &["SYMMETRIC_DEFAULT"],
-            _ => &[],
-        }
+    /// The algorithm lists DescribeKey and GetPublicKey show (only the list of the
+    /// key's usage is non-empty).
+    pub fn algorithms(&self) -> KeyAlgorithms {
+        KeyAlgorithms::of(self.spec, self.usage).unwrap_or(KeyAlgorithms {
+            encryption: &[],
+            signing: &[],
+            mac: &[],
+        })
     }
 }
 
@@ -295,33 +257,30 @@ pub fn pending_window(days: Option<i64>) -> Result<i64, KmsError> {
     Ok(days)
 }
 
-/// What CreateKey may create here: symmetric encryption keys of origin
-/// AWS_KMS. Everything else the model allows is refused with
-/// UnsupportedOperationException (asymmetric and HMAC keys are not wired yet).
+/// What CreateKey may create here: keys of origin AWS_KMS, of every key spec and
+/// usage pair KMS allows (`KeySpec::allowed_key_usages`). Without a KeyUsage a key is
+/// ENCRYPT_DECRYPT, as in KMS, which only symmetric and RSA key specs allow.
+/// Returns the key's usage.
 pub fn check_creatable(
     spec: KeySpec,
     usage: Option<KeyUsage>,
     origin: Origin,
-) -> Result<(), KmsError> {
+) -> Result<KeyUsage, KmsError> {
     if origin != Origin::AwsKms {
         return Err(KmsError::Unsupported(format!(
             "Origin {} is not supported by this server; only AWS_KMS.",
             origin.as_str()
         )));
     }
-    if spec != KeySpec::SymmetricDefault {
-        return Err(KmsError::Unsupported(format!(
-            "KeySpec {} is not supported by this server yet; only SYMMETRIC_DEFAULT.",
+    let usage = usage.unwrap_or(KeyUsage::EncryptDecrypt);
+    spec.check_key_usage(usage).map_err(|_| {
+        KmsError::Validation(format!(
+            "KeyUsage {} is not compatible with KeySpec {}",
+            usage.as_str(),
             spec.as_str()
-        )));
-    }
-    match usage {
-        None | Some(KeyUsage::EncryptDecrypt) => Ok(()),
-        Some(u) => Err(KmsError::Validation(format!(
-            "KeyUsage {} is not compatible with KeySpec SYMMETRIC_DEFAULT",
-            u.as_str()
-        ))),
-    }
+        ))
+    })?;
+    Ok(usage)
 }
 
 #[cfg(test)]
@@ -377,25 +336,50 @@ mod tests {
     }
 
     #[test]
-    fn only_symmetric_keys_are_created() {
-        assert!(check_creatable(KeySpec::SymmetricDefault, None, Origin::AwsKms).is_ok());
-        assert!(matches!(
-            check_creatable(KeySpec::Rsa2048, None, Origin::AwsKms),
-            Err(KmsError::Unsupported(_))
-        ));
+    fn every_pair_kms_allows_is_created() {
+        let ok = |spec, usage| check_creatable(spec, usage, Origin::AwsKms);
+        assert_eq!(
+            ok(KeySpec::SymmetricDefault, None),
+            Ok(KeyUsage::EncryptDecrypt)
+        );
+        assert_eq!(ok(KeySpec::Rsa2048, None), Ok(KeyUsage::EncryptDecrypt));
+        assert_eq!(
+            ok(KeySpec::Rsa4096, Some(KeyUsage::SignVerify)),
+            Ok(KeyUsage::SignVerify)
+        );
+        assert_eq!(
+            ok(KeySpec::EccSecgP256k1, Some(KeyUsage::SignVerify)),
+            Ok(KeyUsage::SignVerify)
+        );
+        assert_eq!(
+            ok(KeySpec::Hmac384, Some(KeyUsage::GenerateVerifyMac)),
+            Ok(KeyUsage::GenerateVerifyMac)
+        );
+        for (spec, usage) in [
+            (KeySpec::EccNistP256, None),
+            (KeySpec::Hmac256, None),
+            (KeySpec::SymmetricDefault, Some(KeyUsage::SignVerify)),
+            (KeySpec::Rsa2048, Some(KeyUsage::GenerateVerifyMac)),
+            (KeySpec::EccNistP384, Some(KeyUsage::EncryptDecrypt)),
+        ] {
+            assert!(
+                matches!(ok(spec, usage), Err(KmsError::Validation(_))),
+                "{spec} {usage:?}"
+            );
+        }
         assert!(matches!(
             check_creatable(KeySpec::SymmetricDefault, None, Origin::External),
             Err(KmsError::Unsupported(_))
         ));
-        assert!(matches!(
-            check_creatable(
-                KeySpec::SymmetricDefault,
-                Some(KeyUsage::SignVerify),
-                Origin::AwsKms
-            ),
-            Err(KmsError::Validation(_))
-        ));
-        assert_eq!(KeySpec::parse("HMAC_256"), Some(KeySpec::Hmac256));
-        assert_eq!(KeySpec::parse("nope"), None);
+    }
+
+    #[test]
+    fn algorithms_follow_the_usage() {
+        let mut k = key();
+        assert_eq!(k.algorithms().encryption.len(), 1);
+        k.spec = KeySpec::Rsa2048;
+        k.usage = KeyUsage::SignVerify;
+        assert!(k.algorithms().encryption.is_empty());
+        assert_eq!(k.algorithms().signing.len(), 6);
     }
 }

@@ -15,11 +15,19 @@ pub use ids::{
     is_reserved_alias, key_arn, new_key_id, validate_alias_name,
 };
 pub use key::{
-    DEFAULT_PENDING_WINDOW_DAYS, DataKeySpec, EncryptionAlgorithm, KeyManager, KeyOperation,
-    KeySpec, KeyState, KeyUsage, KmsKey, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS, Origin,
-    SECRETSMANAGER_KEY_DESCRIPTION, check_creatable, pending_window,
+    DEFAULT_PENDING_WINDOW_DAYS, DataKeySpec, KeyManager, KeyOperation, KeyState, KmsKey,
+    MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS, Origin, SECRETSMANAGER_KEY_DESCRIPTION,
+    check_creatable, pending_window,
 };
 pub use policy::{KEY_POLICY_NAME, default_key_policy, secretsmanager_key_policy};
+/// The name the symmetric service code uses for `EncryptionAlgorithmSpec`.
+pub use strongroom_crypto::kms::EncryptionAlgorithmSpec as EncryptionAlgorithm;
+/// KMS's key specs, usages and algorithms are the crypto crate's (one definition, with
+/// KMS's rules between them).
+pub use strongroom_crypto::kms::{
+    DataKeyPairSpec, EncryptionAlgorithmSpec, KeyAlgorithms, KeySpec, KeyUsage, KmsCryptoError,
+    MacAlgorithmSpec, MessageType, SigningAlgorithmSpec,
+};
 
 /// The alias of the AWS managed key Secrets Manager uses by default.
 pub const SECRETSMANAGER_ALIAS: &str = "alias/aws/secretsmanager";

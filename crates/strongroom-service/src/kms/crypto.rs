@@ -1,6 +1,7 @@
 //! Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext),
 //! GenerateRandom: symmetric keys, AES-256-GCM, self-describing blobs
 //! (`strongroom_crypto::encrypt_blob`) that bind the encryption context.
+//! A request naming an RSAES_OAEP algorithm goes to `asymmetric.rs`.
 //!
 //! The store read resolves the key, authorizes, checks its state and
 //! fetches the sealed material; the material is unsealed and used here.
@@ -83,7 +84,7 @@ pub struct DataKeyOutput {
 }
 
 /// `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys`, and the algorithm.
-fn context_keys(context: &EncryptionContext, algorithm: EncryptionAlgorithm) -> Context {
+pub(super) fn context_keys(context: &EncryptionContext, algorithm: EncryptionAlgorithm) -> Context {
     let mut keys = Context::new();
     for (k, v) in &context.0 {
         keys.set(&format!("kms:EncryptionContext:{k}"), v.as_str());
@@ -96,11 +97,11 @@ fn context_keys(context: &EncryptionContext, algorithm: EncryptionAlgorithm) -> 
     keys
 }
 
-/// The one algorithm a symmetric key supports.
+/// The algorithms the key's spec supports (SYMMETRIC_DEFAULT for symmetric keys).
 fn check_algorithm(found: &Found, algorithm: EncryptionAlgorithm) -> Result<(), ServiceError> {
-    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+    if algorithm.check_for(found.key.spec).is_err() {
         return Err(KmsError::UnsupportedAlgorithm {
-            arn: found.key.arn.clone(),
+            key_spec: found.key.spec.as_str(),
             algorithm: algorithm.as_str(),
         }
         .into());
@@ -111,7 +112,7 @@ fn check_algorithm(found: &Found, algorithm: EncryptionAlgorithm) -> Result<(), 
 /// A key to encrypt under: resolved, authorized, enabled, of the right
 /// usage, and its newest material.
 #[allow(clippy::too_many_arguments)]
-fn encrypting_key(
+pub(super) fn encrypting_key(
     tx: &dyn ReadTx,
     ctx: &RequestContext,
     policies: &PolicyCache,
@@ -135,7 +136,7 @@ fn encrypting_key(
 /// against the KeyId the caller gave (IncorrectKeyException), authorized,
 /// enabled, and the material of the blob's generation.
 #[allow(clippy::too_many_arguments)]
-fn decrypting_key(
+pub(super) fn decrypting_key(
     tx: &dyn ReadTx,
     ctx: &RequestContext,
     policies: &PolicyCache,
@@ -181,7 +182,7 @@ fn decrypting_key(
 }
 
 /// The blob's header, or InvalidCiphertextException.
-fn header(ciphertext: &[u8]) -> Result<strongroom_crypto::BlobHeader, ServiceError> {
+pub(super) fn header(ciphertext: &[u8]) -> Result<strongroom_crypto::BlobHeader, ServiceError> {
     if ciphertext.is_empty() {
         return Err(KmsError::constraint(
             "ciphertextBlob",
@@ -235,6 +236,9 @@ impl Service {
             )
             .into());
         }
+        if input.algorithm.is_some_and(super::asymmetric::is_rsa) {
+            return self.kms_encrypt_rsa(ctx, r, input).await;
+        }
         let algorithm = input
             .algorithm
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
@@ -278,6 +282,9 @@ impl Service {
         ctx: &RequestContext,
         input: DecryptInput,
     ) -> Result<DecryptOutput, ServiceError> {
+        if input.algorithm.is_some_and(super::asymmetric::is_rsa) {
+            return self.kms_decrypt_rsa(ctx, input).await;
+        }
         let named = input
             .key_id
             .as_deref()
@@ -324,6 +331,13 @@ impl Service {
         ctx: &RequestContext,
         input: ReEncryptInput,
     ) -> Result<ReEncryptOutput, ServiceError> {
+        if [input.source_algorithm, input.destination_algorithm]
+            .into_iter()
+            .flatten()
+            .any(super::asymmetric::is_rsa)
+        {
+            return self.kms_re_encrypt_rsa(ctx, input).await;
+        }
         let named = input
             .source_key_id
             .as_deref()

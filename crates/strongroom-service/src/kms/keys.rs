@@ -4,6 +4,7 @@
 use super::{Found, authorize_on_any, key_ref, marker_after, page_limit, refuse_managed};
 use crate::authz::{Access, add_request_tags, authorize_key};
 use crate::{RequestContext, Service, ServiceError};
+use strongroom_crypto::kms::KeyMaterial;
 use strongroom_crypto::{Key256, seal};
 use strongroom_domain::kms::{
     KeyOperation, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable, default_key_policy,
@@ -13,6 +14,7 @@ use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{Tag, Timestamp};
 use strongroom_policy::{Context, Policy, PolicyKind};
 use strongroom_store::KeyMaterialRecord;
+use zeroize::Zeroizing;
 
 /// CreateKey's members.
 #[derive(Debug, Clone, Default)]
@@ -80,9 +82,34 @@ pub(super) fn check_lockout(
     })
 }
 
+/// A new key's secret material, to be sealed: 32 random bytes for SYMMETRIC_DEFAULT,
+/// PKCS#8 DER for RSA and ECC, the HMAC key for HMAC (`KeyMaterial::generate`; an RSA
+/// 4096 key takes a while, so off the async workers); with the public key (DER SPKI)
+/// of RSA and ECC keys.
+async fn generate_material(
+    spec: KeySpec,
+) -> Result<(Zeroizing<Vec<u8>>, Option<Vec<u8>>), ServiceError> {
+    if spec == KeySpec::SymmetricDefault {
+        let material = Key256::generate()?;
+        return Ok((Zeroizing::new(material.as_bytes().to_vec()), None));
+    }
+    let generated = tokio::task::spawn_blocking(move || KeyMaterial::generate(spec))
+        .await
+        .map_err(|_| ServiceError::KeyMaterial)?;
+    match generated {
+        Ok(material) => {
+            let public_key = material.public_key().map(<[u8]>::to_vec);
+            Ok((material.into_secret(), public_key))
+        }
+        Err(e) => {
+            tracing::error!(key_spec = %spec, error = %e, "KMS key generation failed");
+            Err(ServiceError::KeyMaterial)
+        }
+    }
+}
+
 impl Service {
-    /// CreateKey: a symmetric encryption key (other specs answer
-    /// UnsupportedOperationException until they are served).
+    /// CreateKey: every key spec and usage KMS allows, of origin AWS_KMS.
     pub async fn kms_create_key(
         &self,
         ctx: &RequestContext,
@@ -116,7 +143,7 @@ impl Service {
             )
             .into());
         }
-        check_creatable(spec, input.key_usage, origin)?;
+        let usage = check_creatable(spec, input.key_usage, origin)?;
         validate_tags(&input.tags)?;
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = input.tags.iter().find(|t| !seen.insert(t.key.as_str())) {
@@ -129,14 +156,18 @@ impl Service {
             .policy
             .clone()
             .unwrap_or_else(|| default_key_policy(account));
-        let key = KmsKey::new_customer(
-            id.clone(),
-            account,
-            region,
-            input.description.unwrap_or_default(),
-            policy_text,
-            now,
-        );
+        let key = KmsKey {
+            spec,
+            usage,
+            ..KmsKey::new_customer(
+                id.clone(),
+                account,
+                region,
+                input.description.unwrap_or_default(),
+                policy_text,
+                now,
+            )
+        };
         if input.policy.is_some() {
             let policy = parse_key_policy(&key.policy)?;
             check_lockout(
@@ -147,21 +178,22 @@ impl Service {
                 input.bypass_policy_lockout_safety_check,
             )?;
         }
-        let material = Key256::generate()?;
+        let (secret, public_key) = generate_material(spec).await?;
         let record = KeyMaterialRecord {
-            sealed: seal(
-                &self.root.0,
-                &kms_material_seal_context(&id, 1),
-                material.as_bytes(),
-            )?,
+            sealed: seal(&self.root.0, &kms_material_seal_context(&id, 1), &secret)?,
             key_id: id,
             generation: 1,
             created: now,
         };
-        drop(material);
+        drop(secret);
         let (stored, tags) = (key.clone(), input.tags);
         self.kms_write(move |tx| -> Result<(), ServiceError> {
             tx.insert_kms_key(&stored, &tags, &record)?;
+            if let Some(public_key) = &public_key
+                && !tx.set_kms_public_key(&record.key_id, record.generation, public_key)?
+            {
+                return Err(ServiceError::KeyMaterial);
+            }
             Ok(())
         })
         .await?;

@@ -12,19 +12,26 @@
 //! unsealed only here, into [`Materials`].
 
 mod aliases;
+mod asymmetric;
 mod crypto;
 mod deletion;
 mod keys;
+mod mac;
+mod pairs;
+mod parsed;
 mod policy;
 mod tags;
 
 pub use aliases::AliasPage;
+pub use asymmetric::{PublicKeyOutput, SignInput, SignOutput, VerifyInput};
 pub use crypto::{
     DataKeyInput, DataKeyOutput, DecryptInput, DecryptOutput, EncryptInput, EncryptOutput,
     ReEncryptInput, ReEncryptOutput,
 };
 pub use deletion::DeletedKey;
 pub use keys::{CreateKeyInput, KeyPage};
+pub use mac::{MacInput, MacOutput};
+pub use pairs::{DataKeyPairInput, DataKeyPairOutput};
 pub use tags::TagPage;
 
 use crate::authz::{Access, PolicyCache, authorize, authorize_key, set_tags};
@@ -42,6 +49,8 @@ use strongroom_store::{KeyMaterialRecord, ReadTx};
 /// right as long as its key exists, and every use reads the key first.
 pub(crate) struct Materials {
     by_generation: quick_cache::sync::Cache<(String, u32), Arc<Key256>>,
+    /// Asymmetric and HMAC keys, parsed (`parsed.rs`).
+    parsed: quick_cache::sync::Cache<(String, u32), Arc<parsed::ParsedKey>>,
 }
 
 /// A (key id, generation) borrowed from a record, to look up without
@@ -58,11 +67,14 @@ impl quick_cache::Equivalent<(String, u32)> for GenerationRef<'_> {
 
 /// Unsealed generations kept at most.
 const MATERIAL_CACHE_ENTRIES: usize = 4096;
+/// Parsed asymmetric and HMAC keys kept at most (an RSA 4096 key is a few KiB).
+const PARSED_CACHE_ENTRIES: usize = 1024;
 
 impl Default for Materials {
     fn default() -> Self {
         Materials {
             by_generation: quick_cache::sync::Cache::new(MATERIAL_CACHE_ENTRIES),
+            parsed: quick_cache::sync::Cache::new(PARSED_CACHE_ENTRIES),
         }
     }
 }
@@ -92,10 +104,36 @@ impl Materials {
         Ok(key)
     }
 
+    /// The parsed asymmetric or HMAC key of `record`, a generation of `key`, from the
+    /// cache or unsealed and parsed now.
+    fn parsed(
+        &self,
+        root: &Key256,
+        key: &KmsKey,
+        record: &KeyMaterialRecord,
+    ) -> Result<Arc<parsed::ParsedKey>, ServiceError> {
+        let id = (record.key_id.clone(), record.generation);
+        if let Some(k) = self.parsed.get(&id) {
+            return Ok(k);
+        }
+        let plain = open(
+            root,
+            &kms_material_seal_context(&record.key_id, record.generation),
+            &record.sealed,
+        )
+        .map_err(|_| ServiceError::KeyMaterial)?;
+        let parsed = parsed::ParsedKey::parse(key.spec, key.usage, &plain)
+            .map_err(|e| parsed::refusal(key, "parsing", e))?;
+        let parsed = Arc::new(parsed);
+        self.parsed.insert(id, parsed.clone());
+        Ok(parsed)
+    }
+
     /// Forgets a deleted key's material.
     fn forget(&self, key_id: &str, generations: u32) {
         for g in 1..=generations {
             self.by_generation.remove(&(key_id.to_owned(), g));
+            self.parsed.remove(&(key_id.to_owned(), g));
         }
     }
 }

@@ -36,8 +36,8 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KmsKey> {
         account: r.get(2)?,
         region: r.get(3)?,
         description: r.get(4)?,
-        usage: parsed(r, 5, KeyUsage::parse)?,
-        spec: parsed(r, 6, KeySpec::parse)?,
+        usage: parsed(r, 5, |s| s.parse::<KeyUsage>().ok())?,
+        spec: parsed(r, 6, |s| s.parse::<KeySpec>().ok())?,
         state: parsed(r, 7, KeyState::parse)?,
         manager: parsed(r, 8, KeyManager::parse)?,
         origin: parsed(r, 9, Origin::parse)?,
@@ -189,6 +189,21 @@ impl KmsReadTx for SqliteTx<'_> {
             .map_err(&err)
     }
 
+    fn kms_public_key(&self, key_id: &str, generation: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let err = db_err("loading a KMS public key");
+        self.conn
+            .prepare_cached(
+                "SELECT public_key FROM kms_key_material WHERE key_id = ?1 AND generation = ?2",
+            )
+            .map_err(&err)?
+            .query_row(params![key_id, generation], |r| {
+                r.get::<_, Option<Vec<u8>>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(&err)
+    }
+
     fn kms_keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<String>, StoreError> {
         let err = db_err("finding KMS keys due for deletion");
         self.conn
@@ -326,6 +341,20 @@ impl KmsWriteTx for SqliteTx<'_> {
 
     fn insert_kms_material(&mut self, material: &KeyMaterialRecord) -> Result<(), StoreError> {
         insert_material_row(self.conn, material).map_err(db_err("inserting KMS key material"))
+    }
+
+    fn set_kms_public_key(
+        &mut self,
+        key_id: &str,
+        generation: u32,
+        public_key: &[u8],
+    ) -> Result<bool, StoreError> {
+        let n = self.kms_exec(
+            "recording a KMS public key",
+            "UPDATE kms_key_material SET public_key = ?3 WHERE key_id = ?1 AND generation = ?2",
+            params![key_id, generation, public_key],
+        )?;
+        Ok(n == 1)
     }
 
     fn insert_kms_alias(&mut self, alias: &KmsAlias) -> Result<bool, StoreError> {

@@ -349,8 +349,10 @@ mod tests {
                          'SYMMETRIC_DEFAULT', 'Enabled', 'AWS', 'AWS_KMS', 1, '{}'),
                         ('k2', 'arn:k2', '111122223333', 'r', '', 'ENCRYPT_DECRYPT',
                          'SYMMETRIC_DEFAULT', 'Enabled', 'CUSTOMER', 'AWS_KMS', 1, '{}');
-             INSERT INTO kms_key_material VALUES ('k2', 2, CAST('sealed-k2' AS BLOB), 1);
-             INSERT INTO kms_key_material VALUES ('k1', 1, CAST('sealed-k1' AS BLOB), 1);",
+             INSERT INTO kms_key_material (key_id, generation, sealed_material, created)
+                 VALUES ('k2', 2, CAST('sealed-k2' AS BLOB), 1);
+             INSERT INTO kms_key_material (key_id, generation, sealed_material, created)
+                 VALUES ('k1', 1, CAST('sealed-k1' AS BLOB), 1);",
         )
         .unwrap();
         path

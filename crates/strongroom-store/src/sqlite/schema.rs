@@ -316,6 +316,13 @@ CREATE TABLE kms_key_tags (
 );
 "#;
 
+/// The public keys of asymmetric KMS keys, DER SubjectPublicKeyInfo in clear (they are
+/// public), per material generation: GetPublicKey answers without unsealing the private
+/// key. NULL for symmetric and HMAC material; set only together with the material.
+const V7: &str = r#"
+ALTER TABLE kms_key_material ADD COLUMN public_key BLOB CHECK (public_key IS NULL OR length(public_key) > 0);
+"#;
+
 /// V1's per-region `aws/secretsmanager` keys as V5 keys: metadata and
 /// policy as AWS gives the managed key, the material as generation 1.
 fn adopt_v1_kms_keys(tx: &Connection) -> rusqlite::Result<()> {
@@ -439,7 +446,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The schema version `migrate` brings a database to.
-const LATEST: i64 = 6;
+const LATEST: i64 = 7;
 
 /// Migrates up to version `target` (tests build older databases with it).
 pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
@@ -509,6 +516,12 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(V6).map_err(err)?;
         tx.execute_batch("PRAGMA user_version = 6").map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    if version < 7 && target >= 7 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(V7).map_err(err)?;
+        tx.execute_batch("PRAGMA user_version = 7").map_err(err)?;
         tx.commit().map_err(err)?;
     }
     Ok(())

@@ -1,8 +1,8 @@
 //! The KMS part of the conformance suite: what every backend must enforce
 //! itself (one key per alias, within the alias's account and region; the
 //! deletion date exactly while pending deletion; AWS managed keys stay
-//! enabled; material, aliases and tags go with their key), and the V4 → V5
-//! migration of the `aws/secretsmanager` keys.
+//! enabled; material, aliases, tags and public keys go with their key), and the
+//! V4 → V5 migration of the `aws/secretsmanager` keys, and V5 → V7 (public keys, added by V7).
 
 use super::open;
 use crate::kms::KeyMaterialRecord;
@@ -321,4 +321,97 @@ async fn v4_kms_keys_move_to_v5() {
     assert!(key.policy.contains("kms:ViaService"));
     assert_eq!(m.map(|m| m.sealed), Some(vec![1, 2, 3, 4, 5]));
     assert_eq!(a.map(|a| a.target_key_id), Some(id.to_owned()));
+}
+
+/// An asymmetric key's public key is kept per generation, beside its sealed material,
+/// and goes with the key; material without one (symmetric, HMAC) reads as none.
+#[tokio::test]
+async fn public_keys_per_generation() {
+    let (_dir, store, k1, k2) = seeded().await;
+    let (id1, id2) = (k1.id.clone(), k2.id.clone());
+    let set = write(&store, move |tx| {
+        Ok((
+            tx.set_kms_public_key(&id1, 1, b"spki-1")?,
+            tx.set_kms_public_key(&id1, 2, b"no such generation")?,
+        ))
+    })
+    .await
+    .expect("set");
+    assert_eq!(set, (true, false));
+    let (id1, id2b) = (k1.id.clone(), id2.clone());
+    let read = store
+        .read(move |tx| {
+            Ok::<_, StoreError>((
+                tx.kms_public_key(&id1, 1)?,
+                tx.kms_public_key(&id2b, 1)?,
+                tx.kms_public_key(&id1, 2)?,
+            ))
+        })
+        .expect("read");
+    assert_eq!(read, (Some(b"spki-1".to_vec()), None, None));
+    // An empty public key is refused by the schema.
+    let id2c = id2.clone();
+    assert!(
+        write(&store, move |tx| tx.set_kms_public_key(&id2c, 1, b""))
+            .await
+            .is_err()
+    );
+    let id1 = k1.id.clone();
+    write(&store, move |tx| tx.delete_kms_key(&id1))
+        .await
+        .expect("delete");
+    let id1 = k1.id.clone();
+    let gone = store
+        .read(move |tx| tx.kms_public_key(&id1, 1))
+        .expect("read");
+    assert_eq!(gone, None);
+}
+
+/// A V5 database gains the public key column (V7): its material reads as before, with no
+/// public key, and a public key can be recorded.
+#[tokio::test]
+async fn v5_material_moves_to_v7() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v5.db");
+    let k = key(3, ACCOUNT);
+    {
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        schema::migrate_to(&mut conn, 5).expect("v5");
+        conn.execute(
+            "INSERT INTO kms_keys (key_id, arn, account, region, description, key_usage, key_spec, \
+             state, manager, origin, created, policy) VALUES (?1, ?2, ?3, ?4, '', 'SIGN_VERIFY', \
+             'ECC_NIST_P256', 'Enabled', 'CUSTOMER', 'AWS_KMS', 1, '{}')",
+            rusqlite::params![k.id, k.arn, ACCOUNT, REGION],
+        )
+        .expect("v5 key");
+        conn.execute(
+            "INSERT INTO kms_key_material VALUES (?1, 1, x'0102', 1)",
+            [&k.id],
+        )
+        .expect("v5 material");
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).expect("migrates"));
+    let id = k.id.clone();
+    let (key, m, public) = store
+        .read(move |tx| {
+            Ok::<_, StoreError>((
+                tx.kms_key(&id)?,
+                tx.kms_material(&id, 1)?,
+                tx.kms_public_key(&id, 1)?,
+            ))
+        })
+        .expect("read");
+    let key = key.expect("key");
+    assert_eq!(
+        (key.spec.as_str(), key.usage.as_str()),
+        ("ECC_NIST_P256", "SIGN_VERIFY")
+    );
+    assert_eq!(m.map(|m| m.sealed), Some(vec![1, 2]));
+    assert_eq!(public, None);
+    let id = k.id.clone();
+    assert!(
+        write(&store, move |tx| tx.set_kms_public_key(&id, 1, b"spki"))
+            .await
+            .expect("set")
+    );
 }
