@@ -14,6 +14,8 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   echo "==> creating $VENV"
   python3 -m venv "$VENV"
 fi
+# PyGreSQL builds from source: a compiler and headers, from apt when root
+scripts/python-build-deps.sh "$VENV/bin/python"
 echo "==> installing tests/python/requirements.txt into .venv"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 

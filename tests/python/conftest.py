@@ -9,6 +9,8 @@
 - `raw`: raw SigV4-signed JSON 1.1 requests to `server`.
 - `aws_cli`: runs the AWS CLI against `server`.
 - `unique_name`: makes secret names no other test uses.
+- `postgres`: one throwaway PostgreSQL (`scripts/postgres.sh`) for the
+  session, started by the first test that asks; its PG* assignments.
 
 Every server is stopped at teardown (SIGTERM, wait, then SIGKILL).
 """
@@ -23,7 +25,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from support import AwsCli, RawClient, Server, ServerError, server_binary
+from support import AwsCli, RawClient, Server, ServerError, server_binary, start_postgres, stop_postgres, superuser
 
 # Keep any AWS configuration of the machine out of the tests.
 os.environ["AWS_CONFIG_FILE"] = os.devnull
@@ -127,3 +129,14 @@ def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
         return f"{prefix or test}-{uuid.uuid4().hex[:12]}"
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[dict[str, str]]:
+    pg = start_postgres()
+    try:
+        with superuser(pg) as conn:
+            conn.execute("CREATE ROLE tls_only NOLOGIN")  # its members log in over TLS only
+        yield pg
+    finally:
+        stop_postgres(pg)

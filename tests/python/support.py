@@ -1,6 +1,7 @@
 """Helpers shared by the end-to-end tests: running the server, building
 boto3 clients, sending raw SigV4-signed requests, running the AWS CLI and
-serving rotation functions over the Lambda Invoke API.
+serving rotation functions over the Lambda Invoke API, and the throwaway
+PostgreSQL of the rotation tests.
 
 The tests import this module directly (pytest puts this folder on sys.path);
 conftest.py turns the pieces into fixtures.
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import botocore.auth
+import psycopg
 import pytest
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
@@ -907,3 +909,48 @@ class InvokeServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# -- the throwaway PostgreSQL of the rotation tests ---------------------------
+
+
+def start_postgres() -> dict[str, str]:
+    """Starts `scripts/postgres.sh`'s PostgreSQL (installing Debian's package
+    when there is none); its shell assignments: PGHOST, PGPORT, PGUSER,
+    PGPASSWORD, PG_TEST_DIR, PG_CA_FILE."""
+    out = subprocess.run([str(REPO_ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True,
+                         text=True, timeout=600).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def stop_postgres(pg: dict[str, str]) -> None:
+    subprocess.run([str(REPO_ROOT / "scripts" / "postgres.sh"), "stop", pg["PG_TEST_DIR"]], check=False, timeout=60)
+
+
+def superuser(pg: dict[str, str]) -> psycopg.Connection:
+    return psycopg.connect(
+        host=pg["PGHOST"], port=int(pg["PGPORT"]), user=pg["PGUSER"], password=pg["PGPASSWORD"],
+        dbname="postgres", autocommit=True, connect_timeout=5,
+    )
+
+
+def logs_in(pg: dict[str, str], user: str, password: str) -> bool:
+    try:
+        with psycopg.connect(host=pg["PGHOST"], port=int(pg["PGPORT"]), user=user, password=password,
+                             dbname="postgres", connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def create_role(pg: dict[str, str], name: str, password: str) -> None:
+    with superuser(pg) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            psycopg.sql.Identifier(name), psycopg.sql.Literal(password)))
+
+
+def db_secret(pg: dict[str, str], user: str, password: str, **extra: Any) -> str:
+    """A database secret as AWS documents it for PostgreSQL."""
+    return json.dumps({"engine": "postgres", "host": pg["PGHOST"], "port": int(pg["PGPORT"]),
+                       "username": user, "password": password, "dbname": "postgres", **extra})

@@ -11,11 +11,18 @@ that raise NotImplementedError, for the user to fill in. So the template as
 published rotates nothing: its createSecret works and its setSecret fails.
 Filled in (its two module functions replaced here, the file untouched), it
 rotates end to end.
+
+SecretsManagerRDSPostgreSQLRotationSingleUser rotates a database user's
+password on conftest's throwaway PostgreSQL, as published. It imports
+PyGreSQL (`pg`, `pgdb`), which pip builds from source (see
+scripts/python-build-deps.sh); it is loaded only by its own tests.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import logging
 import re
 import string
 from pathlib import Path
@@ -32,6 +39,9 @@ from support import (
     Invocation,
     InvokeServer,
     Server,
+    create_role,
+    db_secret,
+    logs_in,
     new_token,
     rotation_events,
     run_function,
@@ -55,13 +65,15 @@ def load_function(name: str, module_name: str) -> ModuleType:
 
 
 class AwsFunctions(InvokeServer):
-    """The Invoke API for `template` (as published) and `template-filled`
-    (its setSecret and testSecret placeholders filled in)."""
+    """The Invoke API for `template` (as published), `template-filled` (its
+    setSecret and testSecret placeholders filled in) and, once the
+    `postgresql_function` fixture has loaded it, `postgresql-single-user`."""
 
     def __init__(self) -> None:
         super().__init__()
         self.template = load_function("SecretsManagerRotationTemplate", "aws_template")
         self.filled = load_function("SecretsManagerRotationTemplate", "aws_template_filled")
+        self.modules = {"template": self.template, "template-filled": self.filled}
         # what the filled-in placeholders saw: (step, secret ARN, token, AWSPENDING value)
         self.placeholder_calls: list[tuple[str, str, str, str]] = []
         # the error payload of every failed step: (secret ARN, step, payload)
@@ -79,8 +91,8 @@ class AwsFunctions(InvokeServer):
         return name.removeprefix(FUNCTION_PREFIX)
 
     def serve(self, invocation: Invocation) -> Answer:
-        modules = {"template": self.template, "template-filled": self.filled}
-        module = modules.get(self.function_of(invocation.name))
+        with self.lock:
+            module = self.modules.get(self.function_of(invocation.name))
         if module is None:
             return Answer(404, {"Type": "User", "Message": f"Function not found: {invocation.name}"})
         if invocation.kind == "DryRun":
@@ -99,6 +111,15 @@ def functions() -> Iterator[AwsFunctions]:
         yield f
     finally:
         f.stop()
+
+
+@pytest.fixture(scope="module")
+def postgresql_function(functions: AwsFunctions) -> str:
+    """Loads AWS's PostgreSQL single-user function; its RotationLambdaARN."""
+    module = load_function("SecretsManagerRDSPostgreSQLRotationSingleUser", "aws_postgresql_single_user")
+    with functions.lock:
+        functions.modules["postgresql-single-user"] = module
+    return FUNCTION_PREFIX + "postgresql-single-user"
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +214,107 @@ def test_the_template_filled_in_rotates_a_secret_end_to_end(
     s = stages(sm, name)
     assert (s[token], s[again]) == (["AWSPREVIOUS"], ["AWSCURRENT"])
     assert sm.get_secret_value(SecretId=name)["SecretString"] != new
+
+
+# The secrets below have no `ssl` key, so AWS's function first tries TLS with
+# sslmode=verify-full against /etc/pki/tls/cert.pem (Amazon Linux's CA bundle):
+# absent on Debian, and not the test PostgreSQL's CA anyway, so that attempt
+# fails and the function falls back to plain TCP, as it does in AWS.
+
+
+def test_the_postgresql_function_rotates_a_database_password(
+    sm: Any, srv: Server, functions: AwsFunctions, postgresql_function: str, postgres: dict[str, str], unique_name,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    name = unique_name()
+    user = name.replace("-", "_")
+    create_role(postgres, user, "initial-password")
+    first = new_token()
+    arn = sm.create_secret(Name=name, ClientRequestToken=first,
+                           SecretString=db_secret(postgres, user, "initial-password"))["ARN"]
+    token = new_token()
+    sm.rotate_secret(SecretId=name, ClientRequestToken=token, RotationLambdaARN=postgresql_function)
+    wait_for(lambda: stages(sm, name).get(token) == ["AWSCURRENT"], "the new password to become AWSCURRENT", 60)
+    assert stages(sm, name) == {first: ["AWSPREVIOUS"], token: ["AWSCURRENT"]}
+    steps = ("createSecret", "setSecret", "testSecret", "finishSecret")
+    assert functions.steps_for(arn) == [("postgresql-single-user", s) for s in steps]
+
+    new = json.loads(sm.get_secret_value(SecretId=name)["SecretString"])
+    old = json.loads(sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"])
+    assert old["password"] == "initial-password"
+    # only the password changed: GetRandomPassword's, with the function's default exclusions
+    assert {k: v for k, v in new.items() if k != "password"} == {k: v for k, v in old.items() if k != "password"}
+    assert len(new["password"]) == 32 and not set(':/@"\'\\') & set(new["password"]), new["password"]
+    assert logs_in(postgres, user, new["password"])
+    assert not logs_in(postgres, user, "initial-password")
+    wait_for(lambda: rotation_events(srv, arn) == ["RotationStarted", "RotationSucceeded"], "the trail's events")
+    with functions.lock:
+        assert [f for f in functions.failures if f[0] == arn] == []
+    # the function's own log: its connections were the plain-TCP fallback
+    connected = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Successfully established")]
+    assert connected and all(m.startswith("Successfully established non SSL/TLS connection") for m in connected), connected
+
+
+def test_the_postgresql_function_falls_back_on_awsprevious(
+    sm: Any, srv: Server, functions: AwsFunctions, postgresql_function: str, postgres: dict[str, str], unique_name
+) -> None:
+    """AWSCURRENT's password is stale, AWSPREVIOUS's still works: setSecret
+    logs in with it and sets the new password."""
+    name = unique_name()
+    user = name.replace("-", "_")
+    create_role(postgres, user, "right-password")
+    previous = new_token()
+    sm.create_secret(Name=name, ClientRequestToken=previous, SecretString=db_secret(postgres, user, "right-password"))
+    stale = new_token()
+    sm.put_secret_value(SecretId=name, ClientRequestToken=stale, SecretString=db_secret(postgres, user, "stale-password"))
+    token = new_token()
+    sm.rotate_secret(SecretId=name, ClientRequestToken=token, RotationLambdaARN=postgresql_function)
+    wait_for(lambda: stages(sm, name).get(token) == ["AWSCURRENT"], "the new password to become AWSCURRENT", 60)
+    assert stages(sm, name) == {stale: ["AWSPREVIOUS"], token: ["AWSCURRENT"]}
+    new = json.loads(sm.get_secret_value(SecretId=name)["SecretString"])
+    assert logs_in(postgres, user, new["password"])
+    assert not logs_in(postgres, user, "right-password")
+
+
+@pytest.mark.parametrize("previous", ["none", "also-wrong"])
+def test_the_postgresql_function_fails_when_no_stored_password_logs_in(
+    sm: Any, srv: Server, functions: AwsFunctions, postgresql_function: str, postgres: dict[str, str],
+    unique_name, previous: str
+) -> None:
+    """AWSCURRENT's password is wrong and there is no AWSPREVIOUS, or one as
+    wrong: setSecret fails, AWSCURRENT stays, the database is untouched."""
+    name = unique_name()
+    user = name.replace("-", "_")
+    create_role(postgres, user, "right-password")
+    first = new_token()
+    arn = sm.create_secret(Name=name, ClientRequestToken=first,
+                           SecretString=db_secret(postgres, user, "wrong-password"))["ARN"]
+    if previous == "also-wrong":
+        older, first = first, new_token()
+        sm.put_secret_value(SecretId=name, ClientRequestToken=first,
+                            SecretString=db_secret(postgres, user, "another-wrong-password"))
+    current = sm.get_secret_value(SecretId=name)["SecretString"]
+    token = new_token()
+    sm.rotate_secret(SecretId=name, ClientRequestToken=token, RotationLambdaARN=postgresql_function)
+    wait_for(lambda: "RotationFailed" in rotation_events(srv, arn), "RotationFailed", 60)
+    sm.cancel_rotate_secret(SecretId=name)
+
+    expected = {first: ["AWSCURRENT"], token: ["AWSPENDING"]}
+    if previous == "also-wrong":
+        expected[older] = ["AWSPREVIOUS"]
+    assert stages(sm, name) == expected
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == current
+    with functions.lock:
+        failures = [(step, payload["errorType"], payload["errorMessage"])
+                    for secret, step, payload in functions.failures if secret == arn]
+    assert failures, "no failed step"
+    assert all(f == ("setSecret", "ValueError",
+                     f"Unable to log into database with previous, current, or pending secret of secret arn {arn}")
+               for f in failures), failures
+    assert logs_in(postgres, user, "right-password"), "the database user was not changed"
+    pending = json.loads(sm.get_secret_value(SecretId=name, VersionId=token, VersionStage="AWSPENDING")["SecretString"])
+    assert not logs_in(postgres, user, pending["password"])
 
 
 def test_the_vendored_functions_are_byte_for_byte_aws_s() -> None:

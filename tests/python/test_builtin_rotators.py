@@ -1,46 +1,28 @@
 """The built-in rotators, named by reserved RotationLambdaARNs: a random
 password into a JSON field, and PostgreSQL single-user and alternating-users
-rotation against a real PostgreSQL that `scripts/postgres.sh` starts for
-this module (installing Debian's postgresql package when there is none).
+rotation against a real PostgreSQL (conftest's `postgres`: `scripts/postgres.sh`,
+which installs Debian's postgresql package when there is none).
 No Lambda endpoint is configured: the server runs these functions itself.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import string
-import subprocess
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import psycopg
 import pytest
 
-from support import ACCOUNT_ID, Server, make_client, new_token
+from support import ACCOUNT_ID, Server, create_role, db_secret, logs_in, make_client, new_token, superuser
 
-ROOT = Path(__file__).resolve().parents[2]
 RANDOM_PASSWORD = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:strongroom.builtin.random-password"
 SINGLE_USER = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:strongroom.builtin.postgresql-single-user"
 # any region and account name the same built-in
 ALTERNATING_USERS = "arn:aws:lambda:eu-west-1:111122223333:function:strongroom.builtin.postgresql-alternating-users"
 TAG = "strongroom:rotation:"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[dict[str, str]]:
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "postgres.sh"), "start"], check=True, capture_output=True, text=True, timeout=600
-    ).stdout
-    env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-    try:
-        with superuser(env) as conn:
-            conn.execute("CREATE ROLE tls_only NOLOGIN")  # its members log in over TLS only
-        yield env
-    finally:
-        subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop", env["PG_TEST_DIR"]], check=False, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -63,34 +45,6 @@ def srv(tmp_path_factory: pytest.TempPathFactory, postgres: dict[str, str]) -> I
 @pytest.fixture(scope="module")
 def sm(srv: Server) -> Any:
     return srv.client()
-
-
-def superuser(pg: dict[str, str]) -> psycopg.Connection:
-    return psycopg.connect(
-        host=pg["PGHOST"], port=int(pg["PGPORT"]), user=pg["PGUSER"], password=pg["PGPASSWORD"],
-        dbname="postgres", autocommit=True, connect_timeout=5,
-    )
-
-
-def logs_in(pg: dict[str, str], user: str, password: str) -> bool:
-    try:
-        with psycopg.connect(host=pg["PGHOST"], port=int(pg["PGPORT"]), user=user, password=password,
-                             dbname="postgres", connect_timeout=5) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.OperationalError:
-        return False
-
-
-def create_role(pg: dict[str, str], name: str, password: str) -> None:
-    with superuser(pg) as conn:
-        conn.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-            psycopg.sql.Identifier(name), psycopg.sql.Literal(password)))
-
-
-def db_secret(pg: dict[str, str], user: str, password: str, **extra: Any) -> str:
-    return json.dumps({"engine": "postgres", "host": pg["PGHOST"], "port": int(pg["PGPORT"]),
-                       "username": user, "password": password, "dbname": "postgres", **extra})
 
 
 def wait_for(condition, what: str, timeout: float = 30.0) -> Any:
