@@ -478,8 +478,14 @@ def test_no_lambda_endpoint_means_access_denied(make_server, unique_name) -> Non
 
 
 def test_put_secret_value_rotation_token(sm: Any, unique_name) -> None:
+    """A RotationToken is accepted only from the rotation in progress that sent it
+    (the functions above pass the event's token and succeed); otherwise the call is
+    AccessDeniedException and writes nothing."""
     name = unique_name()
     create(sm, name)
-    sm.put_secret_value(SecretId=name, ClientRequestToken=new_token(), SecretString="x", RotationToken=new_token())
+    token = new_token()
+    with expect_error("AccessDeniedException"):
+        sm.put_secret_value(SecretId=name, ClientRequestToken=token, SecretString="x", RotationToken=new_token())
+    assert token not in stages(sm, name)
     with expect_error(("InvalidParameterException", "ValidationException")):
         sm.put_secret_value(SecretId=name, ClientRequestToken=new_token(), SecretString="x", RotationToken="!" * 40)

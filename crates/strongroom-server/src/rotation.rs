@@ -298,6 +298,7 @@ mod tests {
                                 client_request_token: Some(token.into()),
                                 value: Some(SecretValue::String("rotated".into())),
                                 version_stages: Some(vec![AWSPENDING.into()]),
+                                rotation_token: None,
                             },
                         )
                         .await

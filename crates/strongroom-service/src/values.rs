@@ -37,6 +37,9 @@ pub struct PutSecretValueInput {
     pub client_request_token: Option<String>,
     pub value: Option<SecretValue>,
     pub version_stages: Option<Vec<String>>,
+    /// The `RotationToken` a rotation function was sent with its steps;
+    /// when given, it must be the one of the secret's rotation in progress.
+    pub rotation_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +71,25 @@ const MAX_BATCH: usize = 20;
 /// Compares secret bytes without an early exit on the first difference.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     bool::from(a.ct_eq(b))
+}
+
+/// AWS validates the identity of a rotation function's calls with the
+/// `RotationToken` it sent in the step's event (a function that assumes a
+/// role, or one in another account): a token is accepted only while that
+/// secret's rotation runs with it, compared in constant time.
+fn check_rotation_token(secret: &Secret, given: &str) -> Result<(), ServiceError> {
+    let running = secret
+        .rotation
+        .as_ref()
+        .and_then(|r| r.run.as_ref())
+        .map(|run| run.rotation_token.as_bytes());
+    match running {
+        Some(token) if constant_time_eq(token, given.as_bytes()) => Ok(()),
+        _ => Err(ServiceError::AccessDenied(format!(
+            "The rotation token is not valid for secret {}: no rotation of the secret is in progress with it.",
+            secret.arn
+        ))),
+    }
 }
 
 /// Whether version `version_id` of `secret` holds exactly `value` (the
@@ -257,6 +279,9 @@ impl Service {
             let policies = &keyring.policies;
             let before = resolve_authorized(tx, &ctx, policies, &input.secret_id, action, |_| {})?;
             before.ensure_not_deleted()?;
+            if let Some(given) = &input.rotation_token {
+                check_rotation_token(&before, given)?;
+            }
             changes.none();
             // The value of the AWSPENDING version a rotation registered
             // (createSecret of AWS's rotation function templates).

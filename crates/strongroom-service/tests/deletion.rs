@@ -100,6 +100,7 @@ async fn seed(service: &Service, name: &str) {
                     client_request_token: Some(token(2)),
                     value: Some(SecretValue::Binary(vec![0x5a; 20_000])),
                     version_stages: None,
+                    rotation_token: None,
                 },
             )
             .await

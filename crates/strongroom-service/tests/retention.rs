@@ -20,6 +20,7 @@ async fn put(service: &Service, name: &str, n: u32) -> Result<(), ServiceError> 
                 client_request_token: Some(token(n)),
                 value: Some(SecretValue::String(format!("value {n}"))),
                 version_stages: None,
+                rotation_token: None,
             },
         )
         .await

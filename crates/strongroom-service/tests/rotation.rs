@@ -106,6 +106,7 @@ async fn function_rotates(w: &World, t: &str) {
                 client_request_token: Some(t.into()),
                 value: Some(SecretValue::String(format!("new-{t}"))),
                 version_stages: Some(vec![AWSPENDING.into()]),
+                rotation_token: None,
             },
         )
         .await
@@ -583,6 +584,7 @@ async fn a_manual_value_supersedes_a_rotation_in_progress() {
                 client_request_token: Some(token(9)),
                 value: Some(SecretValue::String("by hand".into())),
                 version_stages: None,
+                rotation_token: None,
             },
         )
         .await
@@ -637,6 +639,7 @@ async fn a_manual_update_moves_the_next_rotation_of_automatically_after_days() {
                 client_request_token: Some(token(9)),
                 value: Some(SecretValue::String("by hand".into())),
                 version_stages: None,
+                rotation_token: None,
             },
         )
         .await
@@ -705,4 +708,67 @@ async fn rotate_secret_is_authorized_on_the_secret_and_the_function() {
         .expect("allowed");
     let cancel_denied = w.service.cancel_rotate_secret(&both, "db").await;
     assert!(matches!(cancel_denied, Err(ServiceError::AccessDenied(_))));
+}
+
+/// PutSecretValue's RotationToken: accepted only while the secret's rotation
+/// runs with exactly that token (AWS validates a rotation function's calls
+/// with it); a wrong one, or one when nothing rotates, is AccessDenied and
+/// changes nothing; without the member, a put works as before.
+#[tokio::test]
+async fn put_secret_value_honours_the_rotation_token() {
+    let w = world().await;
+    let put = |t: u32, rotation_token: Option<String>| PutSecretValueInput {
+        secret_id: "db".into(),
+        client_request_token: Some(token(t)),
+        value: Some(SecretValue::String(format!("v{t}"))),
+        version_stages: Some(vec![AWSPENDING.into()]),
+        rotation_token,
+    };
+    let denied = |r: Result<_, ServiceError>| match r {
+        Err(ServiceError::AccessDenied(m)) => assert!(m.contains("rotation token"), "{m}"),
+        other => panic!("expected AccessDenied, got {other:?}"),
+    };
+    // Nothing rotates yet: any token is refused.
+    denied(
+        w.service
+            .put_secret_value(&caller(), put(5, Some("a".repeat(36))))
+            .await,
+    );
+    w.service
+        .rotate_secret(&caller(), rotate(2, None))
+        .await
+        .expect("rotate");
+    let running = run(claim(&w).await);
+    let mut wrong = running.rotation_token.clone();
+    wrong.replace_range(0..1, if wrong.starts_with('x') { "y" } else { "x" });
+    denied(
+        w.service
+            .put_secret_value(&caller(), put(2, Some(wrong)))
+            .await,
+    );
+    let d = w
+        .service
+        .describe_secret(&caller(), "db")
+        .await
+        .expect("describe");
+    assert!(
+        !d.version(&token(2)).expect("pending version").has_value,
+        "a refused put fills nothing"
+    );
+    let out = w
+        .service
+        .put_secret_value(&caller(), put(2, Some(running.rotation_token.clone())))
+        .await
+        .expect("the run's own token");
+    assert_eq!(out.version_id, token(2));
+    // After the run ends the token is no longer accepted.
+    w.service
+        .cancel_rotate_secret(&caller(), "db")
+        .await
+        .expect("cancel");
+    denied(
+        w.service
+            .put_secret_value(&caller(), put(6, Some(running.rotation_token)))
+            .await,
+    );
 }

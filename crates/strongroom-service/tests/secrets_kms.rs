@@ -50,6 +50,7 @@ async fn put(service: &Service, id: &str, n: u32, value: &str) -> Result<(), Ser
         client_request_token: Some(token(n)),
         value: Some(SecretValue::String(value.into())),
         version_stages: None,
+        rotation_token: None,
     };
     service.put_secret_value(&admin(), input).await.map(|_| ())
 }

@@ -151,6 +151,7 @@ fn put_with_stages(n: usize) -> PutSecretValueInput {
         client_request_token: Some(token(2)),
         value: Some(SecretValue::String("v2".into())),
         version_stages: Some((0..n).map(|i| format!("L{i}")).collect()),
+        rotation_token: None,
     }
 }
 

@@ -163,6 +163,7 @@ fn seed() -> Fixture {
                     client_request_token: Some(format!("{:1>36}", 1)),
                     value: Some(SecretValue::Binary(vec![0, 1, 2])),
                     version_stages: Some(vec!["AWSPENDING".into(), "custom".into()]),
+                    rotation_token: None,
                 },
             )
             .await

@@ -22,8 +22,6 @@ pub(super) async fn handle(
             length("versionStages.member", s, 1, 256)?;
         }
     }
-    // Accepted (AWS uses it to tell a rotation function's own calls);
-    // Strongroom's rotation runs need no proof of the caller beyond SigV4.
     rotation_token(r.rotation_token.as_deref())?;
     let out = service
         .put_secret_value(
@@ -33,6 +31,7 @@ pub(super) async fn handle(
                 client_request_token: r.client_request_token,
                 value: secret_value(r.secret_string, r.secret_binary)?,
                 version_stages: r.version_stages,
+                rotation_token: r.rotation_token,
             },
         )
         .await?;

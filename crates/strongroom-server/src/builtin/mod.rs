@@ -400,6 +400,7 @@ impl Run {
                     client_request_token: Some(self.token.clone()),
                     value: Some(SecretValue::String(text)),
                     version_stages: Some(vec![AWSPENDING.to_owned()]),
+                    rotation_token: None,
                 },
             )
             .await
