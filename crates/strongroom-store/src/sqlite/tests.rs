@@ -613,6 +613,7 @@ async fn concurrent_async_reads_are_all_answered() {
 }
 
 mod iam;
+mod grants;
 mod kms;
 mod listing;
 
