@@ -109,6 +109,11 @@ def test_retire_by_token_and_by_id_and_revoke(kms, key, grantee, server, iam):
     )
     user_kms.retire_grant(KeyId=key["Arn"], GrantId=self_retiring["GrantId"])
 
+    # The issuing account's principals retire by identity policy (kms:RetireGrant).
+    by_account = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Encrypt"])
+    admin_of_grants = make_user(server, iam, policy=doc(allow("kms:RetireGrant", key["Arn"])))
+    admin_of_grants.client("kms").retire_grant(GrantToken=by_account["GrantToken"])
+
     revoked = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Encrypt"])
     user_kms.encrypt(KeyId=key["Arn"], Plaintext=b"x")
     with expect_error("AccessDeniedException"):

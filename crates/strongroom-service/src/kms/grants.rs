@@ -288,6 +288,31 @@ fn resolve_by_policy(
     }
 }
 
+/// The grant's issuing account retires it: its principals by identity
+/// policies (kms:RetireGrant); anyone else is refused.
+fn authorize_issuing_account(
+    ctx: &RequestContext,
+    found: &Found,
+    grant: &KmsGrant,
+) -> Result<(), ServiceError> {
+    let access = crate::authz::Access {
+        action: "kms:RetireGrant",
+        resource: &found.key.arn,
+        resource_account: &grant.issuing_account,
+        resource_policy: None,
+        shown_as: &found.key.arn,
+        keys: Context::new(),
+    };
+    if ctx.account() == grant.issuing_account {
+        crate::authz::authorize(ctx, access)
+    } else {
+        Err(ServiceError::AccessDenied(format!(
+            "User: {} is not authorized to perform: kms:RetireGrant on resource: {} because the grant names it neither as its retiring principal nor as a grantee with RetireGrant",
+            ctx.principal.arn, found.key.arn
+        )))
+    }
+}
+
 impl Service {
     /// CreateGrant.
     pub async fn kms_create_grant(
@@ -490,9 +515,11 @@ impl Service {
             .await
     }
 
-    /// RetireGrant: by token, or by key and grant id. The retiring
-    /// principal, or the grantee when the grant has RetireGrant, may retire
-    /// it; otherwise kms:RetireGrant on the key by policy.
+    /// RetireGrant: by token, or by key and grant id. The grant decides
+    /// who may retire it ("Retiring and revoking grants"): its retiring
+    /// principal, its grantee when it has RetireGrant, or the account that
+    /// created it (principals there by kms:RetireGrant in identity policies;
+    /// the key policy plays no part).
     pub async fn kms_retire_grant(
         &self,
         ctx: &RequestContext,
@@ -509,7 +536,7 @@ impl Service {
             .as_deref()
             .map(|k| key_ref("keyId", k))
             .transpose()?;
-        let (ctx, policies) = (ctx.clone(), self.policies.clone());
+        let ctx = ctx.clone();
         self.kms_write(move |tx| {
             let (found, grant) = match (&input.grant_token, &r, &input.grant_id) {
                 (Some(token), _, _) => {
@@ -551,14 +578,7 @@ impl Service {
                 || (arns.contains(&grant.grantee.as_str())
                     && grant.operations.contains(&GrantOperation::RetireGrant));
             if !may_retire {
-                authorize_found_or(
-                    &ctx,
-                    &policies,
-                    &found,
-                    "kms:RetireGrant",
-                    &Context::new(),
-                    || false,
-                )?;
+                authorize_issuing_account(&ctx, &found, &grant)?;
             }
             if input.dry_run {
                 return Err(KmsError::DryRun.into());
