@@ -157,7 +157,10 @@ mod tests {
         assert_eq!(Endpoint::from_name("Encrypt"), Some(Endpoint::Encrypt));
         assert_eq!(Endpoint::Encrypt.name(), "Encrypt");
         assert_eq!(Endpoint::from_name("Sign"), Some(Endpoint::Sign));
-        assert_eq!(Endpoint::from_name("CreateGrant"), Some(Endpoint::CreateGrant));
+        assert_eq!(
+            Endpoint::from_name("CreateGrant"),
+            Some(Endpoint::CreateGrant)
+        );
         assert_eq!(Endpoint::from_name("ImportKeyMaterial"), None);
     }
 }

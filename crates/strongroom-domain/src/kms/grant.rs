@@ -214,7 +214,9 @@ impl KmsGrant {
 
 /// A GrantId: 64 lowercase hex characters as this server issues them.
 pub fn is_grant_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -252,8 +254,16 @@ mod tests {
         for o in ALL {
             assert_eq!(GrantOperation::parse(o.as_str()), Some(o));
         }
-        assert!(!GrantOperation::Sign.supported_by(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt));
-        assert!(GrantOperation::Decrypt.supported_by(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt));
-        assert_eq!(GrantOperation::for_action("kms:Decrypt"), Some(GrantOperation::Decrypt));
+        assert!(
+            !GrantOperation::Sign.supported_by(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt)
+        );
+        assert!(
+            GrantOperation::Decrypt
+                .supported_by(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt)
+        );
+        assert_eq!(
+            GrantOperation::for_action("kms:Decrypt"),
+            Some(GrantOperation::Decrypt)
+        );
     }
 }

@@ -215,7 +215,11 @@ fn create_keys(grant: &KmsGrant) -> Context {
     let mut keys = Context::new();
     keys.set_multi(
         "kms:GrantOperations",
-        grant.operations.iter().map(|o| o.as_str().to_owned()).collect(),
+        grant
+            .operations
+            .iter()
+            .map(|o| o.as_str().to_owned())
+            .collect(),
     );
     keys.set_static("kms:granteeprincipal", grant.grantee.as_str());
     if let Some(r) = &grant.retiring {
@@ -239,7 +243,11 @@ fn create_keys(grant: &KmsGrant) -> Context {
 /// `child`: no operation the parent lacks, constraints at least as strict
 /// ("Grants in AWS KMS": CreateGrant in a grant).
 fn parent_covers(parent: &KmsGrant, child: &KmsGrant) -> bool {
-    if !child.operations.iter().all(|o| parent.operations.contains(o)) {
+    if !child
+        .operations
+        .iter()
+        .all(|o| parent.operations.contains(o))
+    {
         return false;
     }
     if parent.constraints.is_empty() {
@@ -564,7 +572,10 @@ impl Service {
                         .iter()
                         .find(|g| &g.grant_id == grant_id)
                         .cloned();
-                    (found, grant.ok_or_else(|| KmsError::InvalidGrantId(grant_id.clone()))?)
+                    (
+                        found,
+                        grant.ok_or_else(|| KmsError::InvalidGrantId(grant_id.clone()))?,
+                    )
                 }
                 _ => {
                     return Err(KmsError::Validation(

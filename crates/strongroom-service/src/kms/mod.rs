@@ -30,8 +30,8 @@ pub use crypto::{
     ReEncryptInput, ReEncryptOutput,
 };
 pub use deletion::DeletedKey;
-pub(crate) use grants::{allows as grant_allows, of_key as grants_of_key};
 pub use grants::{CreateGrantInput, CreateGrantOutput, GrantEntry, GrantPage, RetireGrantInput};
+pub(crate) use grants::{allows as grant_allows, of_key as grants_of_key};
 pub use keys::{CreateKeyInput, KeyPage};
 pub use mac::{MacInput, MacOutput};
 pub use pairs::{DataKeyPairInput, DataKeyPairOutput};

@@ -71,13 +71,19 @@ fn grant_row(r: &Row<'_>) -> rusqlite::Result<KmsGrant> {
 }
 
 /// Fills in the constraint pairs of grants read by [`grant_row`].
-fn with_constraints(conn: &Connection, mut grants: Vec<KmsGrant>) -> rusqlite::Result<Vec<KmsGrant>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, key, value FROM kms_grant_constraints WHERE grant_id = ?1",
-    )?;
+fn with_constraints(
+    conn: &Connection,
+    mut grants: Vec<KmsGrant>,
+) -> rusqlite::Result<Vec<KmsGrant>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT kind, key, value FROM kms_grant_constraints WHERE grant_id = ?1")?;
     for g in grants.iter_mut().filter(|g| !g.constraints.is_empty()) {
         let rows = stmt.query_map([&g.grant_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         for row in rows {
             let (kind, k, v) = row?;
@@ -233,15 +239,23 @@ pub(super) fn insert_grant(
             "INSERT INTO kms_grant_constraints (grant_id, kind, key, value) VALUES (?1, ?2, ?3, ?4)",
         )
         .map_err(&err)?;
-    for (kind, map) in [("SUBSET", &g.constraints.subset), ("EQUALS", &g.constraints.equals)] {
+    for (kind, map) in [
+        ("SUBSET", &g.constraints.subset),
+        ("EQUALS", &g.constraints.equals),
+    ] {
         for (k, v) in map.iter().flatten() {
-            stmt.execute(params![g.grant_id, kind, k, v]).map_err(&err)?;
+            stmt.execute(params![g.grant_id, kind, k, v])
+                .map_err(&err)?;
         }
     }
     Ok(())
 }
 
-pub(super) fn delete_grant(conn: &Connection, key_id: &str, grant_id: &str) -> Result<bool, StoreError> {
+pub(super) fn delete_grant(
+    conn: &Connection,
+    key_id: &str,
+    grant_id: &str,
+) -> Result<bool, StoreError> {
     let n = conn
         .prepare_cached("DELETE FROM kms_grants WHERE key_id = ?1 AND grant_id = ?2")
         .map_err(db_err("deleting a KMS grant"))?
@@ -249,4 +263,3 @@ pub(super) fn delete_grant(conn: &Connection, key_id: &str, grant_id: &str) -> R
         .map_err(db_err("deleting a KMS grant"))?;
     Ok(n == 1)
 }
-

@@ -79,7 +79,14 @@ impl KmsReadTx for SqliteTx<'_> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<KmsGrant>, StoreError> {
-        super::grants::grants_page(self.conn, key_id, grant_id, grantee, after, sql_limit(limit))
+        super::grants::grants_page(
+            self.conn,
+            key_id,
+            grant_id,
+            grantee,
+            after,
+            sql_limit(limit),
+        )
     }
 
     fn kms_grants_for(&self, key_id: &str, grantees: &[&str]) -> Result<Vec<KmsGrant>, StoreError> {

@@ -612,8 +612,8 @@ async fn concurrent_async_reads_are_all_answered() {
     }
 }
 
-mod iam;
 mod grants;
+mod iam;
 mod kms;
 mod listing;
 

@@ -70,9 +70,19 @@ async fn grants_read_back_page_and_go_with_their_key() {
             .is_err()
     );
     let (kid, gid) = (id.clone(), grants[0].grant_id.clone());
-    assert!(store.write(move |tx| tx.delete_kms_grant(&kid, &gid)).await.expect("revoke"));
+    assert!(
+        store
+            .write(move |tx| tx.delete_kms_grant(&kid, &gid))
+            .await
+            .expect("revoke")
+    );
     let kid = id.clone();
-    assert!(store.write(move |tx| tx.delete_kms_key(&kid)).await.expect("delete key"));
+    assert!(
+        store
+            .write(move |tx| tx.delete_kms_key(&kid))
+            .await
+            .expect("delete key")
+    );
     let left = store
         .read(|tx| tx.kms_grants_page(&id, None, None, None, 10))
         .expect("read");
