@@ -163,7 +163,13 @@ def test_list_filters_paging_and_retirable(kms, key, grantee, server, iam):
 
 def test_name_is_idempotent(kms, key, grantee):
     first = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Encrypt"], Name="app")
-    again = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Encrypt"], Name="app")
+    again = kms.create_grant(
+        KeyId=key["KeyId"],
+        GranteePrincipal=grantee.arn,
+        Operations=["Encrypt"],
+        Name="app",
+        GrantTokens=[first["GrantToken"]],
+    )
     assert again["GrantId"] == first["GrantId"]
     different = kms.create_grant(
         KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Decrypt"], Name="app"
@@ -191,6 +197,10 @@ def test_errors(kms, key, grantee):
         kms.retire_grant(GrantToken="not-a-token")
     with expect_error("ValidationException"):
         kms.retire_grant(KeyId=key["KeyId"])
+    with expect_error("InvalidGrantTokenException"):
+        kms.create_grant(
+            KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Encrypt"], GrantTokens=["forged"]
+        )
     grant = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee.arn, Operations=["Encrypt"])
     with expect_error("DryRunOperationException", status=412):
         kms.revoke_grant(KeyId=key["KeyId"], GrantId=grant["GrantId"], DryRun=True)

@@ -23,6 +23,9 @@ use strongroom_policy::Context;
 use strongroom_store::ReadTx;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+/// Random bytes in a grant token, and its length in base64url.
+const TOKEN_BYTES: usize = 48;
+const TOKEN_CHARS: usize = 64;
 
 /// CreateGrant's members.
 pub struct CreateGrantInput {
@@ -151,6 +154,21 @@ fn check_grant_tokens(tokens: &[String]) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// GrantTokens given to CreateGrant must be tokens of this server's shape
+/// (the model's InvalidGrantTokenException); they are not otherwise used.
+fn check_token_shapes(tokens: &[String]) -> Result<(), ServiceError> {
+    let ours = |t: &String| {
+        t.len() == TOKEN_CHARS
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if tokens.iter().all(ours) {
+        Ok(())
+    } else {
+        Err(KmsError::InvalidGrantToken.into())
+    }
+}
+
 /// GrantId: 1–128 characters.
 fn check_grant_id(id: &str) -> Result<(), ServiceError> {
     if id.is_empty() || id.len() > 128 {
@@ -274,7 +292,7 @@ fn new_grant_id() -> Result<String, ServiceError> {
 }
 
 fn new_token() -> Result<String, ServiceError> {
-    let bytes = random_bytes(48).map_err(|_| ServiceError::Encryption)?;
+    let bytes = random_bytes(TOKEN_BYTES).map_err(|_| ServiceError::Encryption)?;
     Ok(B64.encode(&bytes[..]))
 }
 
@@ -337,6 +355,7 @@ impl Service {
             check_name(n)?;
         }
         check_grant_tokens(&input.grant_tokens)?;
+        check_token_shapes(&input.grant_tokens)?;
         let operations = parse_operations(&input.operations)?;
         let (ctx, policies) = (ctx.clone(), self.policies.clone());
         self.kms_write(move |tx| {

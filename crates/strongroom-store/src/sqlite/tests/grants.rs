@@ -14,7 +14,9 @@ fn grant(n: u8, key_id: &str) -> KmsGrant {
         key_id: key_id.to_owned(),
         name: Some("app".into()),
         grantee: format!("arn:aws:iam::{ACCOUNT}:user/u{n}"),
-        retiring: (n % 2 == 0).then(|| format!("arn:aws:iam::{ACCOUNT}:role/r")),
+        retiring: n
+            .is_multiple_of(2)
+            .then(|| format!("arn:aws:iam::{ACCOUNT}:role/r")),
         operations: vec![GrantOperation::Encrypt, GrantOperation::Decrypt],
         constraints: GrantConstraints {
             subset: Some(BTreeMap::from([("a".to_owned(), "1".to_owned())])),
