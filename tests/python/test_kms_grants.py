@@ -270,3 +270,32 @@ def test_cross_account_secret_read_through_grant(fresh_server):
     owner_kms.revoke_grant(KeyId=key["KeyId"], GrantId=grant["GrantId"])
     with expect_error("AccessDeniedException", KMS_DENIED):
         reader.client().get_secret_value(SecretId=arn)
+
+
+def test_create_grant_through_a_grant(server, iam, kms, key, grantee):
+    """A grant with CreateGrant lets its grantee create grants with no more
+    operations and constraints at least as strict."""
+    delegate = make_user(server, iam, prefix="delegate")
+    kms.create_grant(
+        KeyId=key["KeyId"],
+        GranteePrincipal=grantee.arn,
+        Operations=["Encrypt", "Decrypt", "CreateGrant"],
+        Constraints={"EncryptionContextSubset": {"app": "a"}},
+    )
+    user_kms = grantee.client("kms")
+    user_kms.create_grant(
+        KeyId=key["Arn"],
+        GranteePrincipal=delegate.arn,
+        Operations=["Encrypt"],
+        Constraints={"EncryptionContextSubset": {"app": "a", "tier": "1"}},
+    )
+    delegate.client("kms").encrypt(
+        KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"app": "a", "tier": "1"}
+    )
+    with expect_error("AccessDeniedException"):
+        user_kms.create_grant(KeyId=key["Arn"], GranteePrincipal=delegate.arn, Operations=["GenerateDataKey"])
+    with expect_error("AccessDeniedException"):
+        user_kms.create_grant(KeyId=key["Arn"], GranteePrincipal=delegate.arn, Operations=["Decrypt"])
+    # Without CreateGrant in its grant, the grantee cannot pass access on.
+    with expect_error("AccessDeniedException"):
+        delegate.client("kms").create_grant(KeyId=key["Arn"], GranteePrincipal=grantee.arn, Operations=["Encrypt"])
