@@ -176,6 +176,11 @@ def test_name_is_idempotent(kms, key, grantee):
     )
     assert different["GrantId"] != first["GrantId"]
     assert len(kms.list_grants(KeyId=key["KeyId"])["Grants"]) == 2
+    # The retry's token is the grant's too.
+    kms.retire_grant(GrantToken=again["GrantToken"])
+    with expect_error("InvalidGrantTokenException"):
+        kms.retire_grant(GrantToken=first["GrantToken"])
+    assert [g["GrantId"] for g in kms.list_grants(KeyId=key["KeyId"])["Grants"]] == [different["GrantId"]]
 
 
 def test_errors(kms, key, grantee):

@@ -145,6 +145,9 @@ pub trait KmsWriteTx: KmsReadTx {
     fn delete_kms_key(&mut self, key_id: &str) -> Result<bool, StoreError>;
     /// Inserts a grant with the hash of its token.
     fn insert_kms_grant(&mut self, grant: &KmsGrant, token_hash: &[u8]) -> Result<(), StoreError>;
+    /// Records the hash of another token for an existing grant (an
+    /// idempotent CreateGrant retry).
+    fn add_kms_grant_token(&mut self, grant_id: &str, token_hash: &[u8]) -> Result<(), StoreError>;
     /// False if the key has no such grant.
     fn delete_kms_grant(&mut self, key_id: &str, grant_id: &str) -> Result<bool, StoreError>;
 }

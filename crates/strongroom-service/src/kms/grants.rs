@@ -41,9 +41,8 @@ pub struct CreateGrantInput {
 
 pub struct CreateGrantOutput {
     pub grant_id: String,
-    /// A bearer token for the grant. For a same-named identical grant that
-    /// already existed, a new token is minted but not stored (the stored
-    /// hash is the first token's), so only the first token retires by token.
+    /// A bearer token for the grant (a new one for each idempotent retry;
+    /// each retires the grant).
     pub grant_token: String,
 }
 
@@ -427,7 +426,8 @@ impl Service {
                     .into_iter()
                     .find(|g| g.same_as(&grant))
             {
-                // Same name, same grant: the same GrantId (and a token for it).
+                // Same name, same grant: the same GrantId, and a token for it.
+                tx.add_kms_grant_token(&same.grant_id, &sha256(token.as_bytes()))?;
                 return Ok(CreateGrantOutput {
                     grant_id: same.grant_id,
                     grant_token: token,

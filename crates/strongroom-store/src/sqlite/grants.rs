@@ -1,5 +1,6 @@
 //! KMS grants over SQLite: one row per grant, its constraint pairs in
-//! `kms_grant_constraints`; both go with their key (ON DELETE CASCADE).
+//! `kms_grant_constraints` and its token hashes in `kms_grant_tokens`; all go
+//! with their key (ON DELETE CASCADE).
 
 use super::db_err;
 use crate::StoreError;
@@ -20,10 +21,15 @@ CREATE TABLE kms_grants (
     has_subset      INTEGER NOT NULL CHECK (has_subset IN (0, 1)),
     has_equals      INTEGER NOT NULL CHECK (has_equals IN (0, 1)),
     issuing_account TEXT NOT NULL,
-    created         INTEGER NOT NULL,
-    -- SHA-256 of the bearer token; the token itself is never stored
-    token_hash      BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32)
+    created         INTEGER NOT NULL
 );
+-- SHA-256 of each bearer token issued for a grant (CreateGrant, and its
+-- idempotent retries); the tokens themselves are never stored
+CREATE TABLE kms_grant_tokens (
+    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+    grant_id   TEXT NOT NULL REFERENCES kms_grants (grant_id) ON DELETE CASCADE
+);
+CREATE INDEX kms_grant_tokens_by_grant ON kms_grant_tokens (grant_id);
 CREATE INDEX kms_grants_by_key ON kms_grants (key_id, grant_id);
 CREATE INDEX kms_grants_by_retiring ON kms_grants (retiring, grant_id) WHERE retiring IS NOT NULL;
 CREATE TABLE kms_grant_constraints (
@@ -176,7 +182,10 @@ pub(super) fn grant_by_token(
     Ok(query(
         conn,
         "loading a KMS grant",
-        &format!("SELECT {COLUMNS} FROM kms_grants WHERE token_hash = ?1"),
+        &format!(
+            "SELECT {COLUMNS} FROM kms_grants WHERE grant_id = \
+             (SELECT grant_id FROM kms_grant_tokens WHERE token_hash = ?1)"
+        ),
         params![token_hash],
     )?
     .pop())
@@ -217,7 +226,7 @@ pub(super) fn insert_grant(
         .collect::<Vec<_>>()
         .join(",");
     conn.prepare_cached(&format!(
-        "INSERT INTO kms_grants ({COLUMNS}, token_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        "INSERT INTO kms_grants ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))
     .map_err(&err)?
     .execute(params![
@@ -230,10 +239,10 @@ pub(super) fn insert_grant(
         g.constraints.subset.is_some(),
         g.constraints.equals.is_some(),
         g.issuing_account,
-        g.created.0,
-        token_hash
+        g.created.0
     ])
     .map_err(&err)?;
+    add_token(conn, &g.grant_id, token_hash)?;
     let mut stmt = conn
         .prepare_cached(
             "INSERT INTO kms_grant_constraints (grant_id, kind, key, value) VALUES (?1, ?2, ?3, ?4)",
@@ -248,6 +257,18 @@ pub(super) fn insert_grant(
                 .map_err(&err)?;
         }
     }
+    Ok(())
+}
+
+pub(super) fn add_token(
+    conn: &Connection,
+    grant_id: &str,
+    token_hash: &[u8],
+) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO kms_grant_tokens (token_hash, grant_id) VALUES (?1, ?2)")
+        .map_err(db_err("recording a KMS grant token"))?
+        .execute(params![token_hash, grant_id])
+        .map_err(db_err("recording a KMS grant token"))?;
     Ok(())
 }
 

@@ -341,6 +341,10 @@ impl KmsWriteTx for SqliteTx<'_> {
         super::grants::insert_grant(self.conn, grant, token_hash)
     }
 
+    fn add_kms_grant_token(&mut self, grant_id: &str, token_hash: &[u8]) -> Result<(), StoreError> {
+        super::grants::add_token(self.conn, grant_id, token_hash)
+    }
+
     fn delete_kms_grant(&mut self, key_id: &str, grant_id: &str) -> Result<bool, StoreError> {
         super::grants::delete_grant(self.conn, key_id, grant_id)
     }

@@ -71,6 +71,15 @@ async fn grants_read_back_page_and_go_with_their_key() {
             .await
             .is_err()
     );
+    let gid = grants[2].grant_id.clone();
+    store
+        .write(move |tx| tx.add_kms_grant_token(&gid, &[5u8; 32]))
+        .await
+        .expect("second token");
+    let again = store
+        .read(|tx| tx.kms_grant_by_token(&[5u8; 32]))
+        .expect("read");
+    assert_eq!(again, Some(grants[2].clone()));
     let (kid, gid) = (id.clone(), grants[0].grant_id.clone());
     assert!(
         store
@@ -89,4 +98,9 @@ async fn grants_read_back_page_and_go_with_their_key() {
         .read(|tx| tx.kms_grants_page(&id, None, None, None, 10))
         .expect("read");
     assert!(left.is_empty());
+    // The tokens went with their grants.
+    let orphan = store
+        .read(|tx| tx.kms_grant_by_token(&[5u8; 32]))
+        .expect("read");
+    assert_eq!(orphan, None);
 }
