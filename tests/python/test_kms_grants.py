@@ -304,3 +304,23 @@ def test_create_grant_through_a_grant(server, iam, kms, key, grantee):
     # Without CreateGrant in its grant, the grantee cannot pass access on.
     with expect_error("AccessDeniedException"):
         delegate.client("kms").create_grant(KeyId=key["Arn"], GranteePrincipal=grantee.arn, Operations=["Encrypt"])
+
+
+def test_grant_to_a_role_serves_its_sessions(server, iam, kms, key):
+    caller = make_user(server, iam, prefix="assumer")
+    role = f"granted-{key['KeyId'][:8]}"
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": caller.arn}, "Action": "sts:AssumeRole"})
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    creds = caller.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="granted")["Credentials"]
+    session_kms = make_client(
+        server.endpoint,
+        region=REGION,
+        access_key=creds["AccessKeyId"],
+        secret_key=creds["SecretAccessKey"],
+        session_token=creds["SessionToken"],
+        service="kms",
+    )
+    with expect_error("AccessDeniedException"):
+        session_kms.encrypt(KeyId=key["Arn"], Plaintext=b"x")
+    kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=role_arn, Operations=["Encrypt"])
+    session_kms.encrypt(KeyId=key["Arn"], Plaintext=b"x")
