@@ -168,6 +168,8 @@ fn kms_code(kind: KmsErrorKind) -> &'static str {
         K::DryRunOperation => "DryRunOperationException",
         K::InvalidSignature => "KMSInvalidSignatureException",
         K::InvalidMac => "KMSInvalidMacException",
+        K::InvalidGrantId => "InvalidGrantIdException",
+        K::InvalidGrantToken => "InvalidGrantTokenException",
     }
 }
 

@@ -200,7 +200,7 @@ mod tests {
             Route::Kms(kms::Endpoint::Encrypt)
         );
         assert!(matches!(
-            Route::from_target("TrentService.CreateGrant"),
+            Route::from_target("TrentService.ImportKeyMaterial"),
             Err(ApiError::UnknownOperation(_))
         ));
         assert_eq!(

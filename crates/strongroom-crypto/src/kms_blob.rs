@@ -37,6 +37,14 @@ pub fn random_bytes(n: usize) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     Ok(out)
 }
 
+/// SHA-256 of `data` (grant tokens are stored by their hash).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
 fn header(key_id: &str, generation: u32) -> Result<[u8; HEADER_LEN], CryptoError> {
     if key_id.len() != KEY_ID_LEN || !key_id.is_ascii() {
         return Err(CryptoError::Encrypt);

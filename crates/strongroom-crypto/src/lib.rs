@@ -23,7 +23,7 @@ mod source;
 
 pub use aead::{Envelope, Key256, decrypt_value, encrypt_value, open, seal};
 pub use kms_blob::{
-    BLOB_VERSION, BlobHeader, blob_header, decrypt_blob, encrypt_blob, random_bytes,
+    BLOB_VERSION, BlobHeader, blob_header, decrypt_blob, encrypt_blob, random_bytes, sha256,
 };
 pub use passphrase::{KdfParams, create_kdf_file, read_kdf_file};
 pub use root::{RootKey, create_new_key_file, load_or_create_root_key, load_root_key, sync_parent};

@@ -74,11 +74,39 @@ fn decide(
     decide_with(ctx, access, evaluate, true)
 }
 
+/// [`authorize_key`] with KMS's grants: when no policy denies explicitly and
+/// the policies only fail to allow, `grant_allows` (a grant of the key to
+/// the caller for the action, its constraints met) allows ("Grants in AWS KMS":
+/// a grant allows without the key policy or IAM policies; an explicit deny wins).
+pub(crate) fn authorize_key_or_grant(
+    ctx: &RequestContext,
+    access: Access<'_>,
+    grant_allows: impl Fn() -> bool,
+) -> Result<(), ServiceError> {
+    decide_or(
+        ctx,
+        access,
+        strongroom_policy::authorize_with_key_policy,
+        true,
+        grant_allows,
+    )
+}
+
 fn decide_with(
+    ctx: &RequestContext,
+    access: Access<'_>,
+    evaluate: fn(&Request<'_>, &Policies<'_>) -> Decision,
+    with_session_policy: bool,
+) -> Result<(), ServiceError> {
+    decide_or(ctx, access, evaluate, with_session_policy, || false)
+}
+
+fn decide_or(
     ctx: &RequestContext,
     mut access: Access<'_>,
     evaluate: fn(&Request<'_>, &Policies<'_>) -> Decision,
     with_session_policy: bool,
+    otherwise_allowed: impl Fn() -> bool,
 ) -> Result<(), ServiceError> {
     let principal = &ctx.principal;
     add_global_keys(ctx, &mut access.keys);
@@ -103,6 +131,9 @@ fn decide_with(
     };
     match evaluate(&request, &policies) {
         Decision::Allow => Ok(()),
+        Decision::Deny(
+            DenyReason::NoIdentityAllow | DenyReason::NoResourceAllow | DenyReason::NoSessionAllow,
+        ) if otherwise_allowed() => Ok(()),
         Decision::Deny(reason) => Err(ServiceError::AccessDenied(format!(
             "User: {} is not authorized to perform: {} on resource: {} {}",
             principal.arn,

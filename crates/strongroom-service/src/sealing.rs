@@ -19,7 +19,7 @@
 //! key sealed directly by generation 1 of `aws/secretsmanager` with
 //! associated data "SecretARN=…;SecretVersionId=…"; they stay readable.
 
-use crate::authz::{Access, PolicyCache, authorize_key, authorize_managed_key};
+use crate::authz::{Access, PolicyCache, authorize_key_or_grant, authorize_managed_key};
 use crate::kms::{Found, Materials, find_in, key_condition_keys, missing};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
@@ -228,6 +228,7 @@ impl Keyring {
                 key,
                 tags: Vec::new(),
                 alias,
+                grants: Vec::new(),
             };
             return Ok(self.with_material(found, material));
         }
@@ -260,6 +261,7 @@ impl Keyring {
             key,
             tags: Vec::new(),
             alias,
+            grants: Vec::new(),
         };
         Ok(self.with_material(found, material))
     }
@@ -281,10 +283,12 @@ impl Keyring {
             return Ok(None);
         };
         let tags = tx.kms_key_tags(&key.id)?;
+        let grants = crate::kms::grants_of_key(tx, &key.id)?;
         let found = Found {
             key,
             tags,
             alias: None,
+            grants,
         };
         Ok(Some(self.with_material(found, material)))
     }
@@ -311,6 +315,7 @@ impl Keyring {
             "kms:EncryptionContextKeys",
             vec!["SecretARN".to_owned(), "SecretVersionId".to_owned()],
         );
+        let grant_keys = keys.clone();
         let k = &key.found.key;
         let access = Access {
             action,
@@ -322,7 +327,9 @@ impl Keyring {
         };
         match k.manager {
             KeyManager::Aws => authorize_managed_key(ctx, access),
-            KeyManager::Customer => authorize_key(ctx, access),
+            KeyManager::Customer => authorize_key_or_grant(ctx, access, || {
+                crate::kms::grant_allows(ctx, &key.found, action, &grant_keys)
+            }),
         }
         .map_err(kms_denied)
     }

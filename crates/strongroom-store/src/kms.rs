@@ -14,7 +14,7 @@
 //! The material is sealed by the root key before it reaches the store.
 
 use crate::StoreError;
-use strongroom_domain::kms::{KmsAlias, KmsKey};
+use strongroom_domain::kms::{KmsAlias, KmsGrant, KmsKey};
 use strongroom_domain::{Tag, Timestamp};
 
 /// One generation of a key's material, sealed under the root key.
@@ -80,6 +80,30 @@ pub trait KmsReadTx {
     fn kms_public_key(&self, key_id: &str, generation: u32) -> Result<Option<Vec<u8>>, StoreError>;
     /// Ids of keys whose deletion date is at or before `now`.
     fn kms_keys_due_for_deletion(&self, now: Timestamp) -> Result<Vec<String>, StoreError>;
+    /// A key's grants by id (one if `grant_id`, one grantee's if `grantee`),
+    /// strictly after `after`, at most `limit`.
+    fn kms_grants_page(
+        &self,
+        key_id: &str,
+        grant_id: Option<&str>,
+        grantee: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsGrant>, StoreError>;
+    /// The grants of a key whose grantee is one of `grantees` (authorization).
+    fn kms_grants_for(&self, key_id: &str, grantees: &[&str]) -> Result<Vec<KmsGrant>, StoreError>;
+    /// Grants whose retiring principal is `retiring`, by id, after `after`.
+    fn kms_retirable_grants_page(
+        &self,
+        retiring: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsGrant>, StoreError>;
+    /// The grant whose token hashes to `token_hash`.
+    fn kms_grant_by_token(&self, token_hash: &[u8]) -> Result<Option<KmsGrant>, StoreError>;
+    /// A key's grants of one name (CreateGrant's idempotence).
+    fn kms_grants_named(&self, key_id: &str, name: &str) -> Result<Vec<KmsGrant>, StoreError>;
+    fn kms_grant_count(&self, key_id: &str) -> Result<usize, StoreError>;
 }
 
 /// KMS changes, only inside a write transaction.
@@ -119,4 +143,11 @@ pub trait KmsWriteTx: KmsReadTx {
     /// Deletes a key with its material, aliases and tags; the material is
     /// gone from the data directory once the write commits.
     fn delete_kms_key(&mut self, key_id: &str) -> Result<bool, StoreError>;
+    /// Inserts a grant with the hash of its token.
+    fn insert_kms_grant(&mut self, grant: &KmsGrant, token_hash: &[u8]) -> Result<(), StoreError>;
+    /// Records the hash of another token for an existing grant (an
+    /// idempotent CreateGrant retry).
+    fn add_kms_grant_token(&mut self, grant_id: &str, token_hash: &[u8]) -> Result<(), StoreError>;
+    /// False if the key has no such grant.
+    fn delete_kms_grant(&mut self, key_id: &str, grant_id: &str) -> Result<bool, StoreError>;
 }

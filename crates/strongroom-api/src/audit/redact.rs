@@ -33,6 +33,9 @@ const SECRET_MEMBERS: &[&str] = &[
     "CiphertextBlob",
     "CiphertextForRecipient",
     "KeyMaterial",
+    // KMS grants: a grant token is a bearer credential for its grant.
+    "GrantToken",
+    "GrantTokens",
 ];
 
 fn is_secret(member: &str) -> bool {

@@ -5,13 +5,15 @@
 //! resolves, authorizes and applies) and encodes the answer.
 //!
 //! Served: symmetric, RSA, ECC and HMAC keys and their lifecycle, aliases, tags, key
-//! policies and cryptography (Encrypt/Decrypt/ReEncrypt, data keys and data key pairs,
+//! policies, grants, and cryptography (Encrypt/Decrypt/ReEncrypt, data keys and data key pairs,
 //! Sign/Verify/GetPublicKey, GenerateMac/VerifyMac).
 
+pub(crate) mod grants_shapes;
 pub(crate) mod shapes;
 
 mod cancel_key_deletion;
 mod create_alias;
+mod create_grant;
 mod create_key;
 mod decrypt;
 mod delete_alias;
@@ -28,11 +30,15 @@ mod generate_random;
 mod get_key_policy;
 mod get_public_key;
 mod list_aliases;
+mod list_grants;
 mod list_key_policies;
 mod list_keys;
 mod list_resource_tags;
+mod list_retirable_grants;
 mod put_key_policy;
 mod re_encrypt;
+mod retire_grant;
+mod revoke_grant;
 mod schedule_key_deletion;
 mod sign;
 mod tag_resource;
@@ -85,6 +91,7 @@ macro_rules! endpoints {
 endpoints! {
     CancelKeyDeletion => cancel_key_deletion,
     CreateAlias => create_alias,
+    CreateGrant => create_grant,
     CreateKey => create_key,
     Decrypt => decrypt,
     DeleteAlias => delete_alias,
@@ -101,11 +108,15 @@ endpoints! {
     GetKeyPolicy => get_key_policy,
     GetPublicKey => get_public_key,
     ListAliases => list_aliases,
+    ListGrants => list_grants,
     ListKeyPolicies => list_key_policies,
     ListKeys => list_keys,
     ListResourceTags => list_resource_tags,
+    ListRetirableGrants => list_retirable_grants,
     PutKeyPolicy => put_key_policy,
     ReEncrypt => re_encrypt,
+    RetireGrant => retire_grant,
+    RevokeGrant => revoke_grant,
     ScheduleKeyDeletion => schedule_key_deletion,
     Sign => sign,
     TagResource => tag_resource,
@@ -146,6 +157,10 @@ mod tests {
         assert_eq!(Endpoint::from_name("Encrypt"), Some(Endpoint::Encrypt));
         assert_eq!(Endpoint::Encrypt.name(), "Encrypt");
         assert_eq!(Endpoint::from_name("Sign"), Some(Endpoint::Sign));
-        assert_eq!(Endpoint::from_name("CreateGrant"), None);
+        assert_eq!(
+            Endpoint::from_name("CreateGrant"),
+            Some(Endpoint::CreateGrant)
+        );
+        assert_eq!(Endpoint::from_name("ImportKeyMaterial"), None);
     }
 }

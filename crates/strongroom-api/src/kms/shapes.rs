@@ -251,8 +251,8 @@ pub fn context(v: Option<BTreeMap<String, String>>) -> EncryptionContext {
     EncryptionContext(v.unwrap_or_default())
 }
 
-/// GrantTokens: 0–10 tokens of 1–8192 characters; accepted, not used
-/// (grants are not served yet).
+/// GrantTokens: 0–10 tokens of 1–8192 characters; checked for shape only
+/// (grants take effect at once here).
 pub fn grant_tokens(v: &Option<Vec<String>>) -> Result<(), ApiError> {
     if let Some(tokens) = v {
         crate::validate::items("grantTokens", tokens.len(), 0, 10)?;

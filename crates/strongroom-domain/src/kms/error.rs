@@ -22,6 +22,8 @@ pub enum KmsErrorKind {
     DryRunOperation,
     InvalidSignature,
     InvalidMac,
+    InvalidGrantId,
+    InvalidGrantToken,
 }
 
 /// Every way a KMS request can break a rule. `Display` is the message the
@@ -119,6 +121,12 @@ pub enum KmsError {
     /// VerifyMac: the MAC is not valid for the message, key and algorithm.
     #[error("MAC verification failed.")]
     InvalidMac,
+    /// A GrantId that names no grant of the key.
+    #[error("Grant ID {0} not found")]
+    InvalidGrantId(String),
+    /// A grant token that this server did not issue, or whose grant is gone.
+    #[error("Invalid grant token")]
+    InvalidGrantToken,
 }
 
 impl KmsError {
@@ -148,6 +156,8 @@ impl KmsError {
             KmsError::KeySpecNotSupported { .. } => K::UnsupportedOperation,
             KmsError::InvalidSignature => K::InvalidSignature,
             KmsError::InvalidMac => K::InvalidMac,
+            KmsError::InvalidGrantId(_) => K::InvalidGrantId,
+            KmsError::InvalidGrantToken => K::InvalidGrantToken,
         }
     }
 

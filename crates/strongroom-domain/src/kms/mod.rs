@@ -4,12 +4,14 @@
 
 mod context;
 mod error;
+mod grant;
 mod ids;
 mod key;
 mod policy;
 
 pub use context::EncryptionContext;
 pub use error::{KmsError, KmsErrorKind};
+pub use grant::{GrantConstraints, GrantOperation, KmsGrant, MAX_GRANTS_PER_KEY, is_grant_id};
 pub use ids::{
     ALIAS_PREFIX, KeyRef, MAX_KEY_ID_CHARS, RESERVED_ALIAS_PREFIX, alias_arn, is_key_id,
     is_reserved_alias, key_arn, new_key_id, validate_alias_name,

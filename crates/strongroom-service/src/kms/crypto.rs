@@ -160,7 +160,13 @@ pub(super) fn decrypting_key(
     let found = match tx.kms_key(blob_key_id)? {
         Some(key) if key.region == ctx.region => {
             let tags = tx.kms_key_tags(&key.id)?;
-            Found { key, tags, alias }
+            let grants = super::grants::of_key(tx, &key.id)?;
+            Found {
+                key,
+                tags,
+                alias,
+                grants,
+            }
         }
         _ => {
             return Err(missing(

@@ -60,6 +60,7 @@ pub(super) fn check_lockout(
         key: key.clone(),
         tags: tags.to_vec(),
         alias: None,
+        grants: Vec::new(),
     };
     let keys = super::key_condition_keys(ctx, &found);
     authorize_key(

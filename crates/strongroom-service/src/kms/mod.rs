@@ -15,6 +15,7 @@ mod aliases;
 mod asymmetric;
 mod crypto;
 mod deletion;
+mod grants;
 mod keys;
 mod mac;
 mod pairs;
@@ -29,12 +30,14 @@ pub use crypto::{
     ReEncryptInput, ReEncryptOutput,
 };
 pub use deletion::DeletedKey;
+pub use grants::{CreateGrantInput, CreateGrantOutput, GrantEntry, GrantPage, RetireGrantInput};
+pub(crate) use grants::{allows as grant_allows, of_key as grants_of_key};
 pub use keys::{CreateKeyInput, KeyPage};
 pub use mac::{MacInput, MacOutput};
 pub use pairs::{DataKeyPairInput, DataKeyPairOutput};
 pub use tags::TagPage;
 
-use crate::authz::{Access, PolicyCache, authorize, authorize_key, set_tags};
+use crate::authz::{Access, PolicyCache, authorize, authorize_key_or_grant, set_tags};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
 use strongroom_crypto::{Key256, open};
@@ -167,6 +170,9 @@ pub(crate) struct Found {
     pub key: KmsKey,
     pub tags: Vec<Tag>,
     pub alias: Option<String>,
+    /// The key's grants (`grants::of_key`), which may allow what the
+    /// policies do not; all of them, as a cached key serves every caller.
+    pub grants: Vec<strongroom_domain::kms::KmsGrant>,
 }
 
 /// Finds the key `r` names, in the request's region (keys are regional):
@@ -207,7 +213,13 @@ pub(crate) fn find_in(
         return Ok(None);
     }
     let tags = tx.kms_key_tags(&key.id)?;
-    Ok(Some(Found { key, tags, alias }))
+    let grants = grants::of_key(tx, &key.id)?;
+    Ok(Some(Found {
+        key,
+        tags,
+        alias,
+        grants,
+    }))
 }
 
 /// The condition keys a key contributes: its spec, usage, origin and
@@ -227,8 +239,8 @@ pub(crate) fn key_condition_keys(ctx: &RequestContext, found: &Found) -> Context
     keys
 }
 
-/// Authorizes `action` on a found key under its key policy, with the
-/// request's own condition keys.
+/// Authorizes `action` on a found key under its key policy, or a grant of
+/// the key to the caller, with the request's own condition keys.
 pub(crate) fn authorize_found(
     ctx: &RequestContext,
     policies: &PolicyCache,
@@ -236,10 +248,24 @@ pub(crate) fn authorize_found(
     action: &'static str,
     request_keys: &Context,
 ) -> Result<(), ServiceError> {
+    authorize_found_or(ctx, policies, found, action, request_keys, || {
+        grants::allows(ctx, found, action, request_keys)
+    })
+}
+
+/// [`authorize_found`] with the grant check given (`|| false`: policies only).
+pub(crate) fn authorize_found_or(
+    ctx: &RequestContext,
+    policies: &PolicyCache,
+    found: &Found,
+    action: &'static str,
+    request_keys: &Context,
+    grant_allows: impl Fn() -> bool,
+) -> Result<(), ServiceError> {
     let policy = policies.resource_policy(&found.key.policy);
     let mut keys = key_condition_keys(ctx, found);
     keys.extend(request_keys);
-    authorize_key(
+    authorize_key_or_grant(
         ctx,
         Access {
             action,
@@ -249,6 +275,7 @@ pub(crate) fn authorize_found(
             shown_as: &found.key.arn,
             keys,
         },
+        grant_allows,
     )?;
     ctx.note_resource(&found.key.arn);
     Ok(())

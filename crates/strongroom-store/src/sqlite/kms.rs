@@ -5,7 +5,9 @@ use super::tx::SqliteTx;
 use crate::StoreError;
 use crate::kms::{KeyMaterialRecord, KmsReadTx, KmsWriteTx};
 use rusqlite::{OptionalExtension, Row, params};
-use strongroom_domain::kms::{KeyManager, KeySpec, KeyState, KeyUsage, KmsAlias, KmsKey, Origin};
+use strongroom_domain::kms::{
+    KeyManager, KeySpec, KeyState, KeyUsage, KmsAlias, KmsGrant, KmsKey, Origin,
+};
 use strongroom_domain::{Tag, Timestamp};
 
 const KEY_COLUMNS: &str = "key_id, arn, account, region, description, key_usage, key_spec, state, \
@@ -69,6 +71,49 @@ fn material_row(r: &Row<'_>) -> rusqlite::Result<KeyMaterialRecord> {
 }
 
 impl KmsReadTx for SqliteTx<'_> {
+    fn kms_grants_page(
+        &self,
+        key_id: &str,
+        grant_id: Option<&str>,
+        grantee: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsGrant>, StoreError> {
+        super::grants::grants_page(
+            self.conn,
+            key_id,
+            grant_id,
+            grantee,
+            after,
+            sql_limit(limit),
+        )
+    }
+
+    fn kms_grants_for(&self, key_id: &str, grantees: &[&str]) -> Result<Vec<KmsGrant>, StoreError> {
+        super::grants::grants_for(self.conn, key_id, grantees)
+    }
+
+    fn kms_retirable_grants_page(
+        &self,
+        retiring: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<KmsGrant>, StoreError> {
+        super::grants::retirable_page(self.conn, retiring, after, sql_limit(limit))
+    }
+
+    fn kms_grant_by_token(&self, token_hash: &[u8]) -> Result<Option<KmsGrant>, StoreError> {
+        super::grants::grant_by_token(self.conn, token_hash)
+    }
+
+    fn kms_grants_named(&self, key_id: &str, name: &str) -> Result<Vec<KmsGrant>, StoreError> {
+        super::grants::grants_named(self.conn, key_id, name)
+    }
+
+    fn kms_grant_count(&self, key_id: &str) -> Result<usize, StoreError> {
+        super::grants::grant_count(self.conn, key_id)
+    }
+
     fn kms_key(&self, key_id: &str) -> Result<Option<KmsKey>, StoreError> {
         let err = db_err("loading a KMS key");
         self.conn
@@ -292,6 +337,18 @@ pub(super) fn insert_alias_row(
 }
 
 impl KmsWriteTx for SqliteTx<'_> {
+    fn insert_kms_grant(&mut self, grant: &KmsGrant, token_hash: &[u8]) -> Result<(), StoreError> {
+        super::grants::insert_grant(self.conn, grant, token_hash)
+    }
+
+    fn add_kms_grant_token(&mut self, grant_id: &str, token_hash: &[u8]) -> Result<(), StoreError> {
+        super::grants::add_token(self.conn, grant_id, token_hash)
+    }
+
+    fn delete_kms_grant(&mut self, key_id: &str, grant_id: &str) -> Result<bool, StoreError> {
+        super::grants::delete_grant(self.conn, key_id, grant_id)
+    }
+
     fn insert_kms_key(
         &mut self,
         key: &KmsKey,

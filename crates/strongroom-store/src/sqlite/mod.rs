@@ -8,6 +8,7 @@
 //! (`readers.rs`), each with its own read-only connection; `read_dyn` runs
 //! on the caller's thread on a pooled read-only connection.
 
+mod grants;
 mod iam;
 mod kms;
 mod listing;

@@ -446,7 +446,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The schema version `migrate` brings a database to.
-const LATEST: i64 = 7;
+const LATEST: i64 = 8;
 
 /// Migrates up to version `target` (tests build older databases with it).
 pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
@@ -522,6 +522,12 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(V7).map_err(err)?;
         tx.execute_batch("PRAGMA user_version = 7").map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    if version < 8 && target >= 8 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(super::grants::V8_GRANTS).map_err(err)?;
+        tx.execute_batch("PRAGMA user_version = 8").map_err(err)?;
         tx.commit().map_err(err)?;
     }
     Ok(())

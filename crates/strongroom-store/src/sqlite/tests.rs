@@ -612,6 +612,7 @@ async fn concurrent_async_reads_are_all_answered() {
     }
 }
 
+mod grants;
 mod iam;
 mod kms;
 mod listing;

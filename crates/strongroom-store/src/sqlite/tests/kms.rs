@@ -14,11 +14,11 @@ use strongroom_domain::kms::{
 };
 use strongroom_domain::{Tag, Timestamp};
 
-const ACCOUNT: &str = "123456789012";
+pub(super) const ACCOUNT: &str = "123456789012";
 const OTHER: &str = "210987654321";
 const REGION: &str = "us-east-1";
 
-fn key(n: u8, account: &str) -> KmsKey {
+pub(super) fn key(n: u8, account: &str) -> KmsKey {
     KmsKey::new_customer(
         format!("0000000{n}-0000-4000-8000-000000000000"),
         account,
@@ -29,7 +29,7 @@ fn key(n: u8, account: &str) -> KmsKey {
     )
 }
 
-fn material(key: &KmsKey, generation: u32) -> KeyMaterialRecord {
+pub(super) fn material(key: &KmsKey, generation: u32) -> KeyMaterialRecord {
     KeyMaterialRecord {
         key_id: key.id.clone(),
         generation,
