@@ -6,7 +6,7 @@
 //!
 //! Served: symmetric, RSA, ECC and HMAC keys and their lifecycle, aliases, tags, key
 //! policies and cryptography (Encrypt/Decrypt/ReEncrypt, data keys and data key pairs,
-//! Sign/Verify/GetPublicKey, GenerateMac/VerifyMac).
+//! Sign/Verify/GetPublicKey, GenerateMac/VerifyMac), key rotation (automatic and on demand).
 
 pub(crate) mod shapes;
 
@@ -17,7 +17,9 @@ mod decrypt;
 mod delete_alias;
 mod describe_key;
 mod disable_key;
+mod disable_key_rotation;
 mod enable_key;
+mod enable_key_rotation;
 mod encrypt;
 mod generate_data_key;
 mod generate_data_key_pair;
@@ -26,13 +28,16 @@ mod generate_data_key_without_plaintext;
 mod generate_mac;
 mod generate_random;
 mod get_key_policy;
+mod get_key_rotation_status;
 mod get_public_key;
 mod list_aliases;
 mod list_key_policies;
+mod list_key_rotations;
 mod list_keys;
 mod list_resource_tags;
 mod put_key_policy;
 mod re_encrypt;
+mod rotate_key_on_demand;
 mod schedule_key_deletion;
 mod sign;
 mod tag_resource;
@@ -90,7 +95,9 @@ endpoints! {
     DeleteAlias => delete_alias,
     DescribeKey => describe_key,
     DisableKey => disable_key,
+    DisableKeyRotation => disable_key_rotation,
     EnableKey => enable_key,
+    EnableKeyRotation => enable_key_rotation,
     Encrypt => encrypt,
     GenerateDataKey => generate_data_key,
     GenerateDataKeyPair => generate_data_key_pair,
@@ -99,13 +106,16 @@ endpoints! {
     GenerateMac => generate_mac,
     GenerateRandom => generate_random,
     GetKeyPolicy => get_key_policy,
+    GetKeyRotationStatus => get_key_rotation_status,
     GetPublicKey => get_public_key,
     ListAliases => list_aliases,
     ListKeyPolicies => list_key_policies,
+    ListKeyRotations => list_key_rotations,
     ListKeys => list_keys,
     ListResourceTags => list_resource_tags,
     PutKeyPolicy => put_key_policy,
     ReEncrypt => re_encrypt,
+    RotateKeyOnDemand => rotate_key_on_demand,
     ScheduleKeyDeletion => schedule_key_deletion,
     Sign => sign,
     TagResource => tag_resource,

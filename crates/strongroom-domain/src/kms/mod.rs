@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod key;
 mod policy;
+pub mod rotation;
 
 pub use context::EncryptionContext;
 pub use error::{KmsError, KmsErrorKind};

@@ -20,6 +20,7 @@ mod mac;
 mod pairs;
 mod parsed;
 mod policy;
+mod rotation;
 mod tags;
 
 pub use aliases::AliasPage;
@@ -32,6 +33,9 @@ pub use deletion::DeletedKey;
 pub use keys::{CreateKeyInput, KeyPage};
 pub use mac::{MacInput, MacOutput};
 pub use pairs::{DataKeyPairInput, DataKeyPairOutput};
+pub use rotation::{
+    IncludeKeyMaterial, KeyRotationEntry, KeyRotationPage, KeyRotationStatus, RotatedKey,
+};
 pub use tags::TagPage;
 
 use crate::authz::{Access, PolicyCache, authorize, authorize_key, set_tags};

@@ -415,3 +415,64 @@ async fn v5_material_moves_to_v7() {
             .expect("set")
     );
 }
+
+/// Rotation (V8): a rotated generation is added once (a second writer of the same
+/// generation adds nothing), keeps its kind, and the schedule's next date moves only
+/// from the date the writer read (the claim); schedules and generations go with the key.
+#[tokio::test]
+async fn rotations_are_added_once_and_the_schedule_moves_by_claim() {
+    use crate::kms::{RotationKind, RotationSchedule};
+    let (_dir, store, k1, k2) = seeded().await;
+    let (a, b) = (k1.clone(), k2.clone());
+    write(&store, move |tx| {
+        assert!(tx.insert_rotated_kms_material(&material(&a, 2), RotationKind::OnDemand)?);
+        assert!(!tx.insert_rotated_kms_material(&material(&a, 2), RotationKind::Automatic)?);
+        assert!(tx.insert_rotated_kms_material(&material(&a, 3), RotationKind::Automatic)?);
+        assert_eq!(tx.kms_on_demand_rotations(&a.id)?, 1);
+        let page = tx.kms_generations_page(&a.id, 0, 10)?;
+        let kinds: Vec<_> = page.iter().map(|g| (g.generation, g.rotation)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, None),
+                (2, Some(RotationKind::OnDemand)),
+                (3, Some(RotationKind::Automatic))
+            ]
+        );
+        assert_eq!(tx.kms_generations_page(&a.id, 1, 1)?.len(), 1);
+
+        let schedule = RotationSchedule {
+            period_days: 90,
+            next_rotation: Timestamp(100),
+        };
+        tx.set_kms_rotation_schedule(&a.id, Some(schedule))?;
+        assert_eq!(tx.kms_rotation_schedule(&a.id)?, Some(schedule));
+        assert_eq!(tx.kms_keys_due_for_rotation(Timestamp(99), 365)?, Vec::<String>::new());
+        assert_eq!(tx.kms_keys_due_for_rotation(Timestamp(100), 365)?, [a.id.clone()]);
+        assert!(tx.advance_kms_rotation(&a.id, Timestamp(100), Timestamp(200))?);
+        assert!(!tx.advance_kms_rotation(&a.id, Timestamp(100), Timestamp(300))?);
+        assert_eq!(
+            tx.kms_rotation_schedule(&a.id)?.map(|s| s.next_rotation),
+            Some(Timestamp(200))
+        );
+        tx.set_kms_rotation_schedule(&a.id, None)?;
+        assert_eq!(tx.kms_rotation_schedule(&a.id)?, None);
+        tx.set_kms_rotation_schedule(&a.id, Some(schedule))?;
+        tx.delete_kms_key(&a.id)?;
+        assert_eq!(tx.kms_rotation_schedule(&a.id)?, None);
+        assert!(tx.kms_generations_page(&a.id, 0, 10)?.is_empty());
+        Ok(())
+    })
+    .await
+    .expect("rotations");
+    // The period's range is a CHECK.
+    let refused = write(&store, move |tx| {
+        let bad = RotationSchedule {
+            period_days: 89,
+            next_rotation: Timestamp(1),
+        };
+        tx.set_kms_rotation_schedule(&b.id, Some(bad))
+    })
+    .await;
+    assert!(refused.is_err(), "{refused:?}");
+}
