@@ -452,13 +452,31 @@ mod tests {
             .kms_get_key_rotation_status(&admin(), &key.id)
             .await
             .expect("status");
-        assert_eq!(status.next_rotation, Some(Timestamp(1_700_000_000_000).plus_days(90)));
+        assert_eq!(
+            status.next_rotation,
+            Some(Timestamp(1_700_000_000_000).plus_days(90))
+        );
 
         clock.advance(90 * DAY - 1);
-        assert_eq!(rotate_due_keys(&service, Some(&audit), clock.as_ref()).await.expect("rotate"), 0);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
         clock.advance(1);
-        assert_eq!(rotate_due_keys(&service, Some(&audit), clock.as_ref()).await.expect("rotate"), 1);
-        assert_eq!(rotate_due_keys(&service, Some(&audit), clock.as_ref()).await.expect("rotate"), 0);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            1
+        );
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
         drop(service);
 
         // Restart: the next date (another 90 days on) comes from the store.
@@ -467,14 +485,33 @@ mod tests {
             .kms_get_key_rotation_status(&admin(), &key.id)
             .await
             .expect("status");
-        assert_eq!(status.next_rotation, Some(Timestamp(1_700_000_000_000).plus_days(180)));
+        assert_eq!(
+            status.next_rotation,
+            Some(Timestamp(1_700_000_000_000).plus_days(180))
+        );
         clock.advance(90 * DAY - 1);
-        assert_eq!(rotate_due_keys(&service, Some(&audit), clock.as_ref()).await.expect("rotate"), 0);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
         clock.advance(1);
-        assert_eq!(rotate_due_keys(&service, Some(&audit), clock.as_ref()).await.expect("rotate"), 1);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            1
+        );
 
         let page = service
-            .kms_list_key_rotations(&admin(), &key.id, IncludeKeyMaterial::RotationsOnly, None, None)
+            .kms_list_key_rotations(
+                &admin(),
+                &key.id,
+                IncludeKeyMaterial::RotationsOnly,
+                None,
+                None,
+            )
             .await
             .expect("list");
         let kinds: Vec<_> = page

@@ -3,8 +3,8 @@
 
 use super::shapes::*;
 use crate::ApiError;
-use crate::secretsmanager::shapes::Date;
 use crate::protocol::json::{decode, encode};
+use crate::secretsmanager::shapes::Date;
 use crate::validate::required;
 use serde::{Deserialize, Serialize};
 use strongroom_domain::kms::KmsError;

@@ -97,8 +97,14 @@ mod tests {
         assert_eq!(rotation_period(None), Ok(365));
         assert_eq!(rotation_period(Some(90)), Ok(90));
         assert_eq!(rotation_period(Some(2560)), Ok(2560));
-        assert!(matches!(rotation_period(Some(89)), Err(KmsError::Constraint { .. })));
-        assert!(matches!(rotation_period(Some(2561)), Err(KmsError::Constraint { .. })));
+        assert!(matches!(
+            rotation_period(Some(89)),
+            Err(KmsError::Constraint { .. })
+        ));
+        assert!(matches!(
+            rotation_period(Some(2561)),
+            Err(KmsError::Constraint { .. })
+        ));
     }
 
     #[test]

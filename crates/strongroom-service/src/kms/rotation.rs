@@ -107,7 +107,13 @@ impl Service {
     ) -> Result<T, ServiceError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn WriteTx, &RequestContext, &KmsKey, &Key256, Timestamp) -> Result<T, ServiceError>
+        F: FnOnce(
+                &mut dyn WriteTx,
+                &RequestContext,
+                &KmsKey,
+                &Key256,
+                Timestamp,
+            ) -> Result<T, ServiceError>
             + Send
             + 'static,
     {
@@ -281,9 +287,7 @@ impl Service {
                 )?;
                 let key = found.key;
                 check_rotatable(&key)?;
-                let newest = tx
-                    .kms_newest_material(&key.id)?
-                    .map_or(1, |m| m.generation);
+                let newest = tx.kms_newest_material(&key.id)?.map_or(1, |m| m.generation);
                 let mut page = tx.kms_generations_page(&key.id, after, limit + 1)?;
                 let more = page.len() > limit;
                 page.truncate(limit);
@@ -352,8 +356,10 @@ impl Service {
                     return Ok(None);
                 }
             }
-            Ok(add_generation(tx, &root, &key, RotationKind::Automatic, now)?
-                .map(|generation| RotatedKey { key, generation }))
+            Ok(
+                add_generation(tx, &root, &key, RotationKind::Automatic, now)?
+                    .map(|generation| RotatedKey { key, generation }),
+            )
         })
         .await
     }
@@ -367,7 +373,10 @@ mod tests {
     fn material_ids_are_64_hex_digits() {
         let id = material_id("1234abcd-12ab-34cd-56ef-1234567890ab", 2);
         assert_eq!(id.len(), 64);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert!(id.ends_with("02"));
     }
 }

@@ -447,8 +447,14 @@ async fn rotations_are_added_once_and_the_schedule_moves_by_claim() {
         };
         tx.set_kms_rotation_schedule(&a.id, Some(schedule))?;
         assert_eq!(tx.kms_rotation_schedule(&a.id)?, Some(schedule));
-        assert_eq!(tx.kms_keys_due_for_rotation(Timestamp(99), 365)?, Vec::<String>::new());
-        assert_eq!(tx.kms_keys_due_for_rotation(Timestamp(100), 365)?, [a.id.clone()]);
+        assert_eq!(
+            tx.kms_keys_due_for_rotation(Timestamp(99), 365)?,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            tx.kms_keys_due_for_rotation(Timestamp(100), 365)?,
+            std::slice::from_ref(&a.id)
+        );
         assert!(tx.advance_kms_rotation(&a.id, Timestamp(100), Timestamp(200))?);
         assert!(!tx.advance_kms_rotation(&a.id, Timestamp(100), Timestamp(300))?);
         assert_eq!(
