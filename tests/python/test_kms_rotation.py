@@ -67,6 +67,10 @@ def test_enable_status_disable(kms, key):
     status = kms.get_key_rotation_status(KeyId=key_id)
     assert status["RotationPeriodInDays"] == 90
     assert abs(status["NextRotationDate"] - (key["CreationDate"] + timedelta(days=90))) < timedelta(minutes=5)
+    # Enabling again with the same period keeps the schedule (an on-demand rotation between).
+    kms.rotate_key_on_demand(KeyId=key_id)
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=90)
+    assert kms.get_key_rotation_status(KeyId=key_id)["NextRotationDate"] == status["NextRotationDate"]
 
     kms.disable_key_rotation(KeyId=key_id)
     status = kms.get_key_rotation_status(KeyId=key_id)

@@ -148,6 +148,8 @@ impl Service {
                 check_rotatable(key)?;
                 let next = match tx.kms_rotation_schedule(&key.id)? {
                     None => now.plus_days(period),
+                    // The same period again changes nothing.
+                    Some(s) if s.period_days == period => s.next_rotation,
                     Some(_) => {
                         let last = tx
                             .kms_newest_material(&key.id)?

@@ -2,7 +2,8 @@
 //! itself (one key per alias, within the alias's account and region; the
 //! deletion date exactly while pending deletion; AWS managed keys stay
 //! enabled; material, aliases, tags and public keys go with their key), and the
-//! V4 → V5 migration of the `aws/secretsmanager` keys, and V5 → V7 (public keys, added by V7).
+//! V4 → V5 migration of the `aws/secretsmanager` keys, V5 → V7 (public keys, added by V7), and
+//! V7 → V8 (rotation kinds and schedules, added by V8).
 
 use super::open;
 use crate::kms::KeyMaterialRecord;
@@ -481,4 +482,48 @@ async fn rotations_are_added_once_and_the_schedule_moves_by_claim() {
     })
     .await;
     assert!(refused.is_err(), "{refused:?}");
+}
+
+/// A V7 database gains rotation kinds and schedules (V8): its generations read as
+/// before (one after the first counts as an automatic rotation, its kind unrecorded),
+/// with no schedule and no on-demand rotation.
+#[tokio::test]
+async fn v7_material_moves_to_v8() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v7.db");
+    let k = key(4, ACCOUNT);
+    {
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        schema::migrate_to(&mut conn, 7).expect("v7");
+        conn.execute(
+            "INSERT INTO kms_keys (key_id, arn, account, region, description, key_usage, key_spec, \
+             state, manager, origin, created, policy) VALUES (?1, ?2, ?3, ?4, '', 'ENCRYPT_DECRYPT', \
+             'SYMMETRIC_DEFAULT', 'Enabled', 'CUSTOMER', 'AWS_KMS', 1, '{}')",
+            rusqlite::params![k.id, k.arn, ACCOUNT, REGION],
+        )
+        .expect("v7 key");
+        for g in [1, 2] {
+            conn.execute(
+                "INSERT INTO kms_key_material (key_id, generation, sealed_material, created) \
+                 VALUES (?1, ?2, x'0102', ?2)",
+                rusqlite::params![k.id, g],
+            )
+            .expect("v7 material");
+        }
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).expect("migrates"));
+    let id = k.id.clone();
+    let (generations, schedule, on_demand, newest) = store
+        .read(move |tx| {
+            Ok::<_, StoreError>((
+                tx.kms_generations_page(&id, 0, 10)?,
+                tx.kms_rotation_schedule(&id)?,
+                tx.kms_on_demand_rotations(&id)?,
+                tx.kms_newest_material(&id)?.map(|m| m.generation),
+            ))
+        })
+        .expect("read");
+    let kinds: Vec<_> = generations.iter().map(|g| g.rotation).collect();
+    assert_eq!(kinds, [None, Some(crate::kms::RotationKind::Automatic)]);
+    assert_eq!((schedule, on_demand, newest), (None, 0, Some(2)));
 }
