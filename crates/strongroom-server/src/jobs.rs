@@ -548,4 +548,71 @@ mod tests {
             assert_eq!(r["resources"][0]["ARN"], key.arn.as_str());
         }
     }
+
+    /// `aws/secretsmanager` rotates every 365 days with no schedule set by anyone; a
+    /// secret written before keeps its value, one written after goes under the new
+    /// generation and reads back too.
+    #[tokio::test]
+    async fn the_aws_managed_key_rotates_yearly_and_secrets_stay_readable() {
+        use strongroom_service::GetSecretValueInput;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+        let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
+        let root = RootKey(Key256::generate().expect("key"));
+        let service = Service::new(store, root, clock.clone());
+        let create = |name: &str, n: u8| CreateSecretInput {
+            name: name.into(),
+            client_request_token: Some(format!("{:0>36}", n)),
+            value: Some(SecretValue::String(format!("value {n}"))),
+            ..Default::default()
+        };
+        service
+            .create_secret(&admin(), create("before", 1))
+            .await
+            .expect("create");
+        clock.advance(365 * DAY - 1);
+        assert_eq!(
+            rotate_due_keys(&service, None, clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        clock.advance(1);
+        assert_eq!(
+            rotate_due_keys(&service, None, clock.as_ref())
+                .await
+                .expect("rotate"),
+            1
+        );
+        assert_eq!(
+            rotate_due_keys(&service, None, clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        let status = service
+            .kms_get_key_rotation_status(&admin(), "alias/aws/secretsmanager")
+            .await
+            .expect("status");
+        assert!(status.enabled);
+        assert_eq!(status.next_rotation, Some(clock.now().plus_days(365)));
+        service
+            .create_secret(&admin(), create("after", 2))
+            .await
+            .expect("create");
+        for (name, n) in [("before", 1), ("after", 2)] {
+            let got = service
+                .get_secret_value(
+                    &admin(),
+                    &GetSecretValueInput {
+                        secret_id: name.into(),
+                        version_id: None,
+                        version_stage: None,
+                    },
+                )
+                .await
+                .expect("read");
+            assert_eq!(got.value, SecretValue::String(format!("value {n}")));
+        }
+    }
 }
