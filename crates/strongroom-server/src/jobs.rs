@@ -7,10 +7,11 @@ use strongroom_api::audit::AuditRecorder;
 use strongroom_service::{Clock, Service};
 use tokio_util::sync::CancellationToken;
 
-/// Purges secrets whose recovery window has ended, and deletes KMS keys
-/// whose waiting period has, every `interval`, until `shutdown`. Each purge
-/// is recorded in the audit trail as `EndSecretDeletion`, each key deletion
-/// as `DeleteKey`, by the service itself; while the trail cannot be written
+/// Purges secrets whose recovery window has ended, deletes KMS keys whose
+/// waiting period has, and rotates KMS keys whose scheduled rotation is due,
+/// every `interval`, until `shutdown`. Each purge is recorded in the audit
+/// trail as `EndSecretDeletion`, each key deletion as `DeleteKey`, each
+/// rotation as `RotateKey`, by the service itself; while the trail cannot be written
 /// nothing is purged (fail closed, as for calls).
 pub async fn purge_loop(
     service: Arc<Service>,
@@ -34,6 +35,11 @@ pub async fn purge_loop(
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "deleted KMS keys whose waiting period ended"),
             Err(e) => tracing::error!(error = %e, "KMS key deletion job failed"),
+        }
+        match rotate_due_keys(&service, audit.as_deref(), clock.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rotated = n, "rotated KMS keys on schedule"),
+            Err(e) => tracing::error!(error = %e, "KMS key rotation job failed"),
         }
     }
 }
@@ -113,6 +119,42 @@ async fn delete_due_keys(
         }
     }
     Ok(deleted)
+}
+
+/// Rotates the KMS keys whose scheduled rotation is due (a new generation of
+/// material; the next date is kept in the store), each recorded as KMS's
+/// `RotateKey` service event. A key is rotated once even with several nodes:
+/// the service re-checks and moves the date inside the write.
+async fn rotate_due_keys(
+    service: &Service,
+    audit: Option<&AuditRecorder>,
+    clock: &dyn Clock,
+) -> Result<usize, PurgeError> {
+    let mut rotated = 0;
+    for key_id in service.kms_keys_due_for_rotation().await? {
+        if let Some(audit) = audit
+            && !strongroom_api::Recorder::accepts_changes(audit)
+        {
+            return Err(PurgeError::TrailFailing);
+        }
+        let Some(done) = service.kms_rotate_due_key(&key_id).await? else {
+            continue;
+        };
+        rotated += 1;
+        if let Some(audit) = audit {
+            audit
+                .service_event(
+                    AwsService::Kms,
+                    "RotateKey",
+                    &done.key.account,
+                    &done.key.region,
+                    clock.now(),
+                    &[done.key.arn],
+                )
+                .await?;
+        }
+    }
+    Ok(rotated)
 }
 
 /// Writes the LastAccessedDate of reads every `interval` (sooner when
@@ -357,5 +399,220 @@ mod tests {
         assert_eq!(r["eventSource"], "kms.amazonaws.com");
         assert_eq!(r["resources"][0]["ARN"], key.arn.as_str());
         assert_eq!(r["resources"][0]["type"], "AWS::KMS::Key");
+    }
+
+    /// A key with rotation enabled gets a new generation when its next rotation date
+    /// comes, not before, recorded as KMS's `RotateKey` service event; the next date
+    /// is kept in the store, so a restarted server (a new `Service` on the same data)
+    /// rotates on the same schedule; blobs of the old generation still decrypt.
+    #[tokio::test]
+    async fn scheduled_key_rotation_survives_a_restart_and_is_recorded_as_rotate_key() {
+        use strongroom_service::kms::{EncryptInput, IncludeKeyMaterial};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
+        let root = Key256::generate().expect("key");
+        let open_service = || {
+            let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+            Service::new(store, RootKey(root.clone()), clock.clone())
+        };
+        let trail = Arc::new(
+            Trail::open(
+                &dir.path().join("audit"),
+                &dir.path().join("audit-index.db"),
+                AuditKey::from_bytes(&[9; 32]),
+                TrailOptions::default(),
+            )
+            .expect("trail"),
+        );
+        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        let service = open_service();
+        let key = service
+            .kms_create_key(&admin(), Default::default())
+            .await
+            .expect("create");
+        service
+            .kms_enable_key_rotation(&admin(), &key.id, Some(90))
+            .await
+            .expect("enable");
+        let old_blob = service
+            .kms_encrypt(
+                &admin(),
+                EncryptInput {
+                    key_id: key.id.clone(),
+                    plaintext: zeroize::Zeroizing::new(b"before".to_vec()),
+                    context: Default::default(),
+                    algorithm: None,
+                    dry_run: false,
+                },
+            )
+            .await
+            .expect("encrypt")
+            .ciphertext;
+        let status = service
+            .kms_get_key_rotation_status(&admin(), &key.id)
+            .await
+            .expect("status");
+        assert_eq!(
+            status.next_rotation,
+            Some(Timestamp(1_700_000_000_000).plus_days(90))
+        );
+
+        clock.advance(90 * DAY - 1);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        clock.advance(1);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            1
+        );
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        drop(service);
+
+        // Restart: the next date (another 90 days on) comes from the store.
+        let service = open_service();
+        let status = service
+            .kms_get_key_rotation_status(&admin(), &key.id)
+            .await
+            .expect("status");
+        assert_eq!(
+            status.next_rotation,
+            Some(Timestamp(1_700_000_000_000).plus_days(180))
+        );
+        clock.advance(90 * DAY - 1);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        clock.advance(1);
+        assert_eq!(
+            rotate_due_keys(&service, Some(&audit), clock.as_ref())
+                .await
+                .expect("rotate"),
+            1
+        );
+
+        let page = service
+            .kms_list_key_rotations(
+                &admin(),
+                &key.id,
+                IncludeKeyMaterial::RotationsOnly,
+                None,
+                None,
+            )
+            .await
+            .expect("list");
+        let kinds: Vec<_> = page
+            .rotations
+            .iter()
+            .map(|r| r.rotation.map(|(_, kind)| kind.as_str()))
+            .collect();
+        assert_eq!(kinds, [Some("AUTOMATIC"), Some("AUTOMATIC")]);
+        let plain = service
+            .kms_decrypt(
+                &admin(),
+                strongroom_service::kms::DecryptInput {
+                    ciphertext: old_blob,
+                    context: Default::default(),
+                    key_id: None,
+                    algorithm: None,
+                    dry_run: false,
+                },
+            )
+            .await
+            .expect("old blob decrypts");
+        assert_eq!(plain.plaintext.as_slice(), b"before");
+        trail.close();
+
+        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
+            .expect("read")
+            .map(|e| e.expect("entry").value().expect("json"))
+            .collect();
+        assert_eq!(records.len(), 2, "{records:?}");
+        for r in &records {
+            assert_eq!(r["eventName"], "RotateKey");
+            assert_eq!(r["eventType"], "AwsServiceEvent");
+            assert_eq!(r["eventSource"], "kms.amazonaws.com");
+            assert_eq!(r["resources"][0]["ARN"], key.arn.as_str());
+        }
+    }
+
+    /// `aws/secretsmanager` rotates every 365 days with no schedule set by anyone; a
+    /// secret written before keeps its value, one written after goes under the new
+    /// generation and reads back too.
+    #[tokio::test]
+    async fn the_aws_managed_key_rotates_yearly_and_secrets_stay_readable() {
+        use strongroom_service::GetSecretValueInput;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
+        let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
+        let root = RootKey(Key256::generate().expect("key"));
+        let service = Service::new(store, root, clock.clone());
+        let create = |name: &str, n: u8| CreateSecretInput {
+            name: name.into(),
+            client_request_token: Some(format!("{:0>36}", n)),
+            value: Some(SecretValue::String(format!("value {n}"))),
+            ..Default::default()
+        };
+        service
+            .create_secret(&admin(), create("before", 1))
+            .await
+            .expect("create");
+        clock.advance(365 * DAY - 1);
+        assert_eq!(
+            rotate_due_keys(&service, None, clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        clock.advance(1);
+        assert_eq!(
+            rotate_due_keys(&service, None, clock.as_ref())
+                .await
+                .expect("rotate"),
+            1
+        );
+        assert_eq!(
+            rotate_due_keys(&service, None, clock.as_ref())
+                .await
+                .expect("rotate"),
+            0
+        );
+        let status = service
+            .kms_get_key_rotation_status(&admin(), "alias/aws/secretsmanager")
+            .await
+            .expect("status");
+        assert!(status.enabled);
+        assert_eq!(status.next_rotation, Some(clock.now().plus_days(365)));
+        service
+            .create_secret(&admin(), create("after", 2))
+            .await
+            .expect("create");
+        for (name, n) in [("before", 1), ("after", 2)] {
+            let got = service
+                .get_secret_value(
+                    &admin(),
+                    &GetSecretValueInput {
+                        secret_id: name.into(),
+                        version_id: None,
+                        version_stage: None,
+                    },
+                )
+                .await
+                .expect("read");
+            assert_eq!(got.value, SecretValue::String(format!("value {n}")));
+        }
     }
 }

@@ -37,6 +37,48 @@ impl std::fmt::Debug for KeyMaterialRecord {
     }
 }
 
+/// How a generation after the first came to be (ListKeyRotations' RotationType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationKind {
+    Automatic,
+    OnDemand,
+}
+
+impl RotationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationKind::Automatic => "AUTOMATIC",
+            RotationKind::OnDemand => "ON_DEMAND",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "AUTOMATIC" => Some(RotationKind::Automatic),
+            "ON_DEMAND" => Some(RotationKind::OnDemand),
+            _ => None,
+        }
+    }
+}
+
+/// A customer key's automatic rotation (a row exists exactly while enabled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationSchedule {
+    /// 90–2560 (a CHECK).
+    pub period_days: i64,
+    /// When the rotation job creates the next generation.
+    pub next_rotation: Timestamp,
+}
+
+/// One generation of a key's material as ListKeyRotations shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaterialGeneration {
+    pub generation: u32,
+    pub created: Timestamp,
+    /// `None` for the first generation.
+    pub rotation: Option<RotationKind>,
+}
+
 /// KMS queries available in every transaction.
 pub trait KmsReadTx {
     /// A key by id, in any account and region.
@@ -104,6 +146,26 @@ pub trait KmsReadTx {
     /// A key's grants of one name (CreateGrant's idempotence).
     fn kms_grants_named(&self, key_id: &str, name: &str) -> Result<Vec<KmsGrant>, StoreError>;
     fn kms_grant_count(&self, key_id: &str) -> Result<usize, StoreError>;
+    /// A key's automatic rotation schedule, if enabled (customer keys; AWS managed
+    /// keys rotate yearly from their newest generation, with no row).
+    fn kms_rotation_schedule(&self, key_id: &str) -> Result<Option<RotationSchedule>, StoreError>;
+    /// A key's generations by number, strictly after `after`, at most `limit`.
+    fn kms_generations_page(
+        &self,
+        key_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<MaterialGeneration>, StoreError>;
+    /// How many on-demand rotations a key has had.
+    fn kms_on_demand_rotations(&self, key_id: &str) -> Result<u32, StoreError>;
+    /// Ids of keys whose automatic rotation is due at `now`: enabled customer keys
+    /// whose next rotation is at or before `now`, and AWS managed keys whose newest
+    /// generation is at least `managed_period_days` old.
+    fn kms_keys_due_for_rotation(
+        &self,
+        now: Timestamp,
+        managed_period_days: i64,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 /// KMS changes, only inside a write transaction.
@@ -121,6 +183,28 @@ pub trait KmsWriteTx: KmsReadTx {
     fn replace_kms_key_tags(&mut self, key_id: &str, tags: &[Tag]) -> Result<(), StoreError>;
     /// Adds a generation of material (rotation).
     fn insert_kms_material(&mut self, material: &KeyMaterialRecord) -> Result<(), StoreError>;
+    /// Adds a generation of material made by a rotation of `kind`; false (and nothing
+    /// written) if that generation exists already (another node rotated first).
+    fn insert_rotated_kms_material(
+        &mut self,
+        material: &KeyMaterialRecord,
+        kind: RotationKind,
+    ) -> Result<bool, StoreError>;
+    /// Enables (with its schedule) or disables a key's automatic rotation.
+    fn set_kms_rotation_schedule(
+        &mut self,
+        key_id: &str,
+        schedule: Option<RotationSchedule>,
+    ) -> Result<(), StoreError>;
+    /// Moves a key's next rotation from `expected` to `next`; false if it was not
+    /// `expected` any more (another node's rotation, or a change by a call): the claim
+    /// that lets one node only create a scheduled generation.
+    fn advance_kms_rotation(
+        &mut self,
+        key_id: &str,
+        expected: Timestamp,
+        next: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Records the public key of a generation of material (asymmetric keys, in the
     /// transaction that inserts it); false if there is no such generation.
     fn set_kms_public_key(

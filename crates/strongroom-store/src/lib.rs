@@ -21,7 +21,9 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use iam::{IamReadTx, IamWriteTx};
-pub use kms::{KeyMaterialRecord, KmsReadTx, KmsWriteTx};
+pub use kms::{
+    KeyMaterialRecord, KmsReadTx, KmsWriteTx, MaterialGeneration, RotationKind, RotationSchedule,
+};
 pub use records::{AccessKeyRecord, AccessKeyUse, AccessRecorded, SealedItem, StoredValue};
 pub use save::save_secret;
 

@@ -5,8 +5,9 @@
 //! resolves, authorizes and applies) and encodes the answer.
 //!
 //! Served: symmetric, RSA, ECC and HMAC keys and their lifecycle, aliases, tags, key
-//! policies, grants, and cryptography (Encrypt/Decrypt/ReEncrypt, data keys and data key pairs,
-//! Sign/Verify/GetPublicKey, GenerateMac/VerifyMac).
+//! policies, grants, key rotation (automatic and on demand) and cryptography
+//! (Encrypt/Decrypt/ReEncrypt, data keys and data key pairs, Sign/Verify/GetPublicKey,
+//! GenerateMac/VerifyMac).
 
 pub(crate) mod grants_shapes;
 pub(crate) mod shapes;
@@ -19,7 +20,9 @@ mod decrypt;
 mod delete_alias;
 mod describe_key;
 mod disable_key;
+mod disable_key_rotation;
 mod enable_key;
+mod enable_key_rotation;
 mod encrypt;
 mod generate_data_key;
 mod generate_data_key_pair;
@@ -28,10 +31,12 @@ mod generate_data_key_without_plaintext;
 mod generate_mac;
 mod generate_random;
 mod get_key_policy;
+mod get_key_rotation_status;
 mod get_public_key;
 mod list_aliases;
 mod list_grants;
 mod list_key_policies;
+mod list_key_rotations;
 mod list_keys;
 mod list_resource_tags;
 mod list_retirable_grants;
@@ -39,6 +44,7 @@ mod put_key_policy;
 mod re_encrypt;
 mod retire_grant;
 mod revoke_grant;
+mod rotate_key_on_demand;
 mod schedule_key_deletion;
 mod sign;
 mod tag_resource;
@@ -97,7 +103,9 @@ endpoints! {
     DeleteAlias => delete_alias,
     DescribeKey => describe_key,
     DisableKey => disable_key,
+    DisableKeyRotation => disable_key_rotation,
     EnableKey => enable_key,
+    EnableKeyRotation => enable_key_rotation,
     Encrypt => encrypt,
     GenerateDataKey => generate_data_key,
     GenerateDataKeyPair => generate_data_key_pair,
@@ -106,10 +114,12 @@ endpoints! {
     GenerateMac => generate_mac,
     GenerateRandom => generate_random,
     GetKeyPolicy => get_key_policy,
+    GetKeyRotationStatus => get_key_rotation_status,
     GetPublicKey => get_public_key,
     ListAliases => list_aliases,
     ListGrants => list_grants,
     ListKeyPolicies => list_key_policies,
+    ListKeyRotations => list_key_rotations,
     ListKeys => list_keys,
     ListResourceTags => list_resource_tags,
     ListRetirableGrants => list_retirable_grants,
@@ -117,6 +127,7 @@ endpoints! {
     ReEncrypt => re_encrypt,
     RetireGrant => retire_grant,
     RevokeGrant => revoke_grant,
+    RotateKeyOnDemand => rotate_key_on_demand,
     ScheduleKeyDeletion => schedule_key_deletion,
     Sign => sign,
     TagResource => tag_resource,

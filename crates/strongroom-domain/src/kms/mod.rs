@@ -8,6 +8,7 @@ mod grant;
 mod ids;
 mod key;
 mod policy;
+pub mod rotation;
 
 pub use context::EncryptionContext;
 pub use error::{KmsError, KmsErrorKind};

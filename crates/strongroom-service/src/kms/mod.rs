@@ -21,6 +21,7 @@ mod mac;
 mod pairs;
 mod parsed;
 mod policy;
+mod rotation;
 mod tags;
 
 pub use aliases::AliasPage;
@@ -35,6 +36,9 @@ pub(crate) use grants::{allows as grant_allows, of_key as grants_of_key};
 pub use keys::{CreateKeyInput, KeyPage};
 pub use mac::{MacInput, MacOutput};
 pub use pairs::{DataKeyPairInput, DataKeyPairOutput};
+pub use rotation::{
+    IncludeKeyMaterial, KeyRotationEntry, KeyRotationPage, KeyRotationStatus, RotatedKey,
+};
 pub use tags::TagPage;
 
 use crate::authz::{Access, PolicyCache, authorize, authorize_key_or_grant, set_tags};

@@ -3,7 +3,9 @@
 use super::db_err;
 use super::tx::SqliteTx;
 use crate::StoreError;
-use crate::kms::{KeyMaterialRecord, KmsReadTx, KmsWriteTx};
+use crate::kms::{
+    KeyMaterialRecord, KmsReadTx, KmsWriteTx, MaterialGeneration, RotationKind, RotationSchedule,
+};
 use rusqlite::{OptionalExtension, Row, params};
 use strongroom_domain::kms::{
     KeyManager, KeySpec, KeyState, KeyUsage, KmsAlias, KmsGrant, KmsKey, Origin,
@@ -262,6 +264,88 @@ impl KmsReadTx for SqliteTx<'_> {
             .collect::<Result<_, _>>()
             .map_err(&err)
     }
+
+    fn kms_rotation_schedule(&self, key_id: &str) -> Result<Option<RotationSchedule>, StoreError> {
+        let err = db_err("loading a KMS key's rotation schedule");
+        self.conn
+            .prepare_cached(
+                "SELECT period_days, next_rotation FROM kms_key_rotation_schedules WHERE key_id = ?1",
+            )
+            .map_err(&err)?
+            .query_row([key_id], |r| {
+                Ok(RotationSchedule {
+                    period_days: r.get(0)?,
+                    next_rotation: Timestamp(r.get(1)?),
+                })
+            })
+            .optional()
+            .map_err(&err)
+    }
+
+    fn kms_generations_page(
+        &self,
+        key_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<MaterialGeneration>, StoreError> {
+        let err = db_err("listing KMS key rotations");
+        self.conn
+            .prepare_cached(
+                "SELECT generation, created, rotation_type FROM kms_key_material \
+                 WHERE key_id = ?1 AND generation > ?2 ORDER BY generation LIMIT ?3",
+            )
+            .map_err(&err)?
+            .query_map(params![key_id, after, sql_limit(limit)], |r| {
+                let generation: u32 = r.get(0)?;
+                let rotation = match r.get::<_, Option<String>>(2)? {
+                    Some(_) => Some(parsed(r, 2, RotationKind::parse)?),
+                    // Generations from before V8 were rotations of unknown kind.
+                    None if generation > 1 => Some(RotationKind::Automatic),
+                    None => None,
+                };
+                Ok(MaterialGeneration {
+                    generation,
+                    created: Timestamp(r.get(1)?),
+                    rotation,
+                })
+            })
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
+
+    fn kms_on_demand_rotations(&self, key_id: &str) -> Result<u32, StoreError> {
+        let err = db_err("counting KMS on-demand rotations");
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM kms_key_material WHERE key_id = ?1 AND rotation_type = 'ON_DEMAND'",
+            )
+            .map_err(&err)?
+            .query_row([key_id], |r| r.get(0))
+            .map_err(&err)
+    }
+
+    fn kms_keys_due_for_rotation(
+        &self,
+        now: Timestamp,
+        managed_period_days: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let err = db_err("finding KMS keys due for rotation");
+        let managed_before = now.plus_days(-managed_period_days);
+        self.conn
+            .prepare_cached(
+                "SELECT s.key_id FROM kms_key_rotation_schedules s JOIN kms_keys k USING (key_id) \
+                 WHERE s.next_rotation <= ?1 AND k.state = 'Enabled' \
+                 UNION \
+                 SELECT k.key_id FROM kms_keys k WHERE k.manager = 'AWS' AND \
+                 (SELECT max(m.created) FROM kms_key_material m WHERE m.key_id = k.key_id) <= ?2",
+            )
+            .map_err(&err)?
+            .query_map(params![now.0, managed_before.0], |r| r.get(0))
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
+    }
 }
 
 impl SqliteTx<'_> {
@@ -398,6 +482,57 @@ impl KmsWriteTx for SqliteTx<'_> {
 
     fn insert_kms_material(&mut self, material: &KeyMaterialRecord) -> Result<(), StoreError> {
         insert_material_row(self.conn, material).map_err(db_err("inserting KMS key material"))
+    }
+
+    fn insert_rotated_kms_material(
+        &mut self,
+        m: &KeyMaterialRecord,
+        kind: RotationKind,
+    ) -> Result<bool, StoreError> {
+        let n = self.kms_exec(
+            "inserting rotated KMS key material",
+            "INSERT INTO kms_key_material (key_id, generation, sealed_material, created, rotation_type) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key_id, generation) DO NOTHING",
+            params![m.key_id, m.generation, m.sealed, m.created.0, kind.as_str()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn set_kms_rotation_schedule(
+        &mut self,
+        key_id: &str,
+        schedule: Option<RotationSchedule>,
+    ) -> Result<(), StoreError> {
+        match schedule {
+            Some(s) => self.kms_exec(
+                "enabling KMS key rotation",
+                "INSERT INTO kms_key_rotation_schedules (key_id, period_days, next_rotation) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT (key_id) DO UPDATE SET \
+                 period_days = excluded.period_days, next_rotation = excluded.next_rotation",
+                params![key_id, s.period_days, s.next_rotation.0],
+            )?,
+            None => self.kms_exec(
+                "disabling KMS key rotation",
+                "DELETE FROM kms_key_rotation_schedules WHERE key_id = ?1",
+                params![key_id],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn advance_kms_rotation(
+        &mut self,
+        key_id: &str,
+        expected: Timestamp,
+        next: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let n = self.kms_exec(
+            "scheduling the next KMS key rotation",
+            "UPDATE kms_key_rotation_schedules SET next_rotation = ?3 \
+             WHERE key_id = ?1 AND next_rotation = ?2",
+            params![key_id, expected.0, next.0],
+        )?;
+        Ok(n == 1)
     }
 
     fn set_kms_public_key(

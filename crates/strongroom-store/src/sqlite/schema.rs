@@ -323,6 +323,21 @@ const V7: &str = r#"
 ALTER TABLE kms_key_material ADD COLUMN public_key BLOB CHECK (public_key IS NULL OR length(public_key) > 0);
 "#;
 
+/// KMS key rotation: how each generation after the first came to be (NULL for the
+/// first and for generations from before V9), and each customer key's automatic
+/// rotation schedule, a row exactly while it is enabled, with the next rotation kept
+/// so that a restart finds it (the job moves it by a conditional UPDATE, its claim).
+const V9: &str = r#"
+ALTER TABLE kms_key_material ADD COLUMN rotation_type TEXT
+    CHECK (rotation_type IS NULL OR rotation_type IN ('AUTOMATIC', 'ON_DEMAND'));
+CREATE TABLE kms_key_rotation_schedules (
+    key_id        TEXT PRIMARY KEY REFERENCES kms_keys (key_id) ON DELETE CASCADE,
+    period_days   INTEGER NOT NULL CHECK (period_days BETWEEN 90 AND 2560),
+    next_rotation INTEGER NOT NULL
+);
+CREATE INDEX kms_key_rotation_schedules_due ON kms_key_rotation_schedules (next_rotation);
+"#;
+
 /// V1's per-region `aws/secretsmanager` keys as V5 keys: metadata and
 /// policy as AWS gives the managed key, the material as generation 1.
 fn adopt_v1_kms_keys(tx: &Connection) -> rusqlite::Result<()> {
@@ -446,7 +461,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The schema version `migrate` brings a database to.
-const LATEST: i64 = 8;
+const LATEST: i64 = 9;
 
 /// Migrates up to version `target` (tests build older databases with it).
 pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
@@ -528,6 +543,12 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(super::grants::V8_GRANTS).map_err(err)?;
         tx.execute_batch("PRAGMA user_version = 8").map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    if version < 9 && target >= 9 {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(V9).map_err(err)?;
+        tx.execute_batch("PRAGMA user_version = 9").map_err(err)?;
         tx.commit().map_err(err)?;
     }
     Ok(())

@@ -2,7 +2,8 @@
 //! itself (one key per alias, within the alias's account and region; the
 //! deletion date exactly while pending deletion; AWS managed keys stay
 //! enabled; material, aliases, tags and public keys go with their key), and the
-//! V4 → V5 migration of the `aws/secretsmanager` keys, and V5 → V7 (public keys, added by V7).
+//! V4 → V5 migration of the `aws/secretsmanager` keys, V5 → V7 (public keys, added by V7), and
+//! V7 → V9 (rotation kinds and schedules, added by V9).
 
 use super::open;
 use crate::kms::KeyMaterialRecord;
@@ -414,4 +415,115 @@ async fn v5_material_moves_to_v7() {
             .await
             .expect("set")
     );
+}
+
+/// Rotation (V9): a rotated generation is added once (a second writer of the same
+/// generation adds nothing), keeps its kind, and the schedule's next date moves only
+/// from the date the writer read (the claim); schedules and generations go with the key.
+#[tokio::test]
+async fn rotations_are_added_once_and_the_schedule_moves_by_claim() {
+    use crate::kms::{RotationKind, RotationSchedule};
+    let (_dir, store, k1, k2) = seeded().await;
+    let (a, b) = (k1.clone(), k2.clone());
+    write(&store, move |tx| {
+        assert!(tx.insert_rotated_kms_material(&material(&a, 2), RotationKind::OnDemand)?);
+        assert!(!tx.insert_rotated_kms_material(&material(&a, 2), RotationKind::Automatic)?);
+        assert!(tx.insert_rotated_kms_material(&material(&a, 3), RotationKind::Automatic)?);
+        assert_eq!(tx.kms_on_demand_rotations(&a.id)?, 1);
+        let page = tx.kms_generations_page(&a.id, 0, 10)?;
+        let kinds: Vec<_> = page.iter().map(|g| (g.generation, g.rotation)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, None),
+                (2, Some(RotationKind::OnDemand)),
+                (3, Some(RotationKind::Automatic))
+            ]
+        );
+        assert_eq!(tx.kms_generations_page(&a.id, 1, 1)?.len(), 1);
+
+        let schedule = RotationSchedule {
+            period_days: 90,
+            next_rotation: Timestamp(100),
+        };
+        tx.set_kms_rotation_schedule(&a.id, Some(schedule))?;
+        assert_eq!(tx.kms_rotation_schedule(&a.id)?, Some(schedule));
+        assert_eq!(
+            tx.kms_keys_due_for_rotation(Timestamp(99), 365)?,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            tx.kms_keys_due_for_rotation(Timestamp(100), 365)?,
+            std::slice::from_ref(&a.id)
+        );
+        assert!(tx.advance_kms_rotation(&a.id, Timestamp(100), Timestamp(200))?);
+        assert!(!tx.advance_kms_rotation(&a.id, Timestamp(100), Timestamp(300))?);
+        assert_eq!(
+            tx.kms_rotation_schedule(&a.id)?.map(|s| s.next_rotation),
+            Some(Timestamp(200))
+        );
+        tx.set_kms_rotation_schedule(&a.id, None)?;
+        assert_eq!(tx.kms_rotation_schedule(&a.id)?, None);
+        tx.set_kms_rotation_schedule(&a.id, Some(schedule))?;
+        tx.delete_kms_key(&a.id)?;
+        assert_eq!(tx.kms_rotation_schedule(&a.id)?, None);
+        assert!(tx.kms_generations_page(&a.id, 0, 10)?.is_empty());
+        Ok(())
+    })
+    .await
+    .expect("rotations");
+    // The period's range is a CHECK.
+    let refused = write(&store, move |tx| {
+        let bad = RotationSchedule {
+            period_days: 89,
+            next_rotation: Timestamp(1),
+        };
+        tx.set_kms_rotation_schedule(&b.id, Some(bad))
+    })
+    .await;
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+/// A V7 database gains rotation kinds and schedules (V9): its generations read as
+/// before (one after the first counts as an automatic rotation, its kind unrecorded),
+/// with no schedule and no on-demand rotation.
+#[tokio::test]
+async fn v7_material_moves_to_v9() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v7.db");
+    let k = key(4, ACCOUNT);
+    {
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        schema::migrate_to(&mut conn, 7).expect("v7");
+        conn.execute(
+            "INSERT INTO kms_keys (key_id, arn, account, region, description, key_usage, key_spec, \
+             state, manager, origin, created, policy) VALUES (?1, ?2, ?3, ?4, '', 'ENCRYPT_DECRYPT', \
+             'SYMMETRIC_DEFAULT', 'Enabled', 'CUSTOMER', 'AWS_KMS', 1, '{}')",
+            rusqlite::params![k.id, k.arn, ACCOUNT, REGION],
+        )
+        .expect("v7 key");
+        for g in [1, 2] {
+            conn.execute(
+                "INSERT INTO kms_key_material (key_id, generation, sealed_material, created) \
+                 VALUES (?1, ?2, x'0102', ?2)",
+                rusqlite::params![k.id, g],
+            )
+            .expect("v7 material");
+        }
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).expect("migrates"));
+    let id = k.id.clone();
+    let (generations, schedule, on_demand, newest) = store
+        .read(move |tx| {
+            Ok::<_, StoreError>((
+                tx.kms_generations_page(&id, 0, 10)?,
+                tx.kms_rotation_schedule(&id)?,
+                tx.kms_on_demand_rotations(&id)?,
+                tx.kms_newest_material(&id)?.map(|m| m.generation),
+            ))
+        })
+        .expect("read");
+    let kinds: Vec<_> = generations.iter().map(|g| g.rotation).collect();
+    assert_eq!(kinds, [None, Some(crate::kms::RotationKind::Automatic)]);
+    assert_eq!((schedule, on_demand, newest), (None, 0, Some(2)));
 }
