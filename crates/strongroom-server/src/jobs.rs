@@ -54,6 +54,34 @@ enum PurgeError {
     TrailFailing,
 }
 
+/// Background jobs change nothing while the audit trail cannot record it.
+fn trail_accepts(audit: Option<&AuditRecorder>) -> Result<(), PurgeError> {
+    match audit {
+        Some(audit) if !strongroom_api::Recorder::accepts_changes(audit) => {
+            Err(PurgeError::TrailFailing)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Records a change a job made as the service event `event` on `arn`.
+async fn record(
+    audit: Option<&AuditRecorder>,
+    service: AwsService,
+    event: &str,
+    account: &str,
+    region: &str,
+    clock: &dyn Clock,
+    arn: String,
+) -> Result<(), PurgeError> {
+    if let Some(audit) = audit {
+        audit
+            .service_event(service, event, account, region, clock.now(), &[arn])
+            .await?;
+    }
+    Ok(())
+}
+
 async fn purge_due(
     service: &Service,
     audit: Option<&AuditRecorder>,
@@ -61,27 +89,21 @@ async fn purge_due(
 ) -> Result<usize, PurgeError> {
     let mut purged = 0;
     for arn in service.secrets_due_for_purge().await? {
-        if let Some(audit) = audit
-            && !strongroom_api::Recorder::accepts_changes(audit)
-        {
-            return Err(PurgeError::TrailFailing);
-        }
+        trail_accepts(audit)?;
         let Some(secret) = service.purge(&arn).await? else {
             continue;
         };
         purged += 1;
-        if let Some(audit) = audit {
-            audit
-                .service_event(
-                    AwsService::SecretsManager,
-                    "EndSecretDeletion",
-                    &secret.account,
-                    &secret.region,
-                    clock.now(),
-                    &[secret.arn],
-                )
-                .await?;
-        }
+        record(
+            audit,
+            AwsService::SecretsManager,
+            "EndSecretDeletion",
+            &secret.account,
+            &secret.region,
+            clock,
+            secret.arn,
+        )
+        .await?;
     }
     Ok(purged)
 }
@@ -96,27 +118,21 @@ async fn delete_due_keys(
 ) -> Result<usize, PurgeError> {
     let mut deleted = 0;
     for key_id in service.kms_keys_due_for_deletion().await? {
-        if let Some(audit) = audit
-            && !strongroom_api::Recorder::accepts_changes(audit)
-        {
-            return Err(PurgeError::TrailFailing);
-        }
+        trail_accepts(audit)?;
         let Some(gone) = service.kms_delete_due_key(&key_id).await? else {
             continue;
         };
         deleted += 1;
-        if let Some(audit) = audit {
-            audit
-                .service_event(
-                    AwsService::Kms,
-                    "DeleteKey",
-                    &gone.key.account,
-                    &gone.key.region,
-                    clock.now(),
-                    &[gone.key.arn],
-                )
-                .await?;
-        }
+        record(
+            audit,
+            AwsService::Kms,
+            "DeleteKey",
+            &gone.key.account,
+            &gone.key.region,
+            clock,
+            gone.key.arn,
+        )
+        .await?;
     }
     Ok(deleted)
 }
@@ -132,27 +148,21 @@ async fn rotate_due_keys(
 ) -> Result<usize, PurgeError> {
     let mut rotated = 0;
     for key_id in service.kms_keys_due_for_rotation().await? {
-        if let Some(audit) = audit
-            && !strongroom_api::Recorder::accepts_changes(audit)
-        {
-            return Err(PurgeError::TrailFailing);
-        }
+        trail_accepts(audit)?;
         let Some(done) = service.kms_rotate_due_key(&key_id).await? else {
             continue;
         };
         rotated += 1;
-        if let Some(audit) = audit {
-            audit
-                .service_event(
-                    AwsService::Kms,
-                    "RotateKey",
-                    &done.key.account,
-                    &done.key.region,
-                    clock.now(),
-                    &[done.key.arn],
-                )
-                .await?;
-        }
+        record(
+            audit,
+            AwsService::Kms,
+            "RotateKey",
+            &done.key.account,
+            &done.key.region,
+            clock,
+            done.key.arn,
+        )
+        .await?;
     }
     Ok(rotated)
 }

@@ -488,10 +488,7 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         tx.commit().map_err(err)?;
     }
     if version < 3 && target >= 3 {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(V3).map_err(err)?;
-        tx.execute_batch("PRAGMA user_version = 3").map_err(err)?;
-        tx.commit().map_err(err)?;
+        sql_only_step(conn, 3, V3).map_err(err)?;
     }
     if version < 4 && target >= 4 {
         // `versions` is rebuilt under its name: with foreign keys on,
@@ -528,30 +525,27 @@ pub(super) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Store
         tx.commit().map_err(err)?;
     }
     if version < 6 && target >= 6 {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(V6).map_err(err)?;
-        tx.execute_batch("PRAGMA user_version = 6").map_err(err)?;
-        tx.commit().map_err(err)?;
+        sql_only_step(conn, 6, V6).map_err(err)?;
     }
     if version < 7 && target >= 7 {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(V7).map_err(err)?;
-        tx.execute_batch("PRAGMA user_version = 7").map_err(err)?;
-        tx.commit().map_err(err)?;
+        sql_only_step(conn, 7, V7).map_err(err)?;
     }
     if version < 8 && target >= 8 {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(super::grants::V8_GRANTS).map_err(err)?;
-        tx.execute_batch("PRAGMA user_version = 8").map_err(err)?;
-        tx.commit().map_err(err)?;
+        sql_only_step(conn, 8, super::grants::V8_GRANTS).map_err(err)?;
     }
     if version < 9 && target >= 9 {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(V9).map_err(err)?;
-        tx.execute_batch("PRAGMA user_version = 9").map_err(err)?;
-        tx.commit().map_err(err)?;
+        sql_only_step(conn, 9, V9).map_err(err)?;
     }
     Ok(())
+}
+
+/// A migration that is SQL alone: `sql` and the new `user_version`, in one
+/// transaction.
+fn sql_only_step(conn: &mut Connection, version: i64, sql: &str) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(sql)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+    tx.commit()
 }
 
 /// AWS managed policies exist once, for every account (account NULL).
