@@ -25,7 +25,18 @@ from typing import Callable, Iterator
 
 import pytest
 
-from support import AwsCli, RawClient, Server, ServerError, server_binary, start_postgres, stop_postgres, superuser
+from support import (
+    REGION,
+    AwsCli,
+    RawClient,
+    Server,
+    ServerError,
+    make_client,
+    server_binary,
+    start_postgres,
+    stop_postgres,
+    superuser,
+)
 
 # Keep any AWS configuration of the machine out of the tests.
 os.environ["AWS_CONFIG_FILE"] = os.devnull
@@ -56,6 +67,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def kms(server):
+    """The admin's KMS client on the session server."""
+    return make_client(
+        server.endpoint, region=REGION, access_key=server.access_key, secret_key=server.secret_key, service="kms"
+    )
 
 
 @pytest.fixture(autouse=True)

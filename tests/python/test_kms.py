@@ -30,13 +30,6 @@ def key_arn(key_id: str, account: str = ACCOUNT_ID) -> str:
 
 
 @pytest.fixture(scope="module")
-def kms(server):
-    return make_client(
-        server.endpoint, region=REGION, access_key=server.access_key, secret_key=server.secret_key, service="kms"
-    )
-
-
-@pytest.fixture(scope="module")
 def loose_kms(server):
     return make_client(
         server.endpoint,

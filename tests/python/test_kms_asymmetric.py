@@ -60,13 +60,6 @@ def doc(*statements: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def kms(server):
-    return make_client(
-        server.endpoint, region=REGION, access_key=server.access_key, secret_key=server.secret_key, service="kms"
-    )
-
-
-@pytest.fixture(scope="module")
 def loose_kms(server):
     return make_client(
         server.endpoint,

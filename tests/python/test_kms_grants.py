@@ -17,13 +17,6 @@ KMS_DENIED = "Access to KMS is not allowed"
 
 
 @pytest.fixture(scope="module")
-def kms(server):
-    return make_client(
-        server.endpoint, region=REGION, access_key=server.access_key, secret_key=server.secret_key, service="kms"
-    )
-
-
-@pytest.fixture(scope="module")
 def iam(server):
     return iam_client(server)
 

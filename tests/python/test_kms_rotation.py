@@ -21,13 +21,6 @@ UNKNOWN_ID = "11111111-2222-4333-8444-555555555555"
 
 
 @pytest.fixture(scope="module")
-def kms(server):
-    return make_client(
-        server.endpoint, region=REGION, access_key=server.access_key, secret_key=server.secret_key, service="kms"
-    )
-
-
-@pytest.fixture(scope="module")
 def loose_kms(server):
     return make_client(
         server.endpoint,

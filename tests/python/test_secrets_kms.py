@@ -25,13 +25,6 @@ VIA_SM = f"secretsmanager.{REGION}.amazonaws.com"
 
 
 @pytest.fixture(scope="module")
-def kms(server):
-    return make_client(
-        server.endpoint, region=REGION, access_key=server.access_key, secret_key=server.secret_key, service="kms"
-    )
-
-
-@pytest.fixture(scope="module")
 def iam(server):
     return iam_client(server)
 
