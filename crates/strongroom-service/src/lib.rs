@@ -71,6 +71,8 @@ pub struct Service {
     materials: Arc<kms::Materials>,
     /// GetSecretValue and DescribeSecret answers (`cache.rs`).
     cache: Arc<ReadCache<CacheKey, Cached>>,
+    /// KMS keys as the cryptographic operations find them (`kms/lookup.rs`).
+    key_cache: Arc<kms::KeyCache>,
     /// Accesses to write as LastAccessedDate (`accesses.rs`).
     accesses: accesses::Accesses,
     /// Parsed secret resource policies.
@@ -145,6 +147,7 @@ impl Service {
             materials,
             policies,
             cache: Arc::new(ReadCache::new(exclusive, DEFAULT_READ_CACHE_BYTES)),
+            key_cache: Arc::new(ReadCache::new(exclusive, kms::KEY_CACHE_BYTES)),
             accesses: Default::default(),
             version_cap: strongroom_domain::secret::DEFAULT_VERSION_CAP,
             rotation_functions: None,

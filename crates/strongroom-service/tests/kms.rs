@@ -326,3 +326,114 @@ async fn secrets_under_the_managed_key_read_back() {
         .expect("read");
     assert_eq!(value.value, SecretValue::String("pw".into()));
 }
+
+/// The key cache (`kms/lookup.rs`) never answers with a key as it was
+/// before a change whose caller was answered: each step below follows a
+/// call that filled the cache with the key's old state.
+#[tokio::test]
+async fn crypto_sees_every_answered_key_change() {
+    let e = env();
+    let ctx = admin();
+    let first = e
+        .service
+        .kms_create_key(&ctx, Default::default())
+        .await
+        .expect("create");
+    let second = e
+        .service
+        .kms_create_key(&ctx, Default::default())
+        .await
+        .expect("create");
+    let encrypt = |key_id: &str| EncryptInput {
+        key_id: key_id.to_owned(),
+        plaintext: Zeroizing::new(b"cached".to_vec()),
+        context: EncryptionContext::default(),
+        algorithm: None,
+        dry_run: false,
+    };
+    let encrypted = |out: Result<strongroom_service::kms::EncryptOutput, ServiceError>| {
+        let out = out.expect("encrypt");
+        let header = strongroom_crypto::blob_header(&out.ciphertext).expect("a blob");
+        (out.key_arn, header.generation)
+    };
+
+    // State: disabled, then enabled again.
+    let (arn, _) = encrypted(e.service.kms_encrypt(&ctx, encrypt(&first.id)).await);
+    assert_eq!(arn, first.arn);
+    e.service
+        .kms_disable_key(&ctx, &first.id)
+        .await
+        .expect("disable");
+    assert!(matches!(
+        e.service.kms_encrypt(&ctx, encrypt(&first.id)).await,
+        Err(ServiceError::Kms(KmsError::Disabled(_)))
+    ));
+    e.service
+        .kms_enable_key(&ctx, &first.id)
+        .await
+        .expect("enable");
+    encrypted(e.service.kms_encrypt(&ctx, encrypt(&first.id)).await);
+
+    // Material: a rotation makes the next blob generation 2, and blobs of
+    // generation 1 still decrypt.
+    let old = e
+        .service
+        .kms_encrypt(&ctx, encrypt(&first.id))
+        .await
+        .expect("encrypt")
+        .ciphertext;
+    e.service
+        .kms_rotate_key_on_demand(&ctx, &first.id)
+        .await
+        .expect("rotate");
+    let (_, generation) = encrypted(e.service.kms_encrypt(&ctx, encrypt(&first.id)).await);
+    assert_eq!(generation, 2);
+    let decrypted = e
+        .service
+        .kms_decrypt(
+            &ctx,
+            DecryptInput {
+                ciphertext: old,
+                context: EncryptionContext::default(),
+                key_id: None,
+                algorithm: None,
+                dry_run: false,
+            },
+        )
+        .await
+        .expect("decrypt generation 1");
+    assert_eq!(&decrypted.plaintext[..], b"cached");
+
+    // Alias: re-pointed, then deleted.
+    e.service
+        .kms_create_alias(&ctx, "alias/moving", &first.id)
+        .await
+        .expect("alias");
+    let (arn, _) = encrypted(e.service.kms_encrypt(&ctx, encrypt("alias/moving")).await);
+    assert_eq!(arn, first.arn);
+    e.service
+        .kms_update_alias(&ctx, "alias/moving", &second.id)
+        .await
+        .expect("update alias");
+    let (arn, _) = encrypted(e.service.kms_encrypt(&ctx, encrypt("alias/moving")).await);
+    assert_eq!(arn, second.arn);
+    e.service
+        .kms_delete_alias(&ctx, "alias/moving")
+        .await
+        .expect("delete alias");
+    assert!(matches!(
+        e.service.kms_encrypt(&ctx, encrypt("alias/moving")).await,
+        Err(ServiceError::Kms(KmsError::AliasNotFound(_)))
+    ));
+
+    // Deletion scheduled: the key is pending deletion at once.
+    encrypted(e.service.kms_encrypt(&ctx, encrypt(&second.id)).await);
+    e.service
+        .kms_schedule_key_deletion(&ctx, &second.id, None)
+        .await
+        .expect("schedule");
+    assert!(matches!(
+        e.service.kms_encrypt(&ctx, encrypt(&second.id)).await,
+        Err(ServiceError::Kms(KmsError::PendingDeletion(_)))
+    ));
+}

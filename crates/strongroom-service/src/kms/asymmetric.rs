@@ -2,21 +2,21 @@
 //! with RSA keys (RSAES_OAEP_SHA_1/256), which `crypto.rs` hands over when the
 //! request names an RSAES algorithm.
 //!
-//! Each resolves and authorizes the key in one store read, checks its state, usage and
-//! algorithm, then uses the parsed key (`Materials::parsed`) outside the read.
+//! Each finds and authorizes the key (`lookup.rs`), checks its state, usage and
+//! algorithm, then uses the parsed key (`Materials::parsed`).
 
-use super::crypto::{context_keys, decrypting_key, encrypting_key, header};
+use super::crypto::{algorithm_check, context_keys, header};
+use super::key_ref;
+use super::lookup::{KeyCheck, Resolved};
 use super::parsed::{ParsedKey, refusal};
-use super::{Found, key_ref};
 use crate::{RequestContext, Service, ServiceError};
 use std::sync::Arc;
-use strongroom_crypto::{decrypt_blob, encrypt_blob};
+use strongroom_crypto::{Key256, decrypt_blob, encrypt_blob};
 use strongroom_domain::kms::{
     EncryptionAlgorithmSpec, EncryptionContext, KeyAlgorithms, KeyOperation, KeyRef, KeySpec,
-    KeyUsage, KmsError, KmsKey, MessageType, SigningAlgorithmSpec,
+    KeyUsage, KmsError, MessageType, SigningAlgorithmSpec,
 };
 use strongroom_policy::Context;
-use strongroom_store::KeyMaterialRecord;
 use zeroize::Zeroizing;
 
 use super::crypto::{
@@ -62,54 +62,17 @@ pub struct PublicKeyOutput {
     pub algorithms: KeyAlgorithms,
 }
 
-/// An asymmetric operation's key, checked in the store read: resolved, authorized,
-/// enabled, of `usage` (InvalidKeyUsageException), accepted by `check`, with its
-/// newest material.
-pub(super) struct Usable {
-    pub found: Found,
-    pub material: KeyMaterialRecord,
-}
+/// An asymmetric operation's key, found, authorized and checked (`lookup.rs`).
+type Usable = Arc<Resolved>;
 
-/// One side of a ReEncrypt: an RSA key, or a symmetric key with the material generation
-/// to use.
+/// One side of a ReEncrypt: an RSA key, or a symmetric key with the unsealed material
+/// of the generation to use.
 enum Side {
     Rsa(Usable),
-    Symmetric(Found, KeyMaterialRecord),
+    Symmetric(Usable, Arc<Key256>),
 }
 
-/// What an operation needs of its key beyond state and usage.
-pub(super) type KeyCheck = Box<dyn FnOnce(&KmsKey) -> Result<(), ServiceError> + Send>;
-
 impl Service {
-    /// The resolve and authorize steps of the operations on one asymmetric or HMAC key.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn usable_key(
-        &self,
-        ctx: &RequestContext,
-        r: KeyRef,
-        action: &'static str,
-        operation: &'static str,
-        usage: Option<KeyUsage>,
-        keys: Context,
-        check: KeyCheck,
-    ) -> Result<Usable, ServiceError> {
-        let (ctx, policies) = (ctx.clone(), self.policies.clone());
-        self.store
-            .read_async(move |tx| {
-                let found = super::resolve_authorized(tx, &ctx, &policies, &r, action, &keys)?;
-                found.key.check(KeyOperation::Crypto)?;
-                if let Some(usage) = usage {
-                    found.key.check_usage(usage, operation)?;
-                }
-                check(&found.key)?;
-                let material = tx
-                    .kms_newest_material(&found.key.id)?
-                    .ok_or(ServiceError::KeyMaterial)?;
-                Ok(Usable { found, material })
-            })
-            .await
-    }
-
     /// The parsed key of a usable key.
     pub(super) fn parsed_key(&self, usable: &Usable) -> Result<Arc<ParsedKey>, ServiceError> {
         self.materials
@@ -148,7 +111,7 @@ impl Service {
             .sign(algorithm, message_type, &input.message)
             .map_err(|e| refusal(&usable.found.key, "Sign", e))?;
         Ok(SignOutput {
-            key_arn: usable.found.key.arn,
+            key_arn: usable.found.key.arn.clone(),
             signature,
         })
     }
@@ -185,7 +148,7 @@ impl Service {
         public
             .verify(algorithm, message_type, &input.message, &input.signature)
             .map_err(|e| refusal(&usable.found.key, "Verify", e))?;
-        Ok(usable.found.key.arn)
+        Ok(usable.found.key.arn.clone())
     }
 
     /// GetPublicKey: the public key of an RSA or ECC key, DER SubjectPublicKeyInfo, as
@@ -254,7 +217,7 @@ impl Service {
         let ciphertext = self.rsa_encrypt(&usable, algorithm, &input.plaintext, "Encrypt")?;
         Ok(EncryptOutput {
             ciphertext,
-            key_arn: usable.found.key.arn,
+            key_arn: usable.found.key.arn.clone(),
         })
     }
 
@@ -275,7 +238,7 @@ impl Service {
         let plaintext = self.rsa_decrypt(&usable, algorithm, &input.ciphertext)?;
         Ok(DecryptOutput {
             plaintext,
-            key_arn: usable.found.key.arn,
+            key_arn: usable.found.key.arn.clone(),
         })
     }
 
@@ -315,24 +278,18 @@ impl Service {
                 .transpose()?;
             let h = header(&input.ciphertext)?;
             let keys = context_keys(&input.source_context, source_algorithm);
-            let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-            let (found, material) = self
-                .store
-                .read_async(move |tx| {
-                    decrypting_key(
-                        tx,
-                        &ctx2,
-                        &policies,
-                        &h.key_id,
-                        h.generation,
-                        named.as_ref(),
-                        "kms:ReEncryptFrom",
-                        &keys,
-                        source_algorithm,
-                    )
-                })
+            let (key, material) = self
+                .decrypting_key(
+                    ctx,
+                    &h.key_id,
+                    h.generation,
+                    named.as_ref(),
+                    "kms:ReEncryptFrom",
+                    &keys,
+                    algorithm_check(source_algorithm),
+                )
                 .await?;
-            Side::Symmetric(found, material)
+            Side::Symmetric(key, material)
         };
         let dest = if is_rsa(destination_algorithm) {
             Side::Rsa(
@@ -348,23 +305,19 @@ impl Service {
             )
         } else {
             let keys = context_keys(&input.destination_context, destination_algorithm);
-            let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-            let (found, material) = self
-                .store
-                .read_async(move |tx| {
-                    encrypting_key(
-                        tx,
-                        &ctx2,
-                        &policies,
-                        &destination,
-                        "kms:ReEncryptTo",
-                        "ReEncrypt",
-                        &keys,
-                        destination_algorithm,
-                    )
-                })
+            let key = self
+                .encrypting_key(
+                    ctx,
+                    destination,
+                    "kms:ReEncryptTo",
+                    "ReEncrypt",
+                    keys,
+                    destination_algorithm,
+                )
                 .await?;
-            Side::Symmetric(found, material)
+            // The newest material encrypts.
+            let material = self.materials.unseal(&self.root.0, &key.material)?;
+            Side::Symmetric(key, material)
         };
         if input.dry_run {
             return Err(KmsError::DryRun.into());
@@ -372,35 +325,33 @@ impl Service {
         let (plaintext, source_key_arn) = match source {
             Side::Rsa(usable) => (
                 self.rsa_decrypt(&usable, source_algorithm, &input.ciphertext)?,
-                usable.found.key.arn,
+                usable.found.key.arn.clone(),
             ),
-            Side::Symmetric(found, material) => {
-                let key = self.materials.unseal(&self.root.0, &material)?;
+            Side::Symmetric(key, material) => {
                 let plaintext = decrypt_blob(
-                    &key,
+                    &material,
                     &input.ciphertext,
                     &input.source_context.canonical_bytes(),
                 )
                 .map_err(|_| KmsError::InvalidCiphertext)?;
-                (plaintext, found.key.arn)
+                (plaintext, key.found.key.arn.clone())
             }
         };
         let (ciphertext, key_arn) = match dest {
             Side::Rsa(usable) => (
                 self.rsa_encrypt(&usable, destination_algorithm, &plaintext, "ReEncrypt")?,
-                usable.found.key.arn,
+                usable.found.key.arn.clone(),
             ),
-            Side::Symmetric(found, material) => {
-                let key = self.materials.unseal(&self.root.0, &material)?;
-                let ciphertext = encrypt_blob(
-                    &key,
-                    &found.key.id,
-                    material.generation,
+            Side::Symmetric(key, material) => (
+                encrypt_blob(
+                    &material,
+                    &key.found.key.id,
+                    key.material.generation,
                     &input.destination_context.canonical_bytes(),
                     &plaintext,
-                )?;
-                (ciphertext, found.key.arn)
-            }
+                )?,
+                key.found.key.arn.clone(),
+            ),
         };
         Ok(ReEncryptOutput {
             ciphertext,

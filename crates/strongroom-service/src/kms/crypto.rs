@@ -3,18 +3,18 @@
 //! (`strongroom_crypto::encrypt_blob`) that bind the encryption context.
 //! A request naming an RSAES_OAEP algorithm goes to `asymmetric.rs`.
 //!
-//! The store read resolves the key, authorizes, checks its state and
-//! fetches the sealed material; the material is unsealed and used here.
+//! The key is found (`lookup.rs`: the key cache or one store read),
+//! authorized and checked; its material is unsealed and used here.
 
-use super::{Found, authorize_on_any, find, key_ref, missing};
-use crate::authz::PolicyCache;
+use super::lookup::{KeyCheck, Resolved};
+use super::{authorize_on_any, key_ref};
 use crate::{RequestContext, Service, ServiceError};
+use std::sync::Arc;
 use strongroom_crypto::{blob_header, decrypt_blob, encrypt_blob, random_bytes};
 use strongroom_domain::kms::{
-    DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeyOperation, KeyRef, KeyUsage, KmsError,
+    DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeyRef, KeyUsage, KmsError,
 };
 use strongroom_policy::Context;
-use strongroom_store::{KeyMaterialRecord, ReadTx};
 use zeroize::Zeroizing;
 
 /// The largest plaintext Encrypt takes, and the range of NumberOfBytes.
@@ -97,94 +97,61 @@ pub(super) fn context_keys(context: &EncryptionContext, algorithm: EncryptionAlg
     keys
 }
 
-/// The algorithms the key's spec supports (SYMMETRIC_DEFAULT for symmetric keys).
-fn check_algorithm(found: &Found, algorithm: EncryptionAlgorithm) -> Result<(), ServiceError> {
-    if algorithm.check_for(found.key.spec).is_err() {
-        return Err(KmsError::UnsupportedAlgorithm {
-            key_spec: found.key.spec.as_str(),
-            algorithm: algorithm.as_str(),
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// A key to encrypt under: resolved, authorized, enabled, of the right
-/// usage, and its newest material.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn encrypting_key(
-    tx: &dyn ReadTx,
-    ctx: &RequestContext,
-    policies: &PolicyCache,
-    r: &KeyRef,
-    action: &'static str,
-    operation: &'static str,
-    keys: &Context,
-    algorithm: EncryptionAlgorithm,
-) -> Result<(Found, KeyMaterialRecord), ServiceError> {
-    let found = super::resolve_authorized(tx, ctx, policies, r, action, keys)?;
-    found.key.check(KeyOperation::Crypto)?;
-    found.key.check_usage(KeyUsage::EncryptDecrypt, operation)?;
-    check_algorithm(&found, algorithm)?;
-    let material = tx
-        .kms_newest_material(&found.key.id)?
-        .ok_or(ServiceError::KeyMaterial)?;
-    Ok((found, material))
-}
-
-/// The key a blob names, for Decrypt and ReEncrypt's source: checked
-/// against the KeyId the caller gave (IncorrectKeyException), authorized,
-/// enabled, and the material of the blob's generation.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn decrypting_key(
-    tx: &dyn ReadTx,
-    ctx: &RequestContext,
-    policies: &PolicyCache,
-    blob_key_id: &str,
-    generation: u32,
-    named: Option<&KeyRef>,
-    action: &'static str,
-    keys: &Context,
-    algorithm: EncryptionAlgorithm,
-) -> Result<(Found, KeyMaterialRecord), ServiceError> {
-    // The alias the caller named the key by, for kms:RequestAlias.
-    let mut alias = None;
-    if let Some(r) = named {
-        match find(tx, ctx, r)? {
-            Some(f) if f.key.id == blob_key_id => alias = f.alias,
-            Some(_) => return Err(KmsError::IncorrectKey.into()),
-            None => return Err(missing(ctx, r, action, keys)),
-        }
-    }
-    // A blob names its key by id alone: it may be another account's.
-    let found = match tx.kms_key(blob_key_id)? {
-        Some(key) if key.region == ctx.region => {
-            let tags = tx.kms_key_tags(&key.id)?;
-            let grants = super::grants::of_key(tx, &key.id)?;
-            Found {
-                key,
-                tags,
-                alias,
-                grants,
+/// The algorithms the key's spec supports (SYMMETRIC_DEFAULT for symmetric
+/// keys), as the check of a lookup (`lookup.rs`).
+pub(super) fn algorithm_check(algorithm: EncryptionAlgorithm) -> KeyCheck {
+    Box::new(move |key| {
+        if algorithm.check_for(key.spec).is_err() {
+            return Err(KmsError::UnsupportedAlgorithm {
+                key_spec: key.spec.as_str(),
+                algorithm: algorithm.as_str(),
             }
+            .into());
         }
-        _ => {
-            return Err(missing(
-                ctx,
-                &KeyRef::Id(blob_key_id.to_owned()),
-                action,
-                keys,
-            ));
-        }
-    };
-    super::authorize_found(ctx, policies, &found, action, keys)?;
-    found.key.check(KeyOperation::Crypto)?;
-    found.key.check_usage(KeyUsage::EncryptDecrypt, "Decrypt")?;
-    check_algorithm(&found, algorithm)?;
-    let material = tx
-        .kms_material(&found.key.id, generation)?
-        .ok_or(KmsError::InvalidCiphertext)?;
-    Ok((found, material))
+        Ok(())
+    })
+}
+
+impl Service {
+    /// A key to encrypt under: resolved, authorized, enabled, for
+    /// ENCRYPT_DECRYPT and `algorithm`; its newest material encrypts.
+    pub(super) async fn encrypting_key(
+        &self,
+        ctx: &RequestContext,
+        r: KeyRef,
+        action: &'static str,
+        operation: &'static str,
+        keys: Context,
+        algorithm: EncryptionAlgorithm,
+    ) -> Result<Arc<Resolved>, ServiceError> {
+        self.usable_key(
+            ctx,
+            r,
+            action,
+            operation,
+            Some(KeyUsage::EncryptDecrypt),
+            keys,
+            algorithm_check(algorithm),
+        )
+        .await
+    }
+
+    /// Encrypts `plaintext` under the newest material of `key`, binding `context`.
+    pub(super) fn seal_blob(
+        &self,
+        key: &Resolved,
+        context: &EncryptionContext,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, ServiceError> {
+        let material = self.materials.unseal(&self.root.0, &key.material)?;
+        Ok(encrypt_blob(
+            &material,
+            &key.found.key.id,
+            key.material.generation,
+            &context.canonical_bytes(),
+            plaintext,
+        )?)
+    }
 }
 
 /// The blob's header, or InvalidCiphertextException.
@@ -249,36 +216,16 @@ impl Service {
             .algorithm
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
         let keys = context_keys(&input.context, algorithm);
-        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-        let (found, material) = self
-            .store
-            .read_async(move |tx| {
-                encrypting_key(
-                    tx,
-                    &ctx2,
-                    &policies,
-                    &r,
-                    "kms:Encrypt",
-                    "Encrypt",
-                    &keys,
-                    algorithm,
-                )
-            })
+        let key = self
+            .encrypting_key(ctx, r, "kms:Encrypt", "Encrypt", keys, algorithm)
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());
         }
-        let key = self.materials.unseal(&self.root.0, &material)?;
-        let ciphertext = encrypt_blob(
-            &key,
-            &found.key.id,
-            material.generation,
-            &input.context.canonical_bytes(),
-            &input.plaintext,
-        )?;
+        let ciphertext = self.seal_blob(&key, &input.context, &input.plaintext)?;
         Ok(EncryptOutput {
             ciphertext,
-            key_arn: found.key.arn,
+            key_arn: key.found.key.arn.clone(),
         })
     }
 
@@ -301,32 +248,29 @@ impl Service {
             .algorithm
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
         let keys = context_keys(&input.context, algorithm);
-        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-        let (found, material) = self
-            .store
-            .read_async(move |tx| {
-                decrypting_key(
-                    tx,
-                    &ctx2,
-                    &policies,
-                    &h.key_id,
-                    h.generation,
-                    named.as_ref(),
-                    "kms:Decrypt",
-                    &keys,
-                    algorithm,
-                )
-            })
+        let (key, material) = self
+            .decrypting_key(
+                ctx,
+                &h.key_id,
+                h.generation,
+                named.as_ref(),
+                "kms:Decrypt",
+                &keys,
+                algorithm_check(algorithm),
+            )
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());
         }
-        let key = self.materials.unseal(&self.root.0, &material)?;
-        let plaintext = decrypt_blob(&key, &input.ciphertext, &input.context.canonical_bytes())
-            .map_err(|_| KmsError::InvalidCiphertext)?;
+        let plaintext = decrypt_blob(
+            &material,
+            &input.ciphertext,
+            &input.context.canonical_bytes(),
+        )
+        .map_err(|_| KmsError::InvalidCiphertext)?;
         Ok(DecryptOutput {
             plaintext,
-            key_arn: found.key.arn,
+            key_arn: key.found.key.arn.clone(),
         })
     }
 
@@ -359,56 +303,41 @@ impl Service {
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
         let source_keys = context_keys(&input.source_context, source_algorithm);
         let destination_keys = context_keys(&input.destination_context, destination_algorithm);
-        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-        let ((source, source_material), (dest, dest_material)) = self
-            .store
-            .read_async(move |tx| -> Result<_, ServiceError> {
-                let source = decrypting_key(
-                    tx,
-                    &ctx2,
-                    &policies,
-                    &h.key_id,
-                    h.generation,
-                    named.as_ref(),
-                    "kms:ReEncryptFrom",
-                    &source_keys,
-                    source_algorithm,
-                )?;
-                let dest = encrypting_key(
-                    tx,
-                    &ctx2,
-                    &policies,
-                    &destination,
-                    "kms:ReEncryptTo",
-                    "ReEncrypt",
-                    &destination_keys,
-                    destination_algorithm,
-                )?;
-                Ok((source, dest))
-            })
+        let (source, source_material) = self
+            .decrypting_key(
+                ctx,
+                &h.key_id,
+                h.generation,
+                named.as_ref(),
+                "kms:ReEncryptFrom",
+                &source_keys,
+                algorithm_check(source_algorithm),
+            )
+            .await?;
+        let dest = self
+            .encrypting_key(
+                ctx,
+                destination,
+                "kms:ReEncryptTo",
+                "ReEncrypt",
+                destination_keys,
+                destination_algorithm,
+            )
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());
         }
-        let source_key = self.materials.unseal(&self.root.0, &source_material)?;
         let plaintext = decrypt_blob(
-            &source_key,
+            &source_material,
             &input.ciphertext,
             &input.source_context.canonical_bytes(),
         )
         .map_err(|_| KmsError::InvalidCiphertext)?;
-        let dest_key = self.materials.unseal(&self.root.0, &dest_material)?;
-        let ciphertext = encrypt_blob(
-            &dest_key,
-            &dest.key.id,
-            dest_material.generation,
-            &input.destination_context.canonical_bytes(),
-            &plaintext,
-        )?;
+        let ciphertext = self.seal_blob(&dest, &input.destination_context, &plaintext)?;
         Ok(ReEncryptOutput {
             ciphertext,
-            source_key_arn: source.key.arn,
-            key_arn: dest.key.arn,
+            source_key_arn: source.found.key.arn.clone(),
+            key_arn: dest.found.key.arn.clone(),
         })
     }
 
@@ -431,31 +360,18 @@ impl Service {
         };
         let algorithm = EncryptionAlgorithm::SymmetricDefault;
         let keys = context_keys(&input.context, algorithm);
-        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-        let (found, material) = self
-            .store
-            .read_async(move |tx| {
-                encrypting_key(
-                    tx, &ctx2, &policies, &r, action, operation, &keys, algorithm,
-                )
-            })
+        let key = self
+            .encrypting_key(ctx, r, action, operation, keys, algorithm)
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());
         }
         let data_key = random_bytes(bytes)?;
-        let key = self.materials.unseal(&self.root.0, &material)?;
-        let ciphertext = encrypt_blob(
-            &key,
-            &found.key.id,
-            material.generation,
-            &input.context.canonical_bytes(),
-            &data_key,
-        )?;
+        let ciphertext = self.seal_blob(&key, &input.context, &data_key)?;
         Ok(DataKeyOutput {
             ciphertext,
             plaintext: with_plaintext.then_some(data_key),
-            key_arn: found.key.arn,
+            key_arn: key.found.key.arn.clone(),
         })
     }
 

@@ -1,8 +1,8 @@
 //! GenerateMac and VerifyMac with HMAC keys: the key never leaves the server, so a MAC
 //! is only ever checked here.
 
-use super::asymmetric::KeyCheck;
 use super::key_ref;
+use super::lookup::KeyCheck;
 use super::parsed::{ParsedKey, refusal};
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_domain::kms::{KeyUsage, KmsError, MacAlgorithmSpec};

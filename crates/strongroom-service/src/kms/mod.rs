@@ -17,6 +17,7 @@ mod crypto;
 mod deletion;
 mod grants;
 mod keys;
+mod lookup;
 mod mac;
 mod pairs;
 mod parsed;
@@ -34,6 +35,7 @@ pub use deletion::DeletedKey;
 pub use grants::{CreateGrantInput, CreateGrantOutput, GrantEntry, GrantPage, RetireGrantInput};
 pub(crate) use grants::{allows as grant_allows, of_key as grants_of_key};
 pub use keys::{CreateKeyInput, KeyPage};
+pub(crate) use lookup::{KEY_CACHE_BYTES, KeyCache};
 pub use mac::{MacInput, MacOutput};
 pub use pairs::{DataKeyPairInput, DataKeyPairOutput};
 pub use rotation::{
@@ -136,6 +138,11 @@ impl Materials {
         Ok(parsed)
     }
 
+    /// The unsealed material of (`key_id`, `generation`), if cached.
+    pub(crate) fn cached(&self, key_id: &str, generation: u32) -> Option<Arc<Key256>> {
+        self.by_generation.get(&GenerationRef(key_id, generation))
+    }
+
     /// Forgets a deleted key's material.
     fn forget(&self, key_id: &str, generations: u32) {
         for g in 1..=generations {
@@ -146,19 +153,23 @@ impl Materials {
 }
 
 impl crate::Service {
-    /// Every write to KMS keys, aliases and policies goes through here: it
-    /// runs `f` in a store write and, after the commit and before the caller
-    /// is answered, invalidates the whole secret read cache, whose
+    /// Every write to KMS keys, aliases, tags, grants, policies and
+    /// material goes through here: it runs `f` in a store write and, after
+    /// the commit and before the caller is answered, invalidates the key
+    /// cache (`lookup.rs`) and the whole secret read cache, whose
     /// GetSecretValue entries hold the state, policy and tags of the key
-    /// that sealed the value (`cache.rs`'s ticket argument covers them).
+    /// that sealed the value (`cache.rs`'s ticket argument covers both).
     pub(crate) async fn kms_write<T, F>(&self, f: F) -> Result<T, ServiceError>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn strongroom_store::WriteTx) -> Result<T, ServiceError> + Send + 'static,
     {
-        let cache = self.cache.clone();
+        let (cache, key_cache) = (self.cache.clone(), self.key_cache.clone());
         self.store
-            .write_then(f, move || cache.invalidate_all())
+            .write_then(f, move || {
+                key_cache.invalidate_all();
+                cache.invalidate_all();
+            })
             .await
     }
 }

@@ -2,10 +2,9 @@
 //! outside the server, its private key encrypted under a symmetric key as an ordinary
 //! ciphertext blob (with the encryption context), so Decrypt returns it.
 
-use super::crypto::{context_keys, encrypting_key};
+use super::crypto::context_keys;
 use super::key_ref;
 use crate::{RequestContext, Service, ServiceError};
-use strongroom_crypto::encrypt_blob;
 use strongroom_crypto::kms::generate_data_key_pair;
 use strongroom_domain::kms::{
     DataKeyPairSpec, EncryptionAlgorithmSpec, EncryptionContext, KmsError,
@@ -50,14 +49,8 @@ impl Service {
         let algorithm = EncryptionAlgorithmSpec::SymmetricDefault;
         let mut keys = context_keys(&input.context, algorithm);
         keys.set_static("kms:datakeypairspec", input.spec.as_str());
-        let (ctx2, policies) = (ctx.clone(), self.policies.clone());
-        let (found, material) = self
-            .store
-            .read_async(move |tx| {
-                encrypting_key(
-                    tx, &ctx2, &policies, &r, action, operation, &keys, algorithm,
-                )
-            })
+        let key = self
+            .encrypting_key(ctx, r, action, operation, keys, algorithm)
             .await?;
         if input.dry_run {
             return Err(KmsError::DryRun.into());
@@ -71,19 +64,12 @@ impl Service {
                 tracing::error!(key_pair_spec = %spec, error = %e, "data key pair generation failed");
                 ServiceError::KeyMaterial
             })?;
-        let key = self.materials.unseal(&self.root.0, &material)?;
-        let private_key_ciphertext = encrypt_blob(
-            &key,
-            &found.key.id,
-            material.generation,
-            &input.context.canonical_bytes(),
-            &pair.private_key,
-        )?;
+        let private_key_ciphertext = self.seal_blob(&key, &input.context, &pair.private_key)?;
         Ok(DataKeyPairOutput {
             private_key_ciphertext,
             private_key_plaintext: with_plaintext.then_some(pair.private_key),
             public_key: pair.public_key,
-            key_arn: found.key.arn,
+            key_arn: key.found.key.arn.clone(),
         })
     }
 }
