@@ -23,7 +23,7 @@ use crate::authz::{Access, PolicyCache, authorize_key_or_grant, authorize_manage
 use crate::kms::{Found, Materials, find_in, key_condition_keys, missing};
 use crate::{RequestContext, ServiceError};
 use std::sync::Arc;
-use strongroom_crypto::{Key256, RootKey, blob_header, decrypt_blob, encrypt_blob, open, seal};
+use strongroom_crypto::{Key256, RootKey, blob_header, decrypt_blob, open, seal};
 use strongroom_domain::kms::{
     EncryptionContext, KeyManager, KeyOperation, KeyRef, KeySpec, KeyUsage, KmsAlias, KmsError,
     KmsKey, SECRETSMANAGER_ALIAS, new_key_id,
@@ -376,14 +376,12 @@ impl Keyring {
         version_id: &str,
         data_key: &Key256,
     ) -> Result<Vec<u8>, ServiceError> {
-        let material = self.materials.unseal(&self.root.0, &key.material)?;
-        Ok(encrypt_blob(
-            &material,
-            &key.found.key.id,
-            key.material.generation,
+        self.materials.encrypt_blob(
+            &self.root.0,
+            &key.material,
             &encryption_context(arn, version_id).canonical_bytes(),
             data_key.as_bytes(),
-        )?)
+        )
     }
 
     /// The data key of `stored`, unwrapped under `key` (authorized and

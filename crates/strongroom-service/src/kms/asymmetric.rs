@@ -5,7 +5,7 @@
 //! Each finds and authorizes the key (`lookup.rs`), checks its state, usage and
 //! algorithm, then uses the parsed key (`Materials::parsed`).
 
-use super::crypto::{algorithm_check, context_keys, header};
+use super::crypto::context_keys;
 use super::key_ref;
 use super::lookup::{KeyCheck, Resolved};
 use super::parsed::{ParsedKey, refusal};
@@ -276,17 +276,14 @@ impl Service {
                 .as_deref()
                 .map(|k| key_ref("sourceKeyId", k))
                 .transpose()?;
-            let h = header(&input.ciphertext)?;
-            let keys = context_keys(&input.source_context, source_algorithm);
             let (key, material) = self
-                .decrypting_key(
+                .blob_key(
                     ctx,
-                    &h.key_id,
-                    h.generation,
+                    &input.ciphertext,
                     named.as_ref(),
+                    &input.source_context,
+                    source_algorithm,
                     "kms:ReEncryptFrom",
-                    &keys,
-                    algorithm_check(source_algorithm),
                 )
                 .await?;
             Side::Symmetric(key, material)

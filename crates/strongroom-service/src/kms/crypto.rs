@@ -10,7 +10,7 @@ use super::lookup::{KeyCheck, Resolved};
 use super::{authorize_on_any, key_ref};
 use crate::{RequestContext, Service, ServiceError};
 use std::sync::Arc;
-use strongroom_crypto::{blob_header, decrypt_blob, encrypt_blob, random_bytes};
+use strongroom_crypto::{Key256, blob_header, decrypt_blob, random_bytes};
 use strongroom_domain::kms::{
     DataKeySpec, EncryptionAlgorithm, EncryptionContext, KeyRef, KeyUsage, KmsError,
 };
@@ -143,19 +143,42 @@ impl Service {
         context: &EncryptionContext,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, ServiceError> {
-        let material = self.materials.unseal(&self.root.0, &key.material)?;
-        Ok(encrypt_blob(
-            &material,
-            &key.found.key.id,
-            key.material.generation,
+        self.materials.encrypt_blob(
+            &self.root.0,
+            &key.material,
             &context.canonical_bytes(),
             plaintext,
-        )?)
+        )
+    }
+
+    /// The key and unsealed material a symmetric ciphertext blob needs for
+    /// `action` (Decrypt, ReEncrypt's source); `named` is the KeyId given.
+    pub(super) async fn blob_key(
+        &self,
+        ctx: &RequestContext,
+        ciphertext: &[u8],
+        named: Option<&KeyRef>,
+        context: &EncryptionContext,
+        algorithm: EncryptionAlgorithm,
+        action: &'static str,
+    ) -> Result<(Arc<Resolved>, Arc<Key256>), ServiceError> {
+        let h = header(ciphertext)?;
+        let keys = context_keys(context, algorithm);
+        self.decrypting_key(
+            ctx,
+            &h.key_id,
+            h.generation,
+            named,
+            action,
+            &keys,
+            algorithm_check(algorithm),
+        )
+        .await
     }
 }
 
 /// The blob's header, or InvalidCiphertextException.
-pub(super) fn header(ciphertext: &[u8]) -> Result<strongroom_crypto::BlobHeader, ServiceError> {
+fn header(ciphertext: &[u8]) -> Result<strongroom_crypto::BlobHeader, ServiceError> {
     if ciphertext.is_empty() {
         return Err(KmsError::constraint(
             "ciphertextBlob",
@@ -243,20 +266,17 @@ impl Service {
             .as_deref()
             .map(|k| key_ref("keyId", k))
             .transpose()?;
-        let h = header(&input.ciphertext)?;
         let algorithm = input
             .algorithm
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
-        let keys = context_keys(&input.context, algorithm);
         let (key, material) = self
-            .decrypting_key(
+            .blob_key(
                 ctx,
-                &h.key_id,
-                h.generation,
+                &input.ciphertext,
                 named.as_ref(),
+                &input.context,
+                algorithm,
                 "kms:Decrypt",
-                &keys,
-                algorithm_check(algorithm),
             )
             .await?;
         if input.dry_run {
@@ -294,24 +314,21 @@ impl Service {
             .map(|k| key_ref("sourceKeyId", k))
             .transpose()?;
         let destination = key_ref("destinationKeyId", &input.destination_key_id)?;
-        let h = header(&input.ciphertext)?;
         let source_algorithm = input
             .source_algorithm
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
         let destination_algorithm = input
             .destination_algorithm
             .unwrap_or(EncryptionAlgorithm::SymmetricDefault);
-        let source_keys = context_keys(&input.source_context, source_algorithm);
         let destination_keys = context_keys(&input.destination_context, destination_algorithm);
         let (source, source_material) = self
-            .decrypting_key(
+            .blob_key(
                 ctx,
-                &h.key_id,
-                h.generation,
+                &input.ciphertext,
                 named.as_ref(),
+                &input.source_context,
+                source_algorithm,
                 "kms:ReEncryptFrom",
-                &source_keys,
-                algorithm_check(source_algorithm),
             )
             .await?;
         let dest = self

@@ -138,6 +138,25 @@ impl Materials {
         Ok(parsed)
     }
 
+    /// A ciphertext blob of `plaintext` under the material of `record`,
+    /// binding `context` (the canonical bytes of an encryption context).
+    pub(crate) fn encrypt_blob(
+        &self,
+        root: &Key256,
+        record: &KeyMaterialRecord,
+        context: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, ServiceError> {
+        let material = self.unseal(root, record)?;
+        Ok(strongroom_crypto::encrypt_blob(
+            &material,
+            &record.key_id,
+            record.generation,
+            context,
+            plaintext,
+        )?)
+    }
+
     /// The unsealed material of (`key_id`, `generation`), if cached.
     pub(crate) fn cached(&self, key_id: &str, generation: u32) -> Option<Arc<Key256>> {
         self.by_generation.get(&GenerationRef(key_id, generation))
