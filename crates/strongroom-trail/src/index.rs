@@ -322,6 +322,12 @@ impl Indexer {
             }
         }
         self.progress.publish(self.last.seq, true);
+        // Fold the WAL into the database and empty it: the trail's read-only
+        // lookup connection may outlive this one, and it cannot checkpoint
+        // on close, so a clean stop would otherwise leave the WAL behind.
+        if let Err(e) = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+            tracing::warn!(error = %e, "audit index: no checkpoint on close");
+        }
     }
 
     /// Indexes what became durable while no tap followed (the previous

@@ -399,3 +399,26 @@ async fn events_in_segments_deleted_by_retention_are_not_returned() {
         kept[..kept.len().min(50)]
     );
 }
+
+/// A clean close folds the index's WAL into the database: nothing is left
+/// in `audit-index.db-wal`, and the events are found after a reopen.
+#[tokio::test]
+async fn a_clean_close_leaves_no_index_wal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trail = open(tmp.path());
+    record_range(&trail, 1, 40, ACCOUNT).await;
+    // A lookup makes the follower index what is durable, in the WAL.
+    assert_eq!(
+        ids(&trail, ACCOUNT, &query(None)),
+        expected(1..40, |_| true)
+    );
+    drop(trail);
+    let wal = tmp.path().join("audit-index.db-wal");
+    let left = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(left, 0, "{} holds {left} bytes", wal.display());
+    let trail = open(tmp.path());
+    assert_eq!(
+        ids(&trail, ACCOUNT, &query(None)),
+        expected(1..40, |_| true)
+    );
+}
