@@ -8,6 +8,8 @@
 use std::sync::{Arc, OnceLock};
 use strongroom_crypto::{Key256, RootKey};
 use strongroom_domain::{Secret, SecretValue, Tag, Timestamp};
+use strongroom_domain::kms::{KeySpec, KeyUsage};
+use strongroom_service::kms::CreateKeyInput;
 use strongroom_service::{
     CreateSecretInput, ManualClock, PutSecretValueInput, RequestContext, Service,
 };
@@ -196,6 +198,7 @@ fn seed() -> Fixture {
             )
             .await
             .expect("a secret in another region");
+        seed_kms_keys(&service, &ctx).await;
         let mut described = Vec::with_capacity(arns.len());
         for arn in &arns {
             described.push(service.describe_secret(&ctx, arn).await.expect("describe"));
@@ -208,5 +211,55 @@ fn seed() -> Fixture {
         dry,
         secrets,
         _dir: dir,
+    }
+}
+
+/// The KMS keys the `kms` target's seeds name, by alias (key ids are
+/// random): one of each kind, and a disabled one.
+pub(super) const KMS_KEYS: &[(&str, KeySpec, KeyUsage)] = &[
+    (
+        "alias/fuzz/symmetric",
+        KeySpec::SymmetricDefault,
+        KeyUsage::EncryptDecrypt,
+    ),
+    ("alias/fuzz/rsa", KeySpec::Rsa2048, KeyUsage::EncryptDecrypt),
+    ("alias/fuzz/rsa-sign", KeySpec::Rsa2048, KeyUsage::SignVerify),
+    ("alias/fuzz/ecc", KeySpec::EccNistP256, KeyUsage::SignVerify),
+    ("alias/fuzz/hmac", KeySpec::Hmac256, KeyUsage::GenerateVerifyMac),
+    (
+        "alias/fuzz/disabled",
+        KeySpec::SymmetricDefault,
+        KeyUsage::EncryptDecrypt,
+    ),
+];
+
+async fn seed_kms_keys(service: &Service, ctx: &RequestContext) {
+    for (alias, spec, usage) in KMS_KEYS {
+        let key = service
+            .kms_create_key(
+                ctx,
+                CreateKeyInput {
+                    key_spec: Some(*spec),
+                    key_usage: Some(*usage),
+                    description: Some(format!("fuzz {alias}")),
+                    tags: vec![Tag {
+                        key: "purpose".into(),
+                        value: "fuzz".into(),
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("creating the key of {alias}: {e}"));
+        service
+            .kms_create_alias(ctx, alias, &key.id)
+            .await
+            .unwrap_or_else(|e| panic!("creating {alias}: {e}"));
+        if alias.ends_with("disabled") {
+            service
+                .kms_disable_key(ctx, &key.id)
+                .await
+                .expect("disabling a key");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The bodies of the fuzz targets on the wire layer (`fuzz/fuzz_targets/`):
-//! JSON 1.1 requests, Query (form) requests and ListSecrets filters. Also
+//! JSON 1.1 requests (Secrets Manager's and KMS's), Query (form) requests
+//! and ListSecrets filters. Also
 //! run by `cargo test` over every file of the committed seed corpora
 //! (`fuzz/corpus/<target>/`), so the targets are exercised without
 //! libFuzzer.
@@ -14,7 +15,7 @@ mod json;
 mod list_filters;
 mod query;
 
-pub use json::json_1_1;
+pub use json::{json_1_1, kms};
 pub use list_filters::list_secrets_filters;
 pub use query::query;
 
@@ -51,6 +52,11 @@ mod tests {
     }
 
     #[test]
+    fn kms_seed_corpus_runs_clean() {
+        run("kms", super::kms);
+    }
+
+    #[test]
     fn query_seed_corpus_runs_clean() {
         run("query", super::query);
     }
@@ -58,6 +64,33 @@ mod tests {
     #[test]
     fn list_secrets_filters_seed_corpus_runs_clean() {
         run("list_secrets_filters", super::list_secrets_filters);
+    }
+
+    /// The KMS seeds reach the seeded keys: these answer with success.
+    #[test]
+    fn kms_seeds_reach_the_keys() {
+        let answered: Vec<String> = seed_corpus("kms")
+            .iter()
+            .filter(|(_, data)| super::json::answered_kms(data))
+            .filter_map(|(path, _)| path.rsplit('/').next().map(str::to_owned))
+            .collect();
+        for seed in [
+            "encrypt",
+            "encrypt-arn",
+            "encrypt-rsa",
+            "generate-data-key",
+            "generate-data-key-pair",
+            "sign-ecc",
+            "sign-digest",
+            "generate-mac",
+            "get-public-key",
+            "describe-key",
+            "list-keys",
+            "list-aliases",
+            "get-key-policy",
+        ] {
+            assert!(answered.iter().any(|a| a == seed), "{seed}: {answered:?}");
+        }
     }
 
     /// The filter seeds reach the comparison: some select a few secrets,
