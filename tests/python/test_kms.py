@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from support import ACCOUNT_ID, REGION, expect_error, make_client
-from test_access import OTHER_ACCOUNT, create_account, iam_client, make_user
+from test_access import NO_IDENTITY, OTHER_ACCOUNT, create_account, iam_client, make_user
 
 UNKNOWN_ID = "11111111-2222-4333-8444-555555555555"
 
@@ -455,6 +455,40 @@ def test_secretsmanager_key_is_visible_and_protected(server, kms, client):
     name = f"kms-still-{uuid.uuid4().hex[:8]}"
     client.create_secret(Name=name, SecretString="still readable")
     assert client.get_secret_value(SecretId=name)["SecretString"] == "still readable"
+
+
+def test_describe_key_of_the_predefined_alias_makes_the_managed_key(make_server):
+    """As KMS does, DescribeKey of `alias/aws/secretsmanager` before anything
+    used it makes the AWS managed key (Terraform's `data "aws_kms_key"` reads
+    it so); Secrets Manager then seals under that same key. A caller who may
+    not describe it, or the alias of another region, makes nothing."""
+    srv = make_server()
+    kms = make_client(srv.endpoint, region=REGION, access_key=srv.access_key, secret_key=srv.secret_key, service="kms")
+    alias_arn = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:alias/aws/secretsmanager"
+    nobody = make_user(srv, iam_client(srv))
+    with expect_error(
+        "AccessDeniedException",
+        f"User: {nobody.arn} is not authorized to perform: kms:DescribeKey on resource: {alias_arn} "
+        + NO_IDENTITY.format("kms:DescribeKey"),
+    ):
+        nobody.client("kms").describe_key(KeyId="alias/aws/secretsmanager")
+    with expect_error("NotFoundException"):
+        kms.describe_key(KeyId=f"arn:aws:kms:us-west-2:{ACCOUNT_ID}:alias/aws/secretsmanager")
+    assert kms.list_keys()["Keys"] == []
+
+    meta = kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
+    assert meta["KeyManager"] == "AWS" and meta["KeyState"] == "Enabled"
+    assert meta["Description"] == "Default key that protects my Secrets Manager data when no other key is defined"
+    assert kms.describe_key(KeyId=alias_arn)["KeyMetadata"]["KeyId"] == meta["KeyId"]
+    assert [k["KeyId"] for k in kms.list_keys()["Keys"]] == [meta["KeyId"]]
+    managed = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}["alias/aws/secretsmanager"]
+    assert managed["TargetKeyId"] == meta["KeyId"]
+    assert kms.get_key_rotation_status(KeyId=meta["KeyId"])["KeyRotationEnabled"] is True
+
+    sm = srv.client()
+    sm.create_secret(Name="under-the-managed-key", SecretString="v")
+    assert sm.get_secret_value(SecretId="under-the-managed-key")["SecretString"] == "v"
+    assert [k["KeyId"] for k in kms.list_keys()["Keys"]] == [meta["KeyId"]]
 
 
 # -- authorization -------------------------------------------------------------------

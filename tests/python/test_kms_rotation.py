@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from support import REGION, expect_error, make_client
+from support import REGION, expect_error, make_client, payload_keys
 
 UNKNOWN_ID = "11111111-2222-4333-8444-555555555555"
 
@@ -101,16 +101,21 @@ def test_unknown_keys_are_not_found(kms):
 
 def test_asymmetric_and_hmac_keys_do_not_rotate(kms):
     for spec, usage in (("RSA_2048", "SIGN_VERIFY"), ("HMAC_256", "GENERATE_VERIFY_MAC"), ("ECC_NIST_P256", "SIGN_VERIFY")):
-        key_id = kms.create_key(KeySpec=spec, KeyUsage=usage)["KeyMetadata"]["KeyId"]
+        meta = kms.create_key(KeySpec=spec, KeyUsage=usage)["KeyMetadata"]
+        key_id = meta["KeyId"]
         for call in (
             lambda: kms.enable_key_rotation(KeyId=key_id),
             lambda: kms.disable_key_rotation(KeyId=key_id),
-            lambda: kms.get_key_rotation_status(KeyId=key_id),
             lambda: kms.rotate_key_on_demand(KeyId=key_id),
             lambda: kms.list_key_rotations(KeyId=key_id),
         ):
             with expect_error("UnsupportedOperationException"):
                 call()
+        # Reading the status is no error: KMS answers rotation disabled (and
+        # Terraform's AWS provider reads it for every key it manages).
+        status = kms.get_key_rotation_status(KeyId=key_id)
+        assert payload_keys(status) == {"KeyRotationEnabled", "KeyId"}, status
+        assert status["KeyRotationEnabled"] is False and status["KeyId"] == meta["Arn"]
 
 
 def test_disabled_and_pending_deletion_keys_refuse(kms, key):

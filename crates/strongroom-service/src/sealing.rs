@@ -105,6 +105,11 @@ pub(crate) fn key_choice(
     Ok(KeyChoice::Customer(r))
 }
 
+/// Does `r` name `aws/secretsmanager` of (`account`, `region`) by its alias?
+pub(crate) fn names_managed_alias(r: &KeyRef, account: &str, region: &str) -> bool {
+    r.alias_name() == Some(SECRETSMANAGER_ALIAS) && r.scope(account, region) == (account, region)
+}
+
 /// What KmsKeyId a secret keeps: `None` for the managed key (DescribeSecret
 /// shows KmsKeyId only for customer keys), else the text as given, so that
 /// an alias re-pointed later chooses the key of new versions.
@@ -208,8 +213,9 @@ impl Keyring {
         Ok(self.with_material(found, material))
     }
 
-    /// `aws/secretsmanager` of (account, region), created if missing.
-    fn managed_key(
+    /// `aws/secretsmanager` of (account, region), created if missing
+    /// (EncryptionFailure if another writer made it first: a retry finds it).
+    pub(crate) fn managed_key(
         &self,
         tx: &mut dyn WriteTx,
         account: &str,

@@ -34,9 +34,16 @@ pub fn rotation_period(days: Option<i64>) -> Result<i64, KmsError> {
 }
 
 /// Only symmetric encryption keys of origin AWS_KMS rotate (automatic or on
-/// demand); asymmetric and HMAC keys: UnsupportedOperationException, as KMS.
+/// demand).
+pub fn rotates(key: &KmsKey) -> bool {
+    key.spec == KeySpec::SymmetricDefault && key.origin == Origin::AwsKms
+}
+
+/// Changing or listing the rotation of a key that does not rotate (asymmetric,
+/// HMAC): UnsupportedOperationException, as KMS. (GetKeyRotationStatus answers
+/// such a key with rotation disabled instead.)
 pub fn check_rotatable(key: &KmsKey) -> Result<(), KmsError> {
-    if key.spec != KeySpec::SymmetricDefault || key.origin != Origin::AwsKms {
+    if !rotates(key) {
         return Err(KmsError::Unsupported(format!(
             "{} key usage {} and key spec {} is not supported for this operation. Rotation is \
              supported only for symmetric encryption KMS keys with key material created by KMS.",
@@ -110,10 +117,15 @@ mod tests {
     #[test]
     fn only_symmetric_keys_rotate() {
         let mut k = key();
+        assert!(rotates(&k));
         assert_eq!(check_rotatable(&k), Ok(()));
         k.spec = KeySpec::Hmac256;
         k.usage = KeyUsage::GenerateVerifyMac;
+        assert!(!rotates(&k));
         assert!(matches!(check_rotatable(&k), Err(KmsError::Unsupported(_))));
+        k.spec = KeySpec::EccNistP256;
+        k.usage = KeyUsage::SignVerify;
+        assert!(!rotates(&k));
     }
 
     #[test]

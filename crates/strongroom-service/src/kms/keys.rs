@@ -3,12 +3,13 @@
 
 use super::{Found, authorize_on_any, key_ref, marker_after, page_limit, refuse_managed};
 use crate::authz::{Access, add_request_tags, authorize_key};
+use crate::sealing::names_managed_alias;
 use crate::{RequestContext, Service, ServiceError};
 use strongroom_crypto::kms::KeyMaterial;
 use strongroom_crypto::{Key256, seal};
 use strongroom_domain::kms::{
-    KeyOperation, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable, default_key_policy,
-    is_key_id, new_key_id, pending_window, validate_tags,
+    KeyOperation, KeyRef, KeySpec, KeyUsage, KmsError, KmsKey, Origin, check_creatable,
+    default_key_policy, is_key_id, new_key_id, pending_window, validate_tags,
 };
 use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_domain::{Tag, Timestamp};
@@ -202,16 +203,44 @@ impl Service {
         Ok(key)
     }
 
-    /// DescribeKey.
+    /// DescribeKey. Of the predefined alias `alias/aws/secretsmanager` before
+    /// anything used it, KMS makes the AWS managed key and describes it: so
+    /// does this, in a write that keeps the key only if the caller may describe
+    /// it.
     pub async fn kms_describe_key(
         &self,
         ctx: &RequestContext,
         key_id: &str,
     ) -> Result<KmsKey, ServiceError> {
         let r = key_ref("keyId", key_id)?;
-        let (ctx, policies) = (ctx.clone(), self.policies.clone());
+        let managed = names_managed_alias(&r, ctx.account(), &ctx.region);
+        if let Some(key) = self.describe_found(ctx, &r, managed).await? {
+            return Ok(key);
+        }
+        match self.describe_new_managed_key(ctx, &r).await {
+            // Another writer made it first: it is there to read now.
+            Err(ServiceError::Encryption) => self
+                .describe_found(ctx, &r, false)
+                .await?
+                .ok_or(ServiceError::KeyMaterial),
+            other => other,
+        }
+    }
+
+    /// DescribeKey's read; `None` rather than NotFoundException for a key
+    /// that is not there when `absent_ok`.
+    async fn describe_found(
+        &self,
+        ctx: &RequestContext,
+        r: &KeyRef,
+        absent_ok: bool,
+    ) -> Result<Option<KmsKey>, ServiceError> {
+        let (ctx, policies, r) = (ctx.clone(), self.policies.clone(), r.clone());
         self.store
             .read_async(move |tx| {
+                if absent_ok && super::find(tx, &ctx, &r)?.is_none() {
+                    return Ok(None);
+                }
                 let found = super::resolve_authorized(
                     tx,
                     &ctx,
@@ -220,9 +249,34 @@ impl Service {
                     "kms:DescribeKey",
                     &Context::new(),
                 )?;
-                Ok(found.key)
+                Ok(Some(found.key))
             })
             .await
+    }
+
+    /// Makes `aws/secretsmanager` (named by `r`) and describes it, in one
+    /// write that a denied caller rolls back.
+    async fn describe_new_managed_key(
+        &self,
+        ctx: &RequestContext,
+        r: &KeyRef,
+    ) -> Result<KmsKey, ServiceError> {
+        let (ctx, policies, r) = (ctx.clone(), self.policies.clone(), r.clone());
+        let (keyring, now) = (self.keyring.clone(), self.now());
+        self.kms_write(move |tx| {
+            keyring.managed_key(tx, ctx.account(), &ctx.region, now)?;
+            let action = "kms:DescribeKey";
+            match super::resolve_authorized(tx, &ctx, &policies, &r, action, &Context::new()) {
+                Ok(found) => Ok(found.key),
+                // Denied as before the key existed: on the alias, not on a key
+                // this write does not keep.
+                Err(ServiceError::AccessDenied(_)) => {
+                    Err(super::missing(&ctx, &r, action, &Context::new()))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 
     /// ListKeys: the caller's keys in the region, by key id.

@@ -10,7 +10,7 @@ use strongroom_crypto::{Key256, seal};
 use strongroom_domain::Timestamp;
 use strongroom_domain::kms::rotation::{
     MANAGED_ROTATION_PERIOD_DAYS, check_on_demand_limit, check_rotatable, is_managed, next_after,
-    rotation_period,
+    rotates, rotation_period,
 };
 use strongroom_domain::kms::{KeyOperation, KmsKey};
 use strongroom_domain::sealing::kms_material_seal_context;
@@ -216,7 +216,9 @@ impl Service {
         .await
     }
 
-    /// GetKeyRotationStatus: AWS managed keys rotate yearly, always.
+    /// GetKeyRotationStatus: AWS managed keys rotate yearly, always; keys that
+    /// cannot rotate (asymmetric, HMAC) answer disabled, not an error, as KMS
+    /// does (tools such as Terraform's AWS provider read it for every key).
     pub async fn kms_get_key_rotation_status(
         &self,
         ctx: &RequestContext,
@@ -235,8 +237,9 @@ impl Service {
                     &Context::new(),
                 )?;
                 let key = found.key;
-                check_rotatable(&key)?;
-                let schedule = if is_managed(&key) {
+                let schedule = if !rotates(&key) {
+                    None
+                } else if is_managed(&key) {
                     let last = tx
                         .kms_newest_material(&key.id)?
                         .map_or(key.created, |m| m.created);
