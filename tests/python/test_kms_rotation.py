@@ -70,6 +70,23 @@ def test_enable_status_disable(kms, key):
     assert status["KeyRotationEnabled"] is False and "RotationPeriodInDays" not in status
 
 
+def test_a_key_pending_deletion_reports_rotation_disabled_until_cancelled(kms, key):
+    """KMS: "While a KMS key is pending deletion, its key rotation status is
+    false ... If you cancel the deletion, the original key rotation status is
+    restored." """
+    key_id = key["KeyId"]
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=120)
+    before = kms.get_key_rotation_status(KeyId=key_id)
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    status = kms.get_key_rotation_status(KeyId=key_id)
+    assert status["KeyRotationEnabled"] is False and status["KeyId"] == key["Arn"]
+    assert "RotationPeriodInDays" not in status and "NextRotationDate" not in status
+    kms.cancel_key_deletion(KeyId=key_id)
+    after = kms.get_key_rotation_status(KeyId=key_id)
+    assert after["KeyRotationEnabled"] is True and after["RotationPeriodInDays"] == 120
+    assert after["NextRotationDate"] == before["NextRotationDate"]
+
+
 def test_rotation_period_bounds(kms, loose_kms, key):
     for days in (89, 2561):
         with expect_error("ValidationException"):

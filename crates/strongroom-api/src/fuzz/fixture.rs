@@ -7,8 +7,8 @@
 
 use std::sync::{Arc, OnceLock};
 use strongroom_crypto::{Key256, RootKey};
-use strongroom_domain::{Secret, SecretValue, Tag, Timestamp};
 use strongroom_domain::kms::{KeySpec, KeyUsage};
+use strongroom_domain::{Secret, SecretValue, Tag, Timestamp};
 use strongroom_service::kms::CreateKeyInput;
 use strongroom_service::{
     CreateSecretInput, ManualClock, PutSecretValueInput, RequestContext, Service,
@@ -223,9 +223,17 @@ pub(super) const KMS_KEYS: &[(&str, KeySpec, KeyUsage)] = &[
         KeyUsage::EncryptDecrypt,
     ),
     ("alias/fuzz/rsa", KeySpec::Rsa2048, KeyUsage::EncryptDecrypt),
-    ("alias/fuzz/rsa-sign", KeySpec::Rsa2048, KeyUsage::SignVerify),
+    (
+        "alias/fuzz/rsa-sign",
+        KeySpec::Rsa2048,
+        KeyUsage::SignVerify,
+    ),
     ("alias/fuzz/ecc", KeySpec::EccNistP256, KeyUsage::SignVerify),
-    ("alias/fuzz/hmac", KeySpec::Hmac256, KeyUsage::GenerateVerifyMac),
+    (
+        "alias/fuzz/hmac",
+        KeySpec::Hmac256,
+        KeyUsage::GenerateVerifyMac,
+    ),
     (
         "alias/fuzz/disabled",
         KeySpec::SymmetricDefault,

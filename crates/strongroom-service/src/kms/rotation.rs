@@ -12,7 +12,7 @@ use strongroom_domain::kms::rotation::{
     MANAGED_ROTATION_PERIOD_DAYS, check_on_demand_limit, check_rotatable, is_managed, next_after,
     rotates, rotation_period,
 };
-use strongroom_domain::kms::{KeyOperation, KmsKey};
+use strongroom_domain::kms::{KeyOperation, KeyState, KmsKey};
 use strongroom_domain::sealing::kms_material_seal_context;
 use strongroom_policy::Context;
 use strongroom_store::{
@@ -218,7 +218,10 @@ impl Service {
 
     /// GetKeyRotationStatus: AWS managed keys rotate yearly, always; keys that
     /// cannot rotate (asymmetric, HMAC) answer disabled, not an error, as KMS
-    /// does (tools such as Terraform's AWS provider read it for every key).
+    /// does (tools such as Terraform's AWS provider read it for every key). A
+    /// key pending deletion answers disabled too (and does not rotate); its
+    /// schedule is kept, so CancelKeyDeletion restores the status, as KMS
+    /// documents.
     pub async fn kms_get_key_rotation_status(
         &self,
         ctx: &RequestContext,
@@ -237,7 +240,7 @@ impl Service {
                     &Context::new(),
                 )?;
                 let key = found.key;
-                let schedule = if !rotates(&key) {
+                let schedule = if !rotates(&key) || key.state == KeyState::PendingDeletion {
                     None
                 } else if is_managed(&key) {
                     let last = tx
