@@ -9,7 +9,9 @@
 //!   window and every connection replays it (SigV4 allows that for 15 min).
 //! - Write scenarios (`put`, `create`) need a distinct body per request, so
 //!   each task signs requests itself in batches of [`SIGN_BATCH`], between
-//!   requests and outside any latency measurement.
+//!   requests and outside any latency measurement. `put` spreads over
+//!   `--put-secrets` secrets, since one would soon hold the 1000 versions a
+//!   secret may keep within 24 hours.
 //! - Each scenario runs `--warmup` seconds unmeasured, then `--duration`
 //!   seconds measured. A request is measured if it *starts* inside the window;
 //!   the elapsed time used for requests/s runs to the last measured response.
@@ -102,6 +104,12 @@ struct Args {
     /// Secrets that `mix` reads and writes (created before timing).
     #[arg(long, default_value_t = 1000)]
     secrets: usize,
+    /// Secrets that `put` spreads its PutSecretValue over (created before
+    /// timing). Each gets about rate × time / N versions, and a secret keeps
+    /// at most 1000 versions younger than 24 hours (AWS's quota, Strongroom's
+    /// default `--max-versions-per-secret`): raise this for long put runs.
+    #[arg(long, default_value_t = 100)]
+    put_secrets: usize,
     /// Share of `mix`'s requests that are PutSecretValue, in percent.
     #[arg(long, default_value_t = 10)]
     mix_put_percent: u32,
@@ -267,6 +275,8 @@ struct Ctx {
     kms: Option<KmsTarget>,
     /// The KmsKeyId secrets are created with (`None`: aws/secretsmanager).
     kms_key_id: Option<String>,
+    /// How many secrets `put` spreads over ([`Ctx::put_target`]).
+    put_secrets: usize,
 }
 
 #[derive(Clone)]
@@ -348,11 +358,7 @@ impl Ctx {
                 self.sign(op.name(), &json!({"SecretId": self.secret}))?,
                 None,
             )),
-            Op::Put => {
-                let token = Uuid::new_v4().to_string();
-                let body = json!({"SecretId": self.secret, "SecretString": self.value, "ClientRequestToken": token});
-                Ok((self.sign(op.name(), &body)?, None))
-            }
+            Op::Put => Ok((self.put(&self.put_target(task, seq))?, None)),
             Op::Create => {
                 let name = format!("{}-{task}-{seq}", self.secret);
                 Ok((self.create(&name)?, Some(name)))
@@ -372,6 +378,21 @@ impl Ctx {
 
     fn get(&self, name: &str) -> Result<Prepared> {
         self.sign("GetSecretValue", &json!({"SecretId": name}))
+    }
+
+    /// The `put` scenario's secrets, created before timing: one secret
+    /// would reach its version quota within seconds.
+    fn put_names(&self) -> Vec<String> {
+        (0..self.put_secrets.max(1))
+            .map(|i| format!("{}-p{i}", self.secret))
+            .collect()
+    }
+
+    /// The secret request `seq` of `task` puts to: the tasks walk the pool
+    /// from different places, so the versions spread evenly.
+    fn put_target(&self, task: usize, seq: u64) -> String {
+        let n = self.put_secrets.max(1) as u64;
+        format!("{}-p{}", self.secret, (task as u64 + seq) % n)
     }
 
     fn put(&self, name: &str) -> Result<Prepared> {
@@ -1131,6 +1152,7 @@ async fn main() -> Result<()> {
         "--value-size must be 1..=65536 bytes"
     );
     ensure!(args.secrets >= 1, "--secrets must be at least 1");
+    ensure!(args.put_secrets >= 1, "--put-secrets must be at least 1");
     ensure!(
         args.mix_put_percent <= 100,
         "--mix-put-percent must be 0..=100"
@@ -1166,6 +1188,7 @@ async fn main() -> Result<()> {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         kms: None,
         kms_key_id: None,
+        put_secrets: args.put_secrets,
     };
     if args.scale.is_none() && args.ops.iter().any(|op| op.is_kms()) {
         ensure!(
@@ -1200,6 +1223,20 @@ async fn main() -> Result<()> {
     }
     let mut created = vec![secret.clone()];
     eprintln!("setup: created {secret}");
+    if args.ops.contains(&Op::Put) {
+        let names = ctx.put_names();
+        eprintln!("setup: creating {} secrets for put", names.len());
+        created.extend(names.iter().cloned());
+        let (done, failed, first) =
+            for_each_name(&ctx, names, args.concurrency, Ctx::create, false).await;
+        if failed > 0 {
+            bail!(
+                "setup: {failed} of {} creates failed; first: {}",
+                done + failed,
+                first.unwrap_or_default()
+            );
+        }
+    }
     let secret_arn = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("ARN")?.as_str().map(str::to_owned))
@@ -1365,7 +1402,25 @@ mod tests {
                 blob: "AQID".to_owned(),
             }),
             kms_key_id: None,
+            put_secrets: 3,
         })
+    }
+
+    /// `put` writes to every secret of its pool in turn, from each task's
+    /// own starting place, and to nothing else.
+    #[test]
+    fn puts_spread_over_the_pool() -> Result<()> {
+        let ctx = ctx()?;
+        let pool = ctx.put_names();
+        assert_eq!(pool, ["bench-test-p0", "bench-test-p1", "bench-test-p2"]);
+        for task in 0..4 {
+            let targets: Vec<String> = (0..3).map(|seq| ctx.put_target(task, seq)).collect();
+            let mut sorted = targets.clone();
+            sorted.sort();
+            assert_eq!(sorted, pool, "task {task}: {targets:?}");
+        }
+        assert_ne!(ctx.put_target(0, 0), ctx.put_target(1, 0));
+        Ok(())
     }
 
     /// `--kms-key customer`: CreateSecret names the key.
