@@ -3,7 +3,7 @@
 //!
 //! Encrypt, Decrypt, Sign, GenerateMac… each need the key (state, policy,
 //! tags, grants) and the record of its newest material. Read from SQLite
-//! that is four queries and a hop to a reader thread per call, more than
+//! that is four or five queries and a hop to a reader thread per call, more than
 //! the cryptography costs; the cache answers a repeated key from memory.
 //!
 //! Architecture Invariant: the cache holds only keys that were found (never
