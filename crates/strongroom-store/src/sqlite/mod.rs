@@ -35,6 +35,8 @@ use tx::SqliteTx;
 const MAX_BATCH: usize = 1024;
 /// Read connections kept for reuse.
 const MAX_IDLE_READERS: usize = 16;
+/// Prepared statements kept per connection (see `connect`).
+const STATEMENT_CACHE_CAPACITY: usize = 256;
 
 /// The exclusive lock on a database's `<db>.lock` file.
 #[derive(Debug)]
@@ -80,7 +82,10 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
         conn.execute_batch("PRAGMA query_only=ON;")
             .map_err(db_err("configuring the connection"))?;
     }
-    conn.set_prepared_statement_cache_capacity(64);
+    // Every statement the store runs stays prepared: about 150 distinct
+    // ones (secrets, IAM, KMS, grants, rotation, listings), and an LRU
+    // smaller than the set they cycle through re-parses on every miss.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     Ok(conn)
 }
 
