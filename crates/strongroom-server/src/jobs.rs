@@ -250,6 +250,30 @@ mod tests {
         strongroom_service::testing::admin("us-east-1", Timestamp(0))
     }
 
+    /// A trail under `dir` and the recorder the jobs write to it through.
+    fn open_trail(dir: &std::path::Path) -> (Arc<Trail>, AuditRecorder) {
+        let trail = Arc::new(
+            Trail::open(
+                &dir.join("audit"),
+                &dir.join("audit-index.db"),
+                AuditKey::from_bytes(&[9; 32]),
+                TrailOptions::default(),
+            )
+            .expect("trail"),
+        );
+        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        (trail, audit)
+    }
+
+    /// Closes `trail` and reads back every record it holds, oldest first.
+    fn recorded(trail: &Trail, dir: &std::path::Path) -> Vec<serde_json::Value> {
+        trail.close();
+        read_entries(&dir.join("audit"))
+            .expect("read")
+            .map(|e| e.expect("entry").value().expect("json"))
+            .collect()
+    }
+
     /// A secret purged at the end of its recovery window is recorded as
     /// `EndSecretDeletion`, by the service itself, once; nothing is purged
     /// (or recorded) before the window ends.
@@ -260,16 +284,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
         let root = RootKey(Key256::generate().expect("key"));
         let service = Service::new(store, root, clock.clone());
-        let trail = Arc::new(
-            Trail::open(
-                &dir.path().join("audit"),
-                &dir.path().join("audit-index.db"),
-                AuditKey::from_bytes(&[9; 32]),
-                TrailOptions::default(),
-            )
-            .expect("trail"),
-        );
-        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        let (trail, audit) = open_trail(dir.path());
         let created = service
             .create_secret(
                 &admin(),
@@ -307,12 +322,7 @@ mod tests {
                 .expect("purge"),
             0
         );
-        trail.close();
-
-        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
-            .expect("read")
-            .map(|e| e.expect("entry").value().expect("json"))
-            .collect();
+        let records = recorded(&trail, dir.path());
         assert_eq!(records.len(), 1, "{records:?}");
         let r = &records[0];
         assert_eq!(r["eventName"], "EndSecretDeletion");
@@ -338,16 +348,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)));
         let root = RootKey(Key256::generate().expect("key"));
         let service = Service::new(store, root, clock.clone());
-        let trail = Arc::new(
-            Trail::open(
-                &dir.path().join("audit"),
-                &dir.path().join("audit-index.db"),
-                AuditKey::from_bytes(&[9; 32]),
-                TrailOptions::default(),
-            )
-            .expect("trail"),
-        );
-        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        let (trail, audit) = open_trail(dir.path());
         let key = service
             .kms_create_key(&admin(), Default::default())
             .await
@@ -396,12 +397,7 @@ mod tests {
             .await
             .expect("aliases");
         assert!(aliases.aliases.is_empty());
-        trail.close();
-
-        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
-            .expect("read")
-            .map(|e| e.expect("entry").value().expect("json"))
-            .collect();
+        let records = recorded(&trail, dir.path());
         assert_eq!(records.len(), 1, "{records:?}");
         let r = &records[0];
         assert_eq!(r["eventName"], "DeleteKey");
@@ -425,16 +421,7 @@ mod tests {
             let store = Arc::new(SqliteStore::open(&dir.path().join("db")).expect("store"));
             Service::new(store, RootKey(root.clone()), clock.clone())
         };
-        let trail = Arc::new(
-            Trail::open(
-                &dir.path().join("audit"),
-                &dir.path().join("audit-index.db"),
-                AuditKey::from_bytes(&[9; 32]),
-                TrailOptions::default(),
-            )
-            .expect("trail"),
-        );
-        let audit = AuditRecorder::new(trail.clone() as Arc<dyn AuditSink>, Default::default());
+        let (trail, audit) = open_trail(dir.path());
         let service = open_service();
         let key = service
             .kms_create_key(&admin(), Default::default())
@@ -544,12 +531,7 @@ mod tests {
             .await
             .expect("old blob decrypts");
         assert_eq!(plain.plaintext.as_slice(), b"before");
-        trail.close();
-
-        let records: Vec<serde_json::Value> = read_entries(&dir.path().join("audit"))
-            .expect("read")
-            .map(|e| e.expect("entry").value().expect("json"))
-            .collect();
+        let records = recorded(&trail, dir.path());
         assert_eq!(records.len(), 2, "{records:?}");
         for r in &records {
             assert_eq!(r["eventName"], "RotateKey");

@@ -170,6 +170,23 @@ impl KmsError {
             constraint: constraint.into(),
         }
     }
+
+    /// `value` of the integer member `member` if it is within `min..=max`,
+    /// else the model's range constraint, as KMS words it.
+    pub fn check_range(member: &str, value: i64, min: i64, max: i64) -> Result<i64, KmsError> {
+        let bound = if value < min {
+            format!("greater than or equal to {min}")
+        } else if value > max {
+            format!("less than or equal to {max}")
+        } else {
+            return Ok(value);
+        };
+        Err(KmsError::constraint(
+            member,
+            Some(&value.to_string()),
+            format!("Member must have value {bound}"),
+        ))
+    }
 }
 
 impl KmsError {

@@ -8,79 +8,31 @@ use std::collections::BTreeMap;
 /// Grants per key (KMS's documented quota, "Grants per KMS key").
 pub const MAX_GRANTS_PER_KEY: usize = 50_000;
 
-/// The model's GrantOperation values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum GrantOperation {
-    Decrypt,
-    Encrypt,
-    GenerateDataKey,
-    GenerateDataKeyWithoutPlaintext,
-    ReEncryptFrom,
-    ReEncryptTo,
-    Sign,
-    Verify,
-    GetPublicKey,
-    CreateGrant,
-    RetireGrant,
-    DescribeKey,
-    GenerateDataKeyPair,
-    GenerateDataKeyPairWithoutPlaintext,
-    GenerateMac,
-    VerifyMac,
-    DeriveSharedSecret,
-}
-
-const ALL: [GrantOperation; 17] = {
-    use GrantOperation::*;
-    [
-        Decrypt,
-        Encrypt,
-        GenerateDataKey,
-        GenerateDataKeyWithoutPlaintext,
-        ReEncryptFrom,
-        ReEncryptTo,
-        Sign,
-        Verify,
-        GetPublicKey,
-        CreateGrant,
-        RetireGrant,
-        DescribeKey,
-        GenerateDataKeyPair,
-        GenerateDataKeyPairWithoutPlaintext,
-        GenerateMac,
-        VerifyMac,
-        DeriveSharedSecret,
-    ]
-};
+model_enum!(
+    /// The model's GrantOperation values.
+    #[derive(PartialOrd, Ord)]
+    GrantOperation {
+        Decrypt = "Decrypt",
+        Encrypt = "Encrypt",
+        GenerateDataKey = "GenerateDataKey",
+        GenerateDataKeyWithoutPlaintext = "GenerateDataKeyWithoutPlaintext",
+        ReEncryptFrom = "ReEncryptFrom",
+        ReEncryptTo = "ReEncryptTo",
+        Sign = "Sign",
+        Verify = "Verify",
+        GetPublicKey = "GetPublicKey",
+        CreateGrant = "CreateGrant",
+        RetireGrant = "RetireGrant",
+        DescribeKey = "DescribeKey",
+        GenerateDataKeyPair = "GenerateDataKeyPair",
+        GenerateDataKeyPairWithoutPlaintext = "GenerateDataKeyPairWithoutPlaintext",
+        GenerateMac = "GenerateMac",
+        VerifyMac = "VerifyMac",
+        DeriveSharedSecret = "DeriveSharedSecret",
+    }
+);
 
 impl GrantOperation {
-    pub fn as_str(self) -> &'static str {
-        use GrantOperation::*;
-        match self {
-            Decrypt => "Decrypt",
-            Encrypt => "Encrypt",
-            GenerateDataKey => "GenerateDataKey",
-            GenerateDataKeyWithoutPlaintext => "GenerateDataKeyWithoutPlaintext",
-            ReEncryptFrom => "ReEncryptFrom",
-            ReEncryptTo => "ReEncryptTo",
-            Sign => "Sign",
-            Verify => "Verify",
-            GetPublicKey => "GetPublicKey",
-            CreateGrant => "CreateGrant",
-            RetireGrant => "RetireGrant",
-            DescribeKey => "DescribeKey",
-            GenerateDataKeyPair => "GenerateDataKeyPair",
-            GenerateDataKeyPairWithoutPlaintext => "GenerateDataKeyPairWithoutPlaintext",
-            GenerateMac => "GenerateMac",
-            VerifyMac => "VerifyMac",
-            DeriveSharedSecret => "DeriveSharedSecret",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<GrantOperation> {
-        ALL.into_iter().find(|o| o.as_str() == s)
-    }
-
     /// The operation a `kms:<Action>` authorizes through a grant
     /// (kms:ReEncryptFrom/To are the ReEncrypt halves).
     pub fn for_action(action: &str) -> Option<GrantOperation> {
@@ -251,7 +203,7 @@ mod tests {
 
     #[test]
     fn operations_round_trip_and_fit_key_types() {
-        for o in ALL {
+        for &o in GrantOperation::ALL {
             assert_eq!(GrantOperation::parse(o.as_str()), Some(o));
         }
         assert!(

@@ -6,34 +6,6 @@ use super::ids::key_arn;
 use crate::Timestamp;
 use strongroom_crypto::kms::{KeyAlgorithms, KeySpec, KeyUsage};
 
-/// A string enum of the kms model: every value the model lists parses,
-/// whether or not Strongroom serves it.
-macro_rules! model_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// Every value, in the model's order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-
-            /// The values joined as AWS lists them in an enum constraint.
-            pub fn allowed() -> String {
-                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            }
-        }
-    };
-}
-
 model_enum!(KeyState {
     Creating = "Creating",
     Enabled = "Enabled",
@@ -239,22 +211,12 @@ impl KmsKey {
 
 /// ScheduleKeyDeletion's PendingWindowInDays: 7–30, 30 if absent.
 pub fn pending_window(days: Option<i64>) -> Result<i64, KmsError> {
-    let days = days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
-    if days < MIN_PENDING_WINDOW_DAYS {
-        return Err(KmsError::constraint(
-            "pendingWindowInDays",
-            Some(&days.to_string()),
-            format!("Member must have value greater than or equal to {MIN_PENDING_WINDOW_DAYS}"),
-        ));
-    }
-    if days > MAX_PENDING_WINDOW_DAYS {
-        return Err(KmsError::constraint(
-            "pendingWindowInDays",
-            Some(&days.to_string()),
-            format!("Member must have value less than or equal to {MAX_PENDING_WINDOW_DAYS}"),
-        ));
-    }
-    Ok(days)
+    KmsError::check_range(
+        "pendingWindowInDays",
+        days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS),
+        MIN_PENDING_WINDOW_DAYS,
+        MAX_PENDING_WINDOW_DAYS,
+    )
 }
 
 /// What CreateKey may create here: keys of origin AWS_KMS, of every key spec and

@@ -15,22 +15,12 @@ pub const MAX_ON_DEMAND_ROTATIONS: u32 = 10;
 
 /// RotationPeriodInDays: 90–2560, 365 if absent (ValidationException outside).
 pub fn rotation_period(days: Option<i64>) -> Result<i64, KmsError> {
-    let days = days.unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS);
-    if days < MIN_ROTATION_PERIOD_DAYS {
-        return Err(KmsError::constraint(
-            "rotationPeriodInDays",
-            Some(&days.to_string()),
-            format!("Member must have value greater than or equal to {MIN_ROTATION_PERIOD_DAYS}"),
-        ));
-    }
-    if days > MAX_ROTATION_PERIOD_DAYS {
-        return Err(KmsError::constraint(
-            "rotationPeriodInDays",
-            Some(&days.to_string()),
-            format!("Member must have value less than or equal to {MAX_ROTATION_PERIOD_DAYS}"),
-        ));
-    }
-    Ok(days)
+    KmsError::check_range(
+        "rotationPeriodInDays",
+        days.unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS),
+        MIN_ROTATION_PERIOD_DAYS,
+        MAX_ROTATION_PERIOD_DAYS,
+    )
 }
 
 /// Only symmetric encryption keys of origin AWS_KMS rotate (automatic or on

@@ -79,31 +79,60 @@ impl Service {
             .parsed(&self.root.0, &usable.found.key, &usable.material)
     }
 
+    /// The steps Sign and Verify share: the key found, authorized for
+    /// `kms:<operation>` and checked for `algorithm`, DryRun answered, and
+    /// the parsed key with the message type (RAW if not given).
+    async fn signing_key(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        algorithm: SigningAlgorithmSpec,
+        message_type: Option<MessageType>,
+        operation: &'static str,
+        dry_run: bool,
+    ) -> Result<(Usable, Arc<ParsedKey>, MessageType), ServiceError> {
+        let r = key_ref("keyId", key_id)?;
+        let message_type = message_type.unwrap_or(MessageType::Raw);
+        let action = if operation == "Sign" {
+            "kms:Sign"
+        } else {
+            "kms:Verify"
+        };
+        let usable = self
+            .usable_key(
+                ctx,
+                r,
+                action,
+                operation,
+                Some(KeyUsage::SignVerify),
+                signing_keys(algorithm, message_type),
+                signing_check(algorithm, operation),
+            )
+            .await?;
+        if dry_run {
+            return Err(KmsError::DryRun.into());
+        }
+        let parsed = self.parsed_key(&usable)?;
+        Ok((usable, parsed, message_type))
+    }
+
     /// Sign: RAW messages (1–4096 bytes, hashed here) or DIGESTs.
     pub async fn kms_sign(
         &self,
         ctx: &RequestContext,
         input: SignInput,
     ) -> Result<SignOutput, ServiceError> {
-        let r = key_ref("keyId", &input.key_id)?;
-        let message_type = input.message_type.unwrap_or(MessageType::Raw);
-        let algorithm = input.algorithm;
-        let keys = signing_keys(algorithm, message_type);
-        let usable = self
-            .usable_key(
+        let (algorithm, message_type) = (input.algorithm, input.message_type);
+        let (usable, parsed, message_type) = self
+            .signing_key(
                 ctx,
-                r,
-                "kms:Sign",
+                &input.key_id,
+                algorithm,
+                message_type,
                 "Sign",
-                Some(KeyUsage::SignVerify),
-                keys,
-                signing_check(algorithm, "Sign"),
+                input.dry_run,
             )
             .await?;
-        if input.dry_run {
-            return Err(KmsError::DryRun.into());
-        }
-        let parsed = self.parsed_key(&usable)?;
         let ParsedKey::Signing { private, .. } = &*parsed else {
             return Err(ServiceError::KeyMaterial);
         };
@@ -123,25 +152,17 @@ impl Service {
         ctx: &RequestContext,
         input: VerifyInput,
     ) -> Result<String, ServiceError> {
-        let r = key_ref("keyId", &input.key_id)?;
-        let message_type = input.message_type.unwrap_or(MessageType::Raw);
-        let algorithm = input.algorithm;
-        let keys = signing_keys(algorithm, message_type);
-        let usable = self
-            .usable_key(
+        let (algorithm, message_type) = (input.algorithm, input.message_type);
+        let (usable, parsed, message_type) = self
+            .signing_key(
                 ctx,
-                r,
-                "kms:Verify",
+                &input.key_id,
+                algorithm,
+                message_type,
                 "Verify",
-                Some(KeyUsage::SignVerify),
-                keys,
-                signing_check(algorithm, "Verify"),
+                input.dry_run,
             )
             .await?;
-        if input.dry_run {
-            return Err(KmsError::DryRun.into());
-        }
-        let parsed = self.parsed_key(&usable)?;
         let ParsedKey::Signing { public, .. } = &*parsed else {
             return Err(ServiceError::KeyMaterial);
         };

@@ -190,21 +190,18 @@ fn header(ciphertext: &[u8]) -> Result<strongroom_crypto::BlobHeader, ServiceErr
     blob_header(ciphertext).ok_or_else(|| KmsError::InvalidCiphertext.into())
 }
 
+/// NumberOfBytes (GenerateDataKey, GenerateRandom): 1–1024.
+fn byte_count(n: i64) -> Result<usize, KmsError> {
+    let n = KmsError::check_range("numberOfBytes", n, 1, MAX_DATA_KEY_BYTES as i64)?;
+    // In 1..=1024: fits.
+    Ok(n as usize)
+}
+
 /// GenerateDataKey's size: exactly one of KeySpec and NumberOfBytes (1–1024).
 fn data_key_bytes(spec: Option<DataKeySpec>, n: Option<i64>) -> Result<usize, ServiceError> {
     match (spec, n) {
         (Some(s), None) => Ok(s.bytes()),
-        (None, Some(n)) if (1..=MAX_DATA_KEY_BYTES as i64).contains(&n) => Ok(n as usize),
-        (None, Some(n)) => Err(KmsError::constraint(
-            "numberOfBytes",
-            Some(&n.to_string()),
-            if n < 1 {
-                "Member must have value greater than or equal to 1"
-            } else {
-                "Member must have value less than or equal to 1024"
-            },
-        )
-        .into()),
+        (None, Some(n)) => Ok(byte_count(n)?),
         _ => Err(KmsError::Validation(
             "Please specify either number of bytes or key spec.".to_owned(),
         )
@@ -400,19 +397,7 @@ impl Service {
     ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
         authorize_on_any(ctx, "kms:GenerateRandom", Context::new())?;
         let n = match number_of_bytes {
-            Some(n) if (1..=MAX_DATA_KEY_BYTES as i64).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(KmsError::constraint(
-                    "numberOfBytes",
-                    Some(&n.to_string()),
-                    if n < 1 {
-                        "Member must have value greater than or equal to 1"
-                    } else {
-                        "Member must have value less than or equal to 1024"
-                    },
-                )
-                .into());
-            }
+            Some(n) => byte_count(n)?,
             None => {
                 return Err(KmsError::Validation(
                     "NumberOfBytes is required: 1 to 1024.".to_owned(),

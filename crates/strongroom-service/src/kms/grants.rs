@@ -218,7 +218,10 @@ fn parse_operations(ops: &[String]) -> Result<Vec<GrantOperation>, ServiceError>
                 return Err(KmsError::constraint(
                     "operations",
                     None,
-                    "Member must satisfy constraint: [Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret]]",
+                    format!(
+                        "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                        GrantOperation::allowed()
+                    ),
                 )
                 .into());
             }

@@ -70,8 +70,14 @@ impl Weigh for Arc<Resolved> {
 /// What a lookup names: a KeyId member in the caller's scope, or the key id
 /// a ciphertext blob carries (in any account, in the request's region).
 enum Lookup<'a> {
-    Named { ctx: &'a RequestContext, r: KeyRef },
-    Blob { region: String, key_id: String },
+    Named {
+        ctx: &'a RequestContext,
+        r: &'a KeyRef,
+    },
+    Blob {
+        region: &'a str,
+        key_id: &'a str,
+    },
 }
 
 impl Lookup<'_> {
@@ -145,11 +151,20 @@ impl Service {
             return Ok(Some(hit));
         }
         let ticket = self.key_cache.ticket();
+        // Owned copies for the reader thread, made on a miss only.
         let (account, region, r, blob) = match lookup {
-            Lookup::Named { ctx, r } => {
-                (ctx.account().to_owned(), ctx.region.clone(), Some(r), None)
-            }
-            Lookup::Blob { region, key_id } => (String::new(), region, None, Some(key_id)),
+            Lookup::Named { ctx, r } => (
+                ctx.account().to_owned(),
+                ctx.region.clone(),
+                Some(r.clone()),
+                None,
+            ),
+            Lookup::Blob { region, key_id } => (
+                String::new(),
+                region.to_owned(),
+                None,
+                Some(key_id.to_owned()),
+            ),
         };
         let resolved = self
             .store
@@ -168,7 +183,7 @@ impl Service {
         ctx: &RequestContext,
         r: &KeyRef,
     ) -> Result<Option<Arc<Resolved>>, ServiceError> {
-        self.lookup(Lookup::Named { ctx, r: r.clone() }).await
+        self.lookup(Lookup::Named { ctx, r }).await
     }
 
     /// The resolve and authorize steps of a cryptographic operation on one
@@ -227,8 +242,8 @@ impl Service {
             // A blob names its key by id alone: it may be another account's.
             None => self
                 .lookup(Lookup::Blob {
-                    region: ctx.region.clone(),
-                    key_id: blob_key_id.to_owned(),
+                    region: &ctx.region,
+                    key_id: blob_key_id,
                 })
                 .await?
                 .ok_or_else(|| missing(ctx, &KeyRef::Id(blob_key_id.to_owned()), action, keys))?,

@@ -417,17 +417,8 @@ fn marker_after(
 fn page_limit(limit: Option<i64>) -> Result<usize, ServiceError> {
     match limit {
         None => Ok(100),
-        Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
-        Some(n) => Err(KmsError::constraint(
-            "limit",
-            Some(&n.to_string()),
-            if n < 1 {
-                "Member must have value greater than or equal to 1"
-            } else {
-                "Member must have value less than or equal to 1000"
-            },
-        )
-        .into()),
+        // In 1..=1000 once checked: fits.
+        Some(n) => Ok(KmsError::check_range("limit", n, 1, 1000)? as usize),
     }
 }
 
